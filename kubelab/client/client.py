@@ -1,0 +1,111 @@
+"""The client every component uses: Kubernetes' verbs, and nothing but the API in between.
+
+A component never holds the API server; it holds a `Client` over a *transport*. The
+in-process transport hands a `Request` to the API server and copies everything through JSON
+both ways, so no dict is ever shared between a component and the server — the same
+isolation a network gives. The HTTP transport (its own issue) sends the same requests as
+REST calls. Component code cannot tell which one it has.
+"""
+from __future__ import annotations
+
+import json
+
+from ..apiserver.errors import ApiError
+from ..apiserver.request import Request
+from ..apiserver.resources import RESOURCES
+from ..objects import meta
+
+
+def _copy(obj):
+    return json.loads(json.dumps(obj))
+
+
+class InProcessTransport:
+    """Calls the API server directly, with the isolation of a network (JSON copies)."""
+
+    def __init__(self, apiserver):
+        self.apiserver = apiserver
+
+    def request(self, request: Request) -> dict:
+        request.body = _copy(request.body) if request.body is not None else None
+        return _copy(self.apiserver.handle(request))
+
+    def watch(self, request: Request, on_event):
+        return self.apiserver.watch(request, lambda event_type, obj: on_event(event_type, _copy(obj)))
+
+
+class Client:
+    """Kubernetes verbs over a transport, as one user (`user_agent` names it in the trace)."""
+
+    def __init__(self, transport, user_agent: str = "kubectl"):
+        self.transport = transport
+        self.user_agent = user_agent
+
+    def _namespace(self, resource: str, namespace: str | None, obj: dict | None = None) -> str:
+        info = RESOURCES.get(resource)
+        if info is not None and not info.namespaced:
+            return ""
+        return namespace or (meta.namespace(obj) if obj else "") or "default"
+
+    def _call(self, verb, resource, namespace="", name="", subresource="", body=None, **params):
+        params = {k: v for k, v in params.items() if v is not None}
+        return self.transport.request(Request(verb, resource, namespace, name, subresource, body,
+                                              params, self.user_agent))
+
+    def get(self, resource: str, name: str, namespace: str | None = None) -> dict:
+        """GET one object."""
+        return self._call("get", resource, self._namespace(resource, namespace), name)
+
+    def list(self, resource: str, namespace: str | None = None, label_selector: str | None = None,
+             field_selector: str | None = None) -> dict:
+        """LIST objects; namespace=None lists across all namespaces."""
+        return self._call("list", resource, namespace or "", labelSelector=label_selector,
+                          fieldSelector=field_selector)
+
+    def create(self, resource: str, obj: dict, namespace: str | None = None, dry_run: bool = False) -> dict:
+        return self._call("create", resource, self._namespace(resource, namespace, obj), body=obj,
+                          dryRun="All" if dry_run else None)
+
+    def update(self, resource: str, obj: dict, namespace: str | None = None) -> dict:
+        """PUT the whole object; refused with 409 if its resourceVersion is stale."""
+        return self._call("update", resource, self._namespace(resource, namespace, obj), meta.name(obj),
+                          body=obj)
+
+    def update_status(self, resource: str, obj: dict, namespace: str | None = None) -> dict:
+        """PUT .../status: only the status of `obj` is written."""
+        return self._call("update", resource, self._namespace(resource, namespace, obj), meta.name(obj),
+                          "status", body=obj)
+
+    def patch(self, resource: str, name: str, patch: dict, namespace: str | None = None,
+              subresource: str = "") -> dict:
+        """PATCH with a JSON merge patch."""
+        return self._call("patch", resource, self._namespace(resource, namespace), name, subresource,
+                          body=patch)
+
+    def delete(self, resource: str, name: str, namespace: str | None = None,
+               propagation_policy: str | None = None, grace_period_seconds: int | None = None) -> dict:
+        return self._call("delete", resource, self._namespace(resource, namespace), name,
+                          propagationPolicy=propagation_policy, gracePeriodSeconds=grace_period_seconds)
+
+    def bind(self, pod: dict, node_name: str) -> dict:
+        """POST pods/<name>/binding: assign `pod` to `node_name` (what the scheduler does)."""
+        binding = {"apiVersion": "v1", "kind": "Binding",
+                   "metadata": {"name": meta.name(pod), "namespace": meta.namespace(pod)},
+                   "target": {"apiVersion": "v1", "kind": "Node", "name": node_name}}
+        return self._call("create", "pods", meta.namespace(pod), meta.name(pod), "binding", body=binding)
+
+    def watch(self, resource: str, on_event, namespace: str | None = None,
+              resource_version: str | None = None, label_selector: str | None = None,
+              field_selector: str | None = None):
+        """Watch changes; `on_event(type, obj)` is called later, in order. Returns a handle with stop()."""
+        params = {k: v for k, v in {"resourceVersion": resource_version, "labelSelector": label_selector,
+                                    "fieldSelector": field_selector}.items() if v is not None}
+        return self.transport.watch(Request("watch", resource, namespace or "", params=params,
+                                            user=self.user_agent), on_event)
+
+    def for_component(self, user_agent: str) -> "Client":
+        """The same transport, speaking as another component."""
+        return Client(self.transport, user_agent)
+
+
+__all__ = ["ApiError", "Client", "InProcessTransport"]

@@ -1,0 +1,63 @@
+"""The shape of every controller: handlers enqueue keys, a worker reconciles them.
+
+    informer event ──▶ enqueue(key) ──▶ WorkQueue ──▶ worker: sync(key)
+                                                        get → compare → act → write status
+
+`sync` is the whole story of a controller and must be safe to run any number of times: it
+reads the desired state from the cache, compares it with what exists, acts through the API,
+and writes status. If it raises (a 409 Conflict, a failed create), the key comes back later
+with backoff. The worker takes one key per clock callback, so components interleave fairly
+on the virtual clock.
+"""
+from __future__ import annotations
+
+import traceback
+
+from ..objects import meta
+from .client import ApiError, Client
+from .events import EventRecorder
+from .informer import SharedInformerFactory
+from .workqueue import WorkQueue
+
+
+class Controller:
+    name = "controller"
+
+    def __init__(self, client: Client, clock, factory: SharedInformerFactory):
+        self.client, self.clock, self.factory = client, clock, factory
+        self.queue = WorkQueue(clock, self.name)
+        self.queue.on_ready = self._wake
+        self.recorder = EventRecorder(client, clock, self.name)
+        self.errors: list[tuple[str, str]] = []  # (key, error) of syncs that raised, newest last
+        self._scheduled = False
+
+    def enqueue(self, obj_or_key) -> None:
+        """Put an object's key (or a key) on the queue."""
+        self.queue.add(obj_or_key if isinstance(obj_or_key, str) else meta.key(obj_or_key))
+
+    def sync(self, key: str) -> None:
+        raise NotImplementedError
+
+    def _wake(self) -> None:
+        if not self._scheduled:
+            self._scheduled = True
+            self.clock.call_soon(self._work)
+
+    def _work(self) -> None:
+        self._scheduled = False
+        key = self.queue.get()
+        if key is None:
+            return
+        try:
+            self.sync(key)
+            self.queue.forget(key)
+        except ApiError as error:
+            self.errors.append((key, f"{error.code} {error.reason}: {error.message}"))
+            self.queue.add_rate_limited(key)
+        except Exception:  # a bug: keep it visible, keep the controller alive (as upstream's HandleError)
+            self.errors.append((key, traceback.format_exc()))
+            self.queue.add_rate_limited(key)
+        finally:
+            self.queue.done(key)
+        if len(self.queue):
+            self._wake()

@@ -1,0 +1,127 @@
+"""Informers: list, then watch, into a local cache — how every component sees the cluster.
+
+An informer LISTs a resource once, remembers the list's resourceVersion, then WATCHes from
+exactly there, so it misses nothing and sees nothing twice. Each event updates the local
+cache (client-go's Indexer) *before* the handlers run, so a handler that reads the cache sees
+the world including the event. If the watch fails (410 Gone after compaction, a dropped
+connection), the informer lists again and tells its handlers only what actually changed.
+
+Components read from the cache, never from the API server, in their hot paths: that is what
+keeps a thousand kubelets from hammering kube-apiserver.
+
+Left out: periodic resync (client-go's resyncPeriod) — kubelab's controllers re-queue
+explicitly when they need another look.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from ..objects import meta, selector
+from .client import ApiError, Client
+
+Handler = Callable[..., None]
+
+
+class Informer:
+    """A cache of one resource, kept current by list + watch, with event handlers."""
+
+    def __init__(self, client: Client, resource: str, clock, namespace: str | None = None,
+                 label_selector: str | None = None, field_selector: str | None = None):
+        self.client, self.resource, self.clock = client, resource, clock
+        self.namespace, self.label_selector, self.field_selector = namespace, label_selector, field_selector
+        self.cache: dict[str, dict] = {}   # key -> object; never hand these out to be mutated
+        self.handlers: list[tuple[Handler | None, Handler | None, Handler | None]] = []
+        self.has_synced = False
+        self.last_resource_version = ""
+        self._watch = None
+
+    def add_handlers(self, on_add: Handler | None = None, on_update: Handler | None = None,
+                     on_delete: Handler | None = None) -> None:
+        """Register callbacks; objects already in the cache are replayed to on_add."""
+        self.handlers.append((on_add, on_update, on_delete))
+        if on_add:
+            for key in sorted(self.cache):
+                on_add(self.cache[key])
+
+    def start(self) -> None:
+        """List, fill the cache, then watch from the list's resourceVersion."""
+        listed = self.client.list(self.resource, self.namespace, self.label_selector, self.field_selector)
+        fresh = {meta.key(obj): obj for obj in listed["items"]}
+        for key in sorted(set(self.cache) - set(fresh)):
+            self._dispatch("DELETED", self.cache.pop(key))
+        for key in sorted(fresh):
+            self._dispatch("MODIFIED" if key in self.cache else "ADDED", fresh[key])
+        self.last_resource_version = listed["metadata"]["resourceVersion"]
+        self.has_synced = True
+        try:
+            self._watch = self.client.watch(self.resource, self._on_event, self.namespace,
+                                            self.last_resource_version, self.label_selector,
+                                            self.field_selector)
+        except ApiError:
+            self.clock.call_later(1.0, self.start)  # e.g. 410 Gone: list again, shortly
+
+    def stop(self) -> None:
+        if self._watch is not None:
+            self._watch.stop()
+            self._watch = None
+
+    def _on_event(self, event_type: str, obj: dict) -> None:
+        if event_type == "ERROR":
+            self.stop()
+            self.clock.call_later(1.0, self.start)
+            return
+        self.last_resource_version = meta.resource_version(obj) or self.last_resource_version
+        self._dispatch(event_type, obj)
+
+    def _dispatch(self, event_type: str, obj: dict) -> None:
+        key = meta.key(obj)
+        old = self.cache.get(key)
+        if event_type == "DELETED":
+            self.cache.pop(key, None)
+        else:
+            self.cache[key] = obj
+        for on_add, on_update, on_delete in list(self.handlers):
+            if event_type == "DELETED":
+                if on_delete:
+                    on_delete(obj)
+            elif old is None:
+                if on_add:
+                    on_add(obj)
+            elif on_update:
+                on_update(old, obj)
+
+    # -- reading the cache ---------------------------------------------------------------
+    def get(self, key: str) -> dict | None:
+        """The cached object with this key ("namespace/name" or "name"), or None."""
+        return self.cache.get(key)
+
+    def list(self, namespace: str | None = None, label_selector: str | dict | None = None) -> list[dict]:
+        """Cached objects, sorted by key; optionally one namespace and a selector (string or LabelSelector)."""
+        if isinstance(label_selector, dict):
+            requirements = selector.from_label_selector(label_selector)
+        else:
+            requirements = selector.parse(label_selector)
+        return [self.cache[key] for key in sorted(self.cache)
+                if (namespace is None or meta.namespace(self.cache[key]) == namespace)
+                and selector.matches(requirements, meta.labels(self.cache[key]))]
+
+
+class SharedInformerFactory:
+    """One informer per resource, shared by every controller of a process (as in client-go)."""
+
+    def __init__(self, client: Client, clock):
+        self.client, self.clock = client, clock
+        self.informers: dict[str, Informer] = {}
+        self.started: set[str] = set()
+
+    def informer(self, resource: str) -> Informer:
+        if resource not in self.informers:
+            self.informers[resource] = Informer(self.client, resource, self.clock)
+        return self.informers[resource]
+
+    def start(self) -> None:
+        """Start every informer not yet started (in a fixed order, for determinism)."""
+        for resource in sorted(self.informers):
+            if resource not in self.started:
+                self.started.add(resource)
+                self.informers[resource].start()

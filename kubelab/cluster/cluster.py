@@ -1,0 +1,142 @@
+"""Cluster: every Kubernetes component, assembled in one Python process on a virtual clock.
+
+    store ◀── API server ◀── controller manager (deployment, replicaset, endpoints)
+                         ◀── scheduler
+                         ◀── kubelet ×N  (each with its simulated container runtime)
+                         ◀── kube-proxy ×N
+                         ◀── you: cluster.apply(...), cluster.kubectl("get pods")
+
+Each component gets its own `Client` (speaking under its own name, so the trace says who
+did what) and the shared clock, and nothing else: no component holds another. The clock is
+virtual, so `settle()` — run until no component has work left — takes milliseconds even when
+it covers minutes, and every random choice comes from generators seeded from `seed`, so two
+clusters with the same seed print the same names, IPs and events.
+
+Left out for now (each has its own issue): processes and HTTP, authentication, the other
+controllers (node lifecycle, service account, garbage collector, ...), the cloud controller
+manager, faults.
+"""
+from __future__ import annotations
+
+import random
+
+import yaml
+
+from ..apiserver import APIServer
+from ..client import Client, InProcessTransport
+from ..clock import VirtualClock
+from ..controllers import ControllerManager
+from ..kubelet import Kubelet
+from ..proxy import KubeProxy
+from ..scheduler import Scheduler
+from ..store import MemoryStore
+from .trace import Trace
+
+
+class Cluster:
+    """A whole Kubernetes cluster in the notebook's kernel: `Cluster(nodes=3, seed=0)`."""
+
+    def __init__(self, nodes: int = 3, seed: int = 0, node_cpu: str = "2", node_memory: str = "4Gi",
+                 max_pods: int = 110):
+        self.seed = seed
+        self.clock = VirtualClock()
+        self.started_at = self.clock.now()
+        rng = random.Random(seed)
+        self.store = MemoryStore()
+        self.apiserver = APIServer(self.store, self.clock, random.Random(rng.getrandbits(64)))
+        self.apiserver.bootstrap()
+        self.transport = InProcessTransport(self.apiserver)
+        self.client = Client(self.transport, "kubectl")
+        self.controller_manager = ControllerManager(self.client.for_component("kube-controller-manager"),
+                                                    self.clock)
+        self.scheduler = Scheduler(self.client.for_component("kube-scheduler"), self.clock,
+                                   random.Random(rng.getrandbits(64)))
+        self.kubelets: dict[str, Kubelet] = {}
+        self.proxies: dict[str, KubeProxy] = {}
+        for index in range(1, nodes + 1):
+            name = f"node-{index}"
+            self.kubelets[name] = Kubelet(
+                self.client.for_component(f"kubelet/{name}"), self.clock, name,
+                pod_cidr=f"10.244.{index}.0/24", internal_ip=f"10.0.0.{10 + index}",
+                capacity={"cpu": node_cpu, "memory": node_memory, "pods": str(max_pods)},
+                rng=random.Random(rng.getrandbits(64)))
+            self.proxies[name] = KubeProxy(self.client.for_component(f"kube-proxy/{name}"), self.clock,
+                                           name, random.Random(rng.getrandbits(64)))
+        self._traffic_rng = random.Random(rng.getrandbits(64))
+        for component in self.components():
+            component.start()
+        self.settle()
+
+    def components(self) -> list:
+        """Every component, control plane first, in start order."""
+        return [self.controller_manager, self.scheduler, *self.kubelets.values(), *self.proxies.values()]
+
+    # -- time ----------------------------------------------------------------------------
+    def run(self, seconds: float) -> None:
+        """Let `seconds` of virtual time pass, every component doing what falls due."""
+        self.clock.run(seconds)
+
+    def settle(self, max_seconds: float = 600.0) -> float:
+        """Run until no component has work left (only heartbeats remain); returns seconds taken."""
+        return self.clock.settle(max_seconds)
+
+    # -- talking to the cluster ------------------------------------------------------------
+    def kubectl(self, command: str, stdin: str | None = None) -> str:
+        """What `kubectl <command>` would print against this cluster (kubelab's own kubectl)."""
+        from ..kubectl import run  # kubectl is a layer above the cluster: imported on use
+        return run(self.client, command, self.clock.now(), stdin=stdin)
+
+    def apply(self, manifest: str | dict | list) -> str:
+        """`kubectl apply -f` a manifest (YAML/JSON text, a dict, or a list of dicts)."""
+        if not isinstance(manifest, str):
+            documents = manifest if isinstance(manifest, list) else [manifest]
+            manifest = yaml.safe_dump_all(documents, sort_keys=False)
+        return self.kubectl("apply -f -", stdin=manifest)
+
+    def get(self, resource: str, name: str, namespace: str | None = None) -> dict:
+        return self.client.get(resource, name, namespace)
+
+    def list(self, resource: str, namespace: str | None = None, label_selector: str | None = None) -> list[dict]:
+        """Objects of a resource (all namespaces unless one is named), as dicts."""
+        return self.client.list(resource, namespace, label_selector)["items"]
+
+    @property
+    def trace(self) -> Trace:
+        """Who did what to which object, in order (the API server's record of writes)."""
+        return Trace(self.apiserver.trace, self.started_at)
+
+    # -- traffic ---------------------------------------------------------------------------
+    def request(self, service: str, namespace: str = "default", port: int | None = None,
+                from_node: str | None = None) -> dict:
+        """Send one request to a Service's ClusterIP, routed by a node's kube-proxy rules.
+
+        Returns what happened: the node whose rules routed it, the destination chosen, and the
+        pod that answered (or the error, as a client would see it).
+        """
+        svc = self.client.get("services", service, namespace)
+        service_port = port or svc["spec"]["ports"][0]["port"]
+        node = from_node or self._traffic_rng.choice(sorted(self.proxies))
+        route = self.proxies[node].route(svc["spec"]["clusterIP"], service_port)
+        result = {"from_node": node, "service": f"{namespace}/{service}",
+                  "cluster_ip": f"{svc['spec']['clusterIP']}:{service_port}", "route": route}
+        destination = getattr(route, "destination", None)
+        if destination is None:
+            result["error"] = getattr(route, "outcome", "connection refused")
+            return result
+        ip, target_port = destination
+        for kubelet in self.kubelets.values():
+            answer = kubelet.runtime.serve(ip, target_port)
+            if answer is not None:
+                result["answer"] = answer
+                return result
+        result["error"] = "connection refused"
+        return result
+
+    def requests(self, service: str, count: int = 100, namespace: str = "default") -> dict[str, int]:
+        """Send `count` requests to a Service; how many each pod answered."""
+        answered: dict[str, int] = {}
+        for _ in range(count):
+            result = self.request(service, namespace)
+            who = result.get("answer", {}).get("pod") if "answer" in result else f"error: {result['error']}"
+            answered[who] = answered.get(who, 0) + 1
+        return dict(sorted(answered.items()))

@@ -1,0 +1,76 @@
+"""Object metadata: names, namespaces, keys, labels and owner references.
+
+Invariant: every helper here reads (or returns a new) dict and never mutates its argument,
+except the explicitly named setters (`set_owner`), which callers use on their own copies.
+"""
+from __future__ import annotations
+
+Key = str  # "namespace/name" for namespaced objects, "name" for cluster-scoped ones
+
+
+def name(obj: dict) -> str:
+    """The object's metadata.name ("" if it has none yet)."""
+    return obj.get("metadata", {}).get("name", "")
+
+
+def namespace(obj: dict) -> str:
+    """The object's metadata.namespace ("" for cluster-scoped objects)."""
+    return obj.get("metadata", {}).get("namespace", "")
+
+
+def uid(obj: dict) -> str:
+    return obj.get("metadata", {}).get("uid", "")
+
+
+def resource_version(obj: dict) -> str:
+    return obj.get("metadata", {}).get("resourceVersion", "")
+
+
+def labels(obj: dict) -> dict[str, str]:
+    return obj.get("metadata", {}).get("labels") or {}
+
+
+def annotations(obj: dict) -> dict[str, str]:
+    return obj.get("metadata", {}).get("annotations") or {}
+
+
+def key(obj: dict) -> Key:
+    """The cache key client-go uses: "namespace/name", or "name" when cluster-scoped."""
+    ns = namespace(obj)
+    return f"{ns}/{name(obj)}" if ns else name(obj)
+
+
+def split_key(k: Key) -> tuple[str, str]:
+    """("namespace", "name") from a key; namespace is "" for cluster-scoped keys."""
+    if "/" in k:
+        ns, n = k.split("/", 1)
+        return ns, n
+    return "", k
+
+
+def owner_references(obj: dict) -> list[dict]:
+    return obj.get("metadata", {}).get("ownerReferences") or []
+
+
+def controller_of(obj: dict) -> dict | None:
+    """The ownerReference marked controller=true, if any (at most one may be)."""
+    for ref in owner_references(obj):
+        if ref.get("controller"):
+            return ref
+    return None
+
+
+def owner_reference(owner: dict, *, controller: bool = True) -> dict:
+    """An ownerReference pointing at `owner`, as controllers set on what they create."""
+    return {
+        "apiVersion": owner["apiVersion"],
+        "kind": owner["kind"],
+        "name": name(owner),
+        "uid": uid(owner),
+        "controller": controller,
+        "blockOwnerDeletion": True,
+    }
+
+
+def is_being_deleted(obj: dict) -> bool:
+    return bool(obj.get("metadata", {}).get("deletionTimestamp"))

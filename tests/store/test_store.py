@@ -1,0 +1,108 @@
+"""Stories about the store's etcd semantics: revisions, ranges, transactions, watches."""
+import pytest
+
+from kubelab.store import CompactedError, Compare, MemoryStore, Op
+
+
+def test_every_write_moves_the_one_global_revision():
+    store = MemoryStore()
+    first = store.put("/registry/pods/default/a", "1")
+    second = store.put("/registry/pods/default/b", "2")
+    assert (first.mod_revision, second.mod_revision) == (2, 3)
+    assert store.revision == 3
+
+
+def test_a_key_remembers_its_create_revision_mod_revision_and_version():
+    store = MemoryStore()
+    store.put("k", "v1")
+    store.put("other", "x")
+    kv = store.put("k", "v2")
+    assert (kv.create_revision, kv.mod_revision, kv.version) == (2, 4, 2)
+
+
+def test_range_by_prefix_returns_keys_in_order_and_only_under_the_prefix():
+    store = MemoryStore()
+    for key in ["/registry/pods/b", "/registry/pods/a", "/registry/podsx", "/registry/services/a"]:
+        store.put(key, key)
+    kvs, count, _ = store.range("/registry/pods/", prefix=True)
+    assert [kv.key for kv in kvs] == ["/registry/pods/a", "/registry/pods/b"]
+    assert count == 2
+
+
+def test_range_with_limit_still_counts_everything():
+    store = MemoryStore()
+    for i in range(5):
+        store.put(f"/k/{i}", "v")
+    kvs, count, _ = store.range("/k/", prefix=True, limit=2)
+    assert len(kvs) == 2 and count == 5
+
+
+def test_reading_at_a_past_revision_sees_the_world_as_it_was():
+    store = MemoryStore()
+    store.put("/a", "1")           # rev 2
+    store.put("/b", "1")           # rev 3
+    store.put("/a", "2")           # rev 4
+    store.delete("/b")             # rev 5
+    at_three = store.range("/", prefix=True, revision=3)[0]
+    assert [(kv.key, kv.value) for kv in at_three] == [("/a", "1"), ("/b", "1")]
+    now = store.range("/", prefix=True)[0]
+    assert [(kv.key, kv.value) for kv in now] == [("/a", "2")]
+
+
+def test_compare_and_swap_refuses_a_writer_with_a_stale_mod_revision():
+    store = MemoryStore()
+    kv = store.put("/counter", "1")
+    ok, _ = store.txn([Compare("/counter", "mod", "=", kv.mod_revision)], [Op("put", "/counter", "2")])
+    assert ok
+    stale, _ = store.txn([Compare("/counter", "mod", "=", kv.mod_revision)], [Op("put", "/counter", "3")],
+                         [Op("range", "/counter")])
+    assert not stale
+    assert store.get("/counter").value == "2"
+
+
+def test_create_only_if_absent_with_create_revision_zero():
+    store = MemoryStore()
+    assert store.txn([Compare("/x", "create", "=", 0)], [Op("put", "/x", "a")])[0]
+    assert not store.txn([Compare("/x", "create", "=", 0)], [Op("put", "/x", "b")])[0]
+    assert store.get("/x").value == "a"
+
+
+def test_a_failed_transaction_does_not_move_the_revision():
+    store = MemoryStore()
+    store.put("/x", "a")
+    before = store.revision
+    store.txn([Compare("/x", "value", "=", "nope")], [Op("put", "/x", "b")])
+    assert store.revision == before
+
+
+def test_watch_from_a_past_revision_replays_then_follows_in_order_without_gaps():
+    store = MemoryStore()
+    store.put("/p/a", "1")   # 2
+    store.put("/p/b", "1")   # 3
+    seen = []
+    store.watch("/p/", lambda events: seen.extend((e.type, e.kv.key, e.kv.mod_revision) for e in events),
+                prefix=True, start_revision=3)
+    store.put("/q/ignored", "x")  # 4: outside the prefix
+    store.delete("/p/a")          # 5
+    assert seen == [("PUT", "/p/b", 3), ("DELETE", "/p/a", 5)]
+
+
+def test_a_cancelled_watch_hears_nothing_more():
+    store = MemoryStore()
+    seen = []
+    watcher = store.watch("/p/", seen.append, prefix=True)
+    watcher.cancel()
+    store.put("/p/a", "1")
+    assert seen == []
+
+
+def test_after_compaction_old_revisions_are_gone_with_both_revisions_named():
+    store = MemoryStore()
+    for i in range(5):
+        store.put("/a", str(i))
+    store.compact(4)
+    with pytest.raises(CompactedError) as error:
+        store.range("/a", revision=3)
+    assert "compacted" in str(error.value) and "3" in str(error.value) and "4" in str(error.value)
+    with pytest.raises(CompactedError):
+        store.watch("/a", lambda events: None, start_revision=2)
