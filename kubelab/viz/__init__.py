@@ -1,0 +1,20 @@
+"""kubelab.viz: diagrams of Kubernetes, drawn from live objects, shown inline in Jupyter.
+
+    from kubelab import viz
+    viz.architecture(highlight="kube-scheduler")   # the components and who talks to whom
+    viz.draw(cluster)                              # nodes and their pods, coloured by status
+    viz.draw(cluster, "ownership")                 # Deployment -> ReplicaSet -> Pod
+    viz.draw(cluster, "services")                  # Service -> Endpoints -> Pod
+    viz.scale_widget(cluster, "deployment/nginx")  # a replicas slider above a live diagram
+
+Every function returns a `Diagram`: DOT text (`.source`) that Jupyter shows as SVG.
+"""
+from .architecture import architecture
+from .render import Diagram, RenderError, render_svg
+from .state import cluster_state, draw, ownership, pod_status, service_routing
+from .widgets import scale_widget
+
+__all__ = [
+    "Diagram", "RenderError", "architecture", "cluster_state", "draw", "ownership",
+    "pod_status", "render_svg", "scale_widget", "service_routing",
+]
