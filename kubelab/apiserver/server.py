@@ -40,8 +40,9 @@ class APIServer:
     """Serves the Kubernetes API for kubelab's kinds from one store."""
 
     def __init__(self, store: MemoryStore, clock, rng: random.Random | None = None,
-                 service_cidr: str = "10.96.0.0/12"):
+                 service_cidr: str = "10.96.0.0/12", advertise_address: str = "10.0.0.10"):
         self.store, self.clock = store, clock
+        self.advertise_address = advertise_address
         self.rng = rng or random.Random(0)
         self.ips = IPAllocator(service_cidr, random.Random(self.rng.random()))
         self.trace: list[TraceEntry] = []
@@ -75,6 +76,14 @@ class APIServer:
                          "labels": {"component": "apiserver", "provider": "kubernetes"}},
             "spec": {"clusterIP": str(self.ips.network.network_address + 1),
                      "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]}})
+        # The API server keeps the kubernetes Service's Endpoints pointing at itself (its
+        # "master endpoint reconciler"); kubelab's control plane answers at 10.0.0.10:6443.
+        self._ensure("endpoints", {
+            "apiVersion": "v1", "kind": "Endpoints",
+            "metadata": {"name": "kubernetes", "namespace": "default",
+                         "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
+            "subsets": [{"addresses": [{"ip": self.advertise_address}],
+                         "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}]})
 
     def _ensure(self, resource: str, obj: dict) -> None:
         try:

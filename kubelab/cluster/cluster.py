@@ -121,7 +121,7 @@ class Cluster:
                   "cluster_ip": f"{svc['spec']['clusterIP']}:{service_port}", "route": route}
         destination = getattr(route, "destination", None)
         if destination is None:
-            result["error"] = getattr(route, "outcome", "connection refused")
+            result["error"] = route.message or route.outcome
             return result
         ip, target_port = destination
         for kubelet in self.kubelets.values():

@@ -1,0 +1,114 @@
+"""kube-proxy in iptables mode: watch Services and Endpoints, keep the node's rules in step.
+
+    informer events ──▶ sync() ──(at most once per min_sync_period)──▶ sync_proxy_rules()
+                                                                         build_tables(...)
+
+What it models: one kube-proxy per node. It never talks to other components and never writes to
+the API; it lists and watches Services and Endpoints into its own informer caches, and whenever
+something that matters changes it recomputes the whole nat and filter tables from the caches
+(upstream's syncProxyRules) and loads them into "the kernel" (`self.tables`). `route` then
+sends a connection through those tables, so what a pod on this node reaches is exactly what the
+rules say, stale or not.
+
+Invariant: `self.tables` is always a complete result of `build_tables` over one moment of the
+caches; it is replaced whole, never edited. No sync happens before both informers have listed
+(upstream waits for servicesSynced and endpointSlicesSynced, so a restarting kube-proxy never
+writes half a picture).
+
+Rate limit: upstream runs syncProxyRules through a BoundedFrequencyRunner: changes ask for a
+sync, and syncs run at most once per --iptables-min-sync-period (1 s by default), with a burst
+of 2. kubelab keeps the period and skips the burst: the first change after a quiet second syncs
+at once, later ones are folded into one sync a second after the last. So a lesson can watch
+the rules lag the API by up to a second.
+
+Real Kubernetes also resyncs every --iptables-sync-period (30 s) and watches a canary chain in
+case someone flushed iptables; kubelab skips both because nothing else touches kubelab's tables.
+It also skips the Node informer (topology hints, Local traffic policies) and healthz/metrics.
+"""
+from __future__ import annotations
+
+import random
+
+from ..client import Client, SharedInformerFactory
+from .iptables import Tables, iptables_save
+from .rules import build_tables
+from .traffic import Route, route
+
+MIN_SYNC_PERIOD = 1.0  # seconds: --iptables-min-sync-period's default
+
+
+class KubeProxy:
+    name = "kube-proxy"
+
+    def __init__(self, client: Client, clock, node_name: str, rng: random.Random,
+                 min_sync_period: float = MIN_SYNC_PERIOD):
+        self.client, self.clock, self.node_name, self.rng = client, clock, node_name, rng
+        self.min_sync_period = min_sync_period
+        self.factory = SharedInformerFactory(client, clock)  # its own: each kube-proxy is its own process
+        self.services = self.factory.informer("services")
+        self.endpoints = self.factory.informer("endpoints")
+        self.services.add_handlers(on_add=self.on_add, on_update=self.on_service_update,
+                                   on_delete=self.on_delete)
+        self.endpoints.add_handlers(on_add=self.on_add, on_update=self.on_endpoints_update,
+                                    on_delete=self.on_delete)
+        self.tables: Tables = {}        # what "the kernel" holds; replaced whole by each sync
+        self.sync_count = 0             # how many times syncProxyRules has run
+        self.last_sync: float | None = None
+        self.initialized = False        # both informers have listed: syncing is allowed
+        self._pending = None            # the Timer of the sync already asked for, if any
+
+    def start(self) -> None:
+        """List and watch Services and Endpoints, then write the first rules."""
+        self.factory.start()
+        self.initialized = True
+        self.sync_proxy_rules()  # upstream: OnServiceSynced/OnEndpointSlicesSynced sync unconditionally
+
+    def stop(self) -> None:
+        for informer in (self.services, self.endpoints):
+            informer.stop()
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+
+    # -- event handlers: they only ask for a sync --------------------------------------------
+    def on_add(self, obj: dict) -> None:
+        self.sync()
+
+    def on_delete(self, obj: dict) -> None:
+        self.sync()
+
+    def on_service_update(self, old: dict, new: dict) -> None:
+        if old.get("spec") != new.get("spec"):  # a label or status change moves no traffic
+            self.sync()
+
+    def on_endpoints_update(self, old: dict, new: dict) -> None:
+        if old.get("subsets") != new.get("subsets"):
+            self.sync()
+
+    def sync(self) -> None:
+        """Ask for syncProxyRules: now if the last one was at least min_sync_period ago, else then."""
+        if not self.initialized or self._pending is not None:
+            return  # not listed yet, or a sync is already coming that will see this change too
+        now = self.clock.now()
+        ready_at = now if self.last_sync is None else self.last_sync + self.min_sync_period
+        self._pending = self.clock.call_later(max(0.0, ready_at - now), self._run_pending_sync)
+
+    def _run_pending_sync(self) -> None:
+        self._pending = None
+        self.sync_proxy_rules()
+
+    def sync_proxy_rules(self) -> None:
+        """Recompute the whole nat and filter tables from the informer caches and load them."""
+        self.tables = build_tables(self.services.list(), self.endpoints.list())
+        self.sync_count += 1
+        self.last_sync = self.clock.now()
+
+    # -- what a lesson (and the Cluster) asks ------------------------------------------------
+    def rules_text(self) -> str:
+        """This node's rules as `iptables-save` prints them."""
+        return iptables_save(self.tables)
+
+    def route(self, ip: str, port: int, protocol: str = "TCP", source_ip: str = "") -> Route:
+        """Where a new connection from a pod on this node to ip:port goes; `.destination` is (ip, port)."""
+        return route(self.tables, ip, port, self.rng, protocol, source_ip)
+
