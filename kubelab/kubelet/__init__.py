@@ -1,0 +1,5 @@
+"""The kubelet and the simulated container runtime it drives on each node."""
+from .kubelet import Kubelet
+from .runtime import ContainerRuntime
+
+__all__ = ["ContainerRuntime", "Kubelet"]

@@ -1,0 +1,282 @@
+"""The kubelet: the agent on each node that turns pods bound to it into running containers.
+
+The scheduler only writes `spec.nodeName`. Everything after that happens on the node:
+
+    register the Node ──▶ every 10 s: report node status (the heartbeat)
+
+    watch pods with spec.nodeName=<me> ──▶ WorkQueue ──▶ sync_pod(key):
+        get the pod → compare with the runtime → act → write status
+          no sandbox             run_pod_sandbox (the pod gets its IP)
+          a container missing    Pulling → Pulled → Created → Started
+          deletionTimestamp set  Killing → stop containers → delete with grace period 0
+          pod gone from the API  remove its sandbox
+
+The kubelet is a controller whose "actual state" is the container runtime: it keeps no
+memory of its own about pods beyond what is in flight, so a restarted kubelet finds the
+running containers, computes the same status and leaves them alone. One runtime operation
+per pod is in flight at a time (upstream's pod workers serialize each pod the same way);
+while one is, sync_pod returns early and the operation's callback enqueues the pod again.
+
+Left out, for later issues: the Lease in kube-node-lease (the v1.32 heartbeat; until the API
+serves Leases, the node status written every 10 s is the heartbeat, as before NodeLease),
+nodeStatusReportFrequency (upstream writes unchanged status only every 5 min), probes,
+restarts and CrashLoopBackOff, image pull errors and backoff, volumes, static pods,
+eviction, and admission (a pod that doesn't fit is not rejected).
+"""
+from __future__ import annotations
+
+import copy
+import random
+
+from ..client import ApiError, Client, Controller, EventRecorder, Informer
+from ..client.events import NORMAL, WARNING
+from ..objects import meta
+from ..objects.meta import Key
+from .node_status import Machine, initial_node, node_status, reconcile_registration
+from .pod_status import Waiting, generate_pod_status
+from .runtime import RUNNING, Container, ContainerRuntime, PullResult, Sandbox
+
+NODE_STATUS_UPDATE_FREQUENCY = 10.0  # seconds (nodeStatusUpdateFrequency)
+DEFAULT_CAPACITY = {"cpu": "2", "memory": "4Gi", "pods": "110"}
+
+
+def go_duration(seconds: float) -> str:
+    """A duration as Go prints a time.Duration truncated to milliseconds ("2.134s", "850ms")."""
+    millis = int(seconds * 1000 + 1e-6)
+    if millis < 1000:
+        return f"{millis}ms" if millis else "0s"
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    text = f"{rest // 1000}.{rest % 1000:03d}".rstrip("0").rstrip(".") + "s"
+    if hours:
+        return f"{hours}h{minutes}m{text}"
+    return f"{minutes}m{text}" if minutes else text
+
+
+class Kubelet(Controller):
+    """One node's kubelet: registers the Node, reports its status, runs the pods bound to it."""
+    name = "kubelet"
+
+    def __init__(self, client: Client, clock, node_name: str, pod_cidr: str = "10.244.1.0/24",
+                 internal_ip: str = "10.0.0.11", capacity: dict[str, str] | None = None,
+                 rng: random.Random | None = None, runtime: ContainerRuntime | None = None,
+                 labels: dict[str, str] | None = None):
+        """`runtime`: hand over the old kubelet's runtime to model a kubelet restart."""
+        super().__init__(client, clock, factory=None)
+        rng = rng or random.Random(0)
+        self.node_name = node_name
+        self.machine = Machine.describe(node_name, internal_ip, pod_cidr, capacity or DEFAULT_CAPACITY,
+                                        rng, labels)
+        self.runtime = runtime or ContainerRuntime(clock, node_name, pod_cidr,
+                                                   random.Random(rng.getrandbits(64)))
+        self.recorder = EventRecorder(client, clock, "kubelet", host=node_name)
+        self.pods = Informer(client, "pods", clock, field_selector=f"spec.nodeName={node_name}")
+        self.pods.add_handlers(on_add=self.enqueue, on_update=lambda old, new: self.enqueue(new),
+                               on_delete=self.enqueue)
+        self.in_flight: dict[Key, str] = {}           # pods with a runtime operation under way
+        self.waiting: dict[Key, dict[str, Waiting]] = {}  # why a pod's container can't start
+        self.registered = False
+        self.running = False
+        self._heartbeat = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        """Register the node, start the heartbeat, watch this node's pods."""
+        self.running = True
+        self.recorder.event(self._node_reference(), NORMAL, "Starting", "Starting kubelet.")
+        self.runtime.subscribe(self._on_container_event)
+        try:
+            self.register_node()
+        except ApiError:
+            pass  # the heartbeat tries again
+        self.pods.start()
+        for sandbox in self.runtime.list_pod_sandboxes():  # including pods deleted while we were down
+            self.enqueue(f"{sandbox.namespace}/{sandbox.name}")
+        self._heartbeat = self.clock.call_later(NODE_STATUS_UPDATE_FREQUENCY, self._node_status_tick,
+                                                daemon=True)
+
+    def stop(self) -> None:
+        """Stop the kubelet process; the runtime and its containers keep running."""
+        self.running = False
+        self.pods.stop()
+        self.runtime.unsubscribe(self._on_container_event)
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+
+    def _on_container_event(self, sandbox: Sandbox, container: Container) -> None:
+        self.enqueue(f"{sandbox.namespace}/{sandbox.name}")
+
+    # -- the node ----------------------------------------------------------------------------
+    def _node_reference(self) -> dict:
+        # The kubelet's events about its node use the node's name as uid, as upstream's nodeRef.
+        return {"kind": "Node", "metadata": {"name": self.node_name, "uid": self.node_name}}
+
+    def register_node(self) -> None:
+        """Create this node's Node, or take over the one already registered under its name."""
+        node = initial_node(self.machine)
+        node["status"], changed = node_status(self.machine, {}, self.runtime.list_images(),
+                                              self.clock.now())
+        try:
+            self.client.create("nodes", node)
+            self.registered = True
+            self._record_node_events(changed)
+        except ApiError as error:
+            if error.reason != "AlreadyExists":
+                raise
+            existing = self.client.get("nodes", self.node_name)
+            self.client.update("nodes", reconcile_registration(existing, self.machine))
+            self.registered = True
+            self.update_node_status()
+
+    def update_node_status(self) -> None:
+        """Report the node's status now (lastHeartbeatTime moves; transitions keep their time)."""
+        node = self.client.get("nodes", self.node_name)
+        node["status"], changed = node_status(self.machine, node.get("status") or {},
+                                              self.runtime.list_images(), self.clock.now())
+        self.client.update_status("nodes", node)
+        self._record_node_events(changed)
+
+    def _record_node_events(self, reasons: list[str]) -> None:
+        for reason in reasons:
+            self.recorder.event(self._node_reference(), NORMAL, reason,
+                                f"Node {self.node_name} status is now: {reason}")
+
+    def _node_status_tick(self) -> None:
+        if not self.running:
+            return
+        try:
+            if self.registered:
+                self.update_node_status()
+            else:
+                self.register_node()
+        except ApiError:
+            pass  # a missed heartbeat; the next tick tries again
+        self._heartbeat = self.clock.call_later(NODE_STATUS_UPDATE_FREQUENCY, self._node_status_tick,
+                                                daemon=True)
+
+    # -- pods --------------------------------------------------------------------------------
+    def sync(self, key: Key) -> None:
+        """The Controller worker's entry point: for the kubelet, a key is a pod."""
+        self.sync_pod(key)
+
+    def sync_pod(self, key: Key) -> None:
+        """Make the runtime match the pod, then report what the runtime shows (upstream's SyncPod)."""
+        if not self.running or key in self.in_flight:
+            return  # the operation under way enqueues the pod again when it ends
+        pod = self.pods.get(key)
+        self._remove_stale_sandboxes(key, pod)
+        if pod is None:
+            self.waiting.pop(key, None)
+            return
+        sandbox = self.runtime.sandbox_for_pod(meta.uid(pod))
+        if meta.is_being_deleted(pod):
+            self._terminate_pod(key, pod, sandbox)
+            return
+        if sandbox is None:
+            sandbox = self.runtime.run_pod_sandbox(meta.name(pod), meta.namespace(pod), meta.uid(pod))
+        for container in pod["spec"]["containers"]:
+            if container["name"] in sandbox.containers:
+                continue
+            if self._start_container(key, pod, sandbox, container):
+                break  # one container at a time, in spec order
+        self._write_status(pod, sandbox)
+
+    def _remove_stale_sandboxes(self, key: Key, pod: dict | None) -> None:
+        """Sandboxes of a pod that is gone (or was replaced by a new pod of the same name)."""
+        namespace, name = meta.split_key(key)
+        for sandbox in self.runtime.list_pod_sandboxes(namespace, name):
+            if pod is None or sandbox.uid != meta.uid(pod):
+                self.runtime.remove_pod_sandbox(sandbox.id)
+
+    def _write_status(self, pod: dict, sandbox: Sandbox | None, terminal: bool = False) -> None:
+        status = generate_pod_status(pod, sandbox, self.machine.internal_ip, self.clock.now(), terminal,
+                                     self.waiting.get(meta.key(pod)))
+        if status == pod.get("status"):
+            return  # nothing new to say: no write
+        updated = copy.deepcopy(pod)
+        updated["status"] = copy.deepcopy(status)
+        self.client.update_status("pods", updated)
+
+    def _operation_done(self, key: Key) -> None:
+        self.in_flight.pop(key, None)
+        if self.running:
+            self.enqueue(key)
+
+    # -- starting a container: image, create, start ------------------------------------------
+    def _start_container(self, key: Key, pod: dict, sandbox: Sandbox, container: dict) -> bool:
+        """Begin upstream's startContainer (ensure the image, create, start); False if it can't."""
+        image, policy = container["image"], container.get("imagePullPolicy", "IfNotPresent")
+        present = self.runtime.image_status(image) is not None
+        if policy == "Never" and not present:
+            message = f'Container image "{image}" is not present with pull policy of Never'
+            self.recorder.event(pod, WARNING, "ErrImageNeverPull", message)
+            self.waiting.setdefault(key, {})[container["name"]] = {"reason": "ErrImageNeverPull",
+                                                                   "message": message}
+            return False
+        self.waiting.get(key, {}).pop(container["name"], None)
+        self.in_flight[key] = f"starting container {container['name']}"
+        if present and policy != "Always":
+            self.recorder.event(pod, NORMAL, "Pulled",
+                                f'Container image "{image}" already present on machine')
+            self._create_and_start(key, pod, sandbox, container)
+            return True
+        self.recorder.event(pod, NORMAL, "Pulling", f'Pulling image "{image}"')
+        self.runtime.pull_image(
+            image, lambda pulled: self._on_image_pulled(key, pod, sandbox, container, pulled))
+        return True
+
+    def _on_image_pulled(self, key: Key, pod: dict, sandbox: Sandbox, container: dict,
+                         pulled: PullResult) -> None:
+        if not self.running:
+            return
+        self.recorder.event(pod, NORMAL, "Pulled",
+                            f'Successfully pulled image "{container["image"]}" in '
+                            f'{go_duration(pulled.pull_seconds)} ({go_duration(pulled.total_seconds)} '
+                            f'including waiting). Image size: {pulled.image.size} bytes.')
+        current = self.pods.get(key)
+        if current is None or meta.uid(current) != meta.uid(pod) or meta.is_being_deleted(current):
+            self._operation_done(key)  # the pod went away meanwhile: don't start anything
+            return
+        self._create_and_start(key, current, sandbox, container)
+
+    def _create_and_start(self, key: Key, pod: dict, sandbox: Sandbox, container: dict) -> None:
+        ports = [port["containerPort"] for port in container.get("ports") or []]
+        container_id = self.runtime.create_container(sandbox.id, container["name"], container["image"],
+                                                     ports)
+        self.recorder.event(pod, NORMAL, "Created", f"Created container {container['name']}")
+
+        def started() -> None:
+            if self.running:
+                self.recorder.event(pod, NORMAL, "Started", f"Started container {container['name']}")
+                self._operation_done(key)
+        self.runtime.start_container(container_id, started)
+
+    # -- stopping a pod ------------------------------------------------------------------------
+    def _terminate_pod(self, key: Key, pod: dict, sandbox: Sandbox | None) -> None:
+        """Stop the containers within the grace period, report the end, delete the pod for good."""
+        running = [c for c in sandbox.containers.values() if c.state == RUNNING] if sandbox else []
+        if running:
+            self._kill_containers(key, pod, running)
+            return
+        if sandbox is not None:
+            self.runtime.stop_pod_sandbox(sandbox.id)
+            self._write_status(pod, sandbox, terminal=True)
+        try:
+            self.client.delete("pods", meta.name(pod), meta.namespace(pod), grace_period_seconds=0)
+        except ApiError as error:
+            if error.code != 404:
+                raise
+
+    def _kill_containers(self, key: Key, pod: dict, running: list[Container]) -> None:
+        grace = pod["metadata"].get("deletionGracePeriodSeconds",
+                                    pod["spec"].get("terminationGracePeriodSeconds", 30))
+        self.in_flight[key] = "killing containers"
+        remaining = {container.id for container in running}
+
+        def stopped(container_id: str) -> None:
+            remaining.discard(container_id)
+            if not remaining:
+                self._operation_done(key)
+        for container in running:
+            self.recorder.event(pod, NORMAL, "Killing", f"Stopping container {container.name}")
+            self.runtime.stop_container(container.id, grace, lambda cid=container.id: stopped(cid))
