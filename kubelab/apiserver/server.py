@@ -258,7 +258,7 @@ class APIServer:
             raise errors.invalid("Binding", "", request.name, [errors.required("target.name")])
         kv, pod = self._read(resource, request.namespace, request.name)
         if pod["spec"].get("nodeName"):
-            raise errors.conflict(resource.plural, resource.group, request.name,
+            raise errors.conflict("pods/binding", resource.group, request.name,
                                   f'pod {request.name} is already assigned to node "{pod["spec"]["nodeName"]}"')
         pod["spec"]["nodeName"] = target["name"]
         pod["status"]["conditions"] = conditions.set_condition(

@@ -1,0 +1,99 @@
+"""The scheduler's cache: every node, and the pods bound — or *assumed* — to be on it.
+
+The informers tell the scheduler about nodes and pods; the cache folds them into one
+`NodeInfo` per node, kept up to date as events arrive, so a scheduling cycle reads totals
+instead of adding up pods.
+
+Assume: once a cycle picks node-2 for a pod, the cache counts the pod on node-2 *at once*,
+before the binding has even been written. The next pod's cycle — which may run before the
+API server has answered, and certainly before the informer has heard back — then sees node-2
+with that pod on it, and two pods are not squeezed into the room for one. When the informer
+reports the pod with spec.nodeName set, the assumption is confirmed; if binding fails, the
+scheduler forgets it.
+
+Invariant: a pod key is counted on at most one node, and `assumed` holds exactly the
+counted pods the informer has not yet confirmed as bound.
+
+Real Kubernetes also expires assumptions that are never confirmed (off by default since
+v1.23) and copies the cache into a snapshot at the start of each cycle, because its informers
+run concurrently with the cycle; kubelab runs a cycle inside one clock callback, so nothing
+changes under it and the cache's NodeInfos serve as the snapshot directly.
+"""
+from __future__ import annotations
+
+import copy
+
+from ..objects import meta
+from .node_info import NodeInfo
+
+
+class Cache:
+    def __init__(self):
+        self.node_infos: dict[str, NodeInfo] = {}  # node name -> NodeInfo (node may be None: pods came first)
+        self.pod_nodes: dict[str, str] = {}        # pod key -> node it is counted on
+        self.assumed: set[str] = set()             # pod keys counted but not yet seen bound
+        self._sorted: list[NodeInfo] | None = None  # snapshot order, rebuilt when nodes come or go
+
+    # -- nodes -------------------------------------------------------------------------------
+    def add_node(self, node: dict) -> None:
+        info = self.node_infos.setdefault(meta.name(node), NodeInfo())
+        info.set_node(node)
+        self._sorted = None
+
+    update_node = add_node
+
+    def remove_node(self, node: dict) -> None:
+        info = self.node_infos.get(meta.name(node))
+        if info is None:
+            return
+        info.set_node(None)
+        if not info.pods:
+            del self.node_infos[meta.name(node)]
+        self._sorted = None
+
+    # -- pods --------------------------------------------------------------------------------
+    def add_pod(self, pod: dict) -> None:
+        """Count a pod the informer reports bound (this confirms it if it was assumed)."""
+        key = meta.key(pod)
+        self.remove_pod(key)
+        self.assumed.discard(key)
+        node_name = pod["spec"]["nodeName"]
+        info = self.node_infos.setdefault(node_name, NodeInfo())
+        info.add_pod(pod)
+        self.pod_nodes[key] = node_name
+
+    update_pod = add_pod
+
+    def remove_pod(self, key: str) -> None:
+        """Stop counting the pod with this key, wherever it was counted."""
+        node_name = self.pod_nodes.pop(key, None)
+        self.assumed.discard(key)
+        if node_name is None:
+            return
+        info = self.node_infos[node_name]
+        info.remove_pod(key)
+        if info.node is None and not info.pods:
+            del self.node_infos[node_name]
+
+    def assume_pod(self, pod: dict, node_name: str) -> None:
+        """Count `pod` on `node_name` now, ahead of the binding (on a copy: never touch the informer's)."""
+        assumed = copy.deepcopy(pod)
+        assumed["spec"]["nodeName"] = node_name
+        self.add_pod(assumed)
+        self.assumed.add(meta.key(pod))
+
+    def forget_pod(self, key: str) -> None:
+        """Drop an assumption (the binding failed)."""
+        if key in self.assumed:
+            self.remove_pod(key)
+
+    def is_assumed(self, key: str) -> bool:
+        return key in self.assumed
+
+    # -- reading -----------------------------------------------------------------------------
+    def snapshot(self) -> list[NodeInfo]:
+        """Every known node's NodeInfo, sorted by node name (the order Filter visits them)."""
+        if self._sorted is None:
+            self._sorted = [self.node_infos[name] for name in sorted(self.node_infos)
+                            if self.node_infos[name].node is not None]
+        return self._sorted

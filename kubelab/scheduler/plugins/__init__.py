@@ -1,0 +1,1 @@
+"""Scheduler plugins, one file each, listed once in registry.py with their default weights."""

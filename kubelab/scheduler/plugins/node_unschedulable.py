@@ -1,0 +1,39 @@
+"""NodeUnschedulable: a cordoned node (spec.unschedulable: true) takes no new pods.
+
+Extension points: Filter.
+
+`kubectl cordon node-2` sets spec.unschedulable; from then on this filter rejects node-2 for
+every pod, except pods that tolerate the taint node.kubernetes.io/unschedulable:NoSchedule
+(DaemonSet pods carry that toleration, so they still land on cordoned nodes). The rejection is
+UnschedulableAndUnresolvable: evicting other pods would not uncordon the node.
+
+Real Kubernetes also rejects a NodeInfo whose Node is missing ("node(s) had unknown
+conditions"); kubelab's snapshot only holds nodes it has seen, so that case cannot arise.
+"""
+from __future__ import annotations
+
+from ..framework import OK, UNSCHEDULABLE_AND_UNRESOLVABLE, CycleState, FilterPlugin, NodeInfo, Status
+from ..taints import NO_SCHEDULE, tolerations_tolerate
+
+Name = "NodeUnschedulable"
+
+ERR_REASON_UNSCHEDULABLE = "node(s) were unschedulable"
+
+# The taint a cordoned node behaves as if it had (the node lifecycle controller also adds it for real).
+UNSCHEDULABLE_TAINT = {"key": "node.kubernetes.io/unschedulable", "effect": NO_SCHEDULE}
+
+
+class NodeUnschedulable(FilterPlugin):
+    name = Name
+
+    def filter(self, state: CycleState, pod: dict, node_info: NodeInfo) -> Status:
+        if not (node_info.node.get("spec") or {}).get("unschedulable"):
+            return OK
+        if tolerations_tolerate(pod["spec"].get("tolerations") or [], UNSCHEDULABLE_TAINT):
+            return OK
+        return Status(UNSCHEDULABLE_AND_UNRESOLVABLE, (ERR_REASON_UNSCHEDULABLE,), Name)
+
+
+def new(arguments: dict | None = None) -> NodeUnschedulable:
+    """The plugin's factory, as the registry calls it."""
+    return NodeUnschedulable()

@@ -1,0 +1,59 @@
+"""TaintToleration: a node's taints keep away the pods that don't tolerate them.
+
+Extension points: Filter, Score (with NormalizeScore).
+
+Filter: the first NoSchedule or NoExecute taint the pod does not tolerate rejects the node,
+UnschedulableAndUnresolvable, naming the taint: "node(s) had untolerated taint {key: value}"
+(v1.32's wording). PreferNoSchedule taints never reject; they only lower the score.
+
+Score: count the node's PreferNoSchedule taints the pod does not tolerate (only tolerations
+with effect PreferNoSchedule or no effect count). NormalizeScore turns the counts around, so
+the node with the most untolerated taints scores 0 and a node with none scores 100; the
+default profile weighs this plugin 3.
+
+Real Kubernetes also re-queues pods precisely when a taint is removed (queueing hints);
+kubelab re-queues on any node change that might matter (see scheduling_queue.py).
+"""
+from __future__ import annotations
+
+from ..framework import (OK, UNSCHEDULABLE_AND_UNRESOLVABLE, CycleState, FilterPlugin, NodeInfo,
+                         ScorePlugin, Status, default_normalize_score)
+from ..taints import NO_EXECUTE, NO_SCHEDULE, PREFER_NO_SCHEDULE, find_untolerated_taint, tolerations_tolerate
+
+Name = "TaintToleration"
+
+ERR_REASON_UNTOLERATED_TAINT = "node(s) had untolerated taint {{{key}: {value}}}"
+
+
+def _taints(node_info: NodeInfo) -> list[dict]:
+    return (node_info.node.get("spec") or {}).get("taints") or []
+
+
+def _tolerations(pod: dict) -> list[dict]:
+    return pod["spec"].get("tolerations") or []
+
+
+class TaintToleration(FilterPlugin, ScorePlugin):
+    name = Name
+
+    def filter(self, state: CycleState, pod: dict, node_info: NodeInfo) -> Status:
+        taint = find_untolerated_taint(_taints(node_info), _tolerations(pod),
+                                       lambda t: t.get("effect") in (NO_SCHEDULE, NO_EXECUTE))
+        if taint is None:
+            return OK
+        reason = ERR_REASON_UNTOLERATED_TAINT.format(key=taint.get("key", ""), value=taint.get("value", ""))
+        return Status(UNSCHEDULABLE_AND_UNRESOLVABLE, (reason,), Name)
+
+    def score(self, state: CycleState, pod: dict, node_info: NodeInfo) -> int:
+        """How many PreferNoSchedule taints the pod does not tolerate (fewer is better)."""
+        tolerations = [t for t in _tolerations(pod) if t.get("effect", "") in ("", PREFER_NO_SCHEDULE)]
+        return sum(1 for taint in _taints(node_info)
+                   if taint.get("effect") == PREFER_NO_SCHEDULE and not tolerations_tolerate(tolerations, taint))
+
+    def normalize_score(self, state: CycleState, pod: dict, scores: dict[str, int]) -> dict[str, int]:
+        return default_normalize_score(scores, reverse=True)
+
+
+def new(arguments: dict | None = None) -> TaintToleration:
+    """The plugin's factory, as the registry calls it."""
+    return TaintToleration()
