@@ -279,6 +279,11 @@ class APIServer:
         if request.subresource == "status":
             merged = copy.deepcopy(old)
             merged["status"] = new.get("status", {})
+            if resource.plural in ("deployments", "replicasets"):
+                # Their status strategy lets a status write carry annotations (the revision).
+                merged["metadata"]["annotations"] = new["metadata"].get("annotations") or {}
+                if not merged["metadata"]["annotations"]:
+                    del merged["metadata"]["annotations"]
             new = merged
         else:
             if "status" in resource.subresources:
