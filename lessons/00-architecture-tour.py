@@ -27,7 +27,7 @@
 # | **scheduler** | picks a node for each new pod that has none |
 # | **kubelet** | the agent on each node: runs the pods assigned to its node and reports their status |
 # | **kube-proxy** | the agent on each node that turns Services into packet-forwarding rules |
-# | **Deployment / ReplicaSet** | "keep N copies of this pod running" (a Deployment manages ReplicaSets, one per version) |
+# | **Deployment / ReplicaSet** | "keep N copies of this pod running" (a Deployment manages ReplicaSets, one per version; the ReplicaSet replaced the older ReplicationController, the "replication controller" of older diagrams) |
 # | **Service** | one stable virtual IP in front of a changing set of pods |
 # | **watch** | a long-lived request: "tell me every change to these objects from now on" |
 
@@ -111,9 +111,19 @@ print(cluster.trace[mark:].table())
 # 6. The **endpoints controller** sees ready pods matching the Service and lists their IPs.
 #
 # No arrow goes from one component to another. Everything went through the API server.
+#
+# The three controllers in that story are logically separate control loops, each its own
+# little program. To keep things simple, Kubernetes compiles them into one binary and runs
+# them in one process: the **kube-controller-manager**. kubelab does the same:
 
 # %%
-assert cluster.trace[mark:].actors()[:4] == ["kubectl", "deployment-controller", "replicaset-controller", "kube-scheduler"]
+sorted(cluster.controller_manager.controllers)
+
+# %%
+actors = cluster.trace[mark:].actors()
+assert actors.index("kubectl") < actors.index("deployment-controller") < actors.index("replicaset-controller") \
+    < actors.index("kube-scheduler")
+actors
 
 # %% [markdown]
 # ## 5. The result
@@ -145,12 +155,20 @@ print(cluster.kubectl("get service nginx"))
 print(cluster.kubectl("get endpoints nginx"))
 
 # %%
-print(cluster.proxies["node-1"].rules_text())
+print(cluster.proxies["node-1"].rules_text(service="default/nginx"))
 
 # %% [markdown]
 # A request to the ClusterIP walks those rules: `KUBE-SERVICES` matches the IP and port,
-# the Service's chain picks one endpoint at random (1/3, then 1/2 of the rest, then the
-# last), and the endpoint's chain rewrites the destination to that pod. Send 100 requests:
+# the Service's chain `KUBE-SVC-…` picks one endpoint at random (1/3, then 1/2 of the rest,
+# then the last), and that endpoint's chain `KUBE-SEP-…` rewrites the destination to the pod.
+# Here is one packet's walk through node-1's tables:
+
+# %%
+cluster_ip = cluster.get("services", "nginx")["spec"]["clusterIP"]
+print(cluster.proxies["node-1"].route(cluster_ip, 80))
+
+# %% [markdown]
+# Send 100 requests, each from a random node, and count which pod answered:
 
 # %%
 answered = cluster.requests("nginx", count=100)
@@ -218,8 +236,9 @@ print(cluster.kubectl("get events --field-selector involvedObject.name=too-big")
 #
 # ## Check your understanding
 #
-# 1. *Predict, then run:* if you stop the scheduler (`cluster.scheduler` is an object you can
-#    poke) and scale to 6, which objects exist after `settle()`? Which `STATUS` do the new pods show?
+# 1. *Predict, then run:* each node has 2 CPUs and each nginx pod requests 250m. Run
+#    `cluster.kubectl("scale deployment/nginx-deployment --replicas=30")` and `cluster.settle()`.
+#    How many pods run, how many stay Pending, and what does their FailedScheduling event say?
 # 2. Why does `kubectl apply` return before any pod exists? What would go wrong if it waited
 #    for the kubelets?
 # 3. The endpoints controller and kube-proxy both react to pods becoming ready. Which one

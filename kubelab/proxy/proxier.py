@@ -104,9 +104,13 @@ class KubeProxy:
         self.last_sync = self.clock.now()
 
     # -- what a lesson (and the Cluster) asks ------------------------------------------------
-    def rules_text(self) -> str:
-        """This node's rules as `iptables-save` prints them."""
-        return iptables_save(self.tables)
+    def rules_text(self, service: str | None = None) -> str:
+        """This node's rules as `iptables-save` prints them; with service="ns/name", only that
+        Service's rules (what `iptables-save | grep ns/name` shows on a real node)."""
+        text = iptables_save(self.tables)
+        if service is None:
+            return text
+        return "\n".join(line for line in text.splitlines() if f'"{service}:' in line)
 
     def route(self, ip: str, port: int, protocol: str = "TCP", source_ip: str = "") -> Route:
         """Where a new connection from a pod on this node to ip:port goes; `.destination` is (ip, port)."""

@@ -1,0 +1,109 @@
+"""From a command line to what kubectl prints: split, pick the subcommand, run it.
+
+    run(client, "get pods -o wide", now)  ->  "NAME    READY   STATUS    ..."
+
+kubectl is only a client: every command here is a few API calls through `client` (the same
+Client every component uses) and some formatting. `now` is the cluster clock's time, used
+for AGE columns, so output is the same on every run of a lesson.
+
+A command that fails returns (or, with check=True, raises as KubectlError) exactly the text
+real kubectl prints on stderr, after whatever it printed on stdout first. Nothing escapes as
+a traceback: an unexpected exception becomes one `error: ...` line.
+"""
+from __future__ import annotations
+
+import shlex
+
+from kubelab.client import ApiError
+
+from .apply import apply, create
+from .delete import delete
+from .describe import describe
+from .errors import KubectlError, api_error_message
+from .flags import find_command
+from .get import get
+from .scale import scale
+
+COMMANDS = {"get": get, "describe": describe, "apply": apply, "create": create, "delete": delete,
+            "scale": scale}
+NEEDS_STDIN = ("apply", "create", "delete")
+
+USAGE = """kubectl controls the Kubernetes cluster manager (kubelab's own, small kubectl).
+
+Basic Commands:
+  create        Create a resource from a file or from stdin
+  get           Display one or many resources
+  delete        Delete resources by file names, stdin, resources and names, or by resources and label selector
+
+Deploy Commands:
+  scale         Set a new size for a deployment or replica set
+
+Troubleshooting and Debugging Commands:
+  describe      Show details of a specific resource or group of resources
+
+Advanced Commands:
+  apply         Apply a configuration to a resource by file name or stdin
+
+Usage:
+  kubectl [flags] [options]
+"""
+
+
+def run(client, args: str | list[str], now: float, *, stdin: str | None = None, namespace: str = "default",
+        check: bool = False) -> str:
+    """What `kubectl <args>` prints. With check=True a failure raises KubectlError (exit code 1)."""
+    try:
+        return _dispatch(client, args, now, stdin, namespace)
+    except KubectlError as error:
+        if check:
+            raise
+        return error.text
+    except ApiError as error:   # a command that forgot to word an API error: still no traceback
+        failure = KubectlError(api_error_message(error))
+    except Exception as error:  # noqa: BLE001 - the promise is "never a traceback"
+        failure = KubectlError(f"error: {error}")
+    if check:
+        raise failure
+    return failure.text
+
+
+def _dispatch(client, args: str | list[str], now: float, stdin: str | None, namespace: str) -> str:
+    if isinstance(args, str):
+        try:
+            argv = shlex.split(args)
+        except ValueError as error:
+            raise KubectlError(f"error: {error}") from None
+    else:
+        argv = list(args)
+    if argv[:1] == ["kubectl"]:
+        argv = argv[1:]
+    command, rest = find_command(argv)
+    if not command:
+        if not argv or any(word in ("-h", "--help") for word in argv):
+            return USAGE
+        raise KubectlError(f"Error: unknown flag: {argv[0]}\nSee 'kubectl --help' for usage.")
+    handler = COMMANDS.get(command)
+    if handler is None:
+        raise KubectlError(f'Error: unknown command "{command}" for "kubectl"' + _suggestions(command))
+    if command in NEEDS_STDIN:
+        return handler(client, rest, now, namespace, stdin=stdin)
+    return handler(client, rest, now, namespace)
+
+
+def _suggestions(typed: str) -> str:
+    """cobra's "Did you mean this?": commands within two edits, or starting with what was typed."""
+    close = [name for name in sorted(COMMANDS) if _distance(typed, name) <= 2 or name.startswith(typed)]
+    if not close:
+        return ""
+    return "\n\nDid you mean this?\n" + "".join(f"\t{name}\n" for name in close) + "\n"
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions)."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+        previous = current
+    return previous[-1]

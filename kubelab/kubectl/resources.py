@@ -1,0 +1,95 @@
+"""Resource types as kubectl names them: `po`, `pods`, `deploy`, `deployment.apps`, `all`.
+
+kubectl turns what you type into a resource (the plural the API serves, like `deployments`),
+a kind (`Deployment`) and a group (`apps`). The group shows up in what kubectl prints:
+`deployment.apps/nginx created`, `deployments.apps "nginx" not found`, while the core group
+is left out: `pod/nginx`, `pods "nginx" not found`.
+
+Real kubectl learns this table from the API server's discovery documents (/api, /apis) and
+caches it; kubelab's client has no discovery call, so the table is written down here, one
+row per resource kubelab serves. `all` is the category real kubectl expands the same way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import KubectlError
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    plural: str                  # what the API serves: "deployments"
+    kind: str                    # "Deployment"
+    group: str                   # "apps", or "" for the core group
+    namespaced: bool
+    short_names: tuple[str, ...] = ()
+
+    @property
+    def singular(self) -> str:
+        return self.kind.lower()
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/v1" if self.group else "v1"
+
+    @property
+    def kind_prefix(self) -> str:
+        """What `-o name` and `created` lines start with: "deployment.apps", "pod"."""
+        return f"{self.singular}.{self.group}" if self.group else self.singular
+
+    @property
+    def group_resource(self) -> str:
+        """How API errors name the resource: "deployments.apps", "pods"."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+
+RESOURCE_TYPES: list[ResourceType] = [
+    ResourceType("pods", "Pod", "", True, ("po",)),
+    ResourceType("services", "Service", "", True, ("svc",)),
+    ResourceType("endpoints", "Endpoints", "", True, ("ep",)),
+    ResourceType("nodes", "Node", "", False, ("no",)),
+    ResourceType("namespaces", "Namespace", "", False, ("ns",)),
+    ResourceType("events", "Event", "", True, ("ev",)),
+    ResourceType("deployments", "Deployment", "apps", True, ("deploy",)),
+    ResourceType("replicasets", "ReplicaSet", "apps", True, ("rs",)),
+]
+
+BY_PLURAL = {resource.plural: resource for resource in RESOURCE_TYPES}
+
+# `kubectl get all`: the "all" category, in discovery order (core group first, then apps).
+ALL = [BY_PLURAL["pods"], BY_PLURAL["services"], BY_PLURAL["deployments"], BY_PLURAL["replicasets"]]
+
+
+def resolve(word: str) -> ResourceType:
+    """A resource from any name kubectl accepts: plural, singular, short name, with .group."""
+    name, _, group = word.lower().partition(".")
+    group = group.split(".")[-1] if group else None   # "deployments.v1.apps" -> "apps"
+    for resource in RESOURCE_TYPES:
+        if name in (resource.plural, resource.singular) or name in resource.short_names:
+            if group is None or group == resource.group or (group == "v1" and not resource.group):
+                return resource
+    raise KubectlError(f'error: the server doesn\'t have a resource type "{word}"')
+
+
+def resolve_many(word: str) -> list[ResourceType]:
+    """`pods,svc` or `all` -> resource types, in the order given."""
+    out: list[ResourceType] = []
+    for part in word.split(","):
+        for resource in ALL if part.lower() == "all" else [resolve(part)]:
+            if resource not in out:
+                out.append(resource)
+    return out
+
+
+def for_object(obj: dict, source: str = "") -> ResourceType:
+    """The resource an object from a manifest belongs to, from its apiVersion and kind."""
+    api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
+    group, _, version = api_version.rpartition("/")
+    for resource in RESOURCE_TYPES:
+        if resource.kind == kind and resource.group == group and version == "v1":
+            return resource
+    name = (obj.get("metadata") or {}).get("name", "")
+    namespace = (obj.get("metadata") or {}).get("namespace", "")
+    raise KubectlError(f'error: resource mapping not found for name: "{name}" namespace: "{namespace}" '
+                       f'from "{source}": no matches for kind "{kind}" in version "{api_version}"\n'
+                       f'ensure CRDs are installed first')

@@ -1,0 +1,51 @@
+"""One resource's objects as a `kubectl get` table: headers, decorations, padding.
+
+The cells come from printers.TABLES; this file adds what kubectl's table printer adds on the
+client side, in the same order: a NAMESPACE column first with `-A`, the kind in front of the
+name (`pod/web-1`) when several resource types print together, a LABELS column last with
+`--show-labels`. Headers are the column names in capitals; a table with no rows prints
+nothing at all, not even its headers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .printers import NAME_COLUMN, TABLES, format_labels
+from .resources import ResourceType
+from .tabwriter import get_table
+
+
+@dataclass(frozen=True)
+class TableOptions:
+    wide: bool = False
+    with_namespace: bool = False   # -A: a NAMESPACE column first
+    with_kind: bool = False        # several types requested: NAME cells read `kind/name`
+    show_labels: bool = False
+    no_headers: bool = False
+
+
+def render(resource: ResourceType, objects: list[dict], now: float, options: TableOptions) -> str:
+    """The table text, or "" when there are no objects."""
+    if not objects:
+        return ""
+    columns, row_of = TABLES[resource.plural]
+    keep = [index for index, (_, wide_only) in enumerate(columns) if options.wide or not wide_only]
+    with_namespace = options.with_namespace
+    headers = [columns[index][0] for index in keep]
+    rows = []
+    for obj in objects:
+        cells = row_of(obj, now)
+        if options.with_kind:
+            name_index = NAME_COLUMN[resource.plural]
+            cells[name_index] = f"{resource.kind_prefix}/{cells[name_index]}"
+        cells = [cells[index] for index in keep]
+        if with_namespace:
+            cells.insert(0, obj.get("metadata", {}).get("namespace", ""))
+        if options.show_labels:
+            cells.append(format_labels(obj.get("metadata", {}).get("labels")))
+        rows.append(cells)
+    if with_namespace:
+        headers.insert(0, "NAMESPACE")
+    if options.show_labels:
+        headers.append("LABELS")
+    return get_table(rows if options.no_headers else [headers] + rows)
