@@ -208,6 +208,8 @@ print(cluster.kubectl("get pods -o wide"))
 # from live state. Try 10, then 1. Where do new pods go? Which pods go away first?
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# (a live widget: tests/viz/test_widgets.py checks it; nbval cannot replay widgets)
 viz.scale_widget(cluster, "deployment/nginx-deployment")
 
 # %% [markdown]
