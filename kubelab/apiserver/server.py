@@ -295,8 +295,6 @@ class APIServer:
                 else:
                     new["metadata"].pop(kept, None)
             defaults.apply_defaults(resource.plural, new)
-            if resource.plural == "pods":
-                new["status"] = old.get("status", {})
             if resource.has_generation and new.get("spec") != old.get("spec"):
                 new["metadata"]["generation"] = old["metadata"].get("generation", 1) + 1
             if resource.plural == "services":
@@ -379,6 +377,12 @@ def _summary(resource: Resource, old: dict, new: dict) -> str:
         ready = "Ready" if conditions.is_true(new, "Ready") else "not Ready"
         return f"phase {after}, {ready}" if before != after or conditions.is_true(old, "Ready") != \
             conditions.is_true(new, "Ready") else ""
+    if resource.plural == "nodes":
+        if conditions.is_true(old, "Ready") != conditions.is_true(new, "Ready"):
+            return "Ready" if conditions.is_true(new, "Ready") else "NotReady"
+        if bool(old["spec"].get("unschedulable")) != bool(new["spec"].get("unschedulable")):
+            return "cordoned" if new["spec"].get("unschedulable") else "uncordoned"
+        return ""
     old_replicas = (old.get("spec") or {}).get("replicas")
     new_replicas = (new.get("spec") or {}).get("replicas")
     if old_replicas != new_replicas:
