@@ -1,0 +1,154 @@
+"""A real etcd, started for a while on 127.0.0.1: the server behind `EtcdStore`.
+
+What it models. What a Kubernetes installer does before the API server starts: run one
+etcd member, `etcd --data-dir ... --listen-client-urls ...`, and wait until it answers.
+kubelab's tests, its benchmark and `kubelab up --store etcd` all start etcd this way.
+
+Invariant: an etcd started here never outlives its owner by long. It runs under two
+bounds: a watchdog shell that stops it when the owner's pipe closes (when `stop()` is
+called, or the owning Python process dies however it dies), and coreutils' `timeout`,
+which stops it after `max_seconds` even if the watchdog itself is killed.
+
+Left out: clusters of several members (kubelab teaches the data model, not Raft), TLS and
+authentication (127.0.0.1 only). This file is plumbing for the lessons, not one of them.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+DEBIAN_PACKAGE = "etcd-server"   # Debian 12 ships etcd 3.4 under this name
+
+# The watchdog: run the command in the background, wait for our stdin (a pipe the owner
+# holds) to close, then stop the command. A background job of `sh` reads /dev/null, so
+# etcd itself never holds the pipe open.
+_WATCHDOG = '"$@" & child=$!; read ignored; kill -TERM "$child" 2>/dev/null; wait "$child"'
+
+
+class EtcdUnavailable(RuntimeError):
+    """No etcd binary here, and none could be installed."""
+
+
+def find_etcd(install: bool = False) -> str:
+    """The path of an etcd binary; with `install`, try Debian's etcd-server when root."""
+    for candidate in (shutil.which("etcd"), "/usr/bin/etcd"):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    if install and can_apt():
+        install_debian_etcd()
+        if os.access("/usr/bin/etcd", os.X_OK):
+            return "/usr/bin/etcd"
+    how = (f"apt-get install {DEBIAN_PACKAGE} failed" if install and can_apt()
+           else f"install Debian's {DEBIAN_PACKAGE} (apt-get install {DEBIAN_PACKAGE}) or put etcd on PATH")
+    raise EtcdUnavailable(f"no etcd binary found: {how}")
+
+
+def can_apt() -> bool:
+    return os.geteuid() == 0 and shutil.which("apt-get") is not None
+
+
+def install_debian_etcd() -> None:
+    """apt-get update && apt-get install etcd-server, quietly (a fresh CI machine runs as root)."""
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for command in (["apt-get", "update", "-qq"],
+                    ["apt-get", "install", "-y", "-qq", "--no-install-recommends", DEBIAN_PACKAGE]):
+        done = subprocess.run(command, env=env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if done.returncode != 0:
+            raise EtcdUnavailable(f"{' '.join(command)} failed:\n{done.stdout[-2000:]}")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def etcd_version(binary: str) -> str:
+    """"3.4.23", from `etcd --version`."""
+    out = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout
+    return out.split("etcd Version:")[1].split()[0] if "etcd Version:" in out else out.strip()
+
+
+class EtcdProcess:
+    """One etcd member on 127.0.0.1 with a fresh data directory; a context manager."""
+
+    def __init__(self, *, binary: str | None = None, data_dir: str | None = None,
+                 quota_backend_bytes: int = 0, max_request_bytes: int = 0,
+                 progress_notify_interval: str = "100ms", max_seconds: int = 1800,
+                 install: bool = False, extra_args: tuple[str, ...] = ()) -> None:
+        self.binary = binary or find_etcd(install=install)
+        self._owned_dir = None if data_dir else tempfile.mkdtemp(prefix="kubelab-etcd-")
+        self.data_dir = data_dir or os.path.join(self._owned_dir, "member")
+        self.client_port, self.peer_port = free_port(), free_port()
+        self.endpoint = f"http://127.0.0.1:{self.client_port}"
+        self.log_path = Path(self.data_dir).parent / f"etcd-{self.client_port}.log"
+        peer = f"http://127.0.0.1:{self.peer_port}"
+        self.args = [
+            self.binary, "--name", "kubelab", "--data-dir", self.data_dir,
+            "--listen-client-urls", self.endpoint, "--advertise-client-urls", self.endpoint,
+            "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+            "--initial-cluster", f"kubelab={peer}",
+            # Watches ask for progress notifications; this is how often an idle one hears
+            # "nothing happened up to revision R" (EtcdStore.sync_watchers waits for it).
+            "--experimental-watch-progress-notify-interval", progress_notify_interval,
+            *(["--quota-backend-bytes", str(quota_backend_bytes)] if quota_backend_bytes else []),
+            *(["--max-request-bytes", str(max_request_bytes)] if max_request_bytes else []),
+            *extra_args,
+        ]
+        self.max_seconds = max_seconds
+        self._process: subprocess.Popen | None = None
+
+    def start(self, ready_timeout: float = 30.0) -> "EtcdProcess":
+        """Start etcd and return once it serves requests; raise with its log if it does not."""
+        log = open(self.log_path, "wb")
+        bounded = ["timeout", "--kill-after=5", str(self.max_seconds), *self.args]
+        self._process = subprocess.Popen(["sh", "-c", _WATCHDOG, "sh", *bounded],
+                                         stdin=subprocess.PIPE, stdout=log, stderr=log,
+                                         start_new_session=True)
+        log.close()
+        deadline = time.monotonic() + ready_timeout
+        while not self._answers():
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                tail = self.log_path.read_text(errors="replace")[-3000:]
+                self.stop()
+                raise EtcdUnavailable(f"etcd did not start on {self.endpoint}:\n{tail}")
+            time.sleep(0.05)  # plumbing: waiting for a real process to come up
+        return self
+
+    def _answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.endpoint + "/v3/maintenance/status", b"{}",
+                                        timeout=1) as response:
+                return "version" in json.loads(response.read())
+        except (OSError, ValueError, urllib.error.URLError):
+            return False
+
+    def stop(self) -> None:
+        """Stop etcd (the watchdog sees its pipe close) and remove the data we created."""
+        process, self._process = self._process, None
+        if process is not None:
+            process.stdin.close()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)  # our own session, by its id
+                process.wait()
+        if self._owned_dir:
+            shutil.rmtree(self._owned_dir, ignore_errors=True)
+
+    def __enter__(self) -> "EtcdProcess":
+        return self.start() if self._process is None else self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
