@@ -1,9 +1,9 @@
 """One resource's objects as a `kubectl get` table: headers, decorations, padding.
 
-The cells come from printers.TABLES; this file adds what kubectl's table printer adds on the
+The cells come from the API server's printers (kubelab.apiserver.printers.TABLES); this file adds what kubectl's table printer adds on the
 client side, in the same order: a NAMESPACE column first with `-A`, the kind in front of the
 name (`pod/web-1`) when several resource types print together, a LABELS column last with
-`--show-labels`. Headers are the column names in capitals; a table with no rows prints
+`--show-labels`. Headers are upstream's column names in capitals (as kubectl prints a Table); a table with no rows prints
 nothing at all, not even its headers.
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ def render(resource: ResourceType, objects: list[dict], now: float, options: Tab
     columns, row_of = TABLES[resource.plural]
     keep = [index for index, (_, wide_only) in enumerate(columns) if options.wide or not wide_only]
     with_namespace = options.with_namespace
-    headers = [columns[index][0] for index in keep]
+    headers = [columns[index][0].upper() for index in keep]
     rows = []
     for obj in objects:
         cells = row_of(obj, now)

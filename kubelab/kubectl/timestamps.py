@@ -11,17 +11,11 @@ from __future__ import annotations
 
 import time
 
-from kubelab.objects.timefmt import human_duration, parse
+from kubelab.apiserver.printers.timestamps import since  # the AGE column lives with the API server
+from kubelab.objects.timefmt import parse
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def since(timestamp: str | None, now: float) -> str:
-    """How long ago `timestamp` was, as the AGE column shows it."""
-    if not timestamp:
-        return "<unknown>"
-    return human_duration(now - parse(timestamp))
 
 
 def rfc1123z(timestamp: str | None) -> str:
