@@ -45,7 +45,11 @@ class Informer:
 
     def start(self) -> None:
         """List, fill the cache, then watch from the list's resourceVersion."""
-        listed = self.client.list(self.resource, self.namespace, self.label_selector, self.field_selector)
+        try:
+            listed = self.client.list(self.resource, self.namespace, self.label_selector, self.field_selector)
+        except ApiError:
+            self.clock.call_later(1.0, self.start)  # the API server is away (over HTTP): try again
+            return
         fresh = {meta.key(obj): obj for obj in listed["items"]}
         for key in sorted(set(self.cache) - set(fresh)):
             self._dispatch("DELETED", self.cache.pop(key))

@@ -1,0 +1,270 @@
+"""The HTTP transport: the same requests as the in-process one, as Kubernetes REST calls.
+
+A component holds a `Client`; under it sits either `InProcessTransport` (one Python process,
+virtual time) or this one (its own OS process, `kubelab up`). Both take a `Request` and give
+back a dict or raise `ApiError`, so no component can tell them apart. Here a Request becomes
+the URL real Kubernetes serves:
+
+    get     pods  ns=default name=web     GET    /api/v1/namespaces/default/pods/web
+    list    deployments (all namespaces)  GET    /apis/apps/v1/deployments
+    create  pods/binding  name=web        POST   /api/v1/namespaces/default/pods/web/binding
+    update  nodes/status  name=node-1     PUT    /api/v1/nodes/node-1/status
+    patch   ...                           PATCH  (Content-Type: application/merge-patch+json)
+    delete  ...                           DELETE (?propagationPolicy=...&gracePeriodSeconds=...)
+    watch   pods                          GET    /api/v1/pods?watch=true&resourceVersion=42
+
+A refusal comes back as a `Status` body with a non-2xx code; it is raised as the same
+`ApiError` the API server raised on its side. A watch is a long response in chunks, one JSON
+event per line (`{"type": "ADDED", "object": {...}}`); a reader thread reads it and posts
+each event into the component's clock with `call_soon_threadsafe`, so the component's code
+still runs on its one thread, in order. When the stream ends (the server closed it, the
+connection broke) the watcher gets one last "ERROR" event, and the Informer lists again.
+
+Real client-go also negotiates protobuf, retries with backoff honouring Retry-After, rate
+limits itself (QPS 5, burst 10 by default) and re-watches from the last resourceVersion
+without a new list; kubelab skips those to keep the wire readable: JSON only, and a
+connection that fails is an `ApiError` 503 the component's usual retry path handles.
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import threading
+import urllib.parse
+
+from ..apiserver.errors import ApiError, status
+from ..apiserver.request import Request
+from ..apiserver.resources import RESOURCES
+
+METHODS = {"get": "GET", "list": "GET", "watch": "GET", "create": "POST", "update": "PUT",
+           "patch": "PATCH", "delete": "DELETE", "deletecollection": "DELETE"}
+MERGE_PATCH = "application/merge-patch+json"
+
+# What client-go says when a refusal carries no Status body (apimachinery's
+# NewGenericServerResponse): the code alone picks the reason and the words.
+GENERIC = {
+    400: ("BadRequest", "the server rejected our request for an unknown reason"),
+    401: ("Unauthorized", "the server has asked for the client to provide credentials"),
+    403: ("Forbidden", "the server does not allow access to the requested resource"),
+    404: ("NotFound", "the server could not find the requested resource"),
+    405: ("MethodNotAllowed", "the server does not allow this method on the requested resource"),
+    409: ("Conflict", "the server reported a conflict"),
+    410: ("Gone", "the server reported the resource is gone"),
+    422: ("Invalid", "the server rejected our request due to an error in our request"),
+    429: ("TooManyRequests", "the server has received too many requests and has asked us to try again later"),
+    503: ("ServiceUnavailable", "the server is currently unable to handle the request"),
+    504: ("Timeout", "the server was unable to return a response in the time allotted, "
+                    "but may still be processing the request"),
+}
+
+
+def path_of(request: Request) -> str:
+    """The REST path of a request: /api/v1/... for the core group, /apis/GROUP/VERSION/... else."""
+    resource = RESOURCES.get(request.resource)
+    if resource is None:
+        raise ApiError(status(404, "NotFound", "the server could not find the requested resource"))
+    parts = ["api", "v1"] if not resource.group else ["apis", resource.group, resource.version]
+    if resource.namespaced and request.namespace:
+        parts += ["namespaces", request.namespace]
+    parts.append(resource.plural)
+    # A create names its object in the body, except on a subresource (pods/NAME/binding).
+    if request.name and (request.verb != "create" or request.subresource):
+        parts.append(request.name)
+        if request.subresource:
+            parts.append(request.subresource)
+    return "/" + "/".join(urllib.parse.quote(part, safe="") for part in parts)
+
+
+def url_of(request: Request) -> str:
+    """Path and query string; a watch is a list with `watch=true`."""
+    params = {name: _query_value(value) for name, value in request.params.items() if value is not None}
+    if request.verb == "watch":
+        params["watch"] = "true"
+    query = urllib.parse.urlencode(params)
+    return path_of(request) + (f"?{query}" if query else "")
+
+
+def _query_value(value) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def error_of(code: int, payload: bytes) -> ApiError:
+    """A refusal as ApiError: the server's Status when it sent one, else client-go's generic words."""
+    try:
+        body = json.loads(payload) if payload else None
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and body.get("kind") == "Status":
+        body.setdefault("code", code)
+        return ApiError(body)
+    text = payload.decode("utf-8", "replace").strip() if payload else ""
+    if code in GENERIC:
+        reason, message = GENERIC[code]
+    else:
+        reason = "InternalError"
+        message = f'an error on the server ("{text or "unknown"}") has prevented the request from succeeding'
+    return ApiError(status(code, reason, message))
+
+
+class HTTPTransport:
+    """Sends kubelab's Requests to an API server over HTTP, as a bearer-token user."""
+
+    def __init__(self, server_url: str, token: str = "", clock=None, timeout: float = 30.0,
+                 user_agent: str = "kubelab"):
+        """`clock`: where watch events are posted (a RealClock); None delivers on the reader thread."""
+        parts = urllib.parse.urlsplit(server_url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError(f"server must look like http://127.0.0.1:6443, not {server_url!r}")
+        self.server_url = server_url.rstrip("/")
+        self.host, self.port = parts.hostname, parts.port or 80
+        self.token, self.clock, self.timeout = token, clock, timeout
+        self.user_agent = user_agent
+        self._local = threading.local()   # .connection: this thread's kept-alive connection
+
+    @classmethod
+    def from_kubeconfig(cls, path: str | None = None, clock=None, context: str | None = None):
+        from .kubeconfig import load
+        config = load(path, context)
+        return cls(config.server, config.token, clock)
+
+    # -- one request, one answer -------------------------------------------------------------
+    def request(self, request: Request) -> dict:
+        """Send one request; the response body, or ApiError with the server's Status."""
+        method = METHODS.get(request.verb)
+        if method is None:
+            raise ApiError(status(405, "MethodNotAllowed",
+                                  "the server does not allow this method on the requested resource"))
+        url = url_of(request)
+        body = json.dumps(request.body).encode() if request.body is not None else None
+        code, payload = self._send(method, url, body, self._headers(request, body is not None))
+        if not 200 <= code < 300:
+            raise error_of(code, payload)
+        return json.loads(payload) if payload else {}
+
+    def get_path(self, path: str) -> dict:
+        """GET any path (/version, /readyz, /apis) as this user; JSON answers are decoded."""
+        code, payload = self._send("GET", path, None, self._headers(None, False))
+        if not 200 <= code < 300:
+            raise error_of(code, payload)
+        try:
+            return json.loads(payload)
+        except ValueError:
+            return {"text": payload.decode("utf-8", "replace")}
+
+    def _headers(self, request: Request | None, has_body: bool) -> dict:
+        headers = {"Accept": "application/json",
+                   "User-Agent": request.user if request is not None and request.user else self.user_agent}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        if has_body:
+            patch_type = getattr(request, "content_type", "") or MERGE_PATCH
+            headers["Content-Type"] = patch_type if request.verb == "patch" else "application/json"
+        return headers
+
+    def _send(self, method: str, url: str, body: bytes | None, headers: dict) -> tuple[int, bytes]:
+        connection = getattr(self._local, "connection", None)
+        reused = connection is not None
+        if connection is None:
+            connection = self._local.connection = self._connect(self.timeout)
+        try:
+            connection.request(method, url, body, headers)
+            response = connection.getresponse()
+            return response.status, response.read()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as error:
+            self._drop()
+            if reused:  # the server had closed this kept-alive connection: send again on a new one
+                return self._send(method, url, body, headers)
+            raise self._unreachable(method, url, error) from None
+        except (OSError, http.client.HTTPException) as error:
+            self._drop()
+            raise self._unreachable(method, url, error) from None
+
+    def _unreachable(self, method: str, url: str, error: Exception) -> ApiError:
+        # client-go would return a url.Error, not a Status; kubelab words it as Go does and
+        # makes it a 503, so every component retries it the way it retries any refusal.
+        reason = "connect: connection refused" if isinstance(error, ConnectionRefusedError) else str(error)
+        return ApiError(status(503, "ServiceUnavailable",
+                               f'{method.capitalize()} "{self.server_url}{url}": dial tcp '
+                               f'{self.host}:{self.port}: {reason}'))
+
+    def _connect(self, timeout: float | None) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+
+    def _drop(self) -> None:
+        connection, self._local.connection = getattr(self._local, "connection", None), None
+        if connection is not None:
+            connection.close()
+
+    def close(self) -> None:
+        self._drop()
+
+    # -- watch: a stream of events -----------------------------------------------------------
+    def watch(self, request: Request, on_event) -> "HTTPWatch":
+        """Open a watch; `on_event(type, obj)` runs on the clock's loop, in order. Returns a handle."""
+        url = url_of(Request("watch", request.resource, request.namespace, params=request.params,
+                             user=request.user))
+        connection = self._connect(self.timeout)
+        try:
+            connection.request("GET", url, None, self._headers(request, False))
+            response = connection.getresponse()
+        except (OSError, http.client.HTTPException) as error:
+            connection.close()
+            raise self._unreachable("GET", url, error) from None
+        if response.status != 200:
+            payload = response.read()
+            connection.close()
+            raise error_of(response.status, payload)
+        if connection.sock is not None:
+            connection.sock.settimeout(None)   # a quiet watch is not a dead one
+        return HTTPWatch(connection, response, on_event, self.clock)
+
+
+class HTTPWatch:
+    """One open watch stream, read by its own thread; `stop()` ends it."""
+
+    def __init__(self, connection, response, on_event, clock):
+        self._connection, self._response = connection, response
+        self.on_event, self.clock = on_event, clock
+        self.stopped = False
+        self._thread = threading.Thread(target=self._read, name="watch-reader", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        ending = "the watch stream ended"
+        try:
+            while not self.stopped:
+                line = self._response.readline()
+                if not line:
+                    break
+                if line.strip():
+                    event = json.loads(line)
+                    self._post(event["type"], event["object"])
+                    if event["type"] == "ERROR":
+                        return
+        except (OSError, ValueError, KeyError, http.client.HTTPException) as error:
+            ending = f"the watch stream broke: {error}"
+        self._post("ERROR", status(503, "ServiceUnavailable", ending))
+
+    def _post(self, event_type: str, obj: dict) -> None:
+        if self.stopped:
+            return
+        if self.clock is None:
+            self.on_event(event_type, obj)
+        else:
+            self.clock.call_soon_threadsafe(self._deliver, event_type, obj)
+
+    def _deliver(self, event_type: str, obj: dict) -> None:
+        if not self.stopped:   # events read before stop() but not yet run are dropped
+            self.on_event(event_type, obj)
+
+    def stop(self) -> None:
+        """End the stream now, even while the reader is blocked on it."""
+        self.stopped = True
+        sock = self._connection.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self._connection.close()
