@@ -24,7 +24,7 @@ import uuid
 
 from ..objects import conditions, meta, selector
 from ..objects.timefmt import rfc3339
-from ..store import Compare, MemoryStore, Op
+from ..store import CompactedError, Compare, Op, Store, StoreError
 from . import defaults, errors, validation
 from .errors import ApiError
 from .ipallocator import IPAllocator
@@ -39,14 +39,14 @@ _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # upstream's: no vowels, no conf
 class APIServer:
     """Serves the Kubernetes API for kubelab's kinds from one store."""
 
-    def __init__(self, store: MemoryStore, clock, rng: random.Random | None = None,
+    def __init__(self, store: Store, clock, rng: random.Random | None = None,
                  service_cidr: str = "10.96.0.0/12", advertise_address: str = "10.0.0.10"):
         self.store, self.clock = store, clock
         self.advertise_address = advertise_address
         self.rng = rng or random.Random(0)
         self.ips = IPAllocator(service_cidr, random.Random(self.rng.random()))
         self.trace: list[TraceEntry] = []
-        for kv in self.store.range("/registry/services/specs/", prefix=True)[0]:
+        for kv in self.store.range("/registry/services/specs/", prefix=True).kvs:
             ip = json.loads(kv.value)["spec"].get("clusterIP")
             if ip and ip != "None":
                 self.ips.taken.add(ip)
@@ -132,15 +132,22 @@ class APIServer:
             return obj
         key = resource.key(meta.namespace(obj), meta.name(obj))
         target = "create" if expect_mod == 0 else "mod"
-        ok, results = self.store.txn([Compare(key, target, "=", expect_mod)],
-                                     [Op("put", key, self._encode(obj))])
-        if not ok:
+        response = self._txn([Compare(key, target, "=", expect_mod)], [Op.put(key, self._encode(obj))])
+        if not response.succeeded:
             if expect_mod == 0:
                 raise errors.already_exists(resource.plural, resource.group, meta.name(obj))
             raise errors.conflict(resource.plural, resource.group, meta.name(obj), errors.STALE)
-        obj["metadata"]["resourceVersion"] = str(results[0].mod_revision)
+        obj["metadata"]["resourceVersion"] = str(response.revision)
         self._record(request, resource, obj, verb, summary)
         return obj
+
+    def _txn(self, compares: list, success: list):
+        """One store transaction; a store failure ("etcdserver: request is too large",
+        "database space exceeded") is a 500, as kube-apiserver returns it (kubernetes#112152)."""
+        try:
+            return self.store.txn(compares, success)
+        except StoreError as error:
+            raise errors.ApiError(errors.status(500, "InternalError", str(error)))
 
     def _check_body(self, resource: Resource, request: Request, body) -> dict:
         if not isinstance(body, dict):
@@ -181,11 +188,26 @@ class APIServer:
             fields = self.field_requirements(resource, request.params.get("fieldSelector"))
         except selector.SelectorError as error:
             raise errors.bad_request(str(error))
-        kvs, _, revision = self.store.range(resource.prefix(request.namespace), prefix=True)
-        items = [obj for obj in (self.decode(resource, kv) for kv in kvs)
+        listed = self._range_for_list(resource, request)
+        items = [obj for obj in (self.decode(resource, kv) for kv in listed.kvs)
                  if selector.matches(labels, meta.labels(obj)) and selector.fields_match(fields, obj)]
         return {"apiVersion": resource.api_version, "kind": f"{resource.kind}List",
-                "metadata": {"resourceVersion": str(revision)}, "items": items}
+                "metadata": {"resourceVersion": str(listed.revision)}, "items": items}
+
+    def _range_for_list(self, resource: Resource, request: Request):
+        """The objects to list: now, or — with resourceVersionMatch=Exact — as they were then."""
+        revision = 0
+        if request.params.get("resourceVersionMatch") == "Exact":
+            version = str(request.params.get("resourceVersion") or "")
+            if not version.isdigit() or version == "0":
+                raise errors.bad_request(f'invalid resource version "{version}"')
+            revision = int(version)
+        try:
+            return self.store.range(resource.prefix(request.namespace), prefix=True, revision=revision)
+        except CompactedError:
+            raise errors.gone("The resourceVersion for the provided list is too old.")
+        except StoreError as error:
+            raise errors.ApiError(errors.status(500, "InternalError", str(error)))
 
     @staticmethod
     def field_requirements(resource: Resource, text: str | None):
@@ -351,12 +373,12 @@ class APIServer:
         if request.params.get("dryRun"):
             return obj
         key = resource.key(meta.namespace(obj), meta.name(obj))
-        ok, _ = self.store.txn([Compare(key, "mod", "=", mod)], [Op("delete", key)])
-        if not ok:
+        response = self._txn([Compare(key, "mod", "=", mod)], [Op.delete(key)])
+        if not response.succeeded:
             raise errors.conflict(resource.plural, resource.group, meta.name(obj), errors.STALE)
         if resource.plural == "services" and obj["spec"].get("clusterIP") not in (None, "", "None"):
             self.ips.release(obj["spec"]["clusterIP"])
-        obj["metadata"]["resourceVersion"] = str(self.store.revision)
+        obj["metadata"]["resourceVersion"] = str(response.revision)
         self._record(request, resource, obj, "delete")
         return obj
 
@@ -364,7 +386,7 @@ class APIServer:
         for resource in RESOURCES.values():
             if not resource.namespaced:
                 continue
-            for kv in self.store.range(resource.prefix(namespace), prefix=True)[0]:
+            for kv in self.store.range(resource.prefix(namespace), prefix=True).kvs:
                 obj = self.decode(resource, kv)
                 self._remove(resource, Request("delete", resource.plural, namespace, meta.name(obj),
                                                user=request.user), obj, kv.mod_revision)

@@ -54,8 +54,11 @@ class Watch:
         return obj is not None and selector.matches(self.labels, meta.labels(obj)) \
             and selector.fields_match(self.fields, obj)
 
-    def _on_store_events(self, events) -> None:
-        for event in events:
+    def _on_store_events(self, response) -> None:
+        if response.canceled:  # the store compacted past this watch (etcd backend): 410, as upstream
+            self._queue("ERROR", errors.gone(f"too old resource version: {response.compact_revision}").status)
+            return
+        for event in response.events:
             old = json.loads(event.prev_kv.value) if event.prev_kv else None
             if event.type == "DELETE":
                 if self._selected(old):

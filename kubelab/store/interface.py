@@ -112,7 +112,12 @@ ETCD_MESSAGES: dict[str, type[StoreError]] = {
 
 
 # -- data -----------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
+# What the store hands out is read-only by contract, as client-go says of its cache: "NEVER
+# modify objects from the store" (a KeyValue you change is also one in the store's history).
+# The types the store builds on every write are plain slotted dataclasses rather than frozen
+# ones because a frozen dataclass costs four times as much to build (about 1.3 µs against
+# 0.33 µs here), and a put builds three of them. Requests (Compare, Op) are frozen.
+@dataclass(slots=True)
 class KeyValue:
     """One version of one key (etcd's mvccpb.KeyValue)."""
     key: Key
@@ -123,14 +128,14 @@ class KeyValue:
     lease: LeaseID = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class WatchEvent:
     type: str                      # "PUT" or "DELETE"
     kv: KeyValue                   # DELETE: the key, value "", mod_revision of the delete
     prev_kv: KeyValue | None = None  # only when the watch asked for prev_kv
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class WatchResponse:
     """One batch for one watcher: events of one or more revisions, in revision order.
 
@@ -190,7 +195,7 @@ class Op:
                    keys_only=keys_only, count_only=count_only, revision=revision)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RangeResponse:
     kvs: list[KeyValue]            # in key order; values "" when keys_only; [] when count_only
     count: int                     # how many keys are in range, whatever the limit
@@ -198,20 +203,20 @@ class RangeResponse:
     more: bool = False             # True when `limit` cut the answer short
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PutResponse:
     revision: Revision             # the revision this put created
     prev_kv: KeyValue | None = None  # the value it replaced, when asked for (prev_kv=True)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DeleteResponse:
     revision: Revision             # the store's revision after the delete
     deleted: int                   # how many keys went
     prev_kvs: list[KeyValue] = field(default_factory=list)  # them, when asked for
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TxnResponse:
     succeeded: bool                # did every compare hold?
     revision: Revision             # the store's revision after the transaction

@@ -1,4 +1,7 @@
-"""Stories about the store's etcd semantics: revisions, ranges, transactions, watches."""
+"""Stories about the memory store's etcd semantics: revisions, ranges, transactions, watches.
+
+The contract suite (test_contract.py) tells the same stories to every backend; these stay
+here as the first chapter a reader meets, on the default backend."""
 import pytest
 
 from kubelab.store import CompactedError, Compare, MemoryStore, Op
@@ -8,7 +11,7 @@ def test_every_write_moves_the_one_global_revision():
     store = MemoryStore()
     first = store.put("/registry/pods/default/a", "1")
     second = store.put("/registry/pods/default/b", "2")
-    assert (first.mod_revision, second.mod_revision) == (2, 3)
+    assert (first.revision, second.revision) == (2, 3)
     assert store.revision == 3
 
 
@@ -16,7 +19,8 @@ def test_a_key_remembers_its_create_revision_mod_revision_and_version():
     store = MemoryStore()
     store.put("k", "v1")
     store.put("other", "x")
-    kv = store.put("k", "v2")
+    store.put("k", "v2")
+    kv = store.get("k")
     assert (kv.create_revision, kv.mod_revision, kv.version) == (2, 4, 2)
 
 
@@ -24,17 +28,17 @@ def test_range_by_prefix_returns_keys_in_order_and_only_under_the_prefix():
     store = MemoryStore()
     for key in ["/registry/pods/b", "/registry/pods/a", "/registry/podsx", "/registry/services/a"]:
         store.put(key, key)
-    kvs, count, _ = store.range("/registry/pods/", prefix=True)
-    assert [kv.key for kv in kvs] == ["/registry/pods/a", "/registry/pods/b"]
-    assert count == 2
+    listed = store.range("/registry/pods/", prefix=True)
+    assert [kv.key for kv in listed.kvs] == ["/registry/pods/a", "/registry/pods/b"]
+    assert listed.count == 2
 
 
 def test_range_with_limit_still_counts_everything():
     store = MemoryStore()
     for i in range(5):
         store.put(f"/k/{i}", "v")
-    kvs, count, _ = store.range("/k/", prefix=True, limit=2)
-    assert len(kvs) == 2 and count == 5
+    listed = store.range("/k/", prefix=True, limit=2)
+    assert len(listed.kvs) == 2 and listed.count == 5 and listed.more
 
 
 def test_reading_at_a_past_revision_sees_the_world_as_it_was():
@@ -43,27 +47,28 @@ def test_reading_at_a_past_revision_sees_the_world_as_it_was():
     store.put("/b", "1")           # rev 3
     store.put("/a", "2")           # rev 4
     store.delete("/b")             # rev 5
-    at_three = store.range("/", prefix=True, revision=3)[0]
+    at_three = store.range("/", prefix=True, revision=3).kvs
     assert [(kv.key, kv.value) for kv in at_three] == [("/a", "1"), ("/b", "1")]
-    now = store.range("/", prefix=True)[0]
+    now = store.range("/", prefix=True).kvs
     assert [(kv.key, kv.value) for kv in now] == [("/a", "2")]
 
 
 def test_compare_and_swap_refuses_a_writer_with_a_stale_mod_revision():
     store = MemoryStore()
-    kv = store.put("/counter", "1")
-    ok, _ = store.txn([Compare("/counter", "mod", "=", kv.mod_revision)], [Op("put", "/counter", "2")])
-    assert ok
-    stale, _ = store.txn([Compare("/counter", "mod", "=", kv.mod_revision)], [Op("put", "/counter", "3")],
-                         [Op("range", "/counter")])
-    assert not stale
+    written = store.put("/counter", "1")
+    swapped = store.txn([Compare("/counter", "mod", "=", written.revision)], [Op.put("/counter", "2")])
+    assert swapped.succeeded
+    stale = store.txn([Compare("/counter", "mod", "=", written.revision)], [Op.put("/counter", "3")],
+                      [Op.range("/counter")])
+    assert not stale.succeeded
+    assert stale.responses[0].kvs[0].value == "2"  # the failure branch read what is there
     assert store.get("/counter").value == "2"
 
 
 def test_create_only_if_absent_with_create_revision_zero():
     store = MemoryStore()
-    assert store.txn([Compare("/x", "create", "=", 0)], [Op("put", "/x", "a")])[0]
-    assert not store.txn([Compare("/x", "create", "=", 0)], [Op("put", "/x", "b")])[0]
+    assert store.txn([Compare("/x", "create", "=", 0)], [Op.put("/x", "a")]).succeeded
+    assert not store.txn([Compare("/x", "create", "=", 0)], [Op.put("/x", "b")]).succeeded
     assert store.get("/x").value == "a"
 
 
@@ -71,7 +76,7 @@ def test_a_failed_transaction_does_not_move_the_revision():
     store = MemoryStore()
     store.put("/x", "a")
     before = store.revision
-    store.txn([Compare("/x", "value", "=", "nope")], [Op("put", "/x", "b")])
+    store.txn([Compare("/x", "value", "=", "nope")], [Op.put("/x", "b")])
     assert store.revision == before
 
 
@@ -80,7 +85,8 @@ def test_watch_from_a_past_revision_replays_then_follows_in_order_without_gaps()
     store.put("/p/a", "1")   # 2
     store.put("/p/b", "1")   # 3
     seen = []
-    store.watch("/p/", lambda events: seen.extend((e.type, e.kv.key, e.kv.mod_revision) for e in events),
+    store.watch("/p/", lambda response: seen.extend((e.type, e.kv.key, e.kv.mod_revision)
+                                                    for e in response.events),
                 prefix=True, start_revision=3)
     store.put("/q/ignored", "x")  # 4: outside the prefix
     store.delete("/p/a")          # 5
@@ -105,4 +111,4 @@ def test_after_compaction_old_revisions_are_gone_with_both_revisions_named():
         store.range("/a", revision=3)
     assert "compacted" in str(error.value) and "3" in str(error.value) and "4" in str(error.value)
     with pytest.raises(CompactedError):
-        store.watch("/a", lambda events: None, start_revision=2)
+        store.watch("/a", lambda response: None, start_revision=2)
