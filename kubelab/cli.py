@@ -1,7 +1,11 @@
 """The `kubelab` command: one subcommand per thing a user runs from a terminal.
 
     kubelab demo [--seed N] [--nodes N] [--pause SECONDS]   the walking skeleton's story
-    kubelab kubectl ...                                      kubelab's kubectl (needs `kubelab up`)
+    kubelab kubectl [--kubeconfig F] ...                     kubelab's kubectl, against `kubelab up`
+    kubelab up [--nodes N] [--port P] [--data-dir DIR] [--store S] [--apiservers K]
+                                                             the whole cluster, one process each
+    kubelab controller-manager | scheduler --kubeconfig F    one control-plane component
+    kubelab kubelet | proxy --kubeconfig F --node-name N     one node's agent
 
 Bad input gets one line on stderr and exit code 2 (argparse's usage errors) or 1, never a
 traceback.
@@ -21,16 +25,82 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--pause", type=float, default=0.0, help="real seconds to pause between acts")
     commands.add_parser("kubectl", help="kubelab's own kubectl, against a running `kubelab up` cluster",
                         add_help=False)
+    _add_process_commands(commands)
     return parser
+
+
+def _add_process_commands(commands) -> None:
+    """`kubelab up` and one command per component, each a process talking HTTP (cluster/daemon.py)."""
+    up = commands.add_parser("up", help="run the whole cluster, each component its own process")
+    up.add_argument("--nodes", type=int, default=3, help="number of worker nodes (default 3)")
+    up.add_argument("--port", type=int, default=6443, help="the API's port on 127.0.0.1 (default 6443)")
+    up.add_argument("--data-dir", default=".kubelab", help="where the kubeconfig, logs and data go")
+    up.add_argument("--store", choices=("memory", "file", "etcd"), default="memory")
+    up.add_argument("--apiservers", type=int, default=1, help="API server instances behind the front")
+    up.add_argument("--timeout", type=float, default=None, help="stop by itself after this many seconds")
+    for component, what in (("controller-manager", "the controllers"), ("scheduler", "the scheduler")):
+        command = commands.add_parser(component, help=f"run {what} against an API server")
+        command.add_argument("--kubeconfig", default=None)
+    for component, what in (("kubelet", "a node's kubelet"), ("proxy", "a node's kube-proxy")):
+        command = commands.add_parser(component, help=f"run {what} against an API server")
+        command.add_argument("--kubeconfig", default=None)
+        command.add_argument("--node-name", required=True)
+        if component == "kubelet":
+            command.add_argument("--pod-cidr", default="10.244.1.0/24")
+            command.add_argument("--node-ip", default="10.0.0.11")
+
+
+def _kubectl(argv: list[str]) -> int:
+    """`kubelab kubectl [--kubeconfig F] ARGS`: kubelab's kubectl over HTTP, exit 1 on failure."""
+    import time
+
+    from .client import Client
+    from .client import kubeconfig as kubeconfigs
+    from .client.http import HTTPTransport
+    from .kubectl import KubectlError, run
+    path, rest = None, []
+    words = iter(argv)
+    for word in words:
+        if word == "--kubeconfig":
+            path = next(words, None)
+        elif word.startswith("--kubeconfig="):
+            path = word.split("=", 1)[1]
+        else:
+            rest.append(word)
+    try:
+        config = kubeconfigs.load(path)
+    except FileNotFoundError as error:  # worded as kubectl words it
+        print(f"error: stat {error.filename}: no such file or directory", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    stdin = sys.stdin.read() if any(word in ("-", "--filename=-", "-f-") for word in rest) else None
+    client = Client(HTTPTransport(config.server, config.token), "kubectl")
+    try:
+        print(run(client, rest, time.time(), stdin=stdin, namespace=config.namespace, check=True), end="")
+    except KubectlError as error:
+        print(error.printed, end="")
+        print(error.stderr, end="", file=sys.stderr)
+        return 1
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["kubectl"]:
-        print("error: kubelab kubectl talks to a cluster started by `kubelab up`, which arrives with the "
-              "HTTP API server; in Python, use Cluster(...).kubectl(\"get pods\")", file=sys.stderr)
-        return 1
+        return _kubectl(argv[1:])
     args = _parser().parse_args(argv)
+    if args.command == "up":
+        from .cluster.processes import up
+        return up(nodes=args.nodes, port=args.port, data_dir=args.data_dir, store=args.store,
+                  apiservers=args.apiservers, timeout=args.timeout)
+    if args.command in ("controller-manager", "scheduler", "kubelet", "proxy"):
+        from .cluster import daemon
+        node = {"node_name": args.node_name} if args.command in ("kubelet", "proxy") else {}
+        if args.command == "kubelet":
+            node.update(pod_cidr=args.pod_cidr, node_ip=args.node_ip)
+        return daemon.run(args.command, args.kubeconfig, **node)
     if args.command == "demo":
         if args.nodes < 1:
             print("error: --nodes must be at least 1", file=sys.stderr)
