@@ -67,11 +67,16 @@ def install_debian_etcd() -> None:
             raise EtcdUnavailable(f"{' '.join(command)} failed:\n{done.stdout[-2000:]}")
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def free_ports(count: int) -> list[int]:
+    """`count` different TCP ports on 127.0.0.1 that nobody listens on right now."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:   # all bound at once, so the kernel hands out different ports
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 def etcd_version(binary: str) -> str:
@@ -90,41 +95,62 @@ class EtcdProcess:
         self.binary = binary or find_etcd(install=install)
         self._owned_dir = None if data_dir else tempfile.mkdtemp(prefix="kubelab-etcd-")
         self.data_dir = data_dir or os.path.join(self._owned_dir, "member")
-        self.client_port, self.peer_port = free_port(), free_port()
-        self.endpoint = f"http://127.0.0.1:{self.client_port}"
-        self.log_path = Path(self.data_dir).parent / f"etcd-{self.client_port}.log"
-        peer = f"http://127.0.0.1:{self.peer_port}"
-        self.args = [
-            self.binary, "--name", "kubelab", "--data-dir", self.data_dir,
-            "--listen-client-urls", self.endpoint, "--advertise-client-urls", self.endpoint,
-            "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-            "--initial-cluster", f"kubelab={peer}",
+        self.options = [
             # Watches ask for progress notifications; this is how often an idle one hears
             # "nothing happened up to revision R" (EtcdStore.sync_watchers waits for it).
             "--experimental-watch-progress-notify-interval", progress_notify_interval,
+            # A lone member on 127.0.0.1 has nobody to wait for: elect itself in ~50 ms, not
+            # the default 1 s (this also lowers the shortest lease TTL from 2 s to 1 s).
+            "--heartbeat-interval", "10", "--election-timeout", "50",
             *(["--quota-backend-bytes", str(quota_backend_bytes)] if quota_backend_bytes else []),
             *(["--max-request-bytes", str(max_request_bytes)] if max_request_bytes else []),
             *extra_args,
         ]
         self.max_seconds = max_seconds
+        self.client_port = self.peer_port = 0
+        self.endpoint = ""
         self._process: subprocess.Popen | None = None
 
-    def start(self, ready_timeout: float = 30.0) -> "EtcdProcess":
+    @property
+    def log_path(self) -> Path:
+        return Path(self.data_dir).parent / "etcd.log"
+
+    def command(self) -> list[str]:
+        """The etcd command line, for the ports chosen by start()."""
+        peer = f"http://127.0.0.1:{self.peer_port}"
+        return [self.binary, "--name", "kubelab", "--data-dir", self.data_dir,
+                "--listen-client-urls", self.endpoint, "--advertise-client-urls", self.endpoint,
+                "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                "--initial-cluster", f"kubelab={peer}", *self.options]
+
+    def start(self, ready_timeout: float = 30.0, attempts: int = 3) -> "EtcdProcess":
         """Start etcd and return once it serves requests; raise with its log if it does not."""
-        log = open(self.log_path, "wb")
-        bounded = ["timeout", "--kill-after=5", str(self.max_seconds), *self.args]
-        self._process = subprocess.Popen(["sh", "-c", _WATCHDOG, "sh", *bounded],
-                                         stdin=subprocess.PIPE, stdout=log, stderr=log,
-                                         start_new_session=True)
-        log.close()
+        for attempt in range(attempts):
+            self.client_port, self.peer_port = free_ports(2)
+            self.endpoint = f"http://127.0.0.1:{self.client_port}"
+            if self._start_once(ready_timeout):
+                return self
+            log = self.log_path.read_text(errors="replace")
+            self._stop_process()
+            if self._owned_dir:   # a half-bootstrapped member would remember the old ports
+                shutil.rmtree(self.data_dir, ignore_errors=True)
+            if "address already in use" not in log or attempt == attempts - 1:
+                self.stop()
+                raise EtcdUnavailable(f"etcd did not start on {self.endpoint}:\n{log[-3000:]}")
+        raise AssertionError("unreachable")
+
+    def _start_once(self, ready_timeout: float) -> bool:
+        with open(self.log_path, "wb") as log:
+            bounded = ["timeout", "--kill-after=5", str(self.max_seconds), *self.command()]
+            self._process = subprocess.Popen(["sh", "-c", _WATCHDOG, "sh", *bounded],
+                                             stdin=subprocess.PIPE, stdout=log, stderr=log,
+                                             start_new_session=True)
         deadline = time.monotonic() + ready_timeout
         while not self._answers():
             if self._process.poll() is not None or time.monotonic() > deadline:
-                tail = self.log_path.read_text(errors="replace")[-3000:]
-                self.stop()
-                raise EtcdUnavailable(f"etcd did not start on {self.endpoint}:\n{tail}")
-            time.sleep(0.05)  # plumbing: waiting for a real process to come up
-        return self
+                return False
+            time.sleep(0.01)  # plumbing: waiting for a real process to come up
+        return True
 
     def _answers(self) -> bool:
         try:
@@ -136,6 +162,11 @@ class EtcdProcess:
 
     def stop(self) -> None:
         """Stop etcd (the watchdog sees its pipe close) and remove the data we created."""
+        self._stop_process()
+        if self._owned_dir:
+            shutil.rmtree(self._owned_dir, ignore_errors=True)
+
+    def _stop_process(self) -> None:
         process, self._process = self._process, None
         if process is not None:
             process.stdin.close()
@@ -144,8 +175,6 @@ class EtcdProcess:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)  # our own session, by its id
                 process.wait()
-        if self._owned_dir:
-            shutil.rmtree(self._owned_dir, ignore_errors=True)
 
     def __enter__(self) -> "EtcdProcess":
         return self.start() if self._process is None else self
