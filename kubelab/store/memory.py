@@ -45,7 +45,7 @@ from .interface import (MAX_REQUEST_BYTES, PROGRESS_NOTIFY_INTERVAL, QUOTA_BACKE
                         Revision, StoreError, StoreStatus, TxnResponse, WatchCallback,
                         WatchEvent, prefix_end)
 from .lease import Lessor
-from .watch import Watcher, Watchers
+from .watch import Watcher, Watchers, by_revision
 
 _TARGETS = {"value": operator.attrgetter("value"), "version": operator.attrgetter("version"),
             "create": operator.attrgetter("create_revision"),
@@ -62,6 +62,13 @@ def in_range(key: Key, start: Key, range_end: Key | None) -> bool:
     if range_end is None:
         return key == start
     return start <= key and (range_end == "\0" or key < range_end)
+
+
+def change_record(revision: Revision, events: list[WatchEvent]) -> dict:
+    """One revision's changes as a log record (write-ahead log, snapshots); see apply_record."""
+    return {"rev": revision, "changes": [
+        ["PUT", e.kv.key, e.kv.value, e.kv.lease] if e.type == "PUT" else ["DELETE", e.kv.key]
+        for e in events]}
 
 
 class MemoryStore:
@@ -253,9 +260,7 @@ class MemoryStore:
     def _commit(self, revision: Revision, events: list[WatchEvent], revoked: LeaseID = 0) -> None:
         """Make one revision's changes history: journal them, log them, tell the watchers."""
         if self._durable:
-            record = {"rev": revision, "changes": [
-                ["PUT", e.kv.key, e.kv.value, e.kv.lease] if e.type == "PUT" else ["DELETE", e.kv.key]
-                for e in events]}
+            record = change_record(revision, events)
             if revoked:
                 record["revoke"] = revoked
             self._journal(record)
@@ -350,7 +355,15 @@ class MemoryStore:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    # -- recovery (file.py, snapshot.py) -----------------------------------------------
+    # -- backup and recovery (snapshot.py, file.py) -----------------------------------
+    def export(self) -> dict:
+        """The world as snapshot.py saves it: the keys at the compacted revision, every
+        change since, and the leases."""
+        return {"revision": self.revision, "compacted_revision": self.compacted_revision,
+                "kvs": self._range_at("\0", "\0", max(self.compacted_revision, 1)),
+                "history": [change_record(revision, batch) for revision, batch in by_revision(self._log)],
+                "leases": [[lease.id, lease.ttl] for lease in self.lessor.leases.values()]}
+
     def load(self, revision: Revision, compacted_revision: Revision, kvs: list[KeyValue],
              leases: list[tuple[LeaseID, int]]) -> None:
         """Start from a saved world: these keys and leases at `revision` (an empty store only)."""

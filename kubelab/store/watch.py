@@ -101,7 +101,11 @@ class Watchers:
         if not self._watchers and not self._delivering:
             self.revision = revision  # the common case in a benchmark: nobody is listening
             return
-        self._queue.append((revision, events))
+        self.publish_all([(revision, events)])
+
+    def publish_all(self, batches: list[tuple[Revision, list[WatchEvent]]]) -> None:
+        """Publish several revisions in order (the file store, after one fsync for them all)."""
+        self._queue.extend(batches)
         if self._delivering:
             return
         self._delivering = True
