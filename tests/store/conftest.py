@@ -46,3 +46,14 @@ def etcd_store(etcd_server):
     store = EtcdStore(etcd_server.endpoint)
     yield store
     store.close()
+
+
+@pytest.fixture
+def etcd(start_etcd):
+    """The contract suite's etcd backend: make(clock=None, **limits) -> an EtcdStore on an etcd
+    of its own, started with those limits. A real etcd keeps real time: `clock` is ignored."""
+    def make(clock=None, *, max_request_bytes: int = 0, quota_backend_bytes: int = 0) -> EtcdStore:
+        server = start_etcd(max_request_bytes=max_request_bytes,
+                            quota_backend_bytes=quota_backend_bytes)
+        return EtcdStore(server.endpoint)
+    return make
