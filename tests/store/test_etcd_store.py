@@ -275,3 +275,15 @@ def wait_until_gone(endpoint: str, seconds: float = 20.0) -> bool:
             return True
         gone.wait(0.1)
     return False
+
+
+def test_a_real_etcd_expires_an_unkept_lease_on_the_wall_clock(etcd_store):
+    # The contract story for expiry runs on virtual time, which a real etcd cannot follow;
+    # here the shortest lease (1 s with etcd_process.py's election timeout) really runs out.
+    gone = threading.Event()
+    lease = etcd_store.grant(1)
+    etcd_store.put("/registry/leases/kube-node-lease/node-1", "renewed", lease=lease.id)
+    etcd_store.watch("/registry/leases/", lambda response: gone.set(), prefix=True)
+    assert gone.wait(timeout=15), "etcd never expired the lease"
+    assert etcd_store.get("/registry/leases/kube-node-lease/node-1") is None
+    assert lease.id not in etcd_store.leases()
