@@ -2,6 +2,7 @@
 
     kubelab demo [--seed N] [--nodes N] [--pause SECONDS]   the walking skeleton's story
     kubelab kubectl [--kubeconfig F] ...                     kubelab's kubectl, against `kubelab up`
+    kubelab store --data-dir DIR | --endpoints URL ...      kubelab's etcdctl (kubelab/store/cli.py)
     kubelab up [--nodes N] [--port P] [--data-dir DIR] [--store S] [--apiservers K]
                                                              the whole cluster, one process each
     kubelab controller-manager | scheduler --kubeconfig F    one control-plane component
@@ -24,6 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--nodes", type=int, default=3, help="number of worker nodes (default 3)")
     demo.add_argument("--pause", type=float, default=0.0, help="real seconds to pause between acts")
     commands.add_parser("kubectl", help="kubelab's own kubectl, against a running `kubelab up` cluster",
+                        add_help=False)
+    commands.add_parser("store", help="kubelab's etcdctl: get, put, del, watch, compact, snapshot",
                         add_help=False)
     _add_process_commands(commands)
     return parser
@@ -90,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["kubectl"]:
         return _kubectl(argv[1:])
+    if argv[:1] == ["store"]:
+        from .store.cli import main as store_main
+        return store_main(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "up":
         from .cluster.processes import up
