@@ -5,6 +5,7 @@
     kubelab store --data-dir DIR | --endpoints URL ...      kubelab's etcdctl (kubelab/store/cli.py)
     kubelab up [--nodes N] [--port P] [--data-dir DIR] [--store S] [--apiservers K]
                                                              the whole cluster, one process each
+    kubelab apiserver [--port P] [--data-dir DIR] [--store S] the API server over HTTP, on 127.0.0.1
     kubelab controller-manager | scheduler --kubeconfig F    one control-plane component
     kubelab kubelet | proxy --kubeconfig F --node-name N     one node's agent
 
@@ -41,6 +42,12 @@ def _add_process_commands(commands) -> None:
     up.add_argument("--store", choices=("memory", "file", "etcd"), default="memory")
     up.add_argument("--apiservers", type=int, default=1, help="API server instances behind the front")
     up.add_argument("--timeout", type=float, default=None, help="stop by itself after this many seconds")
+    apiserver = commands.add_parser("apiserver", help="serve the Kubernetes API over HTTP on 127.0.0.1")
+    apiserver.add_argument("--port", type=int, default=6443, help="port on 127.0.0.1 (default 6443; 0 picks one)")
+    apiserver.add_argument("--data-dir", default=None, help="where the file store keeps its data")
+    apiserver.add_argument("--store", choices=("memory", "file", "etcd"), default="memory")
+    apiserver.add_argument("--etcd-endpoint", default="http://127.0.0.1:2379", help="etcd's client URL")
+    apiserver.add_argument("--seed", type=int, default=0, help="seed for names, uids and cluster IPs")
     for component, what in (("controller-manager", "the controllers"), ("scheduler", "the scheduler")):
         command = commands.add_parser(component, help=f"run {what} against an API server")
         command.add_argument("--kubeconfig", default=None)
@@ -101,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         from .cluster.processes import up
         return up(nodes=args.nodes, port=args.port, data_dir=args.data_dir, store=args.store,
                   apiservers=args.apiservers, timeout=args.timeout)
+    if args.command == "apiserver":
+        from .apiserver.http.process import run
+        return run(args.port, args.store, args.data_dir, args.etcd_endpoint, args.seed)
     if args.command in ("controller-manager", "scheduler", "kubelet", "proxy"):
         from .cluster import daemon
         node = {"node_name": args.node_name} if args.command in ("kubelet", "proxy") else {}

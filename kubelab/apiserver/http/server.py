@@ -1,0 +1,268 @@
+"""The API server over HTTP: Kubernetes' REST API on 127.0.0.1, in front of `APIServer.handle`.
+
+    kubectl ──HTTP──▶ HTTPAPIServer ──Request──▶ APIServer.handle ──▶ store
+                      (this file: paths,           (the request path:
+                       bodies, status codes,        admission, validation,
+                       Tables, watch streams)       compare-and-swap)
+
+This file is plumbing and holds no Kubernetes logic: it reads a REST call into the same
+`Request` kubelab's in-process transport builds (routes.py), hands it to the API server
+under one lock, and writes the answer back — the object as JSON, a meta.k8s.io Table when
+kubectl asks for one, or the `Status` of an `ApiError` with its HTTP code (404 NotFound,
+409 AlreadyExists/Conflict, 422 Invalid, ...). Discovery, OpenAPI, health and metrics are
+answered beside it, each from its own file.
+
+Why the standard library's ThreadingHTTPServer and not tornado (which Jupyter brings): one
+thread per connection lets a watch be a plain loop that writes lines (watch_stream.py), and
+a reader follows a request from the socket to the store without an event loop in between;
+kubelab's load (tens of clients, hundreds of watches) is well within what threads carry.
+Real kube-apiserver also speaks HTTPS, HTTP/2 and protobuf; kubelab serves plain HTTP/1.1
+and JSON on 127.0.0.1 only, because kubectl and the Python client accept `http://` servers
+and a learner can read the traffic.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .. import errors
+from ..errors import ApiError
+from ..printers.table import table, wants_table
+from . import body as bodies
+from . import discovery, field_validation, health, openapi
+from .metrics import Metrics
+from .routes import Route, patch_type, resolve, split
+from .watch_stream import WatchStream
+
+JSON = "application/json"
+
+
+class HTTPAPIServer:
+    """Serves one APIServer on 127.0.0.1:`port` (0 picks a free port); `lock` guards it."""
+
+    def __init__(self, apiserver, lock: threading.RLock, port: int = 0, host: str = "127.0.0.1"):
+        self.apiserver, self.lock = apiserver, lock
+        self.metrics = Metrics()
+        self.stopping = threading.Event()
+        self.httpd = ThreadingHTTPServer((host, port), _Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.front = self
+        self.host, self.port = self.httpd.server_address[:2]
+        self.health = health.checks(apiserver.store, self.stopping.is_set)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> "HTTPAPIServer":
+        """Serve from a background thread."""
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="kubelab-apiserver-http",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self.httpd.serve_forever()
+
+    def stop(self) -> None:
+        """Stop accepting, end every open watch, close the socket."""
+        self.stopping.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"      # keep-alive, and chunked bodies for watches
+    server_version = "kubelab-apiserver"
+
+    @property
+    def front(self) -> HTTPAPIServer:
+        return self.server.front
+
+    def log_message(self, format, *args) -> None:   # noqa: A002 - the stdlib's signature
+        pass   # the metrics and the API server's trace say what happened; stderr stays quiet
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = lambda self: self._serve()
+
+    # -- one request ---------------------------------------------------------------------
+    def _serve(self) -> None:
+        started = time.monotonic()
+        labels = self.front.metrics.labels(self.command.lower())
+        code, long_running = 500, False
+        try:
+            segments, params = split(self.path)
+            if segments[:1] in (["api"], ["apis"]) and self._is_resource_path(segments):
+                route = resolve(self.command, segments, params)
+                request = route.request
+                labels = self.front.metrics.labels(request.verb, route.resource.group, route.resource.version,
+                                                   route.resource.plural, request.subresource,
+                                                   _scope(route))
+                long_running = request.verb == "watch"
+                code = self._resource(route)
+            else:
+                code = self._non_resource(segments, params)
+        except ApiError as error:
+            code = self._send_status(error.status)
+        except (BrokenPipeError, ConnectionResetError):
+            code = 499   # the client went away (nginx's word for it; never sent)
+        except Exception as error:   # a bug in kubelab: a Status, not a dropped connection
+            traceback.print_exc(file=sys.stderr)
+            code = self._send_status(errors.status(500, "InternalError",
+                                                   f"Internal error occurred: {error}"))
+        self.front.metrics.observe(labels, code, None if long_running else time.monotonic() - started)
+
+    @staticmethod
+    def _is_resource_path(segments: list[str]) -> bool:
+        # /api/v1 and /apis/<group>/<version> are discovery; anything longer names a resource.
+        return len(segments) > (2 if segments[0] == "api" else 3)
+
+    def _resource(self, route: Route) -> int:
+        request = route.request
+        # Who asks: the token goes to authentication (which sets `user`); until it does, the
+        # user is what the client calls itself ("kubectl/v1.32.4 (linux/amd64) ..." -> kubectl).
+        request.user_agent = self.headers.get("User-Agent") or ""
+        request.user = request.user_agent.split(" ")[0].split("/")[0] or "anonymous"
+        scheme, _, token = (self.headers.get("Authorization") or "").strip().partition(" ")
+        request.credentials = token.strip() if scheme.lower() == "bearer" else ""
+        if self.command in ("POST", "PUT", "PATCH", "DELETE"):
+            request.body = self._read_body()
+        if self.command == "PATCH":
+            request.params["patchType"] = patch_type(self.headers.get("Content-Type", ""))
+        if self.command == "DELETE" and isinstance(request.body, dict):
+            _delete_options(request)
+        warnings = []
+        if request.verb in ("create", "update", "patch") and request.subresource in ("", "status"):
+            warnings = field_validation.check(route.resource, request.body, request.params.get("fieldValidation"))
+        as_table = wants_table(self.headers.get("Accept", "")) and request.verb in ("get", "list", "watch")
+        if request.verb == "watch":
+            return self._watch(route, as_table)
+        with self.front.lock:
+            result = self.front.apiserver.handle(request)
+            now = self.front.apiserver.clock.now()
+        if as_table:
+            result = table(route.resource, result, now, request.params.get("includeObject",
+                                                                             "PartialObjectMetadata"))
+            return self._send_json(200, result, f"{JSON};as=Table;v=v1;g=meta.k8s.io")
+        return self._send_json(201 if request.verb == "create" else 200, result, warnings=warnings)
+
+    def _read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > bodies.MAX_BODY_BYTES:
+            self.close_connection = True   # the unread body would otherwise be read as a request
+            raise bodies.too_large(length)
+        raw = self.rfile.read(length) if length else b""
+        return bodies.decode(raw, self.headers.get("Content-Type", JSON))
+
+    def _watch(self, route: Route, as_table: bool) -> int:
+        stream = WatchStream(self.front.apiserver, self.front.lock, route, as_table, self.front.stopping)
+        stream.start()
+        self.send_response(200)
+        self.send_header("Content-Type", JSON)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for line in stream.lines():
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        finally:
+            stream.stop()
+        return 200
+
+    # -- everything that is not a resource -------------------------------------------------
+    def _non_resource(self, segments: list[str], params: dict) -> int:
+        if self.command != "GET":
+            raise errors.method_not_allowed("the server does not allow this method on the requested resource")
+        path = "/" + "/".join(segments)
+        first = segments[0] if segments else ""
+        if path == "/version":
+            return self._send_json(200, discovery.version())
+        if first in ("healthz", "livez", "readyz"):
+            only = "/".join(segments[1:])
+            code, text = health.answer(first, self.front.health[first], only, "verbose" in params)
+            return self._send_text(code, text)
+        if path == "/metrics":
+            return self._send_text(200, self.front.metrics.text(), "text/plain; version=0.0.4; charset=utf-8")
+        if first == "openapi":
+            document = openapi.document(segments[1:])
+            if document is None:
+                return self._send_text(404, "404 page not found\n")
+            return self._send_json(200, document)
+        if first in ("api", "apis"):
+            return self._discovery(segments)
+        return self._send_text(404, "404 page not found\n")
+
+    def _discovery(self, segments: list[str]) -> int:
+        aggregated = discovery.wants_aggregated(self.headers.get("Accept", ""))
+        if len(segments) == 1 and aggregated:
+            document = discovery.aggregated(segments[0] == "api", aggregated)
+            return self._send_json(200, document, f"{JSON};g=apidiscovery.k8s.io;v={aggregated};"
+                                                  f"as=APIGroupDiscoveryList")
+        if segments == ["api"]:
+            document = discovery.api_versions(f"{self.front.host}:{self.front.port}")
+        elif segments == ["apis"]:
+            document = discovery.api_group_list()
+        elif segments[0] == "api":
+            document = discovery.api_resource_list("", segments[1])
+        elif len(segments) == 2:
+            document = discovery.api_group(segments[1])
+        else:
+            document = discovery.api_resource_list(segments[1], segments[2])
+        if document is None:
+            raise errors.ApiError(errors.status(404, "NotFound", "the server could not find the requested resource"))
+        return self._send_json(200, document)
+
+    # -- writing answers ------------------------------------------------------------------
+    def _send_status(self, status: dict) -> int:
+        return self._send_json(status.get("code", 500), status)
+
+    def _send_json(self, code: int, document, content_type: str = JSON, warnings: list[str] = ()) -> int:
+        return self._send(code, json.dumps(document, separators=(",", ":")).encode(), content_type, warnings)
+
+    def _send_text(self, code: int, text: str, content_type: str = "text/plain; charset=utf-8") -> int:
+        return self._send(code, text.encode(), content_type)
+
+    def _send(self, code: int, payload: bytes, content_type: str, warnings: list[str] = ()) -> int:
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        for warning in warnings:   # RFC 7234 warn-code 299, as kube-apiserver sends them
+            self.send_header("Warning", '299 - "%s"' % warning.replace('"', '\\"'))
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Cache-Control", "no-cache, private")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+        return code
+
+
+def _scope(route: Route) -> str:
+    request = route.request
+    if not route.resource.namespaced:
+        return "cluster" if request.name or request.verb in ("list", "watch") else "resource"
+    if request.name:
+        return "resource"
+    return "namespace" if request.namespace else "cluster"
+
+
+def _delete_options(request) -> None:
+    """DeleteOptions in a DELETE's body become the same params the query string would give."""
+    options = request.body
+    request.body = None
+    for field in ("gracePeriodSeconds", "propagationPolicy", "preconditions"):
+        if options.get(field) is not None:
+            request.params[field] = options[field]
+    if options.get("dryRun"):
+        request.params["dryRun"] = ",".join(options["dryRun"]) if isinstance(options["dryRun"], list) \
+            else options["dryRun"]
+    if options.get("orphanDependents") is not None and "propagationPolicy" not in request.params:
+        request.params["propagationPolicy"] = "Orphan" if options["orphanDependents"] else "Background"

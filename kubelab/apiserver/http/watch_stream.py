@@ -1,0 +1,112 @@
+"""A watch over HTTP: one long response, one JSON event per line, until the timeout.
+
+    GET /api/v1/namespaces/default/pods?watch=true&resourceVersion=42&timeoutSeconds=30
+
+    {"type":"ADDED","object":{"kind":"Pod",...,"metadata":{"resourceVersion":"43",...}}}
+    {"type":"MODIFIED","object":{...}}
+    {"type":"BOOKMARK","object":{"kind":"Pod","apiVersion":"v1","metadata":{"resourceVersion":"57"}}}
+
+Two threads meet here. The API server's `Watch` delivers events on its clock's thread; the
+HTTP connection's thread writes them. Between them sits a `queue.Queue`, the one thread-safe
+hand-off: the clock thread only puts, the HTTP thread only gets and writes, so a slow client
+never holds up the API server.
+
+Bookmarks (`allowWatchBookmarks=true`) tell a client "you have seen everything up to this
+resourceVersion", so it can resume from there without replaying. One is sent every minute
+and one just before the stream ends at `timeoutSeconds`. A bookmark's resourceVersion is
+read under the API server's lock and travels through the same clock queue as the events, so
+it never overtakes an event that happened before it.
+
+A watch from a resourceVersion the store has compacted away is answered as upstream does:
+HTTP 200, then a single ERROR event carrying the 410 Gone Status, then the end.
+"""
+from __future__ import annotations
+
+import json
+import queue
+import time
+
+from ..errors import ApiError
+from ..printers.table import table
+
+BOOKMARK_EVERY = 60.0          # seconds between bookmarks, as upstream's watch cache roughly does
+DEFAULT_TIMEOUT = 1800.0       # upstream picks 30-60 minutes when the client names no timeout
+_END = ("END", None)
+
+
+class WatchStream:
+    """One HTTP watch: start it, then iterate `lines()` until it ends."""
+
+    def __init__(self, apiserver, lock, route, as_table: bool, stopping):
+        self.apiserver, self.lock, self.route = apiserver, lock, route
+        self.as_table, self.stopping = as_table, stopping
+        self.events: queue.Queue = queue.Queue()
+        self.watch = None
+        params = route.request.params
+        self.timeout = float(params.get("timeoutSeconds") or DEFAULT_TIMEOUT)
+        self.bookmarks = bool(params.get("allowWatchBookmarks"))
+        self.include_object = params.get("includeObject", "PartialObjectMetadata")
+        self._sent_columns = False
+
+    def start(self) -> None:
+        """Open the API server's watch; an ApiError before any event becomes an ERROR event."""
+        try:
+            with self.lock:
+                self.watch = self.apiserver.watch(self.route.request, self._on_event)
+        except ApiError as error:
+            if error.code != 410:
+                raise
+            self.events.put(("ERROR", error.status))
+            self.events.put(_END)
+
+    def _on_event(self, event_type: str, obj: dict) -> None:
+        self.events.put((event_type, obj))   # on the clock's thread: hand over, nothing more
+
+    def _request_bookmark(self) -> None:
+        with self.lock:
+            revision = self.apiserver.store.revision
+            resource = self.route.resource
+            self.apiserver.clock.call_soon(self.events.put, ("BOOKMARK", {
+                "kind": resource.kind, "apiVersion": resource.api_version,
+                "metadata": {"resourceVersion": str(revision)}}))
+
+    def lines(self):
+        """Each event as one JSON line (bytes), until the timeout, the server stops, or ERROR."""
+        deadline = time.monotonic() + self.timeout
+        next_bookmark = time.monotonic() + BOOKMARK_EVERY
+        final_bookmark_sent = False
+        while not self.stopping.is_set():
+            now = time.monotonic()
+            if self.bookmarks and now >= next_bookmark and not final_bookmark_sent:
+                self._request_bookmark()
+                next_bookmark = now + BOOKMARK_EVERY
+            if now >= deadline:
+                if not self.bookmarks or final_bookmark_sent:
+                    return
+                # The last bookmark: what this watch has seen, so the client resumes from it.
+                self._request_bookmark()
+                final_bookmark_sent = True
+                deadline = now + 1.0   # time for the bookmark to come through the clock
+            try:
+                event_type, obj = self.events.get(timeout=min(0.25, max(0.0, deadline - now)))
+            except queue.Empty:
+                continue
+            if (event_type, obj) == _END:
+                return
+            yield self._encode(event_type, obj)
+            if event_type == "ERROR":
+                return
+            if event_type == "BOOKMARK" and final_bookmark_sent:
+                return
+
+    def _encode(self, event_type: str, obj: dict) -> bytes:
+        if self.as_table and event_type in ("ADDED", "MODIFIED", "DELETED"):
+            obj = table(self.route.resource, obj, self.apiserver.clock.now(), self.include_object,
+                        with_columns=not self._sent_columns)
+            self._sent_columns = True
+        return json.dumps({"type": event_type, "object": obj}, separators=(",", ":")).encode() + b"\n"
+
+    def stop(self) -> None:
+        if self.watch is not None:
+            with self.lock:
+                self.watch.stop()

@@ -1,0 +1,94 @@
+"""Stories: the real kubectl (1.32, 1.27, 1.33) against kubelab's API server over HTTP.
+
+Each version works in its own namespace, so the three share one server without meeting.
+"""
+import json
+from pathlib import Path
+
+import yaml
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "kubelab" / "examples"
+
+
+def _namespace(kubectl) -> str:
+    name = "v" + kubectl.version.replace(".", "-")
+    kubectl("create", "namespace", name)   # a second call says AlreadyExists: fine here
+    return name
+
+
+def test_kubectl_reads_the_server_version_and_discovers_every_resource(kubectl):
+    version = json.loads(kubectl.ok("version", "-o", "json"))
+    assert version["serverVersion"]["gitVersion"].startswith("v1.32.")
+    resources = kubectl.ok("api-resources")
+    assert any(line.split()[:4] == ["deployments", "deploy", "apps/v1", "true"] for line in resources.splitlines())
+    assert any(line.split()[:3] == ["nodes", "no", "v1"] for line in resources.splitlines())
+
+
+def test_create_namespace_then_get_it(kubectl):
+    name = f"team-{kubectl.version.replace('.', '-')}"
+    assert kubectl.ok("create", "namespace", name) == f"namespace/{name} created\n"
+    table = kubectl.ok("get", "namespace", name)
+    assert table.splitlines()[0].split() == ["NAME", "STATUS", "AGE"]
+    assert table.splitlines()[1].split()[:2] == [name, "Active"]
+    again = kubectl("create", "namespace", name)
+    assert again.returncode == 1
+    assert f'namespaces "{name}" already exists' in again.stderr
+
+
+def test_apply_a_docs_manifest_then_get_shows_the_server_side_columns(kubectl):
+    namespace = _namespace(kubectl)
+    manifest = str(EXAMPLES / "nginx-deployment.yaml")
+    assert kubectl.ok("apply", "-n", namespace, "-f", manifest) == "deployment.apps/nginx-deployment created\n"
+    assert kubectl.ok("apply", "-n", namespace, "-f", manifest) == "deployment.apps/nginx-deployment unchanged\n"
+    wide = kubectl.ok("get", "deployments", "-n", namespace, "-o", "wide").splitlines()
+    assert wide[0].split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES",
+                               "SELECTOR"]
+    assert wide[1].split()[:4] == ["nginx-deployment", "0/3", "0", "0"]
+    assert wide[1].split()[-3:] == ["nginx", "nginx:1.14.2", "app=nginx"]
+    narrow = kubectl.ok("get", "deploy", "-n", namespace).splitlines()
+    assert narrow[0].split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+
+
+def test_get_as_yaml_and_json_shows_what_is_stored(kubectl):
+    namespace = _namespace(kubectl)
+    kubectl.ok("apply", "-n", namespace, "-f", str(EXAMPLES / "nginx-deployment.yaml"))
+    stored = yaml.safe_load(kubectl.ok("get", "deploy", "nginx-deployment", "-n", namespace, "-o", "yaml"))
+    assert stored["metadata"]["generation"] == 1
+    assert "kubectl.kubernetes.io/last-applied-configuration" in stored["metadata"]["annotations"]
+    listed = json.loads(kubectl.ok("get", "deploy", "-n", namespace, "-o", "json"))
+    assert listed["kind"] == "List"
+    assert [item["metadata"]["name"] for item in listed["items"]] == ["nginx-deployment"]
+
+
+def test_get_with_a_label_selector_keeps_only_matching_objects(kubectl):
+    namespace = _namespace(kubectl)
+    kubectl.ok("apply", "-n", namespace, "-f", str(EXAMPLES / "nginx-deployment.yaml"))
+    assert "nginx-deployment" in kubectl.ok("get", "deploy", "-n", namespace, "-l", "app=nginx")
+    empty = kubectl("get", "deploy", "-n", namespace, "-l", "app=other")
+    assert empty.stdout == "" and empty.stderr == f"No resources found in {namespace} namespace.\n"
+
+
+def test_a_typo_in_a_manifest_is_refused_by_strict_field_validation(kubectl, tmp_path):
+    namespace = _namespace(kubectl)
+    manifest = tmp_path / "typo.yaml"
+    manifest.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: typo}\n"
+                        "spec:\n  containers:\n  - name: web\n    image: nginx\n    imagePullPolicyy: Always\n")
+    result = kubectl("apply", "-n", namespace, "-f", str(manifest))
+    assert result.returncode == 1
+    assert 'unknown field "spec.containers[0].imagePullPolicyy"' in result.stderr
+
+
+def test_explain_describes_a_field_from_upstreams_schema(kubectl):
+    explained = kubectl.ok("explain", "pods.spec.containers")
+    assert "KIND:" in explained and "Pod" in explained
+    assert "FIELD: containers <[]Container>" in explained or "RESOURCE: containers <[]Object>" in explained
+    assert "List of containers belonging to the pod." in explained
+
+
+def test_delete_removes_the_object(kubectl):
+    namespace = _namespace(kubectl)
+    kubectl.ok("apply", "-n", namespace, "-f", str(EXAMPLES / "nginx-service.yaml"))
+    assert kubectl.ok("delete", "service", "nginx", "-n", namespace) == 'service "nginx" deleted\n'
+    gone = kubectl("get", "service", "nginx", "-n", namespace)
+    assert gone.returncode == 1
+    assert gone.stderr.strip() == 'Error from server (NotFound): services "nginx" not found'
