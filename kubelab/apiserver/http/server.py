@@ -33,7 +33,7 @@ from .. import errors
 from ..errors import ApiError
 from ..printers.table import table, wants_table
 from . import body as bodies
-from . import discovery, field_validation, health, openapi
+from . import discovery, field_validation, health, openapi, openapi_protobuf
 from .metrics import Metrics
 from .routes import Route, patch_type, resolve, split
 from .watch_stream import WatchStream
@@ -193,6 +193,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_text(code, text)
         if path == "/metrics":
             return self._send_text(200, self.front.metrics.text(), "text/plain; version=0.0.4; charset=utf-8")
+        if segments == ["openapi", "v2"] and openapi_protobuf.wanted(self.headers.get("Accept", "")):
+            return self._send(200, openapi_protobuf.document(), openapi_protobuf.CONTENT_TYPE)
         if first == "openapi":
             document = openapi.document(segments[1:])
             if document is None:
