@@ -189,8 +189,8 @@ class RealClock:
                     return heapq.heappop(self._timers)
                 if now >= until:
                     return None
-                due = self._timers[0].due if self._timers else until
-                self._wakeup.wait(min(due, until) - now)
+                due = min(self._timers[0].due if self._timers else until, until)
+                self._wakeup.wait(None if due == float("inf") else due - now)  # None: until notified
             return None
 
     def run(self, seconds: float = float("inf")) -> None:

@@ -242,7 +242,9 @@ class HTTPWatch:
                     self._post(event["type"], event["object"])
                     if event["type"] == "ERROR":
                         return
-        except (OSError, ValueError, KeyError, http.client.HTTPException) as error:
+        except Exception as error:  # noqa: BLE001 - a broken stream, or stop() closing it under us
+            if self.stopped:
+                return
             ending = f"the watch stream broke: {error}"
         self._post("ERROR", status(503, "ServiceUnavailable", ending))
 

@@ -59,3 +59,12 @@ def test_a_stop_before_the_loop_starts_is_not_lost():
     started = time.monotonic()
     clock.run(5.0)
     assert time.monotonic() - started < 1.0
+
+
+def test_an_idle_loop_waits_for_work_posted_from_another_thread():
+    clock = RealClock()
+    got = []
+    poster = threading.Timer(0.05, lambda: clock.call_soon_threadsafe(lambda: (got.append("late"), clock.stop())))
+    poster.start()
+    clock.run_forever()   # no timer at all at first: it must wait, not fail
+    assert got == ["late"]

@@ -1,0 +1,108 @@
+"""The front: one address for several API servers, each new connection to the next in turn.
+
+kube-apiserver "can be scaled horizontally: run several instances and balance traffic
+between them". Every instance is stateless — the state is in the store they share — so any
+of them can serve any request, and a load balancer in front gives clients one address:
+
+    kubectl, kubelets, ...  ──▶  front 127.0.0.1:6443  ──▶  apiserver 127.0.0.1:A
+                                  (round robin, per        apiserver 127.0.0.1:B
+                                   TCP connection)         apiserver 127.0.0.1:C
+
+It balances TCP connections, not requests, as a cloud's network load balancer in front of a
+real control plane does: a client's kept-alive connection stays with one instance, and a
+watch stream is simply a connection that lasts. If an instance refuses the connection, the
+front tries the next one, so a stopped instance costs nothing but its share of open streams
+(those end, and their clients list and watch again through the front).
+
+Real load balancers also probe /readyz and drain instances; kubelab's front only skips an
+instance that refuses to connect. It is plumbing, run as its own process by `kubelab up`:
+
+    python -m kubelab.cluster.front --port 6443 127.0.0.1:6444 127.0.0.1:6445
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import signal
+import sys
+
+Backend = tuple[str, int]   # (host, port) of one API server
+
+
+class Front:
+    """A TCP proxy that gives each accepted connection to the next backend that answers."""
+
+    def __init__(self, backends: list[Backend]):
+        if not backends:
+            raise ValueError("the front needs at least one backend")
+        self.backends = backends
+        self._turn = itertools.cycle(range(len(backends)))
+        self.connections = [0] * len(backends)   # accepted so far, per backend (for lessons, tests)
+
+    async def _connect(self):
+        for _ in range(len(self.backends)):
+            index = next(self._turn)
+            host, port = self.backends[index]
+            try:
+                reader, writer = await asyncio.open_connection(host, port)
+            except OSError:
+                continue   # that instance is down: the next one
+            self.connections[index] += 1
+            return reader, writer
+        return None
+
+    async def handle(self, client_reader, client_writer) -> None:
+        backend = await self._connect()
+        if backend is None:
+            client_writer.close()
+            return
+        server_reader, server_writer = backend
+        await asyncio.gather(_pipe(client_reader, server_writer), _pipe(server_reader, client_writer))
+
+    async def serve(self, port: int, host: str = "127.0.0.1", ready=None) -> None:
+        server = await asyncio.start_server(self.handle, host, port)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, stop.set)
+        if ready is not None:
+            ready()
+        async with server:
+            await stop.wait()
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Copy bytes one way until that side ends, then close the other side's writing half."""
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except (ConnectionError, OSError):
+        pass
+    finally:
+        try:
+            writer.close()
+        except (ConnectionError, OSError, RuntimeError):
+            pass
+
+
+def parse_backend(text: str) -> Backend:
+    host, _, port = text.rpartition(":")
+    return host or "127.0.0.1", int(port)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kubelab.cluster.front",
+                                     description="round-robin TCP front for several API servers")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("backends", nargs="+", help="HOST:PORT of each API server")
+    args = parser.parse_args(argv)
+    front = Front([parse_backend(backend) for backend in args.backends])
+    asyncio.run(front.serve(args.port, ready=lambda: print(f"front listening on 127.0.0.1:{args.port}",
+                                                           file=sys.stderr, flush=True)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

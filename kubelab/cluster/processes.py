@@ -1,0 +1,302 @@
+"""`kubelab up`: the whole cluster as separate OS processes on 127.0.0.1, talking HTTP.
+
+In a notebook, `Cluster(...)` puts every component in one process on a virtual clock. Here
+each is its own program, started the way an installer (kubeadm, or "Kubernetes the hard
+way") starts them, in the order they depend on each other:
+
+    1. the store        a real etcd (--store etcd), or kubelab's store server speaking etcd's
+                        protocol (memory/file behind several API servers); with one API
+                        server and memory/file, the store lives inside that API server
+    2. K API servers    `kubelab apiserver`, all on the same store
+    3. the front        (K > 1) one address, connections spread round robin (front.py)
+    4. credentials      a bearer token per component (--token-auth-file), a kubeconfig each,
+                        DIR/kubeconfig for the admin
+    5. control plane    `kubelab controller-manager`, `kubelab scheduler`
+    6. per node         `kubelab kubelet --node-name node-i`, `kubelab proxy --node-name node-i`
+
+It says "ready" once the API answers /readyz and every node is Ready, then waits. On SIGINT
+or SIGTERM it stops the children in reverse order (SIGTERM, then SIGKILL after a grace
+period) and leaves none behind; if it is itself killed outright, every child learns it from
+the kernel (Linux's parent-death signal) and stops too. Each child logs to DIR/logs/.
+
+Real clusters run these as systemd units or static pods with TLS everywhere; kubelab runs
+plain HTTP on 127.0.0.1 with bearer tokens, which is what the real kubectl needs to talk to it.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..client import Client
+from ..client import kubeconfig
+from ..client.http import HTTPTransport
+from ..objects import conditions
+
+STOP_GRACE_SECONDS = 5.0       # how long a child may take to stop on SIGTERM before SIGKILL
+READY_TIMEOUT_SECONDS = 60.0
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to send SIGTERM when `kubelab up` dies."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass   # not Linux: the SIGTERM path in stop() still applies
+    if os.getppid() == 1:   # the parent died before prctl took effect
+        os._exit(1)
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    process: subprocess.Popen | None = None
+    log: Path | None = None
+
+
+@dataclass
+class Plan:
+    """Everything `kubelab up` will start, decided before anything starts (tests read it)."""
+    data_dir: Path
+    port: int
+    nodes: int
+    store: str
+    apiserver_ports: list[int]
+    tokens: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # component -> (token, user, groups)
+
+    @property
+    def server(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def free_ports(count: int) -> list[int]:
+    from ..store.etcd_process import free_ports as pick
+    return pick(count)
+
+
+def plan(nodes: int, port: int, data_dir: str, store: str, apiservers: int) -> Plan:
+    """Ports and credentials: one API server listens on `port` itself; several sit behind the front."""
+    directory = Path(data_dir).resolve()
+    ports = [port] if apiservers == 1 else free_ports(apiservers)
+    cluster = Plan(directory, port, nodes, store, ports)
+    identities = {"admin": ("kubernetes-admin", "system:masters"),
+                  "controller-manager": ("system:kube-controller-manager", ""),
+                  "scheduler": ("system:kube-scheduler", ""),
+                  **{f"kubelet-node-{i}": (f"system:node:node-{i}", "system:nodes") for i in range(1, nodes + 1)},
+                  **{f"proxy-node-{i}": ("system:kube-proxy", "") for i in range(1, nodes + 1)}}
+    for component, (user, groups) in identities.items():
+        cluster.tokens[component] = (secrets.token_hex(16), user, groups)
+    return cluster
+
+
+def write_credentials(cluster: Plan) -> None:
+    """DIR/tokens.csv for the API servers, DIR/kubeconfig for the admin, one kubeconfig per component."""
+    cluster.data_dir.mkdir(parents=True, exist_ok=True)
+    lines = [f'{token},{user},{user},"{groups}"' if groups else f"{token},{user},{user}"
+             for token, user, groups in cluster.tokens.values()]
+    token_file = cluster.data_dir / "tokens.csv"
+    token_file.write_text("\n".join(lines) + "\n")
+    token_file.chmod(0o600)
+    for component, (token, user, _) in cluster.tokens.items():
+        path = cluster.data_dir / ("kubeconfig" if component == "admin" else f"kubeconfigs/{component}")
+        kubeconfig.write(str(path), cluster.server, token, user="admin" if component == "admin" else user)
+
+
+def apiserver_argv(cluster: Plan, index: int, etcd_servers: str) -> list[str]:
+    """`kubelab apiserver` for instance `index`, on the shared store when there is one.
+
+    Each instance gets its own seed: instances seeded alike would draw the same generated
+    names (generateName) and collide on every create.
+    """
+    argv = ["apiserver", "--port", str(cluster.apiserver_ports[index]), "--seed", str(index + 1)]
+    if etcd_servers:
+        argv += ["--store", "etcd", "--etcd-endpoint", etcd_servers]
+    else:
+        argv += ["--store", cluster.store, "--data-dir", str(cluster.data_dir / "store")]
+    return argv + AUTHENTICATION_FLAGS(cluster)
+
+
+def AUTHENTICATION_FLAGS(cluster: Plan) -> list[str]:  # noqa: N802 - read as a constant
+    # The tokens in DIR/tokens.csv, once `kubelab apiserver` takes kube-apiserver's flag for them.
+    return ["--token-auth-file", str(cluster.data_dir / "tokens.csv")] if TOKEN_AUTH_FILE_FLAG else []
+
+
+TOKEN_AUTH_FILE_FLAG = False   # flip when `kubelab apiserver --token-auth-file` exists
+
+
+def component_argvs(cluster: Plan) -> list[tuple[str, list[str]]]:
+    """The control plane's and every node's commands, in start order."""
+    def config(component: str) -> str:
+        return str(cluster.data_dir / "kubeconfigs" / component)
+    commands = [("controller-manager", ["controller-manager", "--kubeconfig", config("controller-manager")]),
+                ("scheduler", ["scheduler", "--kubeconfig", config("scheduler")])]
+    for i in range(1, cluster.nodes + 1):
+        node = f"node-{i}"
+        commands.append((f"kubelet-{node}", ["kubelet", "--kubeconfig", config(f"kubelet-{node}"),
+                                             "--node-name", node, "--pod-cidr", f"10.244.{i}.0/24",
+                                             "--node-ip", f"10.0.0.{10 + i}"]))
+        commands.append((f"proxy-{node}", ["proxy", "--kubeconfig", config(f"proxy-{node}"),
+                                           "--node-name", node]))
+    return commands
+
+
+class Supervisor:
+    """Starts children with their logs in DIR/logs, and stops them all, newest first."""
+
+    def __init__(self, data_dir: Path):
+        self.logs = data_dir / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.children: list[Child] = []
+
+    def start(self, name: str, argv: list[str], module: str = "kubelab") -> Child:
+        """Run `python -m <module> <argv>` as child `name`."""
+        command = [sys.executable, "-m", module, *argv]
+        child = Child(name, command, log=self.logs / f"{name}.log")
+        with open(child.log, "ab") as log:
+            child.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                             preexec_fn=_die_with_parent)
+        self.children.append(child)
+        return child
+
+    def exited(self) -> list[Child]:
+        return [child for child in self.children if child.process.poll() is not None]
+
+    def stop(self) -> None:
+        """SIGTERM everyone (newest first), wait, then SIGKILL whoever is left."""
+        for child in reversed(self.children):
+            if child.process.poll() is None:
+                child.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for child in reversed(self.children):
+            try:
+                child.process.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.process.kill()
+                child.process.wait()
+
+
+def wait_until(check, timeout: float, what: str, supervisor: Supervisor) -> None:
+    """Poll `check()` until it is true (the process shell may use the wall clock)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        dead = supervisor.exited()
+        if dead:
+            raise RuntimeError(f"{dead[0].name} exited while waiting for {what}; see {dead[0].log}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def _answers_readyz(server: str, token: str) -> bool:
+    try:
+        HTTPTransport(server, token, timeout=2.0).get_path("/readyz")
+        return True
+    except Exception:   # not up yet: any failure means "not ready"
+        return False
+
+
+def _ready_nodes(client: Client) -> int:
+    try:
+        nodes = client.list("nodes")["items"]
+    except Exception:
+        return 0
+    return sum(1 for node in nodes if conditions.is_true(node, "Ready"))
+
+
+def start(cluster: Plan, supervisor: Supervisor, say=print) -> None:
+    """Start every process of `cluster`, in order, waiting for each layer to answer."""
+    admin = cluster.tokens["admin"][0]
+    etcd_servers = _start_store(cluster, supervisor)
+    for index, port in enumerate(cluster.apiserver_ports):
+        supervisor.start(f"apiserver-{index + 1}", apiserver_argv(cluster, index, etcd_servers))
+    for port in cluster.apiserver_ports:
+        wait_until(lambda: _answers_readyz(f"http://127.0.0.1:{port}", admin), READY_TIMEOUT_SECONDS,
+                   f"the API server on port {port}", supervisor)
+    if len(cluster.apiserver_ports) > 1:
+        supervisor.start("front", ["--port", str(cluster.port),
+                                   *[f"127.0.0.1:{p}" for p in cluster.apiserver_ports]],
+                         module="kubelab.cluster.front")
+        wait_until(lambda: _answers_readyz(cluster.server, admin), READY_TIMEOUT_SECONDS, "the front", supervisor)
+    if len(cluster.apiserver_ports) > 1:
+        say("API server instances: " + ", ".join(f"http://127.0.0.1:{p}" for p in cluster.apiserver_ports))
+    say(f"API server ready at {cluster.server}")
+    for name, argv in component_argvs(cluster):
+        supervisor.start(name, argv)
+    client = Client(HTTPTransport(cluster.server, admin, timeout=5.0), "kubelab-up")
+    wait_until(lambda: _ready_nodes(client) >= cluster.nodes, READY_TIMEOUT_SECONDS,
+               f"{cluster.nodes} Ready node(s)", supervisor)
+
+
+def _start_store(cluster: Plan, supervisor: Supervisor) -> str:
+    """The etcd endpoint the API servers share, or "" when the one API server keeps the store itself."""
+    if cluster.store == "etcd":
+        from ..store.etcd_process import EtcdProcess
+        etcd = EtcdProcess(data_dir=str(cluster.data_dir / "etcd"), max_seconds=7 * 24 * 3600).start()
+        supervisor.etcd = etcd
+        return etcd.endpoint
+    if len(cluster.apiserver_ports) == 1:
+        return ""
+    port, = free_ports(1)
+    supervisor.start("store", ["--port", str(port), "--store", cluster.store,
+                               "--data-dir", str(cluster.data_dir / "store")],
+                     module="kubelab.cluster.store_server")
+    endpoint = f"http://127.0.0.1:{port}"
+    wait_until(lambda: _store_answers(endpoint), READY_TIMEOUT_SECONDS, "the store", supervisor)
+    return endpoint
+
+
+def _store_answers(endpoint: str) -> bool:
+    import urllib.request
+    try:
+        with urllib.request.urlopen(urllib.request.Request(endpoint + "/v3/maintenance/status", b"{}"),
+                                    timeout=2.0):
+            return True
+    except OSError:
+        return False
+
+
+def up(nodes: int = 3, port: int = 6443, data_dir: str = ".kubelab", store: str = "memory",
+       apiservers: int = 1, timeout: float | None = None) -> int:
+    """Run the cluster until SIGINT/SIGTERM (or `timeout` seconds); the exit code."""
+    if nodes < 1 or apiservers < 1:
+        print("error: --nodes and --apiservers must be at least 1", file=sys.stderr)
+        return 2
+    cluster = plan(nodes, port, data_dir, store, apiservers)
+    write_credentials(cluster)
+    supervisor = Supervisor(cluster.data_dir)
+    stopping = []
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda number, frame: stopping.append(number))
+    code = 0
+    try:
+        start(cluster, supervisor, say=lambda text: print(text, flush=True))
+        print(f"kubelab is ready: {nodes} node(s), {apiservers} API server(s), store {store}\n"
+              f"  export KUBECONFIG={cluster.data_dir / 'kubeconfig'}\n  kubectl get nodes", flush=True)
+        deadline = time.monotonic() + timeout if timeout else None
+        while not stopping and not (deadline and time.monotonic() > deadline):
+            dead = supervisor.exited()
+            if dead:
+                print(f"error: {dead[0].name} exited; see {dead[0].log}", file=sys.stderr)
+                code = 1
+                break
+            time.sleep(0.2)
+    except (RuntimeError, OSError) as error:
+        if not stopping:
+            print(f"error: {error}", file=sys.stderr)
+            code = 1
+    finally:
+        print("stopping kubelab...", flush=True)
+        supervisor.stop()
+        etcd = getattr(supervisor, "etcd", None)
+        if etcd is not None:
+            etcd.stop()
+        print("kubelab stopped", flush=True)
+    return code

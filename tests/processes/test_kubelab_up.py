@@ -1,0 +1,163 @@
+"""`kubelab up`: the cluster as real processes, driven by the real kubectl and kubelab's own.
+
+One cluster serves the module (two API servers behind the front, two nodes), started on free
+ports and bounded twice: `kubelab up --timeout` and coreutils' `timeout` around it, so nothing
+outlives a killed test run. These stories use wall-clock waits: they test processes.
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from kubelab.client import Client
+from kubelab.client.http import HTTPTransport
+from kubelab.clock import RealClock
+from kubelab.store.etcd_process import free_ports
+
+ROOT = Path(__file__).resolve().parents[2]
+NGINX = ROOT / "kubelab" / "examples" / "nginx-deployment.yaml"
+BOUND_SECONDS = 240   # the watchdog: everything is gone after this, whatever happens
+
+
+def _children(pid: int) -> set[int]:
+    """Every descendant of `pid`, read from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            parents.setdefault(parent, []).append(int(entry))
+    found, todo = set(), [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+class Up:
+    """A running `kubelab up`, its output so far, and how to reach it."""
+
+    def __init__(self, tmp: Path, nodes: int, apiservers: int):
+        self.dir = tmp
+        self.port, = free_ports(1)
+        self.process = subprocess.Popen(
+            ["timeout", "-k", "5", str(BOUND_SECONDS), sys.executable, "-m", "kubelab", "up",
+             "--nodes", str(nodes), "--apiservers", str(apiservers), "--port", str(self.port),
+             "--data-dir", str(tmp), "--timeout", str(BOUND_SECONDS - 20)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+        self.output = ""
+        self.wait_for("kubelab is ready", 90)
+        self.kubeconfig = str(tmp / "kubeconfig")
+
+    def wait_for(self, text: str, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while text not in self.output:
+            ready, _, _ = select.select([self.process.stdout], [], [], max(0.0, deadline - time.monotonic()))
+            line = self.process.stdout.readline() if ready else ""
+            if not line:
+                logs = "".join(f"\n--- {p.name}\n{p.read_text()[-1500:]}" for p in (self.dir / "logs").glob("*.log"))
+                raise AssertionError(f"no {text!r} from kubelab up:\n{self.output}{logs}")
+            self.output += line
+
+    def kubectl(self, *args: str, binary: str = "kubectl") -> str:
+        done = subprocess.run([binary, "--kubeconfig", self.kubeconfig, *args], capture_output=True,
+                              text=True, timeout=30)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)   # `timeout` hands it on to kubelab up
+            self.process.wait(30)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    if shutil.which("kubectl") is None:
+        pytest.skip("the real kubectl is not on PATH")
+    up = Up(tmp_path_factory.mktemp("up"), nodes=2, apiservers=2)
+    yield up
+    up.stop()
+
+
+def _wait(check, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_the_real_kubectl_applies_the_docs_deployment_and_sees_three_running_pods(cluster):
+    assert "deployment.apps/nginx-deployment created" in cluster.kubectl("apply", "-f", str(NGINX))
+
+    def running():
+        pods = json.loads(cluster.kubectl("get", "pods", "-l", "app=nginx", "-o", "json"))["items"]
+        return [p for p in pods if p["status"].get("phase") == "Running"] if len(pods) == 3 else []
+    pods = _wait(lambda: len(running()) == 3 and running(), 60, "3 Running nginx pods")
+    assert {pod["spec"]["nodeName"] for pod in pods} <= {"node-1", "node-2"}
+    table = cluster.kubectl("get", "nodes")
+    assert "node-1   Ready" in table and "node-2   Ready" in table
+
+
+def test_kubelab_kubectl_gets_pods_through_the_kubeconfig(cluster):
+    _wait(lambda: "Running" in cluster.kubectl("get", "pods"), 60, "a Running pod")
+    done = subprocess.run([sys.executable, "-m", "kubelab", "kubectl", "--kubeconfig", cluster.kubeconfig,
+                           "get", "pods"], capture_output=True, text=True, timeout=30, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("NAME") and "nginx-deployment-" in done.stdout
+
+
+def test_a_write_through_one_api_server_is_seen_by_a_watch_through_another(cluster):
+    instances = cluster.output.split("API server instances: ")[1].split("\n")[0].split(", ")
+    token = cluster.kubectl("config", "view", "--raw", "-o", "jsonpath={.users[0].user.token}")
+    clock = RealClock()
+    watching = Client(HTTPTransport(instances[1], token, clock), "watcher")
+    writing = Client(HTTPTransport(instances[0], token), "writer")
+    seen = []
+
+    def on_event(event_type, obj):
+        if obj.get("metadata", {}).get("name") == "through-one":
+            seen.append((event_type, obj["metadata"]["resourceVersion"]))
+            clock.stop()
+    listed = watching.list("services", "default")
+    handle = watching.watch("services", on_event, "default", listed["metadata"]["resourceVersion"])
+    created = writing.create("services", {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "through-one"},
+                                          "spec": {"selector": {"app": "x"}, "ports": [{"port": 80}]}})
+    threading.Timer(10, clock.stop).start()   # bound: the event comes long before
+    clock.run_forever()
+    handle.stop()
+    assert seen == [("ADDED", created["metadata"]["resourceVersion"])]
+    assert watching.get("services", "through-one")["metadata"]["uid"] == created["metadata"]["uid"]
+
+
+def test_sigterm_stops_every_child_and_leaves_no_orphan(cluster):
+    children = _children(cluster.process.pid)
+    assert len(children) >= 1 + 1 + 2 + 1 + 2 + 2 * 2   # kubelab up, store, 2 apiservers, front, cm+sched, nodes
+    cluster.stop()
+    assert "kubelab stopped" in cluster.process.stdout.read()
+    assert [pid for pid in children if _alive(pid)] == []
