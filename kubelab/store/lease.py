@@ -108,5 +108,9 @@ class Lessor:
         lease.timer = self.clock.call_later(lease.ttl, self._on_expiry, lease.id, daemon=True)
 
     def _on_expiry(self, lease_id: LeaseID) -> None:
-        if lease_id in self.leases:
-            self.expire(lease_id)
+        # Every lease due by now goes, in id order: leases that fall due together then expire
+        # in the same order however their timers were set, before a restart or after it.
+        now = self.clock.now()
+        for due in sorted(lease.id for lease in self.leases.values() if lease.deadline <= now):
+            if due in self.leases:
+                self.expire(due)
