@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from kubelab.apiserver import APIServer
+from kubelab.apiserver import APIServer, Request
 from kubelab.client import Client, InProcessTransport, SharedInformerFactory
 from kubelab.clock import VirtualClock
 from kubelab.store import MemoryStore
@@ -23,6 +23,12 @@ def store():
 def apiserver(store, clock):
     server = APIServer(store, clock, random.Random(0))
     server.bootstrap()
+    # What the serviceaccount controller does in a running cluster: pods need their namespace's
+    # "default" ServiceAccount (the ServiceAccount admission plugin refuses them otherwise).
+    for namespace in ("default", "kube-node-lease", "kube-public", "kube-system"):
+        server.handle(Request("create", "serviceaccounts", namespace,
+                              body={"apiVersion": "v1", "kind": "ServiceAccount",
+                                    "metadata": {"name": "default"}}))
     return server
 
 

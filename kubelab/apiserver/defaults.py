@@ -4,10 +4,9 @@ What `kubectl get -o yaml` shows after `apply` includes these, so kubelab sets t
 ones (k8s.io/kubernetes/pkg/apis/*/v1/defaults.go, v1.32). Each function takes the incoming
 object (already a private copy) and fills it in place.
 
-Two pod fields come from admission plugins upstream rather than defaulting:
-DefaultTolerationSeconds (the not-ready/unreachable tolerations of 300 s) and Priority
-(priority 0, PreemptLowerPriority). kubelab sets them here until admission has its own files.
-Left out: the ServiceAccount admission plugin (serviceAccountName, the token volume).
+Some pod fields come from admission plugins upstream rather than defaulting: those of
+DefaultTolerationSeconds and ServiceAccount live in admission/; Priority's (priority 0,
+PreemptLowerPriority) are set here, as kubelab has no PriorityClasses.
 """
 from __future__ import annotations
 
@@ -51,11 +50,6 @@ def pod(obj: dict) -> None:
     spec.setdefault("enableServiceLinks", True)
     spec.setdefault("priority", 0)
     spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
-    tolerations = spec.setdefault("tolerations", [])
-    for taint_key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
-        if not any(t.get("key") == taint_key for t in tolerations):
-            tolerations.append({"key": taint_key, "operator": "Exists", "effect": "NoExecute",
-                                "tolerationSeconds": 300})
     status = obj.setdefault("status", {})
     status.setdefault("phase", "Pending")
     status["qosClass"] = qos_class(spec)

@@ -1,16 +1,80 @@
-"""JSON merge patch (RFC 7386): the patch kubelab's clients send.
+"""PATCH: the three patch formats kubectl and the client libraries send.
 
-A patch is a partial object: keys it names replace the target's, nested objects merge, and a
-`null` deletes a key. Lists are replaced whole — which is why kubectl uses a *strategic*
-merge patch for lists of containers; that one comes with the HTTP API server.
+  application/merge-patch+json            JSON merge patch (RFC 7386): a partial object; keys
+                                          replace, nested objects merge, null deletes, lists
+                                          are replaced whole.
+  application/strategic-merge-patch+json  Kubernetes' own: like a merge patch, but a list
+                                          with a *merge key* merges item by item (containers
+                                          by name, ports by containerPort, ...), so changing one
+                                          container's image does not need the others.
+                                          Directives: {"$patch": "delete"} removes a list item
+                                          or map, {"$patch": "replace"} replaces instead of
+                                          merging, $setElementOrder/<list> and $retainKeys are
+                                          honoured, $deleteFromPrimitiveList/<list> removes values.
+  application/json-patch+json             JSON patch (RFC 6902): a list of operations (add,
+                                          remove, replace, move, copy, test) on JSON pointers.
+
+Server-side apply (application/apply-patch+yaml, with managedFields) is not served: kubelab's
+lesson on apply teaches the client-side three-way merge that `kubectl apply` does by default.
+
+The merge keys below are upstream's `patchMergeKey` struct tags for the fields kubectl
+touches (k8s.io/api/core/v1/types.go); upstream reads them from the Go types' tags, kubelab
+from this table, keyed by the field's path (list indices left out).
 """
 from __future__ import annotations
 
 import copy
 
+from . import errors
 
+MERGE_PATCH = "application/merge-patch+json"
+STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
+APPLY_PATCH = "application/apply-patch+yaml"
+
+# (field, or "parent.field" where a name is ambiguous) -> merge key
+MERGE_KEYS = {
+    "containers": "name", "initContainers": "name", "ephemeralContainers": "name",
+    "containers.ports": "containerPort", "initContainers.ports": "containerPort",
+    "spec.ports": "port",  # a Service's ports
+    "env": "name", "volumes": "name", "volumeMounts": "mountPath", "volumeDevices": "devicePath",
+    "imagePullSecrets": "name", "hostAliases": "ip", "conditions": "type",
+    "ownerReferences": "uid", "topologySpreadConstraints": "topologyKey", "secrets": "name",
+}
+# Lists of scalars whose patch strategy is "merge" (a union), not "replace".
+MERGED_SCALAR_LISTS = {"finalizers"}
+
+
+def apply_patch(patch_type: str | None, target: dict, patch) -> dict:
+    """The result of applying `patch` (of `patch_type`) to `target`; neither is modified."""
+    patch_type = (patch_type or MERGE_PATCH).split(";")[0].strip()
+    if patch_type == MERGE_PATCH:
+        return merge_patch(target, _object(patch))
+    if patch_type == STRATEGIC_MERGE_PATCH:
+        return strategic_merge_patch(target, _object(patch))
+    if patch_type == JSON_PATCH:
+        return json_patch(target, patch)
+    if patch_type == APPLY_PATCH:
+        raise errors.ApiError(errors.status(
+            415, "UnsupportedMediaType",
+            "kubelab does not serve server-side apply (application/apply-patch+yaml); "
+            "use client-side apply: kubectl apply --server-side=false"))
+    raise errors.ApiError(errors.status(
+        415, "UnsupportedMediaType",
+        f"the body of the request was in an unknown format - accepted media types include: "
+        f"{JSON_PATCH}, {MERGE_PATCH}, {STRATEGIC_MERGE_PATCH}"))
+
+
+def _object(patch) -> dict:
+    if not isinstance(patch, dict):
+        raise errors.bad_request("json: cannot unmarshal array into Go value of type map[string]interface {}"
+                                 if isinstance(patch, list) else "the body of the request was in an unknown format")
+    return patch
+
+
+# -- JSON merge patch ------------------------------------------------------------------------
 def merge_patch(target, patch):
-    """The result of applying merge patch `patch` to `target` (neither is modified)."""
+    """RFC 7386: the result of applying merge patch `patch` to `target` (neither is modified)."""
     if not isinstance(patch, dict):
         return copy.deepcopy(patch)
     result = copy.deepcopy(target) if isinstance(target, dict) else {}
@@ -20,3 +84,186 @@ def merge_patch(target, patch):
         else:
             result[key] = merge_patch(result.get(key), value)
     return result
+
+
+# -- strategic merge patch -------------------------------------------------------------------
+def strategic_merge_patch(target: dict, patch: dict) -> dict:
+    """Kubernetes' strategic merge patch, for the fields in MERGE_KEYS."""
+    return _merge_map(copy.deepcopy(target), patch, ())
+
+
+def _merge_key(path: tuple[str, ...]) -> str | None:
+    if len(path) >= 2 and f"{path[-2]}.{path[-1]}" in MERGE_KEYS:
+        return MERGE_KEYS[f"{path[-2]}.{path[-1]}"]
+    return MERGE_KEYS.get(path[-1]) if path else None
+
+
+def _merge_map(target: dict, patch: dict, path: tuple[str, ...]):
+    directive = patch.get("$patch")
+    if directive == "replace":
+        return {k: copy.deepcopy(v) for k, v in patch.items() if k != "$patch"}
+    if directive == "delete":
+        return None
+    if directive is not None:
+        raise errors.bad_request(f"Unknown patch type: {directive}")
+    result = target if isinstance(target, dict) else {}
+    order = {}
+    for key, value in patch.items():
+        if key.startswith("$setElementOrder/"):
+            order[key.split("/", 1)[1]] = value
+        elif key.startswith("$deleteFromPrimitiveList/"):
+            field = key.split("/", 1)[1]
+            result[field] = [v for v in result.get(field) or [] if v not in value]
+        elif key == "$retainKeys":
+            continue
+        elif value is None:
+            result.pop(key, None)
+        elif isinstance(value, dict):
+            merged = _merge_map(result.get(key) if isinstance(result.get(key), dict) else {}, value, path + (key,))
+            if merged is None:
+                result.pop(key, None)
+            else:
+                result[key] = merged
+        elif isinstance(value, list):
+            result[key] = _merge_list(result.get(key) or [], value, path + (key,))
+        else:
+            result[key] = copy.deepcopy(value)
+    if "$retainKeys" in patch:
+        for key in [k for k in result if k not in patch["$retainKeys"]]:
+            del result[key]
+    for field, wanted in order.items():
+        if isinstance(result.get(field), list):
+            result[field] = _reorder(result[field], wanted, _merge_key(path + (field,)))
+    return result
+
+
+def _merge_list(target: list, patch: list, path: tuple[str, ...]) -> list:
+    merge_key = _merge_key(path)
+    if any(isinstance(item, dict) and item.get("$patch") == "replace" for item in patch):
+        return [copy.deepcopy(item) for item in patch if not (isinstance(item, dict) and "$patch" in item)]
+    if merge_key is None:
+        if path[-1] in MERGED_SCALAR_LISTS:
+            return list(target) + [copy.deepcopy(v) for v in patch if v not in target]
+        return copy.deepcopy(patch)  # no merge key: the patch's list replaces the whole list
+    result = copy.deepcopy(target)
+    for item in patch:
+        if not isinstance(item, dict) or merge_key not in item:
+            raise errors.bad_request(f"map: {item} does not contain declared merge key: {merge_key}")
+        index = next((i for i, existing in enumerate(result)
+                      if isinstance(existing, dict) and existing.get(merge_key) == item[merge_key]), None)
+        if item.get("$patch") == "delete":
+            if index is not None:
+                del result[index]
+        elif index is None:
+            result.append(_merge_map({}, item, path))
+        else:
+            result[index] = _merge_map(result[index], item, path)
+    return result
+
+
+def _reorder(items: list, wanted: list, merge_key: str | None) -> list:
+    """$setElementOrder: items named in `wanted` first, in that order; the others after."""
+    identity = (lambda item: item.get(merge_key) if isinstance(item, dict) else item) if merge_key else (lambda item: item)
+    rank = {identity(w) if isinstance(w, dict) else w: i for i, w in enumerate(wanted)}
+    return sorted(items, key=lambda item: rank.get(identity(item), len(rank)))
+
+
+# -- JSON patch --------------------------------------------------------------------------------
+def json_patch(target: dict, operations) -> dict:
+    """RFC 6902: apply each operation in order; any failure fails the whole patch."""
+    if not isinstance(operations, list):
+        raise errors.bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
+    document = copy.deepcopy(target)
+    for operation in operations:
+        if not isinstance(operation, dict) or "op" not in operation or "path" not in operation:
+            raise errors.bad_request(f"invalid JSON patch operation: {operation}")
+        document = _apply_operation(document, operation)
+    return document
+
+
+def _unprocessable(detail: str) -> errors.ApiError:
+    return errors.ApiError(errors.status(422, "Invalid", detail))
+
+
+def _pointer(path: str) -> list[str]:
+    if path == "":
+        return []
+    if not path.startswith("/"):
+        raise _unprocessable(f'JSON pointer "{path}" must start with "/"')
+    return [part.replace("~1", "/").replace("~0", "~") for part in path[1:].split("/")]
+
+
+def _parent(document, parts: list[str], path: str):
+    node = document
+    for part in parts[:-1]:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            raise _unprocessable(f"doc is missing path: \"{path}\": missing value")
+    return node
+
+
+def _get(document, path: str):
+    parts = _pointer(path)
+    if not parts:
+        return document
+    parent, last = _parent(document, parts, path), parts[-1]
+    if isinstance(parent, dict) and last in parent:
+        return parent[last]
+    if isinstance(parent, list) and last.isdigit() and int(last) < len(parent):
+        return parent[int(last)]
+    raise _unprocessable(f"doc is missing path: \"{path}\": missing value")
+
+
+def _remove(document, path: str):
+    parts = _pointer(path)
+    parent, last = _parent(document, parts, path), parts[-1]
+    value = _get(document, path)
+    if isinstance(parent, dict):
+        del parent[last]
+    else:
+        del parent[int(last)]
+    return value
+
+
+def _add(document, path: str, value):
+    parts = _pointer(path)
+    if not parts:
+        return copy.deepcopy(value)
+    parent, last = _parent(document, parts, path), parts[-1]
+    if isinstance(parent, dict):
+        parent[last] = copy.deepcopy(value)
+    elif isinstance(parent, list) and (last == "-" or (last.isdigit() and int(last) <= len(parent))):
+        parent.insert(len(parent) if last == "-" else int(last), copy.deepcopy(value))
+    else:
+        raise _unprocessable(f"doc is missing path: \"{path}\": missing value")
+    return document
+
+
+def _apply_operation(document, operation: dict):
+    op, path = operation["op"], operation["path"]
+    if op in ("add", "replace", "test") and "value" not in operation:
+        raise errors.bad_request(f"missing value for {op} operation on {path}")
+    if op == "add":
+        return _add(document, path, operation["value"])
+    if op == "remove":
+        _remove(document, path)
+        return document
+    if op == "replace":
+        _get(document, path)  # must exist
+        if not _pointer(path):
+            return copy.deepcopy(operation["value"])
+        _remove(document, path)
+        return _add(document, path, operation["value"])
+    if op in ("move", "copy"):
+        if "from" not in operation:
+            raise errors.bad_request(f"missing from for {op} operation on {path}")
+        value = _remove(document, operation["from"]) if op == "move" else copy.deepcopy(_get(document, operation["from"]))
+        return _add(document, path, value)
+    if op == "test":
+        if _get(document, path) != operation["value"]:
+            raise _unprocessable(f"testing value {path} failed: test failed")
+        return document
+    raise errors.bad_request(f"Unexpected kind: {op}")

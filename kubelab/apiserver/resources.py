@@ -3,7 +3,9 @@
 One row per resource, as the API server's discovery documents list them. `storage` is the
 key prefix the real kube-apiserver uses in etcd (`/registry/minions/...` for nodes,
 `/registry/services/specs/...` for services — historical names that `etcdctl get --prefix
-/registry` shows on a real cluster).
+/registry` shows on a real cluster). `subresources` are the paths under an object that the
+API server serves: status, binding, eviction and log (pods), scale (deployments and
+replicasets), token (serviceaccounts), finalize (namespaces).
 """
 from __future__ import annotations
 
@@ -51,20 +53,31 @@ _EVENT_FIELDS = ("metadata.name", "metadata.namespace", "involvedObject.kind",
                  "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
                  "involvedObject.apiVersion", "involvedObject.resourceVersion",
                  "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type")
+_SECRET_FIELDS = ("metadata.name", "metadata.namespace", "type")
 
 RESOURCES: dict[str, Resource] = {r.plural: r for r in [
     Resource("namespaces", "Namespace", "", "v1", False, "namespaces", ("ns",),
              ("status", "finalize"), ("metadata.name", "status.phase")),
     Resource("nodes", "Node", "", "v1", False, "minions", ("no",), ("status",),
              ("metadata.name", "spec.unschedulable")),
-    Resource("pods", "Pod", "", "v1", True, "pods", ("po",), ("status", "binding"), _POD_FIELDS),
+    Resource("pods", "Pod", "", "v1", True, "pods", ("po",), ("status", "binding", "eviction", "log"),
+             _POD_FIELDS),
     Resource("services", "Service", "", "v1", True, "services/specs", ("svc",), ("status",)),
     Resource("endpoints", "Endpoints", "", "v1", True, "services/endpoints", ("ep",)),
     Resource("events", "Event", "", "v1", True, "events", ("ev",), (), _EVENT_FIELDS),
     Resource("replicasets", "ReplicaSet", "apps", "v1", True, "replicasets", ("rs",),
-             ("status",), has_generation=True),
+             ("status", "scale"), has_generation=True),
     Resource("deployments", "Deployment", "apps", "v1", True, "deployments", ("deploy",),
-             ("status",), has_generation=True),
+             ("status", "scale"), has_generation=True),
+    Resource("configmaps", "ConfigMap", "", "v1", True, "configmaps", ("cm",)),
+    Resource("secrets", "Secret", "", "v1", True, "secrets", (), (), _SECRET_FIELDS),
+    Resource("serviceaccounts", "ServiceAccount", "", "v1", True, "serviceaccounts", ("sa",), ("token",)),
+    Resource("leases", "Lease", "coordination.k8s.io", "v1", True, "leases"),
+    Resource("roles", "Role", "rbac.authorization.k8s.io", "v1", True, "roles"),
+    Resource("rolebindings", "RoleBinding", "rbac.authorization.k8s.io", "v1", True, "rolebindings"),
+    Resource("clusterroles", "ClusterRole", "rbac.authorization.k8s.io", "v1", False, "clusterroles"),
+    Resource("clusterrolebindings", "ClusterRoleBinding", "rbac.authorization.k8s.io", "v1", False,
+             "clusterrolebindings"),
 ]}
 
 BY_KIND: dict[str, Resource] = {r.kind: r for r in RESOURCES.values()}

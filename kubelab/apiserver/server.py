@@ -1,50 +1,63 @@
 """The API server: the only component that talks to the store.
 
-Every request takes the same path, as in kube-apiserver's generic registry:
+Every write takes the same path, as in kube-apiserver's generic registry:
 
-    resolve the resource → (admission: namespace exists) → prepare (server-set fields)
-    → default → validate → write to the store with compare-and-swap → record the trace
+    resolve the resource → decode the body → default
+    → MUTATING admission (admission/: NamespaceLifecycle, ServiceAccount, DefaultTolerationSeconds)
+    → prepare (server-set fields) → validate (validation.py, registry/) → VALIDATING admission
+    → write to the store with compare-and-swap (unless dryRun=All) → record the trace
 
-Reads come straight from the store; writes are transactions that compare the key's
-`mod_revision`, which is how a stale `resourceVersion` becomes 409 Conflict and a taken name
-becomes 409 AlreadyExists. `metadata.resourceVersion` is never stored: it is the key's
-`mod_revision`, set on the way out (as upstream does).
+Reads come straight from the store; a LIST may come in pages (pagination.py). Writes are
+transactions that compare the key's `mod_revision`, which is how a stale `resourceVersion`
+becomes 409 Conflict and a taken name becomes 409 AlreadyExists. `metadata.resourceVersion`
+is never stored: it is the key's `mod_revision`, set on the way out (as upstream does).
+PATCH turns into an update (patch.py: merge, strategic merge and JSON patch); DELETE has its
+own file (deletion.py: graceful deletion, finalizers, propagation policy); subresources
+(binding, eviction, log, scale, token) each have one in subresources/.
 
-Left out here (the API server has its own issue for depth): authentication, authorization,
-admission plugins as separate files, strategic merge patch, pagination, HTTP. Namespaces are
-emptied by the API server itself when deleted; upstream the namespace controller does that.
+`dryRun=All` runs every step but the write: the answer shows what would have been stored.
+Authentication and authorization sit in front of all this (authentication/, authorization/).
+Deleting a namespace only marks it Terminating: the namespace controller empties it.
 """
 from __future__ import annotations
 
 import copy
 import json
 import random
-import string
 import uuid
 
 from ..objects import conditions, meta, selector
 from ..objects.timefmt import rfc3339
-from ..store import CompactedError, Compare, Op, Store, StoreError
-from . import defaults, errors, validation
+from ..store import Compare, Op, Store, StoreError
+from . import defaults, deletion, errors, pagination, registry, subresources, validation
+from .admission import AdmissionChain, Attributes, default_plugins
 from .errors import ApiError
 from .ipallocator import IPAllocator
-from .patch import merge_patch
+from .patch import apply_patch
 from .request import Request, TraceEntry
 from .resources import RESOURCES, Resource
+from .subresources.log import NodeConnections
 from .watch import Watch
 
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # upstream's: no vowels, no confusable 0/1/3
+_OPERATIONS = {"create": "CREATE", "update": "UPDATE", "patch": "UPDATE", "delete": "DELETE"}
 
 
 class APIServer:
     """Serves the Kubernetes API for kubelab's kinds from one store."""
 
+    resources = RESOURCES
+
     def __init__(self, store: Store, clock, rng: random.Random | None = None,
-                 service_cidr: str = "10.96.0.0/12", advertise_address: str = "10.0.0.10"):
+                 service_cidr: str = "10.96.0.0/12", advertise_address: str = "10.0.0.10",
+                 admission_plugins: list[str] | None = None):
         self.store, self.clock = store, clock
         self.advertise_address = advertise_address
         self.rng = rng or random.Random(0)
         self.ips = IPAllocator(service_cidr, random.Random(self.rng.random()))
+        self.admission = AdmissionChain(default_plugins(admission_plugins))
+        self.node_connections = NodeConnections()  # node name -> its kubelet's log endpoint
+        self.tokens = None                          # ServiceAccountTokens; made on first use
         self.trace: list[TraceEntry] = []
         for kv in self.store.range("/registry/services/specs/", prefix=True).kvs:
             ip = json.loads(kv.value)["spec"].get("clusterIP")
@@ -55,10 +68,15 @@ class APIServer:
     def handle(self, request: Request) -> dict:
         """Serve one request; returns the response body or raises ApiError (a Status)."""
         resource = self._resource(request)
+        if request.subresource not in ("", "status", "finalize"):
+            handler = subresources.handler(resource.plural, request.subresource, request.verb)
+            if handler is None:
+                raise errors.method_not_allowed("the server does not allow this method on the requested resource")
+            return handler(self, resource, request)
         handler = {"get": self._get, "list": self._list, "create": self._create,
-                   "update": self._update, "patch": self._patch, "delete": self._delete}.get(request.verb)
+                   "update": self._update, "patch": self._patch, "delete": self.handle_delete}.get(request.verb)
         if handler is None:
-            raise errors.method_not_allowed(f"the server does not allow this method on the requested resource")
+            raise errors.method_not_allowed("the server does not allow this method on the requested resource")
         return handler(resource, request)
 
     def watch(self, request: Request, on_event) -> Watch:
@@ -92,6 +110,15 @@ class APIServer:
             if error.reason != "AlreadyExists":
                 raise
 
+    def service_account_tokens(self):
+        """The service-account token issuer (authentication/serviceaccount.py), made on first use."""
+        if self.tokens is None:
+            from .authentication import ServiceAccountTokens
+            from .authentication.rsa import generate_key
+            self.tokens = ServiceAccountTokens(generate_key(self.rng.getrandbits(32)), self.clock,
+                                               random.Random(self.rng.getrandbits(64)))
+        return self.tokens
+
     # -- helpers -----------------------------------------------------------------------
     def _resource(self, request: Request) -> Resource:
         resource = RESOURCES.get(request.resource)
@@ -108,11 +135,17 @@ class APIServer:
         obj["metadata"]["resourceVersion"] = str(kv.mod_revision)
         return obj
 
-    def _read(self, resource: Resource, namespace: str, name: str):
+    def read(self, resource: Resource, namespace: str, name: str):
+        """(the store's KeyValue, the object) — or 404."""
         kv = self.store.get(resource.key(namespace, name))
         if kv is None:
             raise errors.not_found(resource.plural, resource.group, name)
         return kv, self.decode(resource, kv)
+
+    def lookup(self, resource: str, namespace: str, name: str) -> dict | None:
+        """An object by resource, namespace and name, or None (for admission plugins)."""
+        kv = self.store.get(RESOURCES[resource].key(namespace, name))
+        return self.decode(RESOURCES[resource], kv) if kv else None
 
     @staticmethod
     def _encode(obj: dict) -> str:
@@ -125,10 +158,10 @@ class APIServer:
                                      meta.namespace(obj), meta.name(obj), request.subresource,
                                      summary, meta.resource_version(obj)))
 
-    def _write(self, resource: Resource, request: Request, obj: dict, expect_mod: int, verb: str,
-               summary: str = "") -> dict:
+    def write(self, resource: Resource, request: Request, obj: dict, expect_mod: int, verb: str,
+              summary: str = "") -> dict:
         """Compare-and-swap `obj` into the store: the key must still be at `expect_mod` (0 = absent)."""
-        if request.params.get("dryRun"):
+        if _dry_run(request):
             return obj
         key = resource.key(meta.namespace(obj), meta.name(obj))
         target = "create" if expect_mod == 0 else "mod"
@@ -148,6 +181,31 @@ class APIServer:
             return self.store.txn(compares, success)
         except StoreError as error:
             raise errors.ApiError(errors.status(500, "InternalError", str(error)))
+
+    def remove(self, resource: Resource, request: Request, obj: dict, mod: int) -> dict:
+        """Delete the object from the store if it is still at `mod`."""
+        if _dry_run(request):
+            return obj
+        key = resource.key(meta.namespace(obj), meta.name(obj))
+        response = self._txn([Compare(key, "mod", "=", mod)], [Op.delete(key)])
+        if not response.succeeded:
+            raise errors.conflict(resource.plural, resource.group, meta.name(obj), errors.STALE)
+        if resource.plural == "services" and obj["spec"].get("clusterIP") not in (None, "", "None"):
+            self.ips.release(obj["spec"]["clusterIP"])
+        obj["metadata"]["resourceVersion"] = str(response.revision)
+        self._record(request, resource, obj, "delete")
+        return obj
+
+    def admit(self, operation: str, resource: Resource, request: Request, obj: dict | None,
+              old: dict | None = None) -> Attributes:
+        """Run the mutating admission plugins; returns the attributes for the validating phase."""
+        attributes = Attributes(operation, resource.plural, resource.group, request.namespace,
+                                meta.name(obj or old or {}) or request.name, obj, old, request.subresource,
+                                request.user, _dry_run(request), self.lookup, self.rng)
+        self.admission.mutate(attributes)
+        if operation == "DELETE":
+            self.admission.validate(attributes)
+        return attributes
 
     def _check_body(self, resource: Resource, request: Request, body) -> dict:
         if not isinstance(body, dict):
@@ -175,12 +233,18 @@ class APIServer:
             metadata.pop("namespace", None)
         return obj
 
-    def _invalid(self, resource: Resource, obj: dict, causes: list[dict]) -> ApiError:
-        return errors.invalid(resource.kind, resource.group, meta.name(obj), causes)
+    def _validate(self, resource: Resource, obj: dict, old: dict | None = None) -> None:
+        causes = validation.validate(resource.plural, obj, resource.namespaced) + \
+            registry.validate(resource.plural, obj)
+        if old is not None:
+            causes += validation.validate_update(resource.plural, old, obj) + \
+                registry.validate_update(resource.plural, old, obj)
+        if causes:
+            raise errors.invalid(resource.kind, resource.group, meta.name(obj), causes)
 
     # -- verbs -------------------------------------------------------------------------
     def _get(self, resource: Resource, request: Request) -> dict:
-        return self._read(resource, request.namespace, request.name)[1]
+        return self.read(resource, request.namespace, request.name)[1]
 
     def _list(self, resource: Resource, request: Request) -> dict:
         try:
@@ -188,26 +252,17 @@ class APIServer:
             fields = self.field_requirements(resource, request.params.get("fieldSelector"))
         except selector.SelectorError as error:
             raise errors.bad_request(str(error))
-        listed = self._range_for_list(resource, request)
-        items = [obj for obj in (self.decode(resource, kv) for kv in listed.kvs)
-                 if selector.matches(labels, meta.labels(obj)) and selector.fields_match(fields, obj)]
-        return {"apiVersion": resource.api_version, "kind": f"{resource.kind}List",
-                "metadata": {"resourceVersion": str(listed.revision)}, "items": items}
-
-    def _range_for_list(self, resource: Resource, request: Request):
-        """The objects to list: now, or — with resourceVersionMatch=Exact — as they were then."""
         revision = 0
         if request.params.get("resourceVersionMatch") == "Exact":
             version = str(request.params.get("resourceVersion") or "")
             if not version.isdigit() or version == "0":
                 raise errors.bad_request(f'invalid resource version "{version}"')
             revision = int(version)
-        try:
-            return self.store.range(resource.prefix(request.namespace), prefix=True, revision=revision)
-        except CompactedError:
-            raise errors.gone("The resourceVersion for the provided list is too old.")
-        except StoreError as error:
-            raise errors.ApiError(errors.status(500, "InternalError", str(error)))
+        items, metadata = pagination.list_page(
+            self, resource, request, resource.prefix(request.namespace), revision,
+            lambda obj: selector.matches(labels, meta.labels(obj)) and selector.fields_match(fields, obj))
+        return {"apiVersion": resource.api_version, "kind": f"{resource.kind}List",
+                "metadata": metadata, "items": items}
 
     @staticmethod
     def field_requirements(resource: Resource, text: str | None):
@@ -218,45 +273,31 @@ class APIServer:
         return requirements
 
     def _create(self, resource: Resource, request: Request) -> dict:
-        if request.subresource == "binding":
-            return self._bind(resource, request)
         obj = self._check_body(resource, request, request.body)
         metadata = obj["metadata"]
         if not metadata.get("name") and metadata.get("generateName"):
             suffix = "".join(self.rng.choice(_NAME_ALPHABET) for _ in range(5))
             metadata["name"] = metadata["generateName"] + suffix
-        if resource.namespaced:
-            self._admit_namespace(resource, metadata)
         for server_set in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp",
                            "deletionGracePeriodSeconds", "generation"):
             metadata.pop(server_set, None)
+        if resource.plural in ("deployments", "replicasets", "services"):
+            obj["status"] = {}  # status is the controllers' to write, never the creator's
+        defaults.apply_defaults(resource.plural, obj)
+        registry.apply_defaults(resource.plural, obj)
+        attributes = self.admit("CREATE", resource, request, obj)
         metadata["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         metadata["creationTimestamp"] = rfc3339(self.clock.now())
         if resource.has_generation:
             metadata["generation"] = 1
-        if resource.plural in ("deployments", "replicasets", "services"):
-            obj["status"] = {}  # status is the controllers' to write, never the creator's
-        defaults.apply_defaults(resource.plural, obj)
-        causes = validation.validate(resource.plural, obj, resource.namespaced)
-        if causes:
-            raise self._invalid(resource, obj, causes)
+        self._validate(resource, obj)
+        self.admission.validate(attributes)
         allocated = self._allocate_cluster_ip(resource, obj)
         try:
-            return self._write(resource, request, obj, 0, "create")
-        except ApiError:
-            if allocated:
-                self.ips.release(allocated)  # leave nothing half-written
-            raise
-
-    def _admit_namespace(self, resource: Resource, metadata: dict) -> None:
-        """NamespaceLifecycle admission: no new objects in a missing or terminating namespace."""
-        namespace_kv = self.store.get(RESOURCES["namespaces"].key("", metadata["namespace"]))
-        if namespace_kv is None:
-            raise errors.not_found("namespaces", "", metadata["namespace"])
-        if json.loads(namespace_kv.value).get("status", {}).get("phase") == "Terminating":
-            raise errors.forbidden(resource.plural, resource.group, metadata.get("name", ""),
-                                   f"unable to create new content in namespace {metadata['namespace']} "
-                                   f"because it is being terminated")
+            return self.write(resource, request, obj, 0, "create")
+        finally:
+            if allocated and (_dry_run(request) or "resourceVersion" not in metadata):
+                self.ips.release(allocated)  # a dry run, or a refused write: leave nothing behind
 
     def _allocate_cluster_ip(self, resource: Resource, obj: dict) -> str | None:
         if resource.plural != "services" or obj["spec"].get("type") == "ExternalName" \
@@ -265,7 +306,7 @@ class APIServer:
         try:
             address = self.ips.allocate(obj["spec"].get("clusterIP") or None)
         except ValueError as error:
-            raise self._invalid(resource, obj, [errors.invalid_value(
+            raise errors.invalid(resource.kind, resource.group, meta.name(obj), [errors.invalid_value(
                 "spec.clusterIPs", [obj["spec"].get("clusterIP")], str(error))])
         obj["spec"]["clusterIP"] = address
         obj["spec"]["clusterIPs"] = [address]
@@ -273,40 +314,22 @@ class APIServer:
         obj["spec"].setdefault("ipFamilyPolicy", "SingleStack")
         return address
 
-    def _bind(self, resource: Resource, request: Request) -> dict:
-        """POST pods/<name>/binding: the scheduler's decision, written as spec.nodeName."""
-        target = (request.body or {}).get("target") or {}
-        if not target.get("name"):
-            raise errors.invalid("Binding", "", request.name, [errors.required("target.name")])
-        kv, pod = self._read(resource, request.namespace, request.name)
-        if pod["spec"].get("nodeName"):
-            raise errors.conflict("pods/binding", resource.group, request.name,
-                                  f'pod {request.name} is already assigned to node "{pod["spec"]["nodeName"]}"')
-        pod["spec"]["nodeName"] = target["name"]
-        pod["status"]["conditions"] = conditions.set_condition(
-            pod["status"].get("conditions") or [], {"type": "PodScheduled", "status": "True",
-                                                    "lastProbeTime": None}, self.clock.now())
-        self._write(resource, request, pod, kv.mod_revision, "create", f"bound to {target['name']}")
-        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
-
     def _update(self, resource: Resource, request: Request, body: dict | None = None) -> dict:
         new = self._check_body(resource, request, request.body if body is None else body)
         if new["metadata"].get("name") != request.name:
             raise errors.bad_request("the name of the object (%s) does not match the name on the URL (%s)"
                                      % (new["metadata"].get("name"), request.name))
-        kv, old = self._read(resource, request.namespace, request.name)
+        kv, old = self.read(resource, request.namespace, request.name)
         wanted_version = new["metadata"].get("resourceVersion")
         if wanted_version and wanted_version != str(kv.mod_revision):
             raise errors.conflict(resource.plural, resource.group, request.name, errors.STALE)
-        if request.subresource == "status":
-            merged = copy.deepcopy(old)
-            merged["status"] = new.get("status", {})
-            if resource.plural in ("deployments", "replicasets"):
-                # Their status strategy lets a status write carry annotations (the revision).
-                merged["metadata"]["annotations"] = new["metadata"].get("annotations") or {}
-                if not merged["metadata"]["annotations"]:
-                    del merged["metadata"]["annotations"]
-            new = merged
+        return self.update_object(resource, request, kv, old, new)
+
+    def update_object(self, resource: Resource, request: Request, kv, old: dict, new: dict) -> dict:
+        """The update path once the new object is known: keep what may not change, default,
+        admit, validate, write (or, if the last finalizer went, delete)."""
+        if request.subresource in ("status", "finalize"):
+            new = _subresource_update(resource, request.subresource, old, new)
         else:
             if "status" in resource.subresources:
                 new["status"] = old.get("status", {})  # the main resource cannot change status
@@ -317,79 +340,61 @@ class APIServer:
                 else:
                     new["metadata"].pop(kept, None)
             defaults.apply_defaults(resource.plural, new)
+            registry.apply_defaults(resource.plural, new)
             if resource.has_generation and new.get("spec") != old.get("spec"):
                 new["metadata"]["generation"] = old["metadata"].get("generation", 1) + 1
             if resource.plural == "services":
                 new["spec"].setdefault("clusterIP", old["spec"].get("clusterIP"))
                 new["spec"].setdefault("clusterIPs", old["spec"].get("clusterIPs"))
-        causes = validation.validate(resource.plural, new, resource.namespaced) + \
-            validation.validate_update(resource.plural, old, new)
-        if causes:
-            raise self._invalid(resource, new, causes)
+        attributes = self.admit("UPDATE", resource, request, new, old)
+        self._validate(resource, new, old)
+        self.admission.validate(attributes)
         new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
         if new == old:
             return old  # a no-op update writes nothing and keeps the resourceVersion
-        finished = self._finish_deletion(resource, request, new, kv.mod_revision)
-        if finished is not None:
-            return finished
-        return self._write(resource, request, new, kv.mod_revision, "update", _summary(resource, old, new))
+        if deletion.should_delete_during_update(resource, new):
+            return self.remove(resource, request, new, kv.mod_revision)
+        return self.write(resource, request, new, kv.mod_revision, "update", _summary(resource, old, new))
 
     def _patch(self, resource: Resource, request: Request) -> dict:
-        if not isinstance(request.body, dict):
-            raise errors.bad_request("the body of the request was in an unknown format")
-        old = self._read(resource, request.namespace, request.name)[1]
-        patched = merge_patch(old, request.body)
-        if "resourceVersion" not in ((request.body.get("metadata") or {})):
+        kv, old = self.read(resource, request.namespace, request.name)
+        patched = apply_patch(request.params.get("patchType"), old, request.body)
+        if not isinstance(patched, dict):
+            raise errors.bad_request("the patch did not produce an object")
+        if not isinstance(patched.get("metadata"), dict):
+            patched["metadata"] = {}
+        if patched["metadata"].get("resourceVersion") in (None, old["metadata"]["resourceVersion"]):
             patched["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
+        elif patched["metadata"]["resourceVersion"] != str(kv.mod_revision):
+            raise errors.conflict(resource.plural, resource.group, request.name, errors.STALE)
         return self._update(resource, request, patched)
 
-    def _delete(self, resource: Resource, request: Request) -> dict:
-        kv, obj = self._read(resource, request.namespace, request.name)
-        grace = request.params.get("gracePeriodSeconds")
-        if resource.plural == "pods" and obj["spec"].get("nodeName") and grace != 0 \
-                and not meta.is_being_deleted(obj):
-            # Graceful deletion: the kubelet stops the containers, then deletes with grace 0.
-            seconds = obj["spec"].get("terminationGracePeriodSeconds", 30) if grace is None else grace
-            obj["metadata"]["deletionTimestamp"] = rfc3339(self.clock.now() + seconds)
-            obj["metadata"]["deletionGracePeriodSeconds"] = seconds
-            return self._write(resource, request, obj, kv.mod_revision, "delete", "graceful")
-        if obj["metadata"].get("finalizers"):
-            if not meta.is_being_deleted(obj):
-                obj["metadata"]["deletionTimestamp"] = rfc3339(self.clock.now())
-                obj["metadata"]["deletionGracePeriodSeconds"] = 0
-                return self._write(resource, request, obj, kv.mod_revision, "delete", "finalizers pending")
-            return obj
-        if resource.plural == "namespaces":
-            self._empty_namespace(request, meta.name(obj))
-        return self._remove(resource, request, obj, kv.mod_revision)
+    def handle_delete(self, resource: Resource | Request, request: Request | None = None) -> dict:
+        """DELETE (deletion.py); also callable with just a Request, as eviction does."""
+        if request is None:
+            request = resource
+            resource = self._resource(request)
+        return deletion.delete(self, resource, request)
 
-    def _finish_deletion(self, resource: Resource, request: Request, obj: dict, mod: int) -> dict | None:
-        """An object being deleted whose last finalizer was just removed goes away."""
-        if meta.is_being_deleted(obj) and not obj["metadata"].get("finalizers") and resource.plural != "pods":
-            return self._remove(resource, request, obj, mod)
-        return None
 
-    def _remove(self, resource: Resource, request: Request, obj: dict, mod: int) -> dict:
-        if request.params.get("dryRun"):
-            return obj
-        key = resource.key(meta.namespace(obj), meta.name(obj))
-        response = self._txn([Compare(key, "mod", "=", mod)], [Op.delete(key)])
-        if not response.succeeded:
-            raise errors.conflict(resource.plural, resource.group, meta.name(obj), errors.STALE)
-        if resource.plural == "services" and obj["spec"].get("clusterIP") not in (None, "", "None"):
-            self.ips.release(obj["spec"]["clusterIP"])
-        obj["metadata"]["resourceVersion"] = str(response.revision)
-        self._record(request, resource, obj, "delete")
-        return obj
+def _dry_run(request: Request) -> bool:
+    value = request.params.get("dryRun")
+    return bool(value) and value != "false"
 
-    def _empty_namespace(self, request: Request, namespace: str) -> None:
-        for resource in RESOURCES.values():
-            if not resource.namespaced:
-                continue
-            for kv in self.store.range(resource.prefix(namespace), prefix=True).kvs:
-                obj = self.decode(resource, kv)
-                self._remove(resource, Request("delete", resource.plural, namespace, meta.name(obj),
-                                               user=request.user), obj, kv.mod_revision)
+
+def _subresource_update(resource: Resource, subresource: str, old: dict, new: dict) -> dict:
+    """status: only .status changes; finalize (namespaces): only .spec.finalizers changes."""
+    merged = copy.deepcopy(old)
+    if subresource == "finalize":
+        merged.setdefault("spec", {})["finalizers"] = (new.get("spec") or {}).get("finalizers") or []
+        return merged
+    merged["status"] = new.get("status", {})
+    if resource.plural in ("deployments", "replicasets"):
+        # Their status strategy lets a status write carry annotations (the revision).
+        merged["metadata"]["annotations"] = new["metadata"].get("annotations") or {}
+        if not merged["metadata"]["annotations"]:
+            del merged["metadata"]["annotations"]
+    return merged
 
 
 def _summary(resource: Resource, old: dict, new: dict) -> str:

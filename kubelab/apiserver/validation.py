@@ -41,7 +41,22 @@ QUALIFIED_MSG = ("name part must consist of alphanumeric characters, '-', '_' or
 NAME_RULES = {"services": (_DNS1035_LABEL, DNS1035_MSG, 63), "namespaces": (_DNS1123_LABEL, LABEL_MSG, 63)}
 
 
+PATH_SEGMENT_RESOURCES = ("roles", "rolebindings", "clusterroles", "clusterrolebindings")
+
+
+def validate_path_segment_name(name: str, field: str) -> list[dict]:
+    """RBAC names only need to be usable in a URL path ("system:controller:x" is fine)."""
+    if name in (".", ".."):
+        return [errors.invalid_value(field, name, f"may not be '{name}'")]
+    for bad in ("/", "%"):
+        if bad in name:
+            return [errors.invalid_value(field, name, f"may not contain '{bad}'")]
+    return []
+
+
 def validate_name(resource: str, name: str, field: str = "metadata.name") -> list[dict]:
+    if resource in PATH_SEGMENT_RESOURCES:
+        return validate_path_segment_name(name, field)
     pattern, message, limit = NAME_RULES.get(resource, (_DNS1123_SUBDOMAIN, SUBDOMAIN_MSG, 253))
     causes = []
     if len(name) > limit:

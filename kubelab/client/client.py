@@ -52,40 +52,51 @@ class Client:
         return self.transport.request(Request(verb, resource, namespace, name, subresource, body,
                                               params, self.user_agent))
 
-    def get(self, resource: str, name: str, namespace: str | None = None) -> dict:
-        """GET one object."""
-        return self._call("get", resource, self._namespace(resource, namespace), name)
+    def get(self, resource: str, name: str, namespace: str | None = None, subresource: str = "",
+            **params) -> dict:
+        """GET one object (or its subresource: "scale", "log" — a log is text)."""
+        return self._call("get", resource, self._namespace(resource, namespace), name, subresource, **params)
 
     def list(self, resource: str, namespace: str | None = None, label_selector: str | None = None,
-             field_selector: str | None = None) -> dict:
-        """LIST objects; namespace=None lists across all namespaces."""
+             field_selector: str | None = None, limit: int | None = None,
+             continue_: str | None = None) -> dict:
+        """LIST objects; namespace=None lists across all namespaces; `limit`/`continue_` page it."""
         return self._call("list", resource, namespace or "", labelSelector=label_selector,
-                          fieldSelector=field_selector)
+                          fieldSelector=field_selector, limit=limit, **{"continue": continue_})
 
-    def create(self, resource: str, obj: dict, namespace: str | None = None, dry_run: bool = False) -> dict:
-        return self._call("create", resource, self._namespace(resource, namespace, obj), body=obj,
-                          dryRun="All" if dry_run else None)
+    def create(self, resource: str, obj: dict, namespace: str | None = None, dry_run: bool = False,
+               subresource: str = "", name: str = "") -> dict:
+        """POST an object (or, with `subresource` and `name`, to pods/eviction, serviceaccounts/token)."""
+        return self._call("create", resource, self._namespace(resource, namespace, obj), name, subresource,
+                          body=obj, dryRun="All" if dry_run else None)
 
-    def update(self, resource: str, obj: dict, namespace: str | None = None) -> dict:
+    def update(self, resource: str, obj: dict, namespace: str | None = None, subresource: str = "",
+               dry_run: bool = False) -> dict:
         """PUT the whole object; refused with 409 if its resourceVersion is stale."""
         return self._call("update", resource, self._namespace(resource, namespace, obj), meta.name(obj),
-                          body=obj)
+                          subresource, body=obj, dryRun="All" if dry_run else None)
 
     def update_status(self, resource: str, obj: dict, namespace: str | None = None) -> dict:
         """PUT .../status: only the status of `obj` is written."""
         return self._call("update", resource, self._namespace(resource, namespace, obj), meta.name(obj),
                           "status", body=obj)
 
-    def patch(self, resource: str, name: str, patch: dict, namespace: str | None = None,
-              subresource: str = "") -> dict:
-        """PATCH with a JSON merge patch."""
+    def patch(self, resource: str, name: str, patch: dict | list, namespace: str | None = None,
+              subresource: str = "", patch_type: str | None = None, dry_run: bool = False) -> dict:
+        """PATCH: a JSON merge patch unless `patch_type` names another
+        ("application/strategic-merge-patch+json", "application/json-patch+json")."""
         return self._call("patch", resource, self._namespace(resource, namespace), name, subresource,
-                          body=patch)
+                          body=patch, patchType=patch_type, dryRun="All" if dry_run else None)
 
     def delete(self, resource: str, name: str, namespace: str | None = None,
-               propagation_policy: str | None = None, grace_period_seconds: int | None = None) -> dict:
-        return self._call("delete", resource, self._namespace(resource, namespace), name,
-                          propagationPolicy=propagation_policy, gracePeriodSeconds=grace_period_seconds)
+               propagation_policy: str | None = None, grace_period_seconds: int | None = None,
+               dry_run: bool = False, preconditions: dict | None = None) -> dict:
+        """DELETE; propagation_policy "Background" (default), "Foreground" or "Orphan"."""
+        body = {"apiVersion": "v1", "kind": "DeleteOptions", "preconditions": preconditions} \
+            if preconditions else None
+        return self._call("delete", resource, self._namespace(resource, namespace), name, body=body,
+                          propagationPolicy=propagation_policy, gracePeriodSeconds=grace_period_seconds,
+                          dryRun="All" if dry_run else None)
 
     def bind(self, pod: dict, node_name: str) -> dict:
         """POST pods/<name>/binding: assign `pod` to `node_name` (what the scheduler does)."""

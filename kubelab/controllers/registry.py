@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from .deployment import DeploymentController
 from .endpoints import EndpointsController
+from .garbage_collector import GarbageCollector
+from .namespace import NamespaceController
 from .replicaset import ReplicaSetController
+from .serviceaccount import ServiceAccountsController
+from .tokens import TokensController
 
 CONTROLLERS = {
     "deployment": DeploymentController,    # Deployments -> ReplicaSets
     "replicaset": ReplicaSetController,    # ReplicaSets -> Pods
     "endpoints": EndpointsController,      # Services + Pods -> Endpoints
+    "serviceaccount": ServiceAccountsController,   # Namespaces -> their "default" ServiceAccount
+    "serviceaccount-token": TokensController,      # token Secrets -> filled with a token
+    "namespace": NamespaceController,              # a deleted Namespace -> emptied, finalized
+    "garbagecollector": GarbageCollector,          # ownerReferences -> dependents follow owners
 }

@@ -7,9 +7,11 @@ from .conftest import deployment_manifest
 
 
 def test_the_manager_runs_every_registered_controller_on_one_set_of_informers(client, clock, manager):
-    assert list(manager.controllers) == list(CONTROLLERS) == ["deployment", "replicaset", "endpoints"]
+    assert list(manager.controllers) == list(CONTROLLERS) == [
+        "deployment", "replicaset", "endpoints", "serviceaccount", "serviceaccount-token", "namespace",
+        "garbagecollector"]
     pods_informers = {id(c.factory.informer("pods")) for c in manager.controllers.values()}
-    assert len(pods_informers) == 1  # the pods are listed and watched once, for all three
+    assert len(pods_informers) == 1  # the pods are listed and watched once, for all of them
 
 
 def test_each_controller_writes_under_its_own_name(client, clock, apiserver, manager):

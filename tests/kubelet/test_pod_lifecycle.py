@@ -177,6 +177,8 @@ def _story(seed):
     apiserver = APIServer(MemoryStore(), clock, random.Random(0))
     apiserver.bootstrap()
     client = Client(InProcessTransport(apiserver), "test")
+    client.create("serviceaccounts", {"apiVersion": "v1", "kind": "ServiceAccount",  # as the service-
+                                      "metadata": {"name": "default"}})         # account controller would
     Kubelet(client.for_component("kubelet/node-1"), clock, "node-1", rng=random.Random(seed)).start()
     pod = client.create("pods", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
                                  "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]}})

@@ -218,6 +218,8 @@ def _placements(seed):
     apiserver = APIServer(MemoryStore(), clock, random.Random(0))
     apiserver.bootstrap()
     client = Client(InProcessTransport(apiserver), "test")
+    client.create("serviceaccounts", {"apiVersion": "v1", "kind": "ServiceAccount",  # as the service-
+                                      "metadata": {"name": "default"}})         # account controller would
     for name in ("node-1", "node-2", "node-3"):
         client.create("nodes", {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name},
                                 "status": {"allocatable": {"cpu": "2", "memory": "4Gi", "pods": "110"}}})

@@ -1,0 +1,142 @@
+"""DELETE: graceful deletion, finalizers, and how dependents go (propagationPolicy).
+
+An object is not always gone when DELETE returns. Three things can hold it:
+
+  graceful deletion  a pod on a node gets `deletionTimestamp` = now + grace period and stays
+                     until its kubelet has stopped the containers and deletes it with grace 0;
+  finalizers         any object with `metadata.finalizers` gets `deletionTimestamp` and stays
+                     until every finalizer is removed (by whoever put it there);
+  propagation        the API server itself adds a finalizer for the garbage collector:
+                       Background (the default)  no finalizer: the owner goes now, the garbage
+                                                 collector deletes the dependents afterwards;
+                       Foreground                `foregroundDeletion`: the owner stays until the
+                                                 collector has deleted every dependent that has
+                                                 blockOwnerDeletion;
+                       Orphan                    `orphan`: the collector first removes the owner
+                                                 from the dependents' ownerReferences, then lets
+                                                 the owner go; the dependents stay.
+
+An update that removes the last finalizer of an object being deleted (with grace period 0)
+deletes it (upstream's ShouldDeleteDuringUpdate). A namespace is special: its
+`spec.finalizers` ("kubernetes") is the namespace controller's, deletion marks it
+Terminating, and the controller empties it and then calls `namespaces/<name>/finalize`.
+
+Real Kubernetes also accepts the deprecated `orphanDependents` option and per-kind default
+policies (Orphan for some old API versions); kubelab takes propagationPolicy only, default
+Background, which is what every v1 kind it serves uses.
+"""
+from __future__ import annotations
+
+from ..objects import meta
+from ..objects.timefmt import rfc3339
+from . import errors
+
+ORPHAN, FOREGROUND = "orphan", "foregroundDeletion"
+POLICIES = ("Background", "Foreground", "Orphan")
+NAMESPACE_PURGING = ("The system is ensuring all content is removed from this namespace.  Upon completion, "
+                     "this namespace will automatically be purged by the system.")
+
+
+def delete_options(request) -> dict:
+    """DeleteOptions from the body and the query (the query wins, as kubectl sends both)."""
+    options = dict(request.body) if isinstance(request.body, dict) else {}
+    for name in ("propagationPolicy", "gracePeriodSeconds", "dryRun"):
+        if request.params.get(name) is not None:
+            options[name] = request.params[name]
+    if options.get("gracePeriodSeconds") is not None:
+        try:
+            options["gracePeriodSeconds"] = int(options["gracePeriodSeconds"])
+        except (TypeError, ValueError):
+            raise errors.bad_request(f'invalid gracePeriodSeconds "{options["gracePeriodSeconds"]}"')
+    policy = options.get("propagationPolicy")
+    if policy is not None and policy not in POLICIES:
+        raise errors.invalid("DeleteOptions", "", "", [errors.not_supported("propagationPolicy", policy,
+                                                                              ["Foreground", "Background", "Orphan"])])
+    return options
+
+
+def check_preconditions(resource, obj: dict, options: dict) -> None:
+    preconditions = options.get("preconditions") or {}
+    for field, label in (("uid", "UID"), ("resourceVersion", "ResourceVersion")):
+        wanted = preconditions.get(field)
+        if wanted and wanted != obj["metadata"].get(field):
+            raise errors.conflict(resource.plural, resource.group, meta.name(obj),
+                                  f"Precondition failed: {label} in precondition: {wanted}, "
+                                  f"{label} in object meta: {obj['metadata'].get(field)}")
+
+
+def with_gc_finalizers(obj: dict, policy: str | None) -> bool:
+    """Set the garbage collector's finalizer for `policy`; True if the finalizers changed."""
+    if policy is None:
+        return False
+    finalizers = list(obj["metadata"].get("finalizers") or [])
+    before = list(finalizers)
+    finalizers = [f for f in finalizers if f not in (ORPHAN, FOREGROUND)]
+    if policy == "Orphan":
+        finalizers.append(ORPHAN)
+    elif policy == "Foreground":
+        finalizers.append(FOREGROUND)
+    if finalizers == before:
+        return False
+    if finalizers:
+        obj["metadata"]["finalizers"] = finalizers
+    else:
+        obj["metadata"].pop("finalizers", None)
+    return True
+
+
+def delete(server, resource, request) -> dict:
+    """The DELETE verb (see the module note)."""
+    options = delete_options(request)
+    kv, obj = server.read(resource, request.namespace, request.name)
+    check_preconditions(resource, obj, options)
+    server.admit("DELETE", resource, request, None, obj)
+    if resource.plural == "namespaces":
+        return _delete_namespace(server, resource, request, obj, kv.mod_revision)
+    grace = options.get("gracePeriodSeconds")
+    being_deleted = meta.is_being_deleted(obj)
+    if not being_deleted:
+        with_gc_finalizers(obj, options.get("propagationPolicy") or "Background")
+    if resource.plural == "pods" and obj["spec"].get("nodeName") and grace != 0 and not being_deleted:
+        # Graceful deletion: the kubelet stops the containers, then deletes with grace 0.
+        seconds = obj["spec"].get("terminationGracePeriodSeconds", 30) if grace is None else grace
+        return _mark(server, resource, request, obj, kv.mod_revision, seconds, "graceful")
+    if obj["metadata"].get("finalizers"):
+        if not being_deleted:
+            return _mark(server, resource, request, obj, kv.mod_revision, 0, "finalizers pending")
+        if grace == 0 and obj["metadata"].get("deletionGracePeriodSeconds") != 0:
+            return _mark(server, resource, request, obj, kv.mod_revision, 0, "finalizers pending")
+        return obj
+    return server.remove(resource, request, obj, kv.mod_revision)
+
+
+def _mark(server, resource, request, obj: dict, mod: int, seconds: int, summary: str) -> dict:
+    obj["metadata"]["deletionTimestamp"] = rfc3339(server.clock.now() + seconds)
+    obj["metadata"]["deletionGracePeriodSeconds"] = seconds
+    return server.write(resource, request, obj, mod, "delete", summary)
+
+
+def _delete_namespace(server, resource, request, obj: dict, mod: int) -> dict:
+    """Mark the namespace Terminating; it goes once the namespace controller has finalized it."""
+    if obj.get("spec", {}).get("finalizers"):
+        if meta.is_being_deleted(obj):
+            raise errors.conflict(resource.plural, resource.group, meta.name(obj), NAMESPACE_PURGING)
+        obj["metadata"]["deletionTimestamp"] = rfc3339(server.clock.now())
+        obj["metadata"]["deletionGracePeriodSeconds"] = 0
+        obj.setdefault("status", {})["phase"] = "Terminating"
+        return server.write(resource, request, obj, mod, "delete", "Terminating")
+    if obj["metadata"].get("finalizers"):
+        if not meta.is_being_deleted(obj):
+            return _mark(server, resource, request, obj, mod, 0, "finalizers pending")
+        return obj
+    return server.remove(resource, request, obj, mod)
+
+
+def should_delete_during_update(resource, obj: dict) -> bool:
+    """An update that leaves a deleted object without finalizers ends it."""
+    metadata = obj["metadata"]
+    if not meta.is_being_deleted(obj) or metadata.get("finalizers"):
+        return False
+    if resource.plural == "namespaces":
+        return not (obj.get("spec") or {}).get("finalizers")
+    return metadata.get("deletionGracePeriodSeconds") == 0

@@ -1,0 +1,32 @@
+"""Subresources: paths under one object that are not the object itself.
+
+    pods/<name>/binding                 POST  the scheduler's decision (binding.py)
+    pods/<name>/eviction                POST  a polite delete (eviction.py)
+    pods/<name>/log                     GET   the container's output, from its kubelet (log.py)
+    deployments|replicasets/<name>/scale  GET, PUT, PATCH  just the replica count (scale.py)
+    serviceaccounts/<name>/token        POST  a fresh token for the account (token.py)
+
+`status` (and a namespace's `finalize`) are handled by the update path in server.py: they
+are the same object, with a different set of fields allowed to change.
+"""
+from __future__ import annotations
+
+from . import binding, eviction, log, scale, token
+
+HANDLERS = {
+    ("pods", "binding", "create"): binding.create,
+    ("pods", "eviction", "create"): eviction.create,
+    ("pods", "log", "get"): log.get,
+    ("deployments", "scale", "get"): scale.get,
+    ("deployments", "scale", "update"): scale.update,
+    ("deployments", "scale", "patch"): scale.patch,
+    ("replicasets", "scale", "get"): scale.get,
+    ("replicasets", "scale", "update"): scale.update,
+    ("replicasets", "scale", "patch"): scale.patch,
+    ("serviceaccounts", "token", "create"): token.create,
+}
+
+
+def handler(resource: str, subresource: str, verb: str):
+    """The function serving `verb` on `resource/subresource`, or None."""
+    return HANDLERS.get((resource, subresource, verb))

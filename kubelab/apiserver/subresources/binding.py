@@ -1,0 +1,21 @@
+"""pods/<name>/binding: the scheduler's decision, written as spec.nodeName (once only)."""
+from __future__ import annotations
+
+from ...objects import conditions
+from .. import errors
+
+
+def create(server, resource, request) -> dict:
+    target = (request.body or {}).get("target") or {}
+    if not target.get("name"):
+        raise errors.invalid("Binding", "", request.name, [errors.required("target.name")])
+    kv, pod = server.read(resource, request.namespace, request.name)
+    if pod["spec"].get("nodeName"):
+        raise errors.conflict("pods/binding", resource.group, request.name,
+                              f'pod {request.name} is already assigned to node "{pod["spec"]["nodeName"]}"')
+    pod["spec"]["nodeName"] = target["name"]
+    pod["status"]["conditions"] = conditions.set_condition(
+        pod["status"].get("conditions") or [], {"type": "PodScheduled", "status": "True",
+                                                "lastProbeTime": None}, server.clock.now())
+    server.write(resource, request, pod, kv.mod_revision, "create", f"bound to {target['name']}")
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
