@@ -58,7 +58,11 @@ class Front:
             client_writer.close()
             return
         server_reader, server_writer = backend
-        await asyncio.gather(_pipe(client_reader, server_writer), _pipe(server_reader, client_writer))
+        try:
+            await asyncio.gather(_pipe(client_reader, server_writer), _pipe(server_reader, client_writer))
+        except asyncio.CancelledError:   # the front is stopping: drop the connection quietly
+            for writer in (client_writer, server_writer):
+                writer.close()
 
     async def serve(self, port: int, host: str = "127.0.0.1", ready=None) -> None:
         server = await asyncio.start_server(self.handle, host, port)

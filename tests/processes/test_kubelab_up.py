@@ -59,7 +59,7 @@ def _alive(pid: int) -> bool:
 class Up:
     """A running `kubelab up`, its output so far, and how to reach it."""
 
-    def __init__(self, tmp: Path, nodes: int, apiservers: int):
+    def __init__(self, tmp: Path, nodes: int, apiservers: int, ready: str = "kubelab is ready"):
         self.dir = tmp
         self.port, = free_ports(1)
         self.process = subprocess.Popen(
@@ -68,7 +68,7 @@ class Up:
              "--data-dir", str(tmp), "--timeout", str(BOUND_SECONDS - 20)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
         self.output = ""
-        self.wait_for("kubelab is ready", 90)
+        self.wait_for(ready, 90)
         self.kubeconfig = str(tmp / "kubeconfig")
 
     def wait_for(self, text: str, seconds: float) -> None:
@@ -130,6 +130,9 @@ def test_kubelab_kubectl_gets_pods_through_the_kubeconfig(cluster):
                            "get", "pods"], capture_output=True, text=True, timeout=30, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("NAME") and "nginx-deployment-" in done.stdout
+    missing = subprocess.run([sys.executable, "-m", "kubelab", "kubectl", "--kubeconfig", cluster.kubeconfig,
+                              "get", "pod", "missing"], capture_output=True, text=True, timeout=30, cwd=ROOT)
+    assert (missing.returncode, missing.stderr) == (1, 'Error from server (NotFound): pods "missing" not found\n')
 
 
 def test_a_write_through_one_api_server_is_seen_by_a_watch_through_another(cluster):
@@ -161,3 +164,13 @@ def test_sigterm_stops_every_child_and_leaves_no_orphan(cluster):
     cluster.stop()
     assert "kubelab stopped" in cluster.process.stdout.read()
     assert [pid for pid in children if _alive(pid)] == []
+
+
+def test_children_stop_by_themselves_when_kubelab_up_is_killed_outright(tmp_path):
+    up = Up(tmp_path, nodes=1, apiservers=1, ready="API server ready")
+    kubelab_up = [pid for pid in _children(up.process.pid) if b"\0up\0" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    children = _children(kubelab_up[0])
+    assert children
+    os.kill(kubelab_up[0], signal.SIGKILL)   # no chance to clean up: the kernel tells the children
+    up.process.wait(30)
+    _wait(lambda: not any(_alive(pid) for pid in children), 15, "the children to stop")
