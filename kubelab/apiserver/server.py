@@ -31,7 +31,9 @@ from ..objects.timefmt import rfc3339
 from ..store import Compare, Op, Store, StoreError
 from . import defaults, deletion, errors, pagination, registry, subresources, validation
 from .admission import AdmissionChain, Attributes, default_plugins
+from .authentication.user import APISERVER_USER
 from .errors import ApiError
+from .handler_chain import HandlerChain
 from .ipallocator import IPAllocator
 from .patch import apply_patch
 from .request import Request, TraceEntry
@@ -59,6 +61,7 @@ class APIServer:
         self.node_connections = NodeConnections()  # node name -> its kubelet's log endpoint
         self.tokens = None                          # ServiceAccountTokens; made on first use
         self.trace: list[TraceEntry] = []
+        self.chain = HandlerChain.trusting(clock)   # handler_chain.secure(...) adds tokens and RBAC
         for kv in self.store.range("/registry/services/specs/", prefix=True).kvs:
             ip = json.loads(kv.value)["spec"].get("clusterIP")
             if ip and ip != "None":
@@ -67,6 +70,9 @@ class APIServer:
     # -- entry points ------------------------------------------------------------------
     def handle(self, request: Request) -> dict:
         """Serve one request; returns the response body or raises ApiError (a Status)."""
+        return self.chain.serve(request, self._serve)  # authentication, authorization first (handler_chain.py)
+
+    def _serve(self, request: Request) -> dict:
         resource = self._resource(request)
         if request.subresource not in ("", "status", "finalize"):
             handler = subresources.handler(resource.plural, request.subresource, request.verb)
@@ -81,6 +87,7 @@ class APIServer:
 
     def watch(self, request: Request, on_event) -> Watch:
         """Start a watch; `on_event(type, obj)` is called through the clock, in order."""
+        self.chain.admit_watch(request)  # authentication, authorization (handler_chain.py)
         resource = self._resource(request)
         return Watch(self, resource, request, on_event)
 
@@ -105,7 +112,8 @@ class APIServer:
 
     def _ensure(self, resource: str, obj: dict) -> None:
         try:
-            self.handle(Request("create", resource, meta.namespace(obj), body=obj, user="system:apiserver"))
+            self.handle(Request("create", resource, meta.namespace(obj), body=obj, user=APISERVER_USER.name,
+                                user_info=APISERVER_USER))
         except ApiError as error:
             if error.reason != "AlreadyExists":
                 raise

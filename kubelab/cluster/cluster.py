@@ -12,7 +12,7 @@ virtual, so `settle()` — run until no component has work left — takes millis
 it covers minutes, and every random choice comes from generators seeded from `seed`, so two
 clusters with the same seed print the same names, IPs and events.
 
-Left out for now (each has its own issue): processes and HTTP, authentication, the other
+Left out for now (each has its own issue): processes and HTTP, the other
 controllers (node lifecycle, service account, garbage collector, ...), the cloud controller
 manager, faults.
 """
@@ -30,6 +30,7 @@ from ..kubelet import Kubelet
 from ..proxy import KubeProxy
 from ..scheduler import Scheduler
 from ..store import MemoryStore
+from .credentials import ClusterCredentials
 from .trace import Trace
 
 
@@ -45,22 +46,28 @@ class Cluster:
         self.store = MemoryStore()
         self.apiserver = APIServer(self.store, self.clock, random.Random(rng.getrandbits(64)))
         self.apiserver.bootstrap()
+        # Every component gets its own credentials; the API server authenticates and
+        # authorizes each request (RBAC), in process exactly as over HTTP.
+        self.credentials = credentials = ClusterCredentials(self.apiserver, seed)
         self.transport = InProcessTransport(self.apiserver)
-        self.client = Client(self.transport, "kubectl")
-        self.controller_manager = ControllerManager(self.client.for_component("kube-controller-manager"),
-                                                    self.clock)
-        self.scheduler = Scheduler(self.client.for_component("kube-scheduler"), self.clock,
+        self.client = Client(self.transport, "kubectl", credentials.admin)
+        manager_client = self.client.for_component("kube-controller-manager", credentials.controller_manager)
+        self.controller_manager = ControllerManager(
+            manager_client, self.clock,
+            client_builder=lambda name: credentials.controller_client(manager_client, name))
+        self.scheduler = Scheduler(self.client.for_component("kube-scheduler", credentials.scheduler), self.clock,
                                    random.Random(rng.getrandbits(64)))
         self.kubelets: dict[str, Kubelet] = {}
         self.proxies: dict[str, KubeProxy] = {}
         for index in range(1, nodes + 1):
             name = f"node-{index}"
             self.kubelets[name] = Kubelet(
-                self.client.for_component(f"kubelet/{name}"), self.clock, name,
+                self.client.for_component(f"kubelet/{name}", credentials.node(name)), self.clock, name,
                 pod_cidr=f"10.244.{index}.0/24", internal_ip=f"10.0.0.{10 + index}",
                 capacity={"cpu": node_cpu, "memory": node_memory, "pods": str(max_pods)},
                 rng=random.Random(rng.getrandbits(64)))
-            self.proxies[name] = KubeProxy(self.client.for_component(f"kube-proxy/{name}"), self.clock,
+            self.proxies[name] = KubeProxy(self.client.for_component(f"kube-proxy/{name}", credentials.proxy),
+                                           self.clock,
                                            name, random.Random(rng.getrandbits(64)))
         self._traffic_rng = random.Random(rng.getrandbits(64))
         for component in self.components():
