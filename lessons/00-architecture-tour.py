@@ -58,7 +58,9 @@ print(cluster.kubectl("get nodes -o wide"))
 # %% [markdown]
 # Nobody created those Node objects by hand: each **kubelet** registered its own node with
 # the API server when it started, and keeps reporting its status every 10 seconds. The trace
-# — the API server's record of every write, like its audit log — shows it:
+# — the API server's record of every write, like its audit log — shows it. Its WHO column
+# is the *authenticated* user behind each write, named by its component: every component
+# proves who it is with its own token (kubelet/node-1 is the user `system:node:node-1`).
 
 # %%
 print(cluster.trace.table())
@@ -102,7 +104,8 @@ print(cluster.trace[mark:].table())
 # %% [markdown]
 # Read it as a story:
 #
-# 1. **kubectl** creates the Deployment — desired state, stored in etcd.
+# 1. **kubectl** creates the Deployment — desired state, stored in etcd. It speaks as the
+#    user in your kubeconfig, `kubernetes-admin`.
 # 2. The **deployment controller** (in the controller manager) sees it and creates a ReplicaSet.
 # 3. The **replicaset controller** sees the ReplicaSet and creates three Pods, with no node.
 # 4. The **scheduler** sees pods without a node, picks one for each, and writes a *binding*.
@@ -121,7 +124,7 @@ sorted(cluster.controller_manager.controllers)
 
 # %%
 actors = cluster.trace[mark:].actors()
-assert actors.index("kubectl") < actors.index("deployment-controller") < actors.index("replicaset-controller") \
+assert actors.index("kubernetes-admin") < actors.index("deployment-controller") < actors.index("replicaset-controller") \
     < actors.index("kube-scheduler")
 actors
 

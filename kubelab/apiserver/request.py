@@ -4,6 +4,13 @@ The HTTP front turns `GET /api/v1/namespaces/default/pods?labelSelector=app%3Dwe
 `Request("list", "pods", namespace="default", params={"labelSelector": "app=web"})`; kubelab's
 in-process transport builds the same Request directly. Verbs are Kubernetes' authorization
 verbs: get, list, watch, create, update, patch, delete.
+
+Who asks: `credentials` is the bearer token the client presented (HTTP's `Authorization:
+Bearer …`); authentication (handler_chain.py) fills in `user_info` — the user, groups and
+extras behind it — and sets `user` to that user's name. Until then `user` is only what the
+client claims (its user agent); an API server that trusts its clients keeps it.
+`user_info` set on arrival marks the API server's own internal requests; transports clear it.
+`steps` collects what the request path recorded (see handler_chain.Step).
 """
 from __future__ import annotations
 
@@ -19,7 +26,11 @@ class Request:
     subresource: str = ""
     body: dict | None = None
     params: dict = field(default_factory=dict)  # labelSelector, fieldSelector, resourceVersion, ...
-    user: str = "system:admin"                  # who asks: the client's user agent / identity
+    user: str = "system:admin"                  # who asks: the authenticated user's name
+    credentials: str = ""                       # the bearer token presented, if any
+    user_agent: str = ""                        # the client's self-description (kubectl, kubelet/node-1)
+    user_info: object = None                    # authentication.UserInfo, set by authentication
+    steps: list = field(default_factory=list)   # request-path steps recorded so far
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,7 @@ class TraceEntry:
     subresource: str = ""
     summary: str = ""
     resource_version: str = ""
+    user_agent: str = ""
 
     @property
     def target(self) -> str:

@@ -36,7 +36,8 @@ class Watch:
         version = str(request.params.get("resourceVersion") or "")
         if version in ("", "0"):
             listed = server.handle(type(request)("list", resource.plural, request.namespace,
-                                                 params=request.params, user=request.user))
+                                                 params=request.params, user=request.user,
+                                                 user_info=request.user_info))
             for item in listed["items"]:
                 self._queue("ADDED", item)
             start = int(listed["metadata"]["resourceVersion"]) + 1

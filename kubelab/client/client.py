@@ -28,18 +28,22 @@ class InProcessTransport:
 
     def request(self, request: Request) -> dict:
         request.body = _copy(request.body) if request.body is not None else None
+        request.user_info = None  # who the client is, only authentication says (as over a network)
         return _copy(self.apiserver.handle(request))
 
     def watch(self, request: Request, on_event):
+        request.user_info = None
         return self.apiserver.watch(request, lambda event_type, obj: on_event(event_type, _copy(obj)))
 
 
 class Client:
-    """Kubernetes verbs over a transport, as one user (`user_agent` names it in the trace)."""
+    """Kubernetes verbs over a transport, as one user: `token` is its bearer token (the API
+    server authenticates it and the trace shows that user); `user_agent` only describes it."""
 
-    def __init__(self, transport, user_agent: str = "kubectl"):
+    def __init__(self, transport, user_agent: str = "kubectl", token: str = ""):
         self.transport = transport
         self.user_agent = user_agent
+        self.token = token
 
     def _namespace(self, resource: str, namespace: str | None, obj: dict | None = None) -> str:
         info = RESOURCES.get(resource)
@@ -50,7 +54,8 @@ class Client:
     def _call(self, verb, resource, namespace="", name="", subresource="", body=None, **params):
         params = {k: v for k, v in params.items() if v is not None}
         return self.transport.request(Request(verb, resource, namespace, name, subresource, body,
-                                              params, self.user_agent))
+                                              params, self.user_agent, credentials=self.token,
+                                              user_agent=self.user_agent))
 
     def get(self, resource: str, name: str, namespace: str | None = None, subresource: str = "",
             **params) -> dict:
@@ -105,6 +110,14 @@ class Client:
                    "target": {"apiVersion": "v1", "kind": "Node", "name": node_name}}
         return self._call("create", "pods", meta.namespace(pod), meta.name(pod), "binding", body=binding)
 
+    def request_token(self, name: str, namespace: str | None = None, audiences: list[str] | None = None,
+                      expiration_seconds: int | None = None) -> dict:
+        """POST serviceaccounts/<name>/token: a TokenRequest answered with a signed token."""
+        spec = {k: v for k, v in {"audiences": audiences, "expirationSeconds": expiration_seconds}.items()
+                if v is not None}
+        return self._call("create", "serviceaccounts", namespace or "default", name, "token",
+                          body={"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec})
+
     def watch(self, resource: str, on_event, namespace: str | None = None,
               resource_version: str | None = None, label_selector: str | None = None,
               field_selector: str | None = None):
@@ -112,11 +125,12 @@ class Client:
         params = {k: v for k, v in {"resourceVersion": resource_version, "labelSelector": label_selector,
                                     "fieldSelector": field_selector}.items() if v is not None}
         return self.transport.watch(Request("watch", resource, namespace or "", params=params,
-                                            user=self.user_agent), on_event)
+                                            user=self.user_agent, credentials=self.token,
+                                            user_agent=self.user_agent), on_event)
 
-    def for_component(self, user_agent: str) -> "Client":
-        """The same transport, speaking as another component."""
-        return Client(self.transport, user_agent)
+    def for_component(self, user_agent: str, token: str | None = None) -> "Client":
+        """The same transport, for another component: its own credentials, or these."""
+        return Client(self.transport, user_agent, self.token if token is None else token)
 
 
 __all__ = ["ApiError", "Client", "InProcessTransport"]

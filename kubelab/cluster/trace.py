@@ -6,12 +6,39 @@ how an operator answers "who changed this?" on a real cluster). Reading the trac
 controller creates a ReplicaSet, the replicaset controller creates Pods, the scheduler binds
 them, each kubelet reports them running, the endpoints controller lists their IPs.
 
-By default the trace leaves out Events and the kubelets' periodic node-status heartbeats,
-which would drown the story; `.table(everything=True)` shows them.
+By default the trace leaves out Events, the kubelets' periodic node-status heartbeats and
+the default RBAC policy the API server writes when it starts, which would drown the story;
+`.table(everything=True)` shows them.
+
+Each entry's `user` is the *authenticated* user — who the API server proved the caller to
+be, never what the caller says it is. The WHO column names that user by the component
+behind it, so the story stays readable:
+
+    system:serviceaccount:kube-system:replicaset-controller   → replicaset-controller
+    system:kube-scheduler                                      → kube-scheduler
+    system:node:node-1                                         → kubelet/node-1
+    system:apiserver                                           → kube-apiserver
+    kubernetes-admin, system:serviceaccount:default:reader     → unchanged (people and apps)
 """
 from __future__ import annotations
 
 from ..apiserver.request import TraceEntry
+
+_COMPONENTS = {"system:kube-scheduler": "kube-scheduler",
+               "system:kube-controller-manager": "kube-controller-manager",
+               "system:kube-proxy": "kube-proxy", "system:apiserver": "kube-apiserver"}
+_POLICY = ("clusterroles", "clusterrolebindings")
+
+
+def who(user: str) -> str:
+    """The component behind an authenticated user name (see the table above)."""
+    if user in _COMPONENTS:
+        return _COMPONENTS[user]
+    if user.startswith("system:serviceaccount:kube-system:"):
+        return user[len("system:serviceaccount:kube-system:"):]
+    if user.startswith("system:node:"):
+        return "kubelet/" + user[len("system:node:"):]
+    return user
 
 
 class Trace:
@@ -37,23 +64,24 @@ class Trace:
             return list(self.entries)
         return [e for e in self.entries
                 if e.resource != "events" and not (e.resource == "nodes" and e.verb == "update"
-                                                   and not e.summary)]
+                                                   and not e.summary)
+                and not (e.resource in _POLICY and e.user == "system:apiserver")]
 
     def table(self, everything: bool = False) -> str:
         rows = [("TIME", "WHO", "VERB", "OBJECT", "WHAT")]
         for entry in self.story(everything):
-            rows.append((f"+{entry.time - self.start:.1f}s", entry.user, entry.verb, entry.target,
+            rows.append((f"+{entry.time - self.start:.1f}s", who(entry.user), entry.verb, entry.target,
                          entry.summary))
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
         return "\n".join("   ".join(cell.ljust(width) for cell, width in zip(row[:4], widths)) +
                          ("   " + row[4] if row[4] else "") for row in rows).rstrip()
 
     def actors(self) -> list[str]:
-        """Who wrote anything, in order of first appearance."""
+        """Who wrote anything (as in the WHO column), in order of first appearance."""
         seen: list[str] = []
         for entry in self.story():
-            if entry.user not in seen:
-                seen.append(entry.user)
+            if who(entry.user) not in seen:
+                seen.append(who(entry.user))
         return seen
 
     def __repr__(self) -> str:

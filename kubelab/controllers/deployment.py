@@ -20,7 +20,7 @@ Real Kubernetes also rolls back through spec.rollbackTo (extensions/v1beta1 only
 apps/v1), and warns about a Deployment whose selector is empty; kubelab's API server
 refuses such a selector, so neither is modelled. Upstream writes the revision annotation
 through the status subresource; kubelab's status write only takes status, so the controller
-patches the annotation on its own.
+updates the annotation on its own.
 """
 from __future__ import annotations
 
@@ -305,9 +305,11 @@ class DeploymentController(Controller):
         """The Deployment's revision annotation follows its new ReplicaSet's."""
         if meta.annotations(deployment).get(util.REVISION) == str(revision):
             return
-        patch = {"metadata": {"annotations": {util.REVISION: str(revision)},
-                              "resourceVersion": meta.resource_version(deployment)}}
-        written = self.client.patch("deployments", meta.name(deployment), patch, meta.namespace(deployment))
+        # An update, not a patch: upstream's system:controller:deployment-controller role may
+        # update Deployments but not patch them, and RBAC holds kubelab to the same rules.
+        annotated = copy.deepcopy(deployment)
+        annotated["metadata"].setdefault("annotations", {})[util.REVISION] = str(revision)
+        written = self.client.update("deployments", annotated, meta.namespace(deployment))
         deployment["metadata"] = written["metadata"]
 
     def set_progressing(self, deployment: dict, status: str, reason: str, message: str) -> None:

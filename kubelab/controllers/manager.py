@@ -12,11 +12,19 @@ API server under its own name, so the API server's trace shows which controller 
            registering its handlers on the shared informers
         -> the factory starts: list, then watch; handlers enqueue; workers reconcile
 
+Each controller gets its client from a *client builder* (upstream's ControllerClientBuilder):
+by default the manager's own client under the controller's name; in a Cluster, a client with
+the controller's service-account token, so the API server sees
+system:serviceaccount:kube-system:replicaset-controller and RBAC gives it exactly the rules
+of system:controller:replicaset-controller (upstream's --use-service-account-credentials).
+
 Real Kubernetes also runs leader election (only one kube-controller-manager of several is
-active), health checks and metrics, and gives each controller a service-account token;
-kubelab skips those until the lessons on high availability and authentication need them.
+active), health checks and metrics; kubelab skips those until the lessons on high
+availability need them.
 """
 from __future__ import annotations
+
+from typing import Callable
 
 from ..client import Client, Controller, SharedInformerFactory
 from .registry import CONTROLLERS
@@ -25,8 +33,10 @@ from .registry import CONTROLLERS
 class ControllerManager:
     """Runs the chosen controllers (default: all in CONTROLLERS) on shared informers."""
 
-    def __init__(self, client: Client, clock, controllers: list[str] | None = None):
+    def __init__(self, client: Client, clock, controllers: list[str] | None = None,
+                 client_builder: Callable[[str], Client] | None = None):
         self.client, self.clock = client, clock
+        self.client_builder = client_builder or client.for_component  # controller name -> its Client
         self.names = list(CONTROLLERS) if controllers is None else list(controllers)
         unknown = [name for name in self.names if name not in CONTROLLERS]
         if unknown:
@@ -42,7 +52,7 @@ class ControllerManager:
                                              self.clock)
         for name in self.names:
             controller_class = CONTROLLERS[name]
-            self.controllers[name] = controller_class(self.client.for_component(controller_class.name),
+            self.controllers[name] = controller_class(self.client_builder(controller_class.name),
                                                       self.clock, self.factory)
         self.factory.start()
 

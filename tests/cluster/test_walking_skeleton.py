@@ -104,8 +104,8 @@ def test_every_object_the_api_returns_validates_against_upstream_schemas(deploye
 
 
 def test_the_trace_tells_who_did_what_in_order(deployed):
-    actors = deployed.trace.actors()
-    assert actors.index("kubectl") < actors.index("deployment-controller") \
+    actors = deployed.trace.actors()  # authenticated users; kubectl speaks as kubernetes-admin
+    assert actors.index("kubernetes-admin") < actors.index("deployment-controller") \
         < actors.index("replicaset-controller") < actors.index("kube-scheduler")
     assert any(a.startswith("kubelet/") for a in actors)
     assert "endpoint-controller" in actors

@@ -1,0 +1,52 @@
+"""What authorization is asked: may USER do VERB to RESOURCE[/SUBRESOURCE] NAME in NAMESPACE?
+
+Upstream's authorizer.Attributes. A *resource request* names an API group, a resource, maybe
+a subresource, a namespace and a name; a *non-resource request* names a URL path (`/version`,
+`/healthz`, `/api`). Verbs are the API's: get, list, watch, create, update, patch, delete,
+deletecollection (and a few special ones: impersonate, bind, escalate, approve).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..authentication.user import UserInfo
+
+
+@dataclass(frozen=True)
+class Attributes:
+    user: UserInfo
+    verb: str
+    namespace: str = ""
+    api_group: str = ""
+    resource: str = ""
+    subresource: str = ""
+    name: str = ""
+    path: str = ""                 # non-resource requests only
+    resource_request: bool = True
+
+    @property
+    def qualified_resource(self) -> str:
+        """"pods/status" — how rules and messages name the resource with its subresource."""
+        return f"{self.resource}/{self.subresource}" if self.subresource else self.resource
+
+
+# Create-only kinds that are answered, never stored (they may be absent from RESOURCES).
+REVIEW_GROUPS = {"selfsubjectaccessreviews": "authorization.k8s.io",
+                 "subjectaccessreviews": "authorization.k8s.io",
+                 "localsubjectaccessreviews": "authorization.k8s.io",
+                 "tokenreviews": "authentication.k8s.io",
+                 "selfsubjectreviews": "authentication.k8s.io"}
+
+
+def for_request(request, user: UserInfo) -> Attributes:
+    """The attributes of an API request (group looked up from the served resources)."""
+    from ..resources import RESOURCES  # the registry of what is served
+    served = RESOURCES.get(request.resource)
+    group = served.group if served is not None else REVIEW_GROUPS.get(request.resource, "")
+    return Attributes(user, request.verb, request.namespace or "", group, request.resource,
+                      request.subresource or "", request.name or "")
+
+
+def for_path(user: UserInfo, verb: str, path: str) -> Attributes:
+    """The attributes of a request for a non-resource URL."""
+    return Attributes(user, verb, path=path, resource_request=False)

@@ -1,0 +1,243 @@
+"""The default RBAC policy every new cluster starts with (upstream's bootstrappolicy, v1.32).
+
+When kube-apiserver starts, its post-start hook `rbac/bootstrap-roles` makes sure these
+ClusterRoles and ClusterRoleBindings exist (labelled `kubernetes.io/bootstrapping:
+rbac-defaults`). They are what `kubectl get clusterroles` shows on a fresh cluster:
+
+    cluster-admin                 everything; bound to the group system:masters
+    admin, edit, view             for namespaces, given out with RoleBindings (not bound by default)
+    system:basic-user             SelfSubjectAccessReview & co: "what may I do?"; all authenticated users
+    system:discovery              /api, /apis, /version, …: all authenticated users
+    system:public-info-viewer     /version, /healthz, …: everyone, even anonymous
+    system:kube-scheduler, system:kube-controller-manager, system:node-proxier
+                                  bound to the users those components authenticate as
+    system:node                   the kubelets' rules (enforced by the Node authorizer, node.py)
+    system:controller:<name>      one per controller, bound to service account kube-system/<name>
+
+The rules below are upstream's, transcribed from its policy (plugin/pkg/auth/authorizer/rbac/
+bootstrappolicy, testdata/*.yaml), keeping the groups and resources kubelab serves or a
+lesson mentions. `admin`, `edit` and `view` are aggregated roles upstream (their rules are
+collected from system:aggregate-to-* by a controller); kubelab stores them with the rules
+already collected, which is what `kubectl get clusterrole view -o yaml` shows upstream too.
+"""
+from __future__ import annotations
+
+READ = "get list watch"
+WRITE = "create delete deletecollection patch update"
+ALL = "create delete deletecollection get list patch update watch"
+EVENTS = ("create patch update", ", events.k8s.io", "events")  # every component may write Events
+
+
+def rule(verbs: str, groups: str, resources: str, names: str = "") -> dict:
+    """One PolicyRule: rule("get list", "", "pods services") — groups "" is the core group."""
+    out = {"apiGroups": [g.strip() for g in groups.split(",")], "resources": resources.split(),
+           "verbs": verbs.split()}
+    if names:
+        out["resourceNames"] = names.split()
+    return out
+
+
+def urls(verbs: str, paths: str) -> dict:
+    return {"nonResourceURLs": paths.split(), "verbs": verbs.split()}
+
+
+AGGREGATE_TO_VIEW = [
+    rule(READ, "", "configmaps endpoints persistentvolumeclaims persistentvolumeclaims/status pods "
+                   "replicationcontrollers replicationcontrollers/scale serviceaccounts services services/status"),
+    rule(READ, "", "bindings events limitranges namespaces/status pods/log pods/status "
+                   "replicationcontrollers/status resourcequotas resourcequotas/status"),
+    rule(READ, "", "namespaces"),
+    rule(READ, "discovery.k8s.io", "endpointslices"),
+    rule(READ, "apps", "controllerrevisions daemonsets daemonsets/status deployments deployments/scale "
+                       "deployments/status replicasets replicasets/scale replicasets/status statefulsets "
+                       "statefulsets/scale statefulsets/status"),
+    rule(READ, "autoscaling", "horizontalpodautoscalers horizontalpodautoscalers/status"),
+    rule(READ, "batch", "cronjobs cronjobs/status jobs jobs/status"),
+    rule(READ, "policy", "poddisruptionbudgets poddisruptionbudgets/status"),
+    rule(READ, "networking.k8s.io", "ingresses ingresses/status networkpolicies"),
+]
+AGGREGATE_TO_EDIT = [
+    rule(READ, "", "pods/attach pods/exec pods/portforward pods/proxy secrets services/proxy"),
+    rule("impersonate", "", "serviceaccounts"),
+    rule(WRITE, "", "pods pods/attach pods/exec pods/portforward pods/proxy"),
+    rule("create", "", "pods/eviction"),
+    rule(WRITE, "", "configmaps events persistentvolumeclaims replicationcontrollers "
+                    "replicationcontrollers/scale secrets serviceaccounts services services/proxy"),
+    rule("create", "", "serviceaccounts/token"),
+    rule(WRITE, "apps", "daemonsets deployments deployments/rollback deployments/scale replicasets "
+                        "replicasets/scale statefulsets statefulsets/scale"),
+    rule(WRITE, "autoscaling", "horizontalpodautoscalers"),
+    rule(WRITE, "batch", "cronjobs jobs"),
+    rule(WRITE, "policy", "poddisruptionbudgets"),
+    rule(WRITE, "networking.k8s.io", "ingresses networkpolicies"),
+    rule(ALL, "coordination.k8s.io", "leases"),
+]
+AGGREGATE_TO_ADMIN = [
+    rule("create", "authorization.k8s.io", "localsubjectaccessreviews"),
+    rule(ALL, "rbac.authorization.k8s.io", "rolebindings roles"),
+]
+
+# The kubelets' rules: the system:node ClusterRole, which the Node authorizer applies.
+NODE_RULES = [
+    rule("create", "authentication.k8s.io", "tokenreviews"),
+    rule("create", "authorization.k8s.io", "localsubjectaccessreviews subjectaccessreviews"),
+    rule(READ, "", "services"),
+    rule("create get list watch", "", "nodes"),
+    rule("patch update", "", "nodes/status"),
+    rule("patch update", "", "nodes"),
+    rule("create patch update", "", "events"),
+    rule(READ, "", "pods"),
+    rule("create delete", "", "pods"),
+    rule("patch update", "", "pods/status"),
+    rule("create", "", "pods/eviction"),
+    rule(READ, "", "configmaps secrets"),
+    rule("get", "", "persistentvolumeclaims persistentvolumes"),
+    rule("get", "", "endpoints"),
+    rule("create delete get patch update", "coordination.k8s.io", "leases"),
+    rule("create", "", "serviceaccounts/token"),
+    rule(READ, "node.k8s.io", "runtimeclasses"),
+]
+
+CLUSTER_ROLES: dict[str, list[dict]] = {
+    "cluster-admin": [rule("*", "*", "*"), urls("*", "*")],
+    "admin": AGGREGATE_TO_ADMIN + AGGREGATE_TO_EDIT + AGGREGATE_TO_VIEW,
+    "edit": AGGREGATE_TO_EDIT + AGGREGATE_TO_VIEW,
+    "view": AGGREGATE_TO_VIEW,
+    "system:aggregate-to-admin": AGGREGATE_TO_ADMIN,
+    "system:aggregate-to-edit": AGGREGATE_TO_EDIT,
+    "system:aggregate-to-view": AGGREGATE_TO_VIEW,
+    "system:basic-user": [rule("create", "authorization.k8s.io", "selfsubjectaccessreviews selfsubjectrulesreviews"),
+                          rule("create", "authentication.k8s.io", "selfsubjectreviews")],
+    "system:discovery": [urls("get", "/api /api/* /apis /apis/* /healthz /livez /openapi /openapi/* "
+                                     "/readyz /version /version/")],
+    "system:public-info-viewer": [urls("get", "/healthz /livez /readyz /version /version/")],
+    "system:monitoring": [urls("get", "/healthz /healthz/* /livez /livez/* /metrics /metrics/slis "
+                                      "/readyz /readyz/*")],
+    "system:auth-delegator": [rule("create", "authentication.k8s.io", "tokenreviews"),
+                              rule("create", "authorization.k8s.io", "subjectaccessreviews")],
+    "system:node": NODE_RULES,
+    "system:node-proxier": [rule("list watch", "", "endpoints services"), rule(READ, "", "nodes"),
+                            rule(*EVENTS), rule("list watch", "discovery.k8s.io", "endpointslices")],
+    "system:kube-scheduler": [
+        rule(*EVENTS), rule("create", "coordination.k8s.io", "leases"),
+        rule("get update", "coordination.k8s.io", "leases", "kube-scheduler"),
+        rule(READ, "", "nodes"), rule("delete get list watch", "", "pods"),
+        rule("create", "", "bindings pods/binding"), rule("patch update", "", "pods/status"),
+        rule(READ, "", "replicationcontrollers services"), rule(READ, "apps, extensions", "replicasets"),
+        rule(READ, "apps", "statefulsets"), rule(READ, "policy", "poddisruptionbudgets"),
+        rule(READ, "", "persistentvolumeclaims persistentvolumes"),
+        rule("create", "authentication.k8s.io", "tokenreviews"),
+        rule("create", "authorization.k8s.io", "subjectaccessreviews"),
+        rule(READ, "storage.k8s.io", "csinodes"), rule(READ, "", "namespaces"),
+        rule(READ, "storage.k8s.io", "csidrivers csistoragecapacities")],
+    "system:kube-controller-manager": [
+        rule(*EVENTS), rule("create", "coordination.k8s.io", "leases"),
+        rule("get update", "coordination.k8s.io", "leases", "kube-controller-manager"),
+        rule("create", "", "secrets serviceaccounts"), rule("delete", "", "secrets"),
+        rule("get", "", "configmaps namespaces secrets serviceaccounts"),
+        rule("update", "", "secrets serviceaccounts"),
+        rule("create", "authentication.k8s.io", "tokenreviews"),
+        rule("create", "authorization.k8s.io", "subjectaccessreviews"),
+        rule("list watch", "*", "*"), rule("create", "", "serviceaccounts/token")],
+}
+
+# One role per controller (upstream: controller_policy.go), for the controllers kubelab runs.
+CONTROLLER_ROLES: dict[str, list[dict]] = {
+    "deployment-controller": [
+        rule("get list update watch", "apps, extensions", "deployments"),
+        rule("update", "apps, extensions", "deployments/status"),
+        rule("update", "apps, extensions", "deployments/finalizers"),
+        rule("create delete get list patch update watch", "apps, extensions", "replicasets"),
+        rule("get list update watch", "", "pods"), rule(*EVENTS)],
+    "replicaset-controller": [
+        rule("get list update watch", "apps, extensions", "replicasets"),
+        rule("update", "apps, extensions", "replicasets/status"),
+        rule("update", "apps, extensions", "replicasets/finalizers"),
+        rule("create delete list patch watch", "", "pods"), rule(*EVENTS)],
+    "endpoint-controller": [
+        rule(READ, "", "pods services"), rule("create delete get list update watch", "", "endpoints"),
+        rule("create", "", "endpoints/restricted"), rule(*EVENTS)],
+    "generic-garbage-collector": [rule("delete get list patch update watch", "*", "*"), rule(*EVENTS)],
+    "namespace-controller": [
+        rule("delete get list watch", "", "namespaces"),
+        rule("update", "", "namespaces/finalize namespaces/status"),
+        rule("delete deletecollection get list watch", "*", "*")],
+    "node-controller": [
+        rule("delete get list patch update watch", "", "nodes"), rule("patch update", "", "nodes/status"),
+        rule("patch update", "", "pods/status"), rule("delete get list watch", "", "pods"), rule(*EVENTS)],
+    "pod-garbage-collector": [rule("delete list watch", "", "pods"), rule(READ, "", "nodes"),
+                              rule("patch", "", "pods/status")],
+    "service-account-controller": [rule("create", "", "serviceaccounts"), rule(*EVENTS)],
+}
+
+# ClusterRoleBindings: role -> subjects (kind, name[, namespace]).
+CLUSTER_ROLE_BINDINGS: dict[str, list[tuple[str, ...]]] = {
+    "cluster-admin": [("Group", "system:masters")],
+    "system:basic-user": [("Group", "system:authenticated")],
+    "system:discovery": [("Group", "system:authenticated")],
+    "system:public-info-viewer": [("Group", "system:authenticated"), ("Group", "system:unauthenticated")],
+    "system:monitoring": [("Group", "system:monitoring")],
+    "system:node": [],  # no subjects since 1.8: the Node authorizer grants these rules instead
+    "system:node-proxier": [("User", "system:kube-proxy")],
+    "system:kube-scheduler": [("User", "system:kube-scheduler")],
+    "system:kube-controller-manager": [("User", "system:kube-controller-manager")],
+}
+
+_LABELS = {"kubernetes.io/bootstrapping": "rbac-defaults"}
+_ANNOTATIONS = {"rbac.authorization.kubernetes.io/autoupdate": "true"}
+_RBAC = "rbac.authorization.k8s.io/v1"
+_AGGREGATED = {"admin": "aggregate-to-admin", "edit": "aggregate-to-edit", "view": "aggregate-to-view"}
+_AGGREGATES_TO = {"edit": "aggregate-to-admin", "view": "aggregate-to-edit",
+                  "system:aggregate-to-admin": "aggregate-to-admin",
+                  "system:aggregate-to-edit": "aggregate-to-edit",
+                  "system:aggregate-to-view": "aggregate-to-view"}
+
+
+def _subject(kind: str, name: str, namespace: str = "") -> dict:
+    if kind == "ServiceAccount":
+        return {"kind": kind, "name": name, "namespace": namespace}
+    return {"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": name}
+
+
+def cluster_roles() -> list[dict]:
+    """Every default ClusterRole, as the objects the API server creates at start."""
+    roles = []
+    for name, rules in [*CLUSTER_ROLES.items(),
+                        *((f"system:controller:{c}", r) for c, r in CONTROLLER_ROLES.items())]:
+        labels = dict(_LABELS)
+        if name in _AGGREGATES_TO:
+            labels[f"rbac.authorization.k8s.io/{_AGGREGATES_TO[name]}"] = "true"
+        role = {"apiVersion": _RBAC, "kind": "ClusterRole",
+                "metadata": {"name": name, "labels": labels, "annotations": dict(_ANNOTATIONS)},
+                "rules": rules}
+        if name in _AGGREGATED:
+            role["aggregationRule"] = {"clusterRoleSelectors": [
+                {"matchLabels": {f"rbac.authorization.k8s.io/{_AGGREGATED[name]}": "true"}}]}
+        roles.append(role)
+    return roles
+
+
+def cluster_role_bindings() -> list[dict]:
+    """Every default ClusterRoleBinding (each named after its role, as upstream)."""
+    bindings = [(name, [_subject(*s) for s in subjects]) for name, subjects in CLUSTER_ROLE_BINDINGS.items()]
+    bindings += [(f"system:controller:{c}", [_subject("ServiceAccount", c, "kube-system")])
+                 for c in CONTROLLER_ROLES]
+    return [{"apiVersion": _RBAC, "kind": "ClusterRoleBinding",
+             "metadata": {"name": name, "labels": dict(_LABELS), "annotations": dict(_ANNOTATIONS)},
+             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name},
+             "subjects": subjects} for name, subjects in bindings]
+
+
+def ensure_policy(apiserver) -> None:
+    """The `rbac/bootstrap-roles` post-start hook: create every default role and binding that is missing."""
+    from ..authentication.user import APISERVER_USER
+    from ..errors import ApiError
+    from ..request import Request
+    for resource, objects in (("clusterroles", cluster_roles()), ("clusterrolebindings", cluster_role_bindings())):
+        for obj in objects:
+            try:
+                apiserver.handle(Request("create", resource, body=obj, user=APISERVER_USER.name,
+                                         user_info=APISERVER_USER))
+            except ApiError as error:
+                if error.reason != "AlreadyExists":
+                    raise

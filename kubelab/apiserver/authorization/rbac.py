@@ -1,0 +1,176 @@
+"""RBAC: a request is allowed if some binding gives the user a role with a matching rule.
+
+    Role / ClusterRole          rules: apiGroups × resources × verbs [× resourceNames]
+                                       or nonResourceURLs × verbs (ClusterRole only)
+    RoleBinding (namespace NS)  subjects → a Role in NS, or a ClusterRole used inside NS only
+    ClusterRoleBinding          subjects → a ClusterRole, everywhere
+    subjects                    User "alice" | Group "system:masters" | ServiceAccount NS/NAME
+
+Invariant: RBAC only ever *adds* permissions. There is no deny rule; a request no rule
+matches gets "no opinion", which (as the last authorizer) becomes 403 Forbidden.
+
+Like upstream, the authorizer reads roles and bindings from a cache, not from the store on
+every request: four store watches keep `PolicyCache` current (upstream uses informers).
+Reading the live objects means a new RoleBinding takes effect at once — try it in a lesson.
+
+Real Kubernetes also refuses to let you create a role granting more than you hold
+("escalate") or bind one you could not grant ("bind"), and aggregates ClusterRoles by label
+selector in a controller. kubelab stores `admin`, `edit` and `view` with their rules already
+aggregated, and does not check escalation.
+"""
+from __future__ import annotations
+
+import json
+
+from ..authentication.user import UserInfo, service_account_username
+from .attributes import Attributes
+
+RBAC_KINDS = ("roles", "rolebindings", "clusterroles", "clusterrolebindings")
+
+
+# -- rule matching (upstream: plugin/pkg/auth/authorizer/rbac/rbac.go, RuleAllows) --------
+def verb_matches(rule: dict, verb: str) -> bool:
+    return any(v in ("*", verb) for v in rule.get("verbs") or [])
+
+
+def api_group_matches(rule: dict, group: str) -> bool:
+    return any(g in ("*", group) for g in rule.get("apiGroups") or [])
+
+
+def resource_matches(rule: dict, resource: str, subresource: str) -> bool:
+    """"*" matches all; "pods/log" matches the subresource; "*/scale" matches any resource's scale."""
+    combined = f"{resource}/{subresource}" if subresource else resource
+    for wanted in rule.get("resources") or []:
+        if wanted in ("*", combined) or (subresource and wanted == f"*/{subresource}"):
+            return True
+    return False
+
+
+def resource_name_matches(rule: dict, name: str) -> bool:
+    names = rule.get("resourceNames") or []
+    return not names or name in names
+
+
+def non_resource_url_matches(rule: dict, path: str) -> bool:
+    for wanted in rule.get("nonResourceURLs") or []:
+        if wanted == "*" or wanted == path or (wanted.endswith("*") and path.startswith(wanted[:-1])):
+            return True
+    return False
+
+
+def rule_allows(attributes: Attributes, rule: dict) -> bool:
+    """Does this one PolicyRule allow the request?"""
+    if not verb_matches(rule, attributes.verb):
+        return False
+    if not attributes.resource_request:
+        return non_resource_url_matches(rule, attributes.path)
+    return api_group_matches(rule, attributes.api_group) and \
+        resource_matches(rule, attributes.resource, attributes.subresource) and \
+        resource_name_matches(rule, attributes.name)
+
+
+def subject_matches(subject: dict, user: UserInfo, binding_namespace: str) -> bool:
+    kind = subject.get("kind")
+    if kind == "User":
+        return subject.get("name") == user.name
+    if kind == "Group":
+        return user.in_group(subject.get("name", ""))
+    if kind == "ServiceAccount":
+        namespace = subject.get("namespace") or binding_namespace
+        return user.name == service_account_username(namespace, subject.get("name", ""))
+    return False
+
+
+def describe_subject(subject: dict, binding_namespace: str) -> str:
+    """How upstream names a subject in its "allowed by" reasons (a service account as NAME/NAMESPACE)."""
+    if subject.get("kind") == "ServiceAccount":
+        return f'ServiceAccount "{subject.get("name")}/{subject.get("namespace") or binding_namespace}"'
+    return f'{subject.get("kind")} "{subject.get("name")}"'
+
+
+# -- the policy, cached from the store ------------------------------------------------------
+class PolicyCache:
+    """Roles, ClusterRoles and their bindings, kept current by watching the store."""
+
+    def __init__(self, store):
+        self.store = store
+        self.objects: dict[str, dict[str, dict]] = {kind: {} for kind in RBAC_KINDS}  # kind -> key -> obj
+        self._watchers = []
+        for kind in RBAC_KINDS:
+            prefix = f"/registry/{kind}/"
+            listed = store.range(prefix, prefix=True)
+            for kv in listed.kvs:
+                self.objects[kind][kv.key] = json.loads(kv.value)
+            self._watchers.append(store.watch(prefix, self._on_change(kind), prefix=True,
+                                              start_revision=listed.revision + 1))
+
+    def _on_change(self, kind: str):
+        def on_change(response) -> None:
+            for event in getattr(response, "events", response):
+                if event.type == "DELETE":
+                    self.objects[kind].pop(event.kv.key, None)
+                else:
+                    self.objects[kind][event.kv.key] = json.loads(event.kv.value)
+        return on_change
+
+    def role(self, kind: str, namespace: str, name: str) -> dict | None:
+        if kind == "ClusterRole":
+            return self.objects["clusterroles"].get(f"/registry/clusterroles/{name}")
+        return self.objects["roles"].get(f"/registry/roles/{namespace}/{name}")
+
+    def bindings(self, namespace: str) -> list[tuple[str, dict]]:
+        """ClusterRoleBindings, then the RoleBindings of `namespace`, in key order."""
+        found = [("ClusterRoleBinding", b) for _, b in sorted(self.objects["clusterrolebindings"].items())]
+        if namespace:
+            prefix = f"/registry/rolebindings/{namespace}/"
+            found += [("RoleBinding", b) for key, b in sorted(self.objects["rolebindings"].items())
+                      if key.startswith(prefix)]
+        return found
+
+    def stop(self) -> None:
+        for watcher in self._watchers:
+            watcher.cancel()
+
+
+class RBACAuthorizer:
+    """Allows a request when a binding of the user grants a matching rule; else no opinion."""
+
+    name = "RBAC"
+
+    def __init__(self, policy: PolicyCache):
+        self.policy = policy
+
+    def authorize(self, attributes: Attributes) -> tuple[str, str]:
+        """("allow", reason) or ("no-opinion", "") — RBAC never denies outright."""
+        for kind, binding in self.policy.bindings(attributes.namespace):
+            binding_namespace = binding["metadata"].get("namespace", "")
+            subjects = [s for s in binding.get("subjects") or []
+                        if subject_matches(s, attributes.user, binding_namespace)]
+            if not subjects:
+                continue
+            role_ref = binding.get("roleRef") or {}
+            role = self.policy.role(role_ref.get("kind", ""), binding_namespace, role_ref.get("name", ""))
+            if role is None:
+                continue
+            if any(rule_allows(attributes, rule) for rule in role.get("rules") or []):
+                return "allow", self._reason(kind, binding, role_ref, subjects[0])
+        return "no-opinion", ""
+
+    def rules_for(self, user: UserInfo, namespace: str) -> list[dict]:
+        """Every rule the user holds in `namespace` (what SelfSubjectRulesReview lists)."""
+        rules = []
+        for _, binding in self.policy.bindings(namespace):
+            binding_namespace = binding["metadata"].get("namespace", "")
+            if any(subject_matches(s, user, binding_namespace) for s in binding.get("subjects") or []):
+                ref = binding.get("roleRef") or {}
+                role = self.policy.role(ref.get("kind", ""), binding_namespace, ref.get("name", ""))
+                rules += (role or {}).get("rules") or []
+        return rules
+
+    @staticmethod
+    def _reason(kind: str, binding: dict, role_ref: dict, subject: dict) -> str:
+        metadata = binding["metadata"]
+        where = f'{kind} "{metadata["name"]}"' if kind == "ClusterRoleBinding" else \
+            f'{kind} "{metadata["name"]}/{metadata["namespace"]}"'
+        return (f'RBAC: allowed by {where} of {role_ref.get("kind")} "{role_ref.get("name")}" '
+                f'to {describe_subject(subject, metadata.get("namespace", ""))}')

@@ -1,0 +1,70 @@
+"""Access reviews: ask the authorizer a question without doing the thing.
+
+`kubectl auth can-i delete pods` sends a SelfSubjectAccessReview — "may *I* do this?" — and
+prints yes or no from `status.allowed`. A SubjectAccessReview asks the same about someone
+else (which itself needs permission: cluster-admin, or system:auth-delegator for webhooks).
+
+    POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews
+    {"spec": {"resourceAttributes": {"namespace": "default", "verb": "delete", "resource": "pods"}}}
+    → the same object with  "status": {"allowed": false}  (and a reason when allowed)
+
+Reviews are create-only and never stored: the answer is computed by the same authorizer
+that guards real requests, so can-i always matches what would happen.
+
+Real Kubernetes also has LocalSubjectAccessReview (namespaced) and SelfSubjectRulesReview
+(list every rule); kubelab answers the two kinds `kubectl auth can-i` and webhooks use.
+"""
+from __future__ import annotations
+
+import copy
+
+from .. import errors
+from ..authentication.user import UserInfo
+from .attributes import Attributes
+
+REVIEW_KINDS = {"selfsubjectaccessreviews": "SelfSubjectAccessReview",
+                "subjectaccessreviews": "SubjectAccessReview"}
+GROUP = "authorization.k8s.io"
+
+
+def attributes_from_spec(spec: dict, user: UserInfo, kind: str) -> Attributes:
+    """The question a review's spec asks, for `user`."""
+    resource = spec.get("resourceAttributes")
+    non_resource = spec.get("nonResourceAttributes")
+    if bool(resource) == bool(non_resource):
+        raise errors.invalid(kind, GROUP, "", [errors.invalid_value(
+            "spec.resourceAttributes", None, "exactly one of nonResourceAttributes or resourceAttributes "
+                                             "must be specified")])
+    if non_resource:
+        return Attributes(user, non_resource.get("verb", ""), path=non_resource.get("path", ""),
+                          resource_request=False)
+    return Attributes(user, resource.get("verb", ""), resource.get("namespace", ""), resource.get("group", ""),
+                      resource.get("resource", ""), resource.get("subresource", ""), resource.get("name", ""))
+
+
+def subject_of(spec: dict) -> UserInfo:
+    """The user a SubjectAccessReview asks about (user, groups, uid, extra from its spec)."""
+    if not spec.get("user") and not spec.get("groups"):
+        raise errors.invalid("SubjectAccessReview", GROUP, "", [errors.invalid_value(
+            "spec.user", "", "at least one of user or group must be specified")])
+    return UserInfo(spec.get("user", ""), spec.get("uid", ""), tuple(spec.get("groups") or ()),
+                    {k: list(v) for k, v in (spec.get("extra") or {}).items()})
+
+
+def review(resource: str, body: dict | None, requester: UserInfo, authorizer) -> dict:
+    """Answer a (Self)SubjectAccessReview: the body, with `status` filled in."""
+    kind = REVIEW_KINDS[resource]
+    if not isinstance(body, dict):
+        raise errors.bad_request("the body of the request was in an unknown format")
+    answer = copy.deepcopy(body)
+    answer.setdefault("apiVersion", f"{GROUP}/v1")
+    answer.setdefault("kind", kind)
+    answer["metadata"] = {"creationTimestamp": None, **{k: v for k, v in (body.get("metadata") or {}).items()
+                                                       if k in ("name", "generateName")}}
+    spec = answer.get("spec") or {}
+    user = requester if resource == "selfsubjectaccessreviews" else subject_of(spec)
+    allowed, reason = authorizer.authorize(attributes_from_spec(spec, user, kind))
+    answer["status"] = {"allowed": allowed}
+    if reason:
+        answer["status"]["reason"] = reason
+    return answer
