@@ -40,6 +40,7 @@ from ..apiserver.resources import RESOURCES
 METHODS = {"get": "GET", "list": "GET", "watch": "GET", "create": "POST", "update": "PUT",
            "patch": "PATCH", "delete": "DELETE", "deletecollection": "DELETE"}
 MERGE_PATCH = "application/merge-patch+json"
+HEADER_PARAMS = ("patchType",)   # travels as the PATCH's Content-Type, not in the query string
 
 # What client-go says when a refusal carries no Status body (apimachinery's
 # NewGenericServerResponse): the code alone picks the reason and the words.
@@ -78,7 +79,8 @@ def path_of(request: Request) -> str:
 
 def url_of(request: Request) -> str:
     """Path and query string; a watch is a list with `watch=true`."""
-    params = {name: _query_value(value) for name, value in request.params.items() if value is not None}
+    params = {name: _query_value(value) for name, value in request.params.items()
+              if value is not None and name not in HEADER_PARAMS}
     if request.verb == "watch":
         params["watch"] = "true"
     query = urllib.parse.urlencode(params)
@@ -153,12 +155,14 @@ class HTTPTransport:
             return {"text": payload.decode("utf-8", "replace")}
 
     def _headers(self, request: Request | None, has_body: bool) -> dict:
-        headers = {"Accept": "application/json",
-                   "User-Agent": request.user if request is not None and request.user else self.user_agent}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
+        """Accept JSON; who we are (the Client's token, else the transport's); what the body is."""
+        user_agent = (getattr(request, "user_agent", "") or request.user) if request is not None else ""
+        headers = {"Accept": "application/json", "User-Agent": user_agent or self.user_agent}
+        token = (getattr(request, "credentials", "") if request is not None else "") or self.token
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         if has_body:
-            patch_type = getattr(request, "content_type", "") or MERGE_PATCH
+            patch_type = request.params.get("patchType") or MERGE_PATCH
             headers["Content-Type"] = patch_type if request.verb == "patch" else "application/json"
         return headers
 

@@ -117,10 +117,13 @@ def test_the_client_sends_verbs_with_the_token_and_its_name(server):
     assert client.get("pods", "web")["metadata"]["name"] == "web"
     client.create("pods", POD, dry_run=True)
     client.patch("pods", "web", {"metadata": {"labels": {"a": "b"}}})
+    client.transport.request(Request("patch", "pods", "default", "web", body=[{"op": "remove", "path": "/x"}],
+                                     params={"patchType": "application/json-patch+json"}))
     client.delete("pods", "web", propagation_policy="Foreground")
     methods = [(method, path) for method, path, _, _ in FakeAPIServer.seen]
     assert methods == [("GET", "/api/v1/namespaces/default/pods/web"),
                        ("POST", "/api/v1/namespaces/default/pods?dryRun=All"),
+                       ("PATCH", "/api/v1/namespaces/default/pods/web"),
                        ("PATCH", "/api/v1/namespaces/default/pods/web"),
                        ("DELETE", "/api/v1/namespaces/default/pods/web?propagationPolicy=Foreground")]
     headers = FakeAPIServer.seen[2][2]
@@ -128,6 +131,7 @@ def test_the_client_sends_verbs_with_the_token_and_its_name(server):
     assert headers["User-Agent"] == "kube-scheduler"
     assert headers["Content-Type"] == "application/merge-patch+json"
     assert FakeAPIServer.seen[1][3] == POD
+    assert FakeAPIServer.seen[3][2]["Content-Type"] == "application/json-patch+json"
 
 
 def test_a_refusal_is_raised_as_the_servers_status(server):
