@@ -1,6 +1,6 @@
 """How fast is each store? Memory, file (fsync) and a real etcd, side by side on one machine.
 
-    .venv/bin/python benchmarks/store_bench.py [--seconds 2] [--clients 1] [--write-results]
+    .venv/bin/python benchmarks/store_bench.py [--seconds 1] [--rounds 3] [--clients 1] [--write-results]
 
 Measures, for every backend with the same client count (threads issuing requests back to
 back; 1 by default):
@@ -99,23 +99,26 @@ def backends(data_root: str, clients: int) -> dict[str, Callable[[], tuple[objec
 # -- the measurements -------------------------------------------------------------------------
 def rate(operation: Callable[[int], None], seconds: float, clients: int) -> float:
     """Operations per second: `clients` threads each call operation(i) until time is up."""
-    counts = [0] * clients
+    counts, cpu_seconds = [0] * clients, [0.0] * clients
     start = time.perf_counter()
     deadline = start + seconds
 
     def client(number: int) -> None:
         i = number
+        cpu_start = time.thread_time()
         while time.perf_counter() < deadline:
             for _ in range(50):
                 operation(i)
                 i += clients
             counts[number] += 50
+        cpu_seconds[number] = time.thread_time() - cpu_start
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    rate.cpu = sum(counts) / sum(cpu_seconds)
     return sum(counts) / (time.perf_counter() - start)
 
 
@@ -173,15 +176,22 @@ def measure_watch(store, watchers: int, seconds: float) -> float:
 
 
 # -- the report -------------------------------------------------------------------------------
-def machine_facts(data_root: str) -> dict[str, str]:
+def load_average() -> str:
+    """Other work on the machine skews every figure: the report says how busy it was."""
+    return ", ".join(f"{load:.2f}" for load in os.getloadavg())
+
+
+def machine_facts(data_root: str, load_at_start: str, fsyncs: list[float]) -> dict[str, str]:
     etcd = find_etcd()
     return {
         "cores": f"{os.cpu_count()} (nproc {len(os.sched_getaffinity(0))})",
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "etcd": f"{etcd_version(etcd)} ({etcd})",
-        "disk": f"{filesystem(data_root)}; fsync of 4 KiB: median {fsync_ms(data_root):.2f} ms",
+        "disk": f"{filesystem(data_root)}; fsync of 4 KiB, median at the start of each round: "
+                + ", ".join(f"{ms:.2f} ms" for ms in fsyncs),
         "os": platform.platform(),
-        "load average at the end (1, 5, 15 min)": ", ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "load average (1, 5, 15 min) at the start": load_at_start,
+        "load average at the end": load_average(),
     }
 
 
@@ -234,51 +244,68 @@ def write_results(text: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
+    parser.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
     parser.add_argument("--clients", type=int, default=1, help="concurrent client threads")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds; each figure is the median")
     parser.add_argument("--only", action="append", help="run only this backend (repeatable)")
     parser.add_argument("--data-dir", default=tempfile.gettempdir(),
                         help="where the file store and etcd keep their data (one disk)")
     parser.add_argument("--write-results", action="store_true", help="update benchmarks/RESULTS.md")
     args = parser.parse_args(argv)
     data_root = tempfile.mkdtemp(dir=args.data_dir, prefix="kubelab-bench-")
-    results: dict[str, dict[str, float]] = {}
+    measures = [("puts/s", lambda store: measure_puts(store, args.seconds, args.clients)),
+                ("single-key reads/s", lambda store: measure_reads(store, args.seconds, args.clients)),
+                (f"prefix ranges/s ({RANGE_KEYS:,} keys)",
+                 lambda store: measure_ranges(store, args.seconds, args.clients))]
+    for watchers in WATCHER_COUNTS:
+        measures.append((f"watch events delivered/s, {watchers:,} watcher{'s' * (watchers > 1)}",
+                         lambda store, watchers=watchers: measure_watch(store, watchers, args.seconds)))
+    samples: dict[str, dict[str, list[float]]] = {}
+    fsyncs: list[float] = []
+    cpu_rates: dict[str, list[float]] = {}  # memory store: operations per CPU-second
+    load_at_start = load_average()
     try:
-        for name, make in backends(data_root, args.clients).items():
-            if args.only and name not in args.only:
-                continue
-            figures = results[name] = {}
-            for label, measure in (("puts/s", measure_puts), ("single-key reads/s", measure_reads),
-                                   (f"prefix ranges/s ({RANGE_KEYS:,} keys)", measure_ranges)):
-                store, stop = make()
-                try:
-                    figures[label] = measure(store, args.seconds, args.clients)
-                finally:
-                    stop()
-                print(f"{name:7} {label:32} {figures[label]:>12,.0f}", file=sys.stderr)
-            for watchers in WATCHER_COUNTS:
-                store, stop = make()
-                label = f"watch events delivered/s, {watchers:,} watcher{'s' * (watchers > 1)}"
-                try:
-                    figures[label] = measure_watch(store, watchers, args.seconds)
-                finally:
-                    stop()
-                print(f"{name:7} {label:32} {figures[label]:>12,.0f}", file=sys.stderr)
-        facts = machine_facts(data_root)
+        makers = {name: make for name, make in backends(data_root, args.clients).items()
+                  if not args.only or name in args.only}
+        # Rounds, and within a round the backends one after the other for each measure: the
+        # machine's mood (a neighbour's disk traffic) then falls on every backend alike.
+        for round_number in range(args.rounds):
+            fsyncs.append(fsync_ms(data_root))
+            for label, measure in measures:
+                for name, make in makers.items():
+                    store, stop = make()
+                    rate.cpu = None
+                    try:
+                        figure = measure(store)
+                    finally:
+                        stop()
+                    samples.setdefault(name, {}).setdefault(label, []).append(figure)
+                    if name == "memory" and rate.cpu:   # it runs in the client threads
+                        cpu_rates.setdefault(label, []).append(rate.cpu)
+                    print(f"round {round_number + 1} {name:7} {label:42} {figure:>12,.0f}",
+                          file=sys.stderr)
+        facts = machine_facts(data_root, load_at_start, fsyncs)
     finally:
         subprocess.run(["rm", "-rf", data_root])
+    results = {name: {label: statistics.median(figures) for label, figures in by_label.items()}
+               for name, by_label in samples.items()}
     command = ".venv/bin/python benchmarks/store_bench.py " + " ".join(
         argv if argv is not None else sys.argv[1:])
     report = "\n".join([
         "## Store",
         "",
         f"{datetime.date.today()}, commit {git_commit()}, {args.clients} client"
-        f"{'s' * (args.clients > 1)}, {args.seconds:g} s per figure. Reproduce with:",
+        f"{'s' * (args.clients > 1)}, each figure the median of {args.rounds} rounds of "
+        f"{args.seconds:g} s. Reproduce with:",
         "",
         "    " + command.strip(),
         "",
         table(results),
         "",
+        *([f"Memory store on one core (operations per CPU-second of the client thread, "
+           f"which is what the load of other work on the machine cannot skew): "
+           + "; ".join(f"{statistics.median(figures):,.0f} {label}"
+                       for label, figures in cpu_rates.items()) + ".", ""] if cpu_rates else []),
         *[f"- {name}: {value}" for name, value in facts.items()],
         "",
     ])

@@ -61,8 +61,11 @@ def install_debian_etcd() -> None:
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     for command in (["apt-get", "update", "-qq"],
                     ["apt-get", "install", "-y", "-qq", "--no-install-recommends", DEBIAN_PACKAGE]):
-        done = subprocess.run(command, env=env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            done = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, timeout=600,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        except subprocess.TimeoutExpired:
+            raise EtcdUnavailable(f"{' '.join(command)} took over 10 minutes; gave up") from None
         if done.returncode != 0:
             raise EtcdUnavailable(f"{' '.join(command)} failed:\n{done.stdout[-2000:]}")
 
