@@ -135,8 +135,8 @@ class EtcdStore:
                               progress_notify=progress_notify,
                               revision_now=lambda: self.revision,
                               delivered=self._delivered, on_end=self._forget)
-        with self._delivered:
-            if not watcher.ended:
+        with self._delivered:   # one that failed already stays too: sync_watchers reports it
+            if not watcher.ended or watcher.error is not None:
                 self._watchers[watch_id] = watcher
         return watcher
 
