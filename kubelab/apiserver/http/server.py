@@ -155,7 +155,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_body(self):
         length = int(self.headers.get("Content-Length") or 0)
         if length > bodies.MAX_BODY_BYTES:
-            self.close_connection = True   # the unread body would otherwise be read as a request
+            # Read (and drop) what the client is sending, so it is still listening for the 413;
+            # then close, as the connection's framing is spent.
+            self.close_connection = True
+            remaining = min(length, 16 * bodies.MAX_BODY_BYTES)
+            while remaining > 0 and (chunk := self.rfile.read(min(remaining, 1 << 16))):
+                remaining -= len(chunk)
             raise bodies.too_large(length)
         raw = self.rfile.read(length) if length else b""
         return bodies.decode(raw, self.headers.get("Content-Type", JSON))
@@ -241,6 +246,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Warning", '299 - "%s"' % warning.replace('"', '\\"'))
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("Cache-Control", "no-cache, private")
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
