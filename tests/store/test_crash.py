@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from kubelab.store.file import FileStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,17 +67,22 @@ def test_every_acknowledged_write_survives_sigkill_and_nothing_half_written_appe
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     acknowledged = 0
     for _ in range(ROUNDS):
+        errors = open(tmp_path / "child.stderr", "w+")
         process = subprocess.Popen([sys.executable, "-c", child, str(data_dir), str(acknowledged)],
-                                   stdout=subprocess.PIPE, text=True, env=env)
-        assert process.stdout.readline() == "ready\n"
-        for _ in range(rng.randint(0, 25)):   # let it get a random way in, then kill it mid-write
-            line = process.stdout.readline()
+                                   stdout=subprocess.PIPE, stderr=errors, text=True, env=env)
+        lines = [process.stdout.readline() for _ in range(1 + rng.randint(0, 25))]
+        if "" in lines:  # it stopped by itself: say how, rather than fail on a missing line
+            errors.seek(0)
+            pytest.fail(f"the writer exited early ({process.wait()}): {errors.read()}")
+        assert lines[0] == "ready\n"         # it got a random way in; now kill it mid-write
+        for line in lines[1:]:
             acknowledged = int(line.split()[1]) + 1
         process.send_signal(signal.SIGKILL)
         rest = process.communicate()[0]       # acks already in the pipe when it died count too
         for line in rest.splitlines():
             acknowledged = int(line.split()[1]) + 1
         assert process.returncode == -signal.SIGKILL
+        errors.close()
 
         with FileStore(data_dir) as store:
             found = {kv.key: kv.value for kv in store.range("\0", "\0").kvs}
