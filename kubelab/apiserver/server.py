@@ -293,6 +293,7 @@ class APIServer:
             obj["status"] = {}  # status is the controllers' to write, never the creator's
         defaults.apply_defaults(resource.plural, obj)
         registry.apply_defaults(resource.plural, obj)
+        _omit_empty(metadata)
         attributes = self.admit("CREATE", resource, request, obj)
         metadata["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         metadata["creationTimestamp"] = rfc3339(self.clock.now())
@@ -336,6 +337,7 @@ class APIServer:
     def update_object(self, resource: Resource, request: Request, kv, old: dict, new: dict) -> dict:
         """The update path once the new object is known: keep what may not change, default,
         admit, validate, write (or, if the last finalizer went, delete)."""
+        _omit_empty(new["metadata"])
         if request.subresource in ("status", "finalize"):
             new = _subresource_update(resource, request.subresource, old, new)
         else:
@@ -383,6 +385,13 @@ class APIServer:
             request = resource
             resource = self._resource(request)
         return deletion.delete(self, resource, request)
+
+
+def _omit_empty(metadata: dict) -> None:
+    """Empty lists and maps are not stored (Go's `omitempty`): [] finalizers read as none."""
+    for key in ("labels", "annotations", "ownerReferences", "finalizers"):
+        if key in metadata and not metadata[key]:
+            del metadata[key]
 
 
 def _dry_run(request: Request) -> bool:

@@ -38,14 +38,12 @@ class Cluster:
     """A whole Kubernetes cluster in the notebook's kernel: `Cluster(nodes=3, seed=0)`."""
 
     def __init__(self, nodes: int = 3, seed: int = 0, node_cpu: str = "2", node_memory: str = "4Gi",
-                 max_pods: int = 110, store=None):
+                 max_pods: int = 110):
         self.seed = seed
         self.clock = VirtualClock()
         self.started_at = self.clock.now()
         rng = random.Random(seed)
-        # etcd's semantics in memory by default; any Store works the same (a FileStore restored
-        # from a snapshot, a real etcd), since only the API server ever touches it.
-        self.store = store if store is not None else MemoryStore(self.clock)
+        self.store = MemoryStore()
         self.apiserver = APIServer(self.store, self.clock, random.Random(rng.getrandbits(64)))
         self.apiserver.bootstrap()
         # Every component gets its own credentials; the API server authenticates and
@@ -68,6 +66,8 @@ class Cluster:
                 pod_cidr=f"10.244.{index}.0/24", internal_ip=f"10.0.0.{10 + index}",
                 capacity={"cpu": node_cpu, "memory": node_memory, "pods": str(max_pods)},
                 rng=random.Random(rng.getrandbits(64)))
+            # `kubectl logs` goes API server -> kubelet (:10250); in process, a registered function.
+            self.apiserver.node_connections.register(name, self.kubelets[name].container_logs)
             self.proxies[name] = KubeProxy(self.client.for_component(f"kube-proxy/{name}", credentials.proxy),
                                            self.clock,
                                            name, random.Random(rng.getrandbits(64)))

@@ -173,7 +173,9 @@ class GarbageCollector(Controller):
         self.remove_finalizer(resource, owner, ORPHAN)
 
     def remove_finalizer(self, resource: str, obj: dict, finalizer: str) -> None:
-        remaining = [f for f in obj["metadata"].get("finalizers") or [] if f != finalizer]
-        self.client.patch(resource, meta.name(obj), {"metadata": {
-            "finalizers": remaining or None, "resourceVersion": meta.resource_version(obj)}},
-            meta.namespace(obj) or None)
+        """Read the owner fresh and write it back without `finalizer` (a 409 retries the key)."""
+        fresh = self.client.get(resource, meta.name(obj), meta.namespace(obj) or None)
+        if meta.uid(fresh) != meta.uid(obj) or finalizer not in (fresh["metadata"].get("finalizers") or []):
+            return
+        fresh["metadata"]["finalizers"] = [f for f in fresh["metadata"]["finalizers"] if f != finalizer]
+        self.client.update(resource, fresh, meta.namespace(obj) or None)

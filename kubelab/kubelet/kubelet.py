@@ -17,9 +17,8 @@ running containers, computes the same status and leaves them alone. One runtime 
 per pod is in flight at a time (upstream's pod workers serialize each pod the same way);
 while one is, sync_pod returns early and the operation's callback enqueues the pod again.
 
-Left out, for later issues: the Lease in kube-node-lease (the v1.32 heartbeat; until the API
-serves Leases, the node status written every 10 s is the heartbeat, as before NodeLease),
-nodeStatusReportFrequency (upstream writes unchanged status only every 5 min), probes,
+The Lease in kube-node-lease is renewed every 10 s (node_lease.py), beside the node status.
+Left out, for later issues: nodeStatusReportFrequency (upstream writes unchanged status only every 5 min), probes,
 restarts and CrashLoopBackOff, image pull errors and backoff, volumes, static pods,
 eviction, and admission (a pod that doesn't fit is not rejected).
 """
@@ -32,6 +31,9 @@ from ..client import ApiError, Client, Controller, EventRecorder, Informer
 from ..client.events import NORMAL, WARNING
 from ..objects import meta
 from ..objects.meta import Key
+from ..apiserver import errors
+from .container_logs import read as read_logs
+from .node_lease import RENEW_INTERVAL, NodeLease
 from .node_status import Machine, initial_node, node_status, reconcile_registration
 from .pod_status import Waiting, generate_pod_status
 from .runtime import RUNNING, Container, ContainerRuntime, PullResult, Sandbox
@@ -75,9 +77,11 @@ class Kubelet(Controller):
                                on_delete=self.enqueue)
         self.in_flight: dict[Key, str] = {}           # pods with a runtime operation under way
         self.waiting: dict[Key, dict[str, Waiting]] = {}  # why a pod's container can't start
+        self.node_lease = NodeLease(client, clock, node_name)
         self.registered = False
         self.running = False
         self._heartbeat = None
+        self._lease_timer = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -94,6 +98,7 @@ class Kubelet(Controller):
             self.enqueue(f"{sandbox.namespace}/{sandbox.name}")
         self._heartbeat = self.clock.call_later(NODE_STATUS_UPDATE_FREQUENCY, self._node_status_tick,
                                                 daemon=True)
+        self._lease_tick()
 
     def stop(self) -> None:
         """Stop the kubelet process; the runtime and its containers keep running."""
@@ -102,6 +107,8 @@ class Kubelet(Controller):
         self.runtime.unsubscribe(self._on_container_event)
         if self._heartbeat is not None:
             self._heartbeat.cancel()
+        if self._lease_timer is not None:
+            self._lease_timer.cancel()
 
     def _on_container_event(self, sandbox: Sandbox, container: Container) -> None:
         self.enqueue(f"{sandbox.namespace}/{sandbox.name}")
@@ -153,6 +160,25 @@ class Kubelet(Controller):
             pass  # a missed heartbeat; the next tick tries again
         self._heartbeat = self.clock.call_later(NODE_STATUS_UPDATE_FREQUENCY, self._node_status_tick,
                                                 daemon=True)
+
+    def container_logs(self, namespace: str, pod_name: str, container_name: str, options: dict) -> str:
+        """GET /containerLogs/<namespace>/<pod>/<container> (the :10250 endpoint the API server
+        proxies `kubectl logs` to): the container's output from the runtime."""
+        sandboxes = sorted(self.runtime.list_pod_sandboxes(namespace, pod_name), key=lambda s: s.created_at)
+        container = sandboxes[-1].containers.get(container_name) if sandboxes else None
+        if container is None or container.started_at is None:
+            raise errors.bad_request(f'container "{container_name}" in pod "{pod_name}" is waiting to start: '
+                                     f"ContainerCreating")
+        return read_logs(container, self.clock.now(), options)
+
+    def _lease_tick(self) -> None:
+        if not self.running:
+            return
+        try:
+            self.node_lease.renew()
+        except ApiError:
+            pass  # a missed renewal; the next tick tries again
+        self._lease_timer = self.clock.call_later(RENEW_INTERVAL, self._lease_tick, daemon=True)
 
     # -- pods --------------------------------------------------------------------------------
     def sync(self, key: Key) -> None:

@@ -36,6 +36,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Callable
 
+from . import container_logs
+
 CREATED, RUNNING, EXITED = "created", "running", "exited"   # CRI's CONTAINER_* states
 SANDBOX_READY, SANDBOX_NOTREADY = "ready", "notready"
 PAUSE_IMAGE = "registry.k8s.io/pause:3.10"  # the sandbox's image, preloaded as kubeadm does
@@ -104,6 +106,7 @@ class Container:
     exit_code: int | None = None
     restart_count: int = 0    # CRI's attempt number
     shutdown_seconds: float = 0.2  # how long the process takes to exit on SIGTERM
+    logs: list = field(default_factory=list)  # (time, line): its stdout, see container_logs.py
 
 
 @dataclass
@@ -257,6 +260,7 @@ class ContainerRuntime:
             container = self.container_status(container_id)
             if container is not None and container.state == CREATED:
                 container.state, container.started_at = RUNNING, self.clock.now()
+                container_logs.on_start(container, self.clock.now())
                 self._announce(container)
             on_started()
         self.clock.call_later(round(self.rng.uniform(0.2, 0.8), 3), started)
@@ -284,8 +288,9 @@ class ContainerRuntime:
         self._announce(container)
 
     # -- traffic -----------------------------------------------------------------------------
-    def serve(self, ip: str, port: int) -> dict | None:
-        """What answers a connection to ip:port on this node: the pod's process, or None (refused)."""
+    def serve(self, ip: str, port: int, client_ip: str | None = None) -> dict | None:
+        """What answers a connection to ip:port on this node: the pod's process, or None (refused).
+        The answering container logs the request (from `client_ip`; default: the node's bridge)."""
         for sandbox in self.sandboxes.values():
             if sandbox.ip != ip or sandbox.state != SANDBOX_READY:
                 continue
@@ -293,6 +298,8 @@ class ContainerRuntime:
             declared = [c for c in running if c.ports]
             listening = [c for c in declared if port in c.ports] if declared else running
             if listening:
+                container_logs.on_request(listening[0], self.clock.now(),
+                                          client_ip or str(self.network.network_address + 1))
                 return {"pod": sandbox.name, "namespace": sandbox.namespace, "node": self.node_name,
                         "container": listening[0].name}
         return None

@@ -21,6 +21,28 @@ MANIFESTS = {
     "namespaces": {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a"}},
     "endpoints": {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "web"},
                   "subsets": [{"addresses": [{"ip": "10.244.1.2"}], "ports": [{"port": 80}]}]},
+    "configmaps": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"},
+                   "data": {"nginx.conf": "worker_processes 1;"}},
+    "secrets": {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"},
+                "stringData": {"password": "s3cret"}},
+    "serviceaccounts": {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "robot"}},
+    "leases": {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "my-lock"},
+               "spec": {"holderIdentity": "me", "leaseDurationSeconds": 15,
+                        "renewTime": "2025-01-01T00:00:00.000000Z"}},
+    "roles": {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "pod-reader"},
+              "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}]},
+    "rolebindings": {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+                     "metadata": {"name": "read-pods"},
+                     "subjects": [{"kind": "ServiceAccount", "name": "robot", "namespace": "default"}],
+                     "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "pod-reader"}},
+    "clusterroles": {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                     "metadata": {"name": "node-reader"},
+                     "rules": [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list"]}]},
+    "clusterrolebindings": {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+                            "metadata": {"name": "read-nodes"},
+                            "subjects": [{"kind": "User", "name": "jane", "apiGroup": "rbac.authorization.k8s.io"}],
+                            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                                        "name": "node-reader"}},
 }
 
 
@@ -37,3 +59,11 @@ def test_the_bootstrap_objects_validate(client):
     for resource in ("namespaces", "services"):
         for item in client.list(resource)["items"]:
             kubernetes_validate.validate(item, "1.32", strict=True)
+
+
+def test_subresource_answers_validate(client):
+    client.create("deployments", MANIFESTS["deployments"])
+    kubernetes_validate.validate(client.get("deployments", "web", subresource="scale"), "1.32", strict=True)
+    answer = client.create("serviceaccounts", {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
+                                               "spec": {}}, "default", subresource="token", name="default")
+    kubernetes_validate.validate(answer, "1.32", strict=True)
