@@ -38,12 +38,14 @@ class Cluster:
     """A whole Kubernetes cluster in the notebook's kernel: `Cluster(nodes=3, seed=0)`."""
 
     def __init__(self, nodes: int = 3, seed: int = 0, node_cpu: str = "2", node_memory: str = "4Gi",
-                 max_pods: int = 110):
+                 max_pods: int = 110, store=None):
         self.seed = seed
         self.clock = VirtualClock()
         self.started_at = self.clock.now()
         rng = random.Random(seed)
-        self.store = MemoryStore()
+        # etcd's semantics in memory by default; any Store works the same (a FileStore restored
+        # from a snapshot, a real etcd), since only the API server ever touches it.
+        self.store = store if store is not None else MemoryStore(self.clock)
         self.apiserver = APIServer(self.store, self.clock, random.Random(rng.getrandbits(64)))
         self.apiserver.bootstrap()
         # Every component gets its own credentials; the API server authenticates and
