@@ -86,7 +86,8 @@ def _kubectl(argv: list[str]) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     stdin = sys.stdin.read() if any(word in ("-", "--filename=-", "-f-") for word in rest) else None
-    client = Client(HTTPTransport(config.server, config.token), "kubectl")
+    client = Client(HTTPTransport(config.server, config.token, certificate_authority=config.certificate_authority,
+                                  insecure=config.insecure_skip_tls_verify), "kubectl")
     try:
         print(run(client, rest, time.time(), stdin=stdin, namespace=config.namespace, check=True), end="")
     except KubectlError as error:
