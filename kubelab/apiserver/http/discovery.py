@@ -12,12 +12,13 @@ clients may ask for all of it at once, "aggregated discovery" (an APIGroupDiscov
 `/api` and `/apis`), by naming it in the Accept header; a server that answers with the plain
 documents is understood too. kubelab serves both, from one source: resources.py.
 
-Invariant: every document here is generated from RESOURCES, so a kind added there is
-discoverable (and reachable over HTTP) without touching this file.
+Invariant: every document here is generated from resources.py (served.py), so a kind added
+there is discoverable (and reachable over HTTP) without touching this file.
 """
 from __future__ import annotations
 
-from ..resources import RESOURCES, Resource
+from ..resources import Resource
+from .served import served
 
 GIT_VERSION = "v1.32.0-kubelab"   # the Kubernetes version whose semantics kubelab follows
 
@@ -49,7 +50,7 @@ def version() -> dict:
 def group_versions() -> dict[str, list[str]]:
     """{group: [versions]}, the core group as "", in the order resources.py lists them."""
     groups: dict[str, list[str]] = {}
-    for resource in RESOURCES.values():
+    for resource in served().values():
         versions = groups.setdefault(resource.group, [])
         if resource.version not in versions:
             versions.append(resource.version)
@@ -81,7 +82,7 @@ def api_group_list() -> dict:
 
 
 def _served(group: str, version: str) -> list[Resource]:
-    return [r for r in RESOURCES.values() if r.group == group and r.version == version]
+    return [r for r in served().values() if r.group == group and r.version == version]
 
 
 def api_resource_list(group: str, version: str) -> dict | None:

@@ -29,9 +29,9 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from ..resources import RESOURCES
 from .discovery import GIT_VERSION
 from .paths import paths_for
+from .served import served
 
 _DATA = Path(__file__).with_name("openapi-v1.32.json")
 _ALWAYS = ("io.k8s.apimachinery.pkg.apis.meta.v1.Status", "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions",
@@ -65,7 +65,7 @@ def _gvk(schema: dict) -> list[tuple[str, str, str]]:
 def _served_kinds(group_version: str | None = None) -> set[tuple[str, str, str]]:
     """(group, version, kind) of every served kind and its List; one group/version if named."""
     kinds = set()
-    for resource in RESOURCES.values():
+    for resource in served().values():
         if group_version is None or resource.api_version == group_version:
             for kind in (resource.kind, f"{resource.kind}List"):
                 kinds.add((resource.group, resource.version, kind))
@@ -145,7 +145,7 @@ def _hash(group_version: str) -> str:
 
 def v3_index() -> dict:
     """GET /openapi/v3: where each group/version's document is, with a hash clients cache by."""
-    group_versions = sorted({resource.api_version for resource in RESOURCES.values()})
+    group_versions = sorted({resource.api_version for resource in served().values()})
     return {"paths": {_path_of(gv): {"serverRelativeURL": f"/openapi/v3/{_path_of(gv)}?hash={_hash(gv)}"}
                       for gv in group_versions}}
 
@@ -160,6 +160,6 @@ def document(segments: list[str]) -> dict | None:
         rest = segments[1:]
         group_version = rest[1] if rest[0] == "api" and len(rest) == 2 else \
             "/".join(rest[1:3]) if rest[0] == "apis" and len(rest) == 3 else None
-        if group_version in {resource.api_version for resource in RESOURCES.values()}:
+        if group_version in {resource.api_version for resource in served().values()}:
             return v3(group_version)
     return None

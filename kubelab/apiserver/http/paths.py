@@ -11,7 +11,8 @@ that this server validates fields itself. A schema-driven fuzzer reads the rest.
 """
 from __future__ import annotations
 
-from ..resources import RESOURCES, Resource
+from ..resources import Resource
+from .served import served
 
 _QUERY = {
     "list": ("labelSelector", "fieldSelector", "resourceVersion", "resourceVersionMatch", "limit",
@@ -62,7 +63,7 @@ def paths_for(group_version: str, schema_names: dict) -> dict:
     """Every path of the resources in one group/version (`schema_names`: (g, v, kind) -> name)."""
     out: dict[str, dict] = {}
     prefix = f"/apis/{group_version}" if "/" in group_version else f"/api/{group_version}"
-    for resource in RESOURCES.values():
+    for resource in served().values():
         if resource.api_version != group_version:
             continue
         kind_schema = schema_names.get((resource.group, resource.version, resource.kind))
@@ -70,14 +71,19 @@ def paths_for(group_version: str, schema_names: dict) -> dict:
         scope = f"{prefix}/namespaces/{{namespace}}" if resource.namespaced else prefix
         where = [_parameter("namespace", "path")] if resource.namespaced else []
         named = where + [_parameter("name", "path")]
-        out[f"{scope}/{resource.plural}"] = {
-            "parameters": where,
-            "get": _operation(resource, "list", kind_schema, list_schema),
-            "post": _operation(resource, "post", kind_schema, list_schema)}
-        out[f"{scope}/{resource.plural}/{{name}}"] = {
-            "parameters": named,
-            **{action: _operation(resource, action, kind_schema, list_schema)
-               for action in ("get", "put", "patch", "delete")}}
+        verbs = set(resource.verbs)
+        collection = {"parameters": where}
+        if "list" in verbs:
+            collection["get"] = _operation(resource, "list", kind_schema, list_schema)
+        if "create" in verbs:
+            collection["post"] = _operation(resource, "post", kind_schema, list_schema)
+        out[f"{scope}/{resource.plural}"] = collection
+        item_actions = [action for action, verb in (("get", "get"), ("put", "update"), ("patch", "patch"),
+                                                    ("delete", "delete")) if verb in verbs]
+        if item_actions:
+            out[f"{scope}/{resource.plural}/{{name}}"] = {
+                "parameters": named,
+                **{action: _operation(resource, action, kind_schema, list_schema) for action in item_actions}}
         if "status" in resource.subresources:
             out[f"{scope}/{resource.plural}/{{name}}/status"] = {
                 "parameters": named,

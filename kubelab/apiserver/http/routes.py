@@ -27,9 +27,10 @@ from urllib.parse import parse_qsl, urlsplit
 from .. import errors
 from ..request import Request
 from ..resources import RESOURCES, Resource
+from .served import served
 
-_INT_PARAMS = ("limit", "gracePeriodSeconds", "timeoutSeconds")
-_BOOL_PARAMS = ("watch", "allowWatchBookmarks", "pretty")
+_INT_PARAMS = ("limit", "gracePeriodSeconds", "timeoutSeconds", "tailLines", "sinceSeconds", "limitBytes")
+_BOOL_PARAMS = ("watch", "allowWatchBookmarks", "pretty", "timestamps", "previous", "follow")
 _METHOD_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 
 PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json",
@@ -83,7 +84,7 @@ def resolve(method: str, segments: list[str], params: dict) -> Route:
     if not rest or len(rest) > 3:
         raise not_found()
     plural, name, subresource = (rest + ["", ""])[:3]
-    resource = RESOURCES.get(plural)
+    resource = served().get(plural)
     if resource is None or resource.group != group or resource.version != version:
         raise not_found()
     if namespace and not resource.namespaced:

@@ -97,6 +97,9 @@ class _Handler(BaseHTTPRequestHandler):
         labels = self.front.metrics.labels(self.command.lower())
         code, long_running = 500, False
         try:
+            # The body is read first, whatever happens next: a refusal must not leave it in the
+            # connection, where it would be read as the next request.
+            self._raw_body = self._read_raw_body() if self.command in ("POST", "PUT", "PATCH", "DELETE") else b""
             segments, params = split(self.path)
             if segments[:1] in (["api"], ["apis"]) and self._is_resource_path(segments):
                 route = resolve(self.command, segments, params)
@@ -131,8 +134,8 @@ class _Handler(BaseHTTPRequestHandler):
         request.user = request.user_agent.split(" ")[0].split("/")[0] or "anonymous"
         scheme, _, token = (self.headers.get("Authorization") or "").strip().partition(" ")
         request.credentials = token.strip() if scheme.lower() == "bearer" else ""
-        if self.command in ("POST", "PUT", "PATCH", "DELETE"):
-            request.body = self._read_body()
+        if self._raw_body:
+            request.body = bodies.decode(self._raw_body, self.headers.get("Content-Type", JSON))
         if self.command == "PATCH":
             request.params["patchType"] = patch_type(self.headers.get("Content-Type", ""))
         if self.command == "DELETE" and isinstance(request.body, dict):
@@ -146,14 +149,20 @@ class _Handler(BaseHTTPRequestHandler):
         with self.front.lock:
             result = self.front.apiserver.handle(request)
             now = self.front.apiserver.clock.now()
+        if isinstance(result, str):   # pods/log: the one answer that is text, not an object
+            return self._send_text(200, result)
         if as_table:
             result = table(route.resource, result, now, request.params.get("includeObject",
                                                                              "PartialObjectMetadata"))
             return self._send_json(200, result, f"{JSON};as=Table;v=v1;g=meta.k8s.io")
         return self._send_json(201 if request.verb == "create" else 200, result, warnings=warnings)
 
-    def _read_body(self):
-        length = int(self.headers.get("Content-Length") or 0)
+    def _read_raw_body(self) -> bytes:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.close_connection = True
+            raise errors.bad_request(f'invalid Content-Length "{self.headers.get("Content-Length")}"')
         if length > bodies.MAX_BODY_BYTES:
             # Read (and drop) what the client is sending, so it is still listening for the 413;
             # then close, as the connection's framing is spent.
@@ -162,8 +171,7 @@ class _Handler(BaseHTTPRequestHandler):
             while remaining > 0 and (chunk := self.rfile.read(min(remaining, 1 << 16))):
                 remaining -= len(chunk)
             raise bodies.too_large(length)
-        raw = self.rfile.read(length) if length else b""
-        return bodies.decode(raw, self.headers.get("Content-Type", JSON))
+        return self.rfile.read(length) if length else b""
 
     def _watch(self, route: Route, as_table: bool) -> int:
         stream = WatchStream(self.front.apiserver, self.front.lock, route, as_table, self.front.stopping)
@@ -189,6 +197,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "GET":
             raise errors.method_not_allowed("the server does not allow this method on the requested resource")
         path = "/" + "/".join(segments)
+        self._authorize_path(path)
         first = segments[0] if segments else ""
         if path == "/version":
             return self._send_json(200, discovery.version())
@@ -208,6 +217,16 @@ class _Handler(BaseHTTPRequestHandler):
         if first in ("api", "apis"):
             return self._discovery(segments)
         return self._send_text(404, "404 page not found\n")
+
+    def _authorize_path(self, path: str) -> None:
+        """Non-resource URLs are authorized too (RBAC's nonResourceURLs: system:discovery,
+        system:public-info-viewer); 401/403 as for any resource."""
+        chain = getattr(self.front.apiserver, "chain", None)
+        if chain is None:
+            return
+        scheme, _, token = (self.headers.get("Authorization") or "").strip().partition(" ")
+        with self.front.lock:
+            chain.authorize_path(token.strip() if scheme.lower() == "bearer" else "", "get", path)
 
     def _discovery(self, segments: list[str]) -> int:
         aggregated = discovery.wants_aggregated(self.headers.get("Accept", ""))

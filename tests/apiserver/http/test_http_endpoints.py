@@ -133,3 +133,16 @@ def test_metrics_count_requests_by_verb_resource_and_code(server):
     assert "# TYPE apiserver_request_duration_seconds histogram" in text
     assert any(line.startswith("apiserver_request_duration_seconds_bucket{") and 'le="+Inf"' in line
                for line in text.splitlines())
+
+
+def test_a_refused_request_does_not_leave_its_body_on_the_connection(server):
+    connection = http.client.HTTPConnection(server.http.host, server.http.port, timeout=30)
+    connection.request("POST", "/api/v1/widgets", body=b'{"kind": "Widget"}',
+                       headers={"Content-Type": "application/json"})
+    first = connection.getresponse()
+    first.read()
+    connection.request("GET", "/version")   # the same connection: keep-alive
+    second = connection.getresponse()
+    assert (first.status, second.status) == (404, 200)
+    assert json.loads(second.read())["major"] == "1"
+    connection.close()

@@ -92,3 +92,25 @@ def test_delete_removes_the_object(kubectl):
     gone = kubectl("get", "service", "nginx", "-n", namespace)
     assert gone.returncode == 1
     assert gone.stderr.strip() == 'Error from server (NotFound): services "nginx" not found'
+
+
+def test_auth_can_i_is_answered_by_a_review_the_server_never_stores(kubectl):
+    assert kubectl.ok("auth", "can-i", "create", "pods") == "yes\n"
+    resources = kubectl.ok("api-resources", "--api-group=authorization.k8s.io")
+    assert "selfsubjectaccessreviews" in resources
+
+
+def test_create_deployment_sends_protobuf_and_scale_label_patch_edit_it(kubectl):
+    namespace = _namespace(kubectl)
+    assert kubectl.ok("create", "deployment", "web", "--image=nginx", "--replicas=2", "-n", namespace) == \
+        "deployment.apps/web created\n"
+    kubectl.ok("scale", "deployment", "web", "--replicas=4", "-n", namespace)
+    kubectl.ok("label", "deployment", "web", "tier=front", "-n", namespace)
+    kubectl.ok("annotate", "deployment", "web", "note=hello", "-n", namespace)
+    kubectl.ok("patch", "deployment", "web", "-n", namespace, "--type=json",
+               "-p", '[{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "nginx:1.27"}]')
+    stored = json.loads(kubectl.ok("get", "deployment", "web", "-n", namespace, "-o", "json"))
+    assert stored["spec"]["replicas"] == 4
+    assert stored["metadata"]["labels"] == {"app": "web", "tier": "front"}
+    assert stored["metadata"]["annotations"] == {"note": "hello"}
+    assert stored["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27"
