@@ -30,6 +30,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import ssl
 import threading
 import urllib.parse
 
@@ -113,13 +114,23 @@ class HTTPTransport:
     """Sends kubelab's Requests to an API server over HTTP, as a bearer-token user."""
 
     def __init__(self, server_url: str, token: str = "", clock=None, timeout: float = 30.0,
-                 user_agent: str = "kubelab"):
-        """`clock`: where watch events are posted (a RealClock); None delivers on the reader thread."""
+                 user_agent: str = "kubelab", certificate_authority: str = "", insecure: bool = False):
+        """`clock`: where watch events are posted (a RealClock); None delivers on the reader thread.
+
+        For https, `certificate_authority` (PEM) is the CA the server's certificate must chain
+        to (the system's CAs when empty); `insecure` skips the check, as kubeconfig's
+        insecure-skip-tls-verify does.
+        """
         parts = urllib.parse.urlsplit(server_url)
-        if parts.scheme != "http" or not parts.hostname:
-            raise ValueError(f"server must look like http://127.0.0.1:6443, not {server_url!r}")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"server must look like https://127.0.0.1:6443, not {server_url!r}")
         self.server_url = server_url.rstrip("/")
-        self.host, self.port = parts.hostname, parts.port or 80
+        self.host, self.port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+        self.tls = None
+        if parts.scheme == "https":
+            self.tls = ssl.create_default_context(cadata=certificate_authority or None)
+            if insecure:
+                self.tls.check_hostname, self.tls.verify_mode = False, ssl.CERT_NONE
         self.token, self.clock, self.timeout = token, clock, timeout
         self.user_agent = user_agent
         self._local = threading.local()   # .connection: this thread's kept-alive connection
@@ -128,7 +139,8 @@ class HTTPTransport:
     def from_kubeconfig(cls, path: str | None = None, clock=None, context: str | None = None):
         from .kubeconfig import load
         config = load(path, context)
-        return cls(config.server, config.token, clock)
+        return cls(config.server, config.token, clock, certificate_authority=config.certificate_authority,
+                   insecure=config.insecure_skip_tls_verify)
 
     # -- one request, one answer -------------------------------------------------------------
     def request(self, request: Request) -> dict:
@@ -193,6 +205,8 @@ class HTTPTransport:
                                f'{self.host}:{self.port}: {reason}'))
 
     def _connect(self, timeout: float | None) -> http.client.HTTPConnection:
+        if self.tls is not None:
+            return http.client.HTTPSConnection(self.host, self.port, timeout=timeout, context=self.tls)
         return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
 
     def _drop(self) -> None:

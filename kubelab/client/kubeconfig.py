@@ -18,12 +18,14 @@ the API server answers), of `users` (credentials: here a bearer token), and of `
     current-context: kubelab
 
 Which file: `--kubeconfig`, else the first file of $KUBECONFIG, else ~/.kube/config (kubectl's
-order). Real kubectl also merges every file of $KUBECONFIG, and speaks TLS with client
-certificates, exec plugins and OIDC; kubelab's cluster listens on 127.0.0.1 over plain HTTP
-with tokens, so it reads one file and the `token` field only.
+order). The server is `https://` with the CA in `certificate-authority-data`: kubectl sends a
+token to an https server only (cluster/certificate.py). Real kubectl also merges every file
+of $KUBECONFIG and knows client certificates, exec plugins and OIDC; kubelab reads one file,
+and tokens only.
 """
 from __future__ import annotations
 
+import base64
 import os
 from dataclasses import dataclass
 
@@ -38,6 +40,8 @@ class KubeConfig:
     namespace: str = "default"
     context: str = ""
     user: str = ""
+    certificate_authority: str = ""    # PEM of the CA that signed the server's certificate
+    insecure_skip_tls_verify: bool = False
 
 
 def default_path() -> str:
@@ -68,30 +72,41 @@ def load(path: str | None = None, context: str | None = None) -> KubeConfig:
     user = _named(config.get("users"), chosen.get("user", ""), "user", path) if chosen.get("user") else {}
     if not cluster.get("server"):
         raise ValueError(f'{path}: cluster "{chosen.get("cluster")}" has no server')
+    authority = ""
+    if cluster.get("certificate-authority-data"):
+        authority = base64.b64decode(cluster["certificate-authority-data"]).decode("ascii")
+    elif cluster.get("certificate-authority"):
+        with open(os.path.join(os.path.dirname(path), cluster["certificate-authority"]), encoding="ascii") as file:
+            authority = file.read()
     return KubeConfig(server=cluster["server"], token=user.get("token", ""),
                       namespace=chosen.get("namespace") or "default", context=context_name,
-                      user=chosen.get("user", ""))
+                      user=chosen.get("user", ""), certificate_authority=authority,
+                      insecure_skip_tls_verify=bool(cluster.get("insecure-skip-tls-verify")))
 
 
 def build(server: str, token: str, user: str = "admin", cluster: str = "kubelab",
-          context: str | None = None, namespace: str | None = None) -> dict:
+          context: str | None = None, namespace: str | None = None, certificate_authority: str = "") -> dict:
     """A kubeconfig with one cluster, one user and one context, as a dict."""
     context = context or (cluster if user == "admin" else f"{user}@{cluster}")
     context_body = {"cluster": cluster, "user": user}
     if namespace:
         context_body["namespace"] = namespace
+    cluster_body = {"server": server}
+    if certificate_authority:   # kubeadm's shape: the CA's PEM, base64 once more
+        cluster_body["certificate-authority-data"] = base64.b64encode(certificate_authority.encode()).decode()
     return {"apiVersion": "v1", "kind": "Config", "preferences": {},
-            "clusters": [{"name": cluster, "cluster": {"server": server}}],
+            "clusters": [{"name": cluster, "cluster": cluster_body}],
             "users": [{"name": user, "user": {"token": token}}],
             "contexts": [{"name": context, "context": context_body}],
             "current-context": context}
 
 
 def write(path: str, server: str, token: str, user: str = "admin", cluster: str = "kubelab",
-          namespace: str | None = None) -> str:
+          namespace: str | None = None, certificate_authority: str = "") -> str:
     """Write a kubeconfig file readable only by its owner (it holds a credential); returns path."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    text = yaml.safe_dump(build(server, token, user, cluster, namespace=namespace), sort_keys=False)
+    text = yaml.safe_dump(build(server, token, user, cluster, namespace=namespace,
+                                certificate_authority=certificate_authority), sort_keys=False)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         file.write(text)

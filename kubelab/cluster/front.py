@@ -14,10 +14,14 @@ watch stream is simply a connection that lasts. If an instance refuses the conne
 front tries the next one, so a stopped instance costs nothing but its share of open streams
 (those end, and their clients list and watch again through the front).
 
-Real load balancers also probe /readyz and drain instances; kubelab's front only skips an
-instance that refuses to connect. It is plumbing, run as its own process by `kubelab up`:
+It also terminates TLS (certificate.py says why the advertised port must be HTTPS): clients
+speak HTTPS to the front, the front speaks plain HTTP to instances that listen on 127.0.0.1
+only. Real load balancers in front of kube-apiserver usually pass TLS through and probe
+/readyz; kubelab's front only skips an instance that refuses to connect. It is plumbing,
+run as its own process by `kubelab up`:
 
-    python -m kubelab.cluster.front --port 6443 127.0.0.1:6444 127.0.0.1:6445
+    python -m kubelab.cluster.front --port 6443 --tls-cert-file apiserver.crt \
+        --tls-private-key-file apiserver.key 127.0.0.1:6444 127.0.0.1:6445
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ import argparse
 import asyncio
 import itertools
 import signal
+import ssl
 import sys
 
 Backend = tuple[str, int]   # (host, port) of one API server
@@ -64,8 +69,9 @@ class Front:
             for writer in (client_writer, server_writer):
                 writer.close()
 
-    async def serve(self, port: int, host: str = "127.0.0.1", ready=None) -> None:
-        server = await asyncio.start_server(self.handle, host, port)
+    async def serve(self, port: int, host: str = "127.0.0.1", ready=None, tls=None) -> None:
+        """Accept on host:port (TLS when `tls` is an ssl.SSLContext) until SIGINT/SIGTERM."""
+        server = await asyncio.start_server(self.handle, host, port, ssl=tls)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signal_number in (signal.SIGINT, signal.SIGTERM):
@@ -100,11 +106,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kubelab.cluster.front",
                                      description="round-robin TCP front for several API servers")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--tls-cert-file", default=None, help="serve HTTPS with this certificate (PEM)")
+    parser.add_argument("--tls-private-key-file", default=None, help="and this key (PEM)")
     parser.add_argument("backends", nargs="+", help="HOST:PORT of each API server")
     args = parser.parse_args(argv)
+    tls = None
+    if args.tls_cert_file:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(args.tls_cert_file, args.tls_private_key_file)
     front = Front([parse_backend(backend) for backend in args.backends])
-    asyncio.run(front.serve(args.port, ready=lambda: print(f"front listening on 127.0.0.1:{args.port}",
-                                                           file=sys.stderr, flush=True)))
+    scheme = "https" if tls else "http"
+    asyncio.run(front.serve(args.port, tls=tls, ready=lambda: print(
+        f"front listening on {scheme}://127.0.0.1:{args.port}", file=sys.stderr, flush=True)))
     return 0
 
 

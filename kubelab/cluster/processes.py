@@ -8,7 +8,8 @@ way") starts them, in the order they depend on each other:
                         protocol (memory/file behind several API servers); with one API
                         server and memory/file, the store lives inside that API server
     2. K API servers    `kubelab apiserver`, all on the same store
-    3. the front        (K > 1) one address, connections spread round robin (front.py)
+    3. the front        one HTTPS address (certificate.py), connections spread round robin
+                        over the instances (front.py)
     4. credentials      a bearer token per component (--token-auth-file), a kubeconfig each,
                         DIR/kubeconfig for the admin
     5. control plane    `kubelab controller-manager`, `kubelab scheduler`
@@ -34,10 +35,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..apiserver.authentication.rsa import generate_key
 from ..client import Client
 from ..client import kubeconfig
 from ..client.http import HTTPTransport
 from ..objects import conditions
+from .certificate import make_serving_files, private_key_pem
 
 STOP_GRACE_SECONDS = 5.0       # how long a child may take to stop on SIGTERM before SIGKILL
 READY_TIMEOUT_SECONDS = 60.0
@@ -74,7 +77,12 @@ class Plan:
 
     @property
     def server(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        """Where clients connect: the front, speaking HTTPS (certificate.py says why)."""
+        return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def certificate_authority(self) -> str:
+        return (self.data_dir / "apiserver.crt").read_text()
 
 
 def free_ports(count: int) -> list[int]:
@@ -83,9 +91,9 @@ def free_ports(count: int) -> list[int]:
 
 
 def plan(nodes: int, port: int, data_dir: str, store: str, apiservers: int) -> Plan:
-    """Ports and credentials: one API server listens on `port` itself; several sit behind the front."""
+    """Ports and credentials: the front on `port`, the API server instances on free ports behind it."""
     directory = Path(data_dir).resolve()
-    ports = [port] if apiservers == 1 else free_ports(apiservers)
+    ports = free_ports(apiservers)
     cluster = Plan(directory, port, nodes, store, ports)
     identities = {"admin": ("kubernetes-admin", "system:masters"),
                   "controller-manager": ("system:kube-controller-manager", ""),
@@ -105,9 +113,16 @@ def write_credentials(cluster: Plan) -> None:
     token_file = cluster.data_dir / "tokens.csv"
     token_file.write_text("\n".join(lines) + "\n")
     token_file.chmod(0o600)
+    # The service-account signing key, shared by every API server instance (kubeadm's sa.key).
+    key_file = cluster.data_dir / "sa.key"
+    if not key_file.exists():
+        key_file.write_text(private_key_pem(generate_key(secrets.randbits(64))))
+        key_file.chmod(0o600)
+    make_serving_files(cluster.data_dir)   # apiserver.crt (also the CA clients trust) + apiserver.key
     for component, (token, user, _) in cluster.tokens.items():
         path = cluster.data_dir / ("kubeconfig" if component == "admin" else f"kubeconfigs/{component}")
-        kubeconfig.write(str(path), cluster.server, token, user="admin" if component == "admin" else user)
+        kubeconfig.write(str(path), cluster.server, token, user="admin" if component == "admin" else user,
+                         certificate_authority=cluster.certificate_authority)
 
 
 def apiserver_argv(cluster: Plan, index: int, etcd_servers: str) -> list[str]:
@@ -121,15 +136,19 @@ def apiserver_argv(cluster: Plan, index: int, etcd_servers: str) -> list[str]:
         argv += ["--store", "etcd", "--etcd-endpoint", etcd_servers]
     else:
         argv += ["--store", cluster.store, "--data-dir", str(cluster.data_dir / "store")]
-    return argv + AUTHENTICATION_FLAGS(cluster)
+    # Authentication and RBAC on: the component tokens in DIR/tokens.csv, and one
+    # service-account signing key for every instance (a token one signs, all verify).
+    if not _apiserver_authenticates():
+        return argv
+    return argv + ["--token-auth-file", str(cluster.data_dir / "tokens.csv"),
+                   "--service-account-key-file", str(cluster.data_dir / "sa.key")]
 
 
-def AUTHENTICATION_FLAGS(cluster: Plan) -> list[str]:  # noqa: N802 - read as a constant
-    # The tokens in DIR/tokens.csv, once `kubelab apiserver` takes kube-apiserver's flag for them.
-    return ["--token-auth-file", str(cluster.data_dir / "tokens.csv")] if TOKEN_AUTH_FILE_FLAG else []
-
-
-TOKEN_AUTH_FILE_FLAG = False   # flip when `kubelab apiserver --token-auth-file` exists
+def _apiserver_authenticates() -> bool:
+    """Does this kubelab's `kubelab apiserver` take --token-auth-file? (It arrives in step with this file.)"""
+    import inspect
+    from ..apiserver.http.process import run
+    return "token_auth_file" in inspect.signature(run).parameters
 
 
 def component_argvs(cluster: Plan) -> list[tuple[str, list[str]]]:
@@ -195,9 +214,9 @@ def wait_until(check, timeout: float, what: str, supervisor: Supervisor) -> None
         time.sleep(0.1)
 
 
-def _answers_readyz(server: str, token: str) -> bool:
+def _answers_readyz(server: str, token: str, certificate_authority: str = "") -> bool:
     try:
-        HTTPTransport(server, token, timeout=2.0).get_path("/readyz")
+        HTTPTransport(server, token, timeout=2.0, certificate_authority=certificate_authority).get_path("/readyz")
         return True
     except Exception:   # not up yet: any failure means "not ready"
         return False
@@ -220,17 +239,19 @@ def start(cluster: Plan, supervisor: Supervisor, say=print) -> None:
     for port in cluster.apiserver_ports:
         wait_until(lambda: _answers_readyz(f"http://127.0.0.1:{port}", admin), READY_TIMEOUT_SECONDS,
                    f"the API server on port {port}", supervisor)
-    if len(cluster.apiserver_ports) > 1:
-        supervisor.start("front", ["--port", str(cluster.port),
-                                   *[f"127.0.0.1:{p}" for p in cluster.apiserver_ports]],
-                         module="kubelab.cluster.front")
-        wait_until(lambda: _answers_readyz(cluster.server, admin), READY_TIMEOUT_SECONDS, "the front", supervisor)
-    if len(cluster.apiserver_ports) > 1:
-        say("API server instances: " + ", ".join(f"http://127.0.0.1:{p}" for p in cluster.apiserver_ports))
+    supervisor.start("front", ["--port", str(cluster.port),
+                               "--tls-cert-file", str(cluster.data_dir / "apiserver.crt"),
+                               "--tls-private-key-file", str(cluster.data_dir / "apiserver.key"),
+                               *[f"127.0.0.1:{p}" for p in cluster.apiserver_ports]],
+                     module="kubelab.cluster.front")
+    authority = cluster.certificate_authority
+    wait_until(lambda: _answers_readyz(cluster.server, admin, authority), READY_TIMEOUT_SECONDS, "the front",
+               supervisor)
+    say("API server instances: " + ", ".join(f"http://127.0.0.1:{p}" for p in cluster.apiserver_ports))
     say(f"API server ready at {cluster.server}")
     for name, argv in component_argvs(cluster):
         supervisor.start(name, argv)
-    client = Client(HTTPTransport(cluster.server, admin, timeout=5.0), "kubelab-up")
+    client = Client(HTTPTransport(cluster.server, admin, timeout=5.0, certificate_authority=authority), "kubelab-up")
     wait_until(lambda: _ready_nodes(client) >= cluster.nodes, READY_TIMEOUT_SECONDS,
                f"{cluster.nodes} Ready node(s)", supervisor)
 
@@ -281,12 +302,15 @@ def up(nodes: int = 3, port: int = 6443, data_dir: str = ".kubelab", store: str 
         print(f"kubelab is ready: {nodes} node(s), {apiservers} API server(s), store {store}\n"
               f"  export KUBECONFIG={cluster.data_dir / 'kubeconfig'}\n  kubectl get nodes", flush=True)
         deadline = time.monotonic() + timeout if timeout else None
+        reported: set[str] = set()
         while not stopping and not (deadline and time.monotonic() > deadline):
-            dead = supervisor.exited()
-            if dead:
-                print(f"error: {dead[0].name} exited; see {dead[0].log}", file=sys.stderr)
-                code = 1
-                break
+            # A child that dies is reported, not replaced, and the rest carry on: killing one
+            # API server of several, or a kubelet, is how a lesson shows what survives.
+            for child in supervisor.exited():
+                if child.name not in reported:
+                    reported.add(child.name)
+                    print(f"{child.name} exited with code {child.process.returncode}; see {child.log}",
+                          file=sys.stderr, flush=True)
             time.sleep(0.2)
     except (RuntimeError, OSError) as error:
         if not stopping:

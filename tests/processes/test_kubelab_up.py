@@ -158,9 +158,24 @@ def test_a_write_through_one_api_server_is_seen_by_a_watch_through_another(clust
     assert watching.get("services", "through-one")["metadata"]["uid"] == created["metadata"]["uid"]
 
 
+def test_the_cluster_carries_on_when_one_api_server_stops(cluster):
+    first = cluster.output.split("API server instances: ")[1].split(", ")[0]
+    port = first.rsplit(":", 1)[1].encode()
+    apiserver, = [pid for pid in _children(cluster.process.pid)
+                  if b"\0apiserver\0--port\0" + port + b"\0" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    os.kill(apiserver, signal.SIGTERM)
+    cluster.wait_for("apiserver-1 exited", 15)
+    cluster.kubectl("scale", "deployment", "nginx-deployment", "--replicas=4")   # the front skips the dead one
+
+    def running():
+        pods = json.loads(cluster.kubectl("get", "pods", "-l", "app=nginx", "-o", "json"))["items"]
+        return sum(1 for pod in pods if pod["status"].get("phase") == "Running") == 4
+    _wait(running, 60, "4 Running nginx pods")
+
+
 def test_sigterm_stops_every_child_and_leaves_no_orphan(cluster):
     children = _children(cluster.process.pid)
-    assert len(children) >= 1 + 1 + 2 + 1 + 2 + 2 * 2   # kubelab up, store, 2 apiservers, front, cm+sched, nodes
+    assert len(children) >= 1 + 1 + 1 + 1 + 2 + 2 * 2   # kubelab up, store, 1 apiserver left, front, cm+sched, nodes
     cluster.stop()
     assert "kubelab stopped" in cluster.process.stdout.read()
     assert [pid for pid in children if _alive(pid)] == []
