@@ -48,6 +48,10 @@ def _add_process_commands(commands) -> None:
     apiserver.add_argument("--store", choices=("memory", "file", "etcd"), default="memory")
     apiserver.add_argument("--etcd-endpoint", default="http://127.0.0.1:2379", help="etcd's client URL")
     apiserver.add_argument("--seed", type=int, default=0, help="seed for names, uids and cluster IPs")
+    apiserver.add_argument("--token-auth-file", default=None,
+                           help="CSV token,user,uid,\"group1,group2\": turns on authentication and RBAC")
+    apiserver.add_argument("--service-account-key-file", default=None,
+                           help="PEM RSA key signing and verifying service-account tokens")
     for component, what in (("controller-manager", "the controllers"), ("scheduler", "the scheduler")):
         command = commands.add_parser(component, help=f"run {what} against an API server")
         command.add_argument("--kubeconfig", default=None)
@@ -111,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
                   apiservers=args.apiservers, timeout=args.timeout)
     if args.command == "apiserver":
         from .apiserver.http.process import run
-        return run(args.port, args.store, args.data_dir, args.etcd_endpoint, args.seed)
+        return run(args.port, args.store, args.data_dir, args.etcd_endpoint, args.seed,
+                   args.token_auth_file, args.service_account_key_file)
     if args.command in ("controller-manager", "scheduler", "kubelet", "proxy"):
         from .cluster import daemon
         node = {"node_name": args.node_name} if args.command in ("kubelet", "proxy") else {}

@@ -40,10 +40,14 @@ class Client:
     """Kubernetes verbs over a transport, as one user: `token` is its bearer token (the API
     server authenticates it and the trace shows that user); `user_agent` only describes it."""
 
-    def __init__(self, transport, user_agent: str = "kubectl", token: str = ""):
+    def __init__(self, transport, user_agent: str = "kubectl", token=""):
         self.transport = transport
         self.user_agent = user_agent
-        self.token = token
+        self.token_source = token  # a token, or a callable returning the current one (it may refresh)
+
+    @property
+    def token(self) -> str:
+        return self.token_source() if callable(self.token_source) else self.token_source
 
     def _namespace(self, resource: str, namespace: str | None, obj: dict | None = None) -> str:
         info = RESOURCES.get(resource)
@@ -128,9 +132,9 @@ class Client:
                                             user=self.user_agent, credentials=self.token,
                                             user_agent=self.user_agent), on_event)
 
-    def for_component(self, user_agent: str, token: str | None = None) -> "Client":
+    def for_component(self, user_agent: str, token=None) -> "Client":
         """The same transport, for another component: its own credentials, or these."""
-        return Client(self.transport, user_agent, self.token if token is None else token)
+        return Client(self.transport, user_agent, self.token_source if token is None else token)
 
 
 __all__ = ["ApiError", "Client", "InProcessTransport"]

@@ -37,7 +37,10 @@ def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: s
     rng = random.Random(seed)
     if component == "controller-manager":
         from ..controllers import ControllerManager
-        return ControllerManager(_client(kubeconfig, clock, "kube-controller-manager"), clock)
+        from ..client.clientbuilder import ServiceAccountClientBuilder
+        manager = _client(kubeconfig, clock, "kube-controller-manager")
+        # --use-service-account-credentials: each controller as kube-system/<its name>
+        return ControllerManager(manager, clock, client_builder=ServiceAccountClientBuilder(manager, clock))
     if component == "scheduler":
         from ..scheduler import Scheduler
         return Scheduler(_client(kubeconfig, clock, "kube-scheduler"), clock, rng)

@@ -23,6 +23,9 @@ class Attributes:
     name: str = ""
     path: str = ""                 # non-resource requests only
     resource_request: bool = True
+    # For a create: the name in the body. RBAC never looks at it (resourceNames cannot limit
+    # create, as upstream); the Node authorizer does, as NodeRestriction admission would.
+    object_name: str = ""
 
     @property
     def qualified_resource(self) -> str:
@@ -43,8 +46,10 @@ def for_request(request, user: UserInfo) -> Attributes:
     from ..resources import RESOURCES  # the registry of what is served
     served = RESOURCES.get(request.resource)
     group = served.group if served is not None else REVIEW_GROUPS.get(request.resource, "")
+    body = request.body if isinstance(request.body, dict) else {}
+    object_name = (body.get("metadata") or {}).get("name", "") if request.verb == "create" else ""
     return Attributes(user, request.verb, request.namespace or "", group, request.resource,
-                      request.subresource or "", request.name or "")
+                      request.subresource or "", request.name or "", object_name=str(object_name or ""))
 
 
 def for_path(user: UserInfo, verb: str, path: str) -> Attributes:

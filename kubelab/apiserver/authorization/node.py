@@ -6,7 +6,7 @@ to anyone), and the NodeRestriction admission plugin then keeps each kubelet to 
 Node object. kubelab folds both into this one authorizer:
 
     not a node user                         → no opinion (RBAC decides)
-    a write to a Node other than its own    → deny, with NodeRestriction's words:
+    a write to a Node other than its own    → deny (create, update, patch, delete), with NodeRestriction's words:
                                               node "node-1" is not allowed to modify node "node-2"
     anything the system:node rules allow    → allow
     otherwise                               → no opinion (then 403)
@@ -23,7 +23,7 @@ from .attributes import Attributes
 from .bootstrap_policy import NODE_RULES
 from .rbac import rule_allows
 
-_NODE_WRITES = ("update", "patch", "delete")
+_NODE_WRITES = ("create", "update", "patch", "delete")
 
 
 class NodeAuthorizer:
@@ -34,9 +34,10 @@ class NodeAuthorizer:
         own = node_name(attributes.user)
         if own is None:
             return "no-opinion", ""
+        target = attributes.name or attributes.object_name
         if attributes.resource_request and attributes.api_group == "" and attributes.resource == "nodes" \
-                and attributes.verb in _NODE_WRITES and attributes.name and attributes.name != own:
-            return "deny", f'node "{own}" is not allowed to modify node "{attributes.name}"'
+                and attributes.verb in _NODE_WRITES and target and target != own:
+            return "deny", f'node "{own}" is not allowed to modify node "{target}"'
         if any(rule_allows(attributes, rule) for rule in NODE_RULES):
             return "allow", ""
         return "no-opinion", ""

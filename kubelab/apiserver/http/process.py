@@ -67,8 +67,14 @@ def open_store(kind: str = "memory", data_dir: str | None = None, endpoint: str 
 
 
 def start_apiserver(store=None, port: int = 0, seed: int = 0, host: str = "127.0.0.1", store_kind: str = "memory",
-                    data_dir: str | None = None, endpoint: str | None = None) -> RunningAPIServer:
-    """Serve the given store (or a new one of `store_kind`) on host:port from background threads."""
+                    data_dir: str | None = None, endpoint: str | None = None, token_auth_file: str | None = None,
+                    service_account_key_file: str | None = None) -> RunningAPIServer:
+    """Serve the given store (or a new one of `store_kind`) on host:port from background threads.
+
+    With `token_auth_file` (kube-apiserver's --token-auth-file) the server is secured: bearer
+    tokens from that file and service-account tokens signed with the key in
+    `service_account_key_file` (PEM; a seeded key if none), anonymous requests refused, Node +
+    RBAC, the default policy created (handler_chain.secure)."""
     lock = threading.RLock()
     clock = RealClock()
     serialized = SerializedClock(clock, lock)
@@ -77,6 +83,8 @@ def start_apiserver(store=None, port: int = 0, seed: int = 0, host: str = "127.0
     apiserver = APIServer(store, serialized, random.Random(seed))
     with lock:
         apiserver.bootstrap()
+        if token_auth_file:
+            _secure(apiserver, serialized, seed, token_auth_file, service_account_key_file)
     stopped = threading.Event()
 
     def run_clock() -> None:
@@ -88,11 +96,28 @@ def start_apiserver(store=None, port: int = 0, seed: int = 0, host: str = "127.0
     return RunningAPIServer(apiserver, http, clock, clock_thread, stopped)
 
 
+def _secure(apiserver, clock, seed: int, token_auth_file: str, service_account_key_file: str | None) -> None:
+    from ..authentication import ServiceAccountTokens, StaticTokens
+    from ..authentication.keyfile import from_pem
+    from ..authentication.rsa import generate_key
+    from ..handler_chain import secure
+    with open(token_auth_file, encoding="utf-8") as handle:
+        static_tokens = StaticTokens.from_csv(handle.read())
+    if service_account_key_file:
+        with open(service_account_key_file, encoding="utf-8") as handle:
+            key = from_pem(handle.read())
+    else:
+        key = generate_key(seed)
+    secure(apiserver, static_tokens, ServiceAccountTokens(key, clock, random.Random(seed)))
+
+
 def run(port: int, store_kind: str = "memory", data_dir: str | None = None, endpoint: str | None = None,
-        seed: int = 0) -> int:
+        seed: int = 0, token_auth_file: str | None = None, service_account_key_file: str | None = None) -> int:
     """The `kubelab apiserver` command: serve until SIGINT/SIGTERM; 1 with one line if it cannot."""
     try:
-        running = start_apiserver(port=port, seed=seed, store_kind=store_kind, data_dir=data_dir, endpoint=endpoint)
+        running = start_apiserver(port=port, seed=seed, store_kind=store_kind, data_dir=data_dir, endpoint=endpoint,
+                                  token_auth_file=token_auth_file,
+                                  service_account_key_file=service_account_key_file)
     except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -117,3 +117,23 @@ def test_the_trace_names_each_component_by_the_user_it_proved_to_be():
     assert cluster.controller_manager.errors() == []  # every controller's writes fit its role
     rows = [line.split()[1:3] for line in cluster.trace.table().splitlines()[1:]]
     assert ["replicaset-controller", "create"] in rows and ["kubelet/node-1", "update"] in rows
+
+
+def test_each_controller_gets_its_own_service_account_and_a_token_that_is_renewed_in_time(plane):
+    """--use-service-account-credentials: SA created if missing, TokenRequest, refresh at 80%."""
+    from kubelab.client.clientbuilder import ServiceAccountClientBuilder
+    manager = plane.as_token(plane.credentials.controller_manager, "kube-controller-manager")
+    replicaset_controller = ServiceAccountClientBuilder(manager, plane.clock)("replicaset-controller")
+    first = replicaset_controller.token
+    assert plane.admin.get("serviceaccounts", "replicaset-controller", "kube-system")
+    replicaset_controller.list("pods")  # its ClusterRole lets it list pods everywhere...
+    with pytest.raises(ApiError) as refused:  # ...but not touch nodes
+        replicaset_controller.delete("nodes", "node-1")
+    assert refused.value.message.startswith('nodes "node-1" is forbidden: User '
+                                            '"system:serviceaccount:kube-system:replicaset-controller"')
+    plane.clock.run(0.8 * 3600 - 1)
+    assert replicaset_controller.token == first
+    plane.clock.run(1)
+    assert replicaset_controller.token != first
+    plane.clock.run(0.5 * 3600)  # the first token has expired; the client never notices
+    assert replicaset_controller.list("pods")["items"] == []
