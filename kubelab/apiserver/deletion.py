@@ -107,7 +107,22 @@ def delete(server, resource, request) -> dict:
         if grace == 0 and obj["metadata"].get("deletionGracePeriodSeconds") != 0:
             return _mark(server, resource, request, obj, kv.mod_revision, 0, "finalizers pending")
         return obj
-    return server.remove(resource, request, obj, kv.mod_revision)
+    return deleted_status(resource, server.remove(resource, request, obj, kv.mod_revision))
+
+
+# Registries that answer a finished DELETE with the object (upstream's ReturnDeletedObject).
+RETURNS_DELETED_OBJECT = ("pods", "services", "serviceaccounts")
+
+
+def deleted_status(resource, obj: dict) -> dict:
+    """What DELETE answers once the object is really gone: a Success Status naming it, or for
+    a few kinds the object (an object still pending — grace period, finalizers — is always
+    answered with the object itself)."""
+    if resource.plural in RETURNS_DELETED_OBJECT:
+        return obj
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+            "details": {"name": meta.name(obj), "group": resource.group, "kind": resource.plural,
+                        "uid": meta.uid(obj)}}
 
 
 def _mark(server, resource, request, obj: dict, mod: int, seconds: int, summary: str) -> dict:
@@ -129,7 +144,7 @@ def _delete_namespace(server, resource, request, obj: dict, mod: int) -> dict:
         if not meta.is_being_deleted(obj):
             return _mark(server, resource, request, obj, mod, 0, "finalizers pending")
         return obj
-    return server.remove(resource, request, obj, mod)
+    return deleted_status(resource, server.remove(resource, request, obj, mod))
 
 
 def should_delete_during_update(resource, obj: dict) -> bool:

@@ -92,3 +92,13 @@ def test_dry_run_answers_every_write_verb_but_stores_nothing(client, store, apis
     client.update("configmaps", stored, dry_run=True)
     client.delete("configmaps", "settings", dry_run=True)
     assert store.revision == revision and client.get("configmaps", "settings")["data"] == {"k": "v"}
+
+
+def test_a_finished_delete_answers_with_a_success_status_but_pods_answer_with_themselves(client):
+    created = client.create("configmaps", configmap(data={"k": "v"}))
+    assert client.delete("configmaps", "settings") == {
+        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+        "details": {"name": "settings", "group": "", "kind": "configmaps", "uid": created["metadata"]["uid"]}}
+    client.create("pods", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+                           "spec": {"containers": [{"name": "c", "image": "nginx"}]}})
+    assert client.delete("pods", "web")["kind"] == "Pod"
