@@ -39,7 +39,8 @@ def columns(resource: Resource) -> list[dict]:
     if resource.plural not in TABLES:
         return [{"name": "Name", "type": "string", "format": "name", "description": "", "priority": 0},
                 {"name": "Created At", "type": "date", "format": "", "description": "", "priority": 0}]
-    return [{"name": name, "type": "string", "format": "name" if name == "Name" else "",
+    return [{"name": name, "type": "date" if name == "Created At" else "string",
+             "format": "name" if name == "Name" else "",
              "description": "", "priority": 1 if wide else 0}
             for name, wide in TABLES[resource.plural][0]]
 

@@ -9,7 +9,8 @@ Each table is a list of columns, `(Name, wide)`, named as upstream names them (k
 them in capitals), where `wide` columns (priority 1) appear only with `-o wide`, and a row
 function giving every cell (wide ones too) for one object at time `now`.
 
-Left out: the columns of kinds kubelab does not serve, and `--sort-by`.
+Configuration and RBAC kinds have theirs in config_and_rbac.py. Left out: the columns of
+kinds kubelab does not serve, and `--sort-by`.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Callable
 
 from kubelab.objects import selector
 
+from .config_and_rbac import CONFIG_AND_RBAC_TABLES
 from .pod_status import pod_summary
 from .timestamps import since
 
@@ -225,6 +227,7 @@ TABLES: dict[str, tuple[list[Column], Row]] = {
     "events": ([("Last Seen", False), ("Type", False), ("Reason", False), ("Object", False),
                 ("Subobject", True), ("Source", True), ("Message", False), ("First Seen", True),
                 ("Count", True), ("Name", True)], event_row),
+    **CONFIG_AND_RBAC_TABLES,
 }
 
 # The column kubectl prefixes with the kind (`pod/x`) when several types print together.
