@@ -29,7 +29,8 @@ and `apply_record` redoes one on recovery.
 
 Left out: etcd's NOSPACE alarm (there, once raised, every write fails until an operator
 compacts, defragments and disarms it; here a write fails only while it does not fit), and
-defragmentation (nothing here fragments). Speed: the hot paths are a dict lookup and, for a
+defragmentation (nothing here fragments). One thread at a time: the API server serialises
+its calls (file.py adds a lock, for its group commit). Speed: the hot paths are a dict lookup and, for a
 new key, a `bisect.insort` — fine to a few hundred thousand keys.
 """
 from __future__ import annotations

@@ -2,7 +2,11 @@
 import pytest
 
 from kubelab.store import (Compare, DuplicateKey, EmptyKey, FutureRevisionError, LeaseNotFound,
-                           Op)
+                           Op, Store)
+
+
+def test_every_backend_speaks_the_store_interface(store):
+    assert isinstance(store, Store)
 
 
 def test_every_change_moves_the_revision_by_exactly_one(store):
