@@ -138,17 +138,8 @@ def apiserver_argv(cluster: Plan, index: int, etcd_servers: str) -> list[str]:
         argv += ["--store", cluster.store, "--data-dir", str(cluster.data_dir / "store")]
     # Authentication and RBAC on: the component tokens in DIR/tokens.csv, and one
     # service-account signing key for every instance (a token one signs, all verify).
-    if not _apiserver_authenticates():
-        return argv
     return argv + ["--token-auth-file", str(cluster.data_dir / "tokens.csv"),
                    "--service-account-key-file", str(cluster.data_dir / "sa.key")]
-
-
-def _apiserver_authenticates() -> bool:
-    """Does this kubelab's `kubelab apiserver` take --token-auth-file? (It arrives in step with this file.)"""
-    import inspect
-    from ..apiserver.http.process import run
-    return "token_auth_file" in inspect.signature(run).parameters
 
 
 def component_argvs(cluster: Plan) -> list[tuple[str, list[str]]]:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from kubelab.client import Client
+from kubelab.client import ApiError, Client
 from kubelab.client.http import HTTPTransport
 from kubelab.clock import RealClock
 from kubelab.store.etcd_process import free_ports
@@ -156,6 +156,16 @@ def test_a_write_through_one_api_server_is_seen_by_a_watch_through_another(clust
     handle.stop()
     assert seen == [("ADDED", created["metadata"]["resourceVersion"])]
     assert watching.get("services", "through-one")["metadata"]["uid"] == created["metadata"]["uid"]
+
+
+def test_over_https_a_request_without_a_token_is_refused_and_changes_nothing(cluster):
+    authority = (cluster.dir / "apiserver.crt").read_text()
+    anonymous = Client(HTTPTransport(f"https://127.0.0.1:{cluster.port}", "", certificate_authority=authority))
+    with pytest.raises(ApiError) as refused:
+        anonymous.create("services", {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "sneaky"},
+                                      "spec": {"ports": [{"port": 80}]}})
+    assert refused.value.code in (401, 403)
+    assert "sneaky" not in cluster.kubectl("get", "services")
 
 
 def test_the_cluster_carries_on_when_one_api_server_stops(cluster):
