@@ -122,6 +122,16 @@ class Client:
         return self._call("create", "serviceaccounts", namespace or "default", name, "token",
                           body={"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec})
 
+    def can_i(self, verb: str, resource: str, namespace: str | None = "default", group: str = "",
+              name: str = "", subresource: str = "") -> bool:
+        """`kubectl auth can-i VERB RESOURCE`: a SelfSubjectAccessReview, answered by the authorizer."""
+        attributes = {"namespace": namespace or "", "verb": verb, "group": group, "resource": resource}
+        attributes.update({k: v for k, v in {"name": name, "subresource": subresource}.items() if v})
+        review = self._call("create", "selfsubjectaccessreviews",
+                            body={"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+                                  "spec": {"resourceAttributes": attributes}})
+        return bool(review["status"]["allowed"])
+
     def watch(self, resource: str, on_event, namespace: str | None = None,
               resource_version: str | None = None, label_selector: str | None = None,
               field_selector: str | None = None):

@@ -7,16 +7,18 @@
     viz.draw(cluster, "services")                  # Service -> Endpoints -> Pod
     viz.scale_widget(cluster, "deployment/nginx")  # a replicas slider above a live diagram
     viz.store_browser(cluster.store)               # etcd's key tree, values, a revision slider
+    viz.request_path(record)                       # one request: authentication → … → store
 
 Every function returns a `Diagram`: DOT text (`.source`) that Jupyter shows as SVG.
 """
 from .architecture import architecture
 from .render import Diagram, RenderError, render_svg
+from .request_path import request_path
 from .state import cluster_state, draw, ownership, pod_status, service_routing
 from .store_browser import store_browser
 from .widgets import scale_widget
 
 __all__ = [
     "Diagram", "RenderError", "architecture", "cluster_state", "draw", "ownership",
-    "pod_status", "render_svg", "scale_widget", "service_routing", "store_browser",
+    "pod_status", "render_svg", "request_path", "scale_widget", "service_routing", "store_browser",
 ]
