@@ -26,10 +26,11 @@ import json
 import random
 import uuid
 
-from ..objects import conditions, meta, selector
+from ..objects import meta, selector
 from ..objects.timefmt import rfc3339
 from ..store import Compare, Op, Store, StoreError
 from . import defaults, deletion, errors, pagination, registry, subresources, validation
+from .registry import service
 from .admission import AdmissionChain, Attributes, default_plugins
 from .authentication.user import APISERVER_USER
 from .errors import ApiError
@@ -37,6 +38,7 @@ from .handler_chain import HandlerChain
 from .ipallocator import IPAllocator
 from .patch import apply_patch
 from .request import Request, TraceEntry
+from .summary import summary
 from .resources import RESOURCES, Resource
 from .subresources.log import NodeConnections
 from .watch import Watch
@@ -301,27 +303,12 @@ class APIServer:
             metadata["generation"] = 1
         self._validate(resource, obj)
         self.admission.validate(attributes)
-        allocated = self._allocate_cluster_ip(resource, obj)
+        allocated = service.allocate_cluster_ip(self.ips, resource, obj)
         try:
             return self.write(resource, request, obj, 0, "create")
         finally:
             if allocated and (_dry_run(request) or "resourceVersion" not in metadata):
                 self.ips.release(allocated)  # a dry run, or a refused write: leave nothing behind
-
-    def _allocate_cluster_ip(self, resource: Resource, obj: dict) -> str | None:
-        if resource.plural != "services" or obj["spec"].get("type") == "ExternalName" \
-                or obj["spec"].get("clusterIP") == "None":
-            return None
-        try:
-            address = self.ips.allocate(obj["spec"].get("clusterIP") or None)
-        except ValueError as error:
-            raise errors.invalid(resource.kind, resource.group, meta.name(obj), [errors.invalid_value(
-                "spec.clusterIPs", [obj["spec"].get("clusterIP")], str(error))])
-        obj["spec"]["clusterIP"] = address
-        obj["spec"]["clusterIPs"] = [address]
-        obj["spec"].setdefault("ipFamilies", ["IPv4"])
-        obj["spec"].setdefault("ipFamilyPolicy", "SingleStack")
-        return address
 
     def _update(self, resource: Resource, request: Request, body: dict | None = None) -> dict:
         new = self._check_body(resource, request, request.body if body is None else body)
@@ -364,7 +351,7 @@ class APIServer:
             return old  # a no-op update writes nothing and keeps the resourceVersion
         if deletion.should_delete_during_update(resource, new):
             return self.remove(resource, request, new, kv.mod_revision)
-        return self.write(resource, request, new, kv.mod_revision, "update", _summary(resource, old, new))
+        return self.write(resource, request, new, kv.mod_revision, "update", summary(resource, old, new))
 
     def _patch(self, resource: Resource, request: Request) -> dict:
         kv, old = self.read(resource, request.namespace, request.name)
@@ -412,23 +399,3 @@ def _subresource_update(resource: Resource, subresource: str, old: dict, new: di
         if not merged["metadata"]["annotations"]:
             del merged["metadata"]["annotations"]
     return merged
-
-
-def _summary(resource: Resource, old: dict, new: dict) -> str:
-    """A few words on what an update changed, for the trace."""
-    if resource.plural == "pods":
-        before, after = old.get("status", {}).get("phase"), new.get("status", {}).get("phase")
-        ready = "Ready" if conditions.is_true(new, "Ready") else "not Ready"
-        return f"phase {after}, {ready}" if before != after or conditions.is_true(old, "Ready") != \
-            conditions.is_true(new, "Ready") else ""
-    if resource.plural == "nodes":
-        if conditions.is_true(old, "Ready") != conditions.is_true(new, "Ready"):
-            return "Ready" if conditions.is_true(new, "Ready") else "NotReady"
-        if bool(old["spec"].get("unschedulable")) != bool(new["spec"].get("unschedulable")):
-            return "cordoned" if new["spec"].get("unschedulable") else "uncordoned"
-        return ""
-    old_replicas = (old.get("spec") or {}).get("replicas")
-    new_replicas = (new.get("spec") or {}).get("replicas")
-    if old_replicas != new_replicas:
-        return f"replicas {old_replicas} → {new_replicas}"
-    return ""

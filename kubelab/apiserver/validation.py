@@ -90,6 +90,41 @@ def validate_metadata(resource: str, obj: dict, namespaced: bool) -> list[dict]:
     if namespaced and not metadata.get("namespace"):
         causes.append(errors.required("metadata.namespace"))
     causes += validate_labels(metadata.get("labels"), "metadata.labels")
+    causes += validate_annotations(metadata.get("annotations"))
+    causes += validate_owner_references(metadata.get("ownerReferences"))
+    return causes
+
+
+TOTAL_ANNOTATION_SIZE = 256 * 1024
+
+
+def validate_annotations(annotations: dict | None) -> list[dict]:
+    """Keys are qualified names, like label keys; keys and values together at most 256 KiB."""
+    causes, size = [], 0
+    for key, value in (annotations or {}).items():
+        prefix, _, name = key.rpartition("/")
+        if (prefix and not _DNS1123_SUBDOMAIN.match(prefix)) or not name or len(name) > 63 \
+                or not _QUALIFIED_NAME.match(name):
+            causes.append(errors.invalid_value("metadata.annotations", key, QUALIFIED_MSG))
+        size += len(key) + len(str(value))
+    if size > TOTAL_ANNOTATION_SIZE:
+        causes.append(errors.cause("metadata.annotations", "FieldValueTooLong",
+                                   f"Too long: may not be more than {TOTAL_ANNOTATION_SIZE} bytes"))
+    return causes
+
+
+def validate_owner_references(references: list | None) -> list[dict]:
+    """Each names apiVersion, kind, name and uid; at most one is the controller."""
+    causes = []
+    for field, what in (("apiVersion", "version"), ("kind", "kind"), ("name", "name"), ("uid", "uid")):
+        for reference in references or []:
+            if not reference.get(field):
+                causes.append(errors.invalid_value(f"metadata.ownerReferences.{field}", reference.get(field, ""),
+                                                   f"{what} must not be empty"))
+    controllers = [r for r in references or [] if r.get("controller")]
+    if len(controllers) > 1:
+        causes.append(errors.invalid_value("metadata.ownerReferences", len(controllers),
+                                           "Only one reference can have Controller set to true"))
     return causes
 
 

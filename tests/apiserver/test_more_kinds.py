@@ -102,3 +102,13 @@ def test_a_finished_delete_answers_with_a_success_status_but_pods_answer_with_th
     client.create("pods", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
                            "spec": {"containers": [{"name": "c", "image": "nginx"}]}})
     assert client.delete("pods", "web")["kind"] == "Pod"
+
+
+def test_owner_references_must_name_their_owner_and_annotations_stay_small(client):
+    with pytest.raises(ApiError) as error:
+        client.create("configmaps", configmap(metadata={"name": "x", "ownerReferences": [
+            {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web"}]}))
+    assert causes(error) == [("metadata.ownerReferences.uid", 'Invalid value: "": uid must not be empty')]
+    with pytest.raises(ApiError) as error:
+        client.create("configmaps", configmap(metadata={"name": "x", "annotations": {"big": "x" * 300_000}}))
+    assert causes(error) == [("metadata.annotations", "Too long: may not be more than 262144 bytes")]
