@@ -134,6 +134,7 @@ class _Handler(BaseHTTPRequestHandler):
         request.user = request.user_agent.split(" ")[0].split("/")[0] or "anonymous"
         scheme, _, token = (self.headers.get("Authorization") or "").strip().partition(" ")
         request.credentials = token.strip() if scheme.lower() == "bearer" else ""
+        self._impersonation(request)
         if self._raw_body:
             request.body = bodies.decode(self._raw_body, self.headers.get("Content-Type", JSON))
         if self.command == "PATCH":
@@ -156,6 +157,22 @@ class _Handler(BaseHTTPRequestHandler):
                                                                              "PartialObjectMetadata"))
             return self._send_json(200, result, f"{JSON};as=Table;v=v1;g=meta.k8s.io")
         return self._send_json(201 if request.verb == "create" else 200, result, warnings=warnings)
+
+    def _impersonation(self, request) -> None:
+        """`kubectl --as=USER --as-group=G` sends Impersonate-User / Impersonate-Group headers.
+
+        They travel on the Request (`impersonate_user`, `impersonate_groups`) for the handler
+        chain; a chain that cannot impersonate refuses rather than answer as the caller,
+        which would make `kubectl auth can-i --as=...` say "yes" for the wrong user."""
+        user = self.headers.get("Impersonate-User") or ""
+        groups = self.headers.get_all("Impersonate-Group") or []
+        if not user and not groups:
+            return
+        request.impersonate_user, request.impersonate_groups = user, groups
+        if not getattr(getattr(self.front.apiserver, "chain", None), "impersonates", False):
+            raise errors.ApiError(errors.status(
+                403, "Forbidden", f'users "{user or groups[0]}" is forbidden: impersonation is not '
+                                  f'available on this API server'))
 
     def _read_raw_body(self) -> bytes:
         try:

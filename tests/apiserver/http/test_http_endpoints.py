@@ -146,3 +146,10 @@ def test_a_refused_request_does_not_leave_its_body_on_the_connection(server):
     assert (first.status, second.status) == (404, 200)
     assert json.loads(second.read())["major"] == "1"
     connection.close()
+
+
+def test_impersonation_is_refused_rather_than_answered_as_the_caller(server):
+    status, _, refused = call(server, "GET", "/api/v1/namespaces/default/pods",
+                              headers={"Impersonate-User": "system:serviceaccount:default:reader"})
+    assert status == 403 and refused["reason"] == "Forbidden"
+    assert "system:serviceaccount:default:reader" in refused["message"]
