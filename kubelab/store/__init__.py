@@ -26,4 +26,7 @@ def __getattr__(name: str):
     if name == "FileStore":
         from .file import FileStore
         return FileStore
+    if name == "EtcdStore":
+        from .etcd import EtcdStore
+        return EtcdStore
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
