@@ -46,8 +46,12 @@ def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: s
         return Scheduler(_client(kubeconfig, clock, "kube-scheduler"), clock, rng)
     if component == "kubelet":
         from ..kubelet import Kubelet
-        return Kubelet(_client(kubeconfig, clock, f"kubelet/{node_name}"), clock, node_name,
-                       pod_cidr=pod_cidr, internal_ip=node_ip, rng=rng)
+        from .kubelet_server import KubeletServer
+        kubelet = Kubelet(_client(kubeconfig, clock, f"kubelet/{node_name}"), clock, node_name,
+                          pod_cidr=pod_cidr, internal_ip=node_ip, rng=rng)
+        # `kubectl logs` reaches this process through the port the Node reports.
+        kubelet.machine.kubelet_port = KubeletServer(kubelet, clock).port
+        return kubelet
     if component == "proxy":
         from ..proxy import KubeProxy
         return KubeProxy(_client(kubeconfig, clock, f"kube-proxy/{node_name}"), clock, node_name, rng)

@@ -55,6 +55,7 @@ class Machine:
     system_uuid: str = ""
     boot_id: str = ""
     labels: dict[str, str] = field(default_factory=dict)  # extra ones, as `kubelet --node-labels`
+    kubelet_port: int = KUBELET_PORT  # `kubelet --port`: where the API server asks for logs
 
     @classmethod
     def describe(cls, node_name: str, internal_ip: str, pod_cidr: str, capacity: dict[str, str],
@@ -121,7 +122,7 @@ def node_status(machine: Machine, old_status: dict, images, now: float) -> tuple
         "conditions": current,
         "addresses": [{"type": "InternalIP", "address": machine.internal_ip},
                       {"type": "Hostname", "address": machine.node_name}],
-        "daemonEndpoints": {"kubeletEndpoint": {"Port": KUBELET_PORT}},
+        "daemonEndpoints": {"kubeletEndpoint": {"Port": machine.kubelet_port}},
         "nodeInfo": {
             "machineID": machine.machine_id, "systemUUID": machine.system_uuid,
             "bootID": machine.boot_id, "kernelVersion": KERNEL_VERSION, "osImage": OS_IMAGE,

@@ -120,6 +120,8 @@ def test_the_real_kubectl_applies_the_docs_deployment_and_sees_three_running_pod
         return [p for p in pods if p["status"].get("phase") == "Running"] if len(pods) == 3 else []
     pods = _wait(lambda: len(running()) == 3 and running(), 60, "3 Running nginx pods")
     assert {pod["spec"]["nodeName"] for pod in pods} <= {"node-1", "node-2"}
+    # Logs come from the kubelet process that runs the pod, through the API server.
+    assert "nginx" in cluster.kubectl("logs", f"pod/{pods[0]['metadata']['name']}")
     table = cluster.kubectl("get", "nodes")
     assert "node-1   Ready" in table and "node-2   Ready" in table
 

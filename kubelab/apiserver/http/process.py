@@ -85,6 +85,7 @@ def start_apiserver(store=None, port: int = 0, seed: int = 0, host: str = "127.0
         apiserver.bootstrap()
         if token_auth_file:
             _secure(apiserver, serialized, seed, token_auth_file, service_account_key_file)
+    apiserver.node_connections.dial_host = "127.0.0.1"   # kubelets are processes too: logs by HTTP
     stopped = threading.Event()
 
     def run_clock() -> None:

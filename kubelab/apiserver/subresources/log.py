@@ -8,14 +8,18 @@ the answer back. So `kubectl logs` works only while the node is reachable.
 kubelab's simplification: the API server keeps a *node connection registry* —
 `apiserver.node_connections.register(node_name, provider)` — where each kubelet (in-process:
 the Cluster wires it; as processes: the kubelet's :10250 endpoint) offers a function
-`provider(namespace, pod, container, options) -> str`. No registered connection is the
-"connection refused" you would get from a real API server whose kubelet is down.
+`provider(namespace, pod, container, options) -> str`; `http_provider(url)` makes one that
+calls a kubelet process over HTTP. No registered connection is the "connection refused" you
+would get from a real API server whose kubelet is down.
 
 This is the one request whose answer is text (`text/plain`), not a JSON object.
 Options understood: container, tailLines, sinceSeconds, timestamps, previous, limitBytes.
 """
 from __future__ import annotations
 
+import urllib.error
+import urllib.parse
+import urllib.request
 from typing import Callable
 
 from .. import errors
@@ -29,6 +33,9 @@ class NodeConnections:
 
     def __init__(self) -> None:
         self.providers: dict[str, LogProvider] = {}
+        # As processes (`kubelab up`) there is nothing to register: the API server dials each
+        # kubelet at this host and the port its Node reports (status.daemonEndpoints).
+        self.dial_host: str | None = None
 
     def register(self, node_name: str, provider: LogProvider) -> None:
         self.providers[node_name] = provider
@@ -38,6 +45,22 @@ class NodeConnections:
 
     def get(self, node_name: str) -> LogProvider | None:
         return self.providers.get(node_name)
+
+
+def http_provider(base_url: str, timeout: float = 10.0) -> LogProvider:
+    """A node connection over HTTP, for kubelets running as processes: GET
+    <base_url>/containerLogs/<ns>/<pod>/<container>?<options> (the kubelet's own path)."""
+    def fetch(namespace: str, pod: str, container: str, options: dict) -> str:
+        query = urllib.parse.urlencode({k: v for k, v in options.items() if k != "container"})
+        url = f"{base_url.rstrip('/')}/containerLogs/{namespace}/{pod}/{container}" + (f"?{query}" if query else "")
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                return response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as error:
+            raise errors.bad_request(error.read().decode("utf-8", "replace").strip() or str(error))
+        except (urllib.error.URLError, OSError) as error:
+            raise errors.ApiError(errors.status(500, "InternalError", f'Get "{url}": {error}'))
+    return fetch
 
 
 def get(server, resource, request) -> str:
@@ -58,6 +81,8 @@ def get(server, resource, request) -> str:
         raise errors.bad_request(f'container "{container}" in pod "{request.name}" is waiting to start: '
                                  f"ContainerCreating")
     provider = server.node_connections.get(node_name)
+    if provider is None and server.node_connections.dial_host:
+        provider = _remote_kubelet(server, node_name)
     if provider is None:
         address = _node_address(server, node_name)
         raise errors.ApiError(errors.status(
@@ -65,6 +90,35 @@ def get(server, resource, request) -> str:
             f'Get "https://{address}:{KUBELET_PORT}/containerLogs/{request.namespace}/{request.name}/'
             f'{container}": dial tcp {address}:{KUBELET_PORT}: connect: connection refused'))
     return provider(request.namespace, request.name, container, dict(params))
+
+
+def _remote_kubelet(server, node_name: str) -> LogProvider | None:
+    """GET http://<dial_host>:<the node's kubelet port>/containerLogs/... (a kubelet process)."""
+    try:
+        node = server.read(server.resources["nodes"], "", node_name)[1]
+    except errors.ApiError:
+        return None
+    port = (((node.get("status") or {}).get("daemonEndpoints") or {}).get("kubeletEndpoint") or {}).get("Port")
+    if not port or port == KUBELET_PORT:
+        return None   # a kubelet that serves no logs endpoint of its own
+    host = server.node_connections.dial_host
+
+    def provider(namespace: str, pod: str, container: str, options: dict) -> str:
+        import json
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+        query = urllib.parse.urlencode({k: v for k, v in options.items() if k != "container"})
+        url = f"http://{host}:{port}/containerLogs/{namespace}/{pod}/{container}" + (f"?{query}" if query else "")
+        try:
+            with urllib.request.urlopen(url, timeout=10) as answer:
+                return answer.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as refused:   # the kubelet's own refusal, as a Status
+            raise errors.ApiError(json.loads(refused.read() or b"{}") or
+                                  errors.status(refused.code, "InternalError", str(refused)))
+        except OSError as error:
+            raise errors.ApiError(errors.status(500, "InternalError", f'Get "{url}": {error}'))
+    return provider
 
 
 def _node_address(server, node_name: str) -> str:
