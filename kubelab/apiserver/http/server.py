@@ -23,6 +23,8 @@ and a learner can read the traffic.
 from __future__ import annotations
 
 import json
+import select
+import socket
 import sys
 import threading
 import time
@@ -198,7 +200,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         try:
-            for line in stream.lines():
+            for line in stream.lines(self._client_gone):
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
                 self.wfile.flush()
             self.wfile.write(b"0\r\n\r\n")
@@ -208,6 +210,14 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             stream.stop()
         return 200
+
+    def _client_gone(self) -> bool:
+        """Has the client closed its end? (readable with nothing to read means end of stream)"""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except (OSError, ValueError):
+            return True
 
     # -- everything that is not a resource -------------------------------------------------
     def _non_resource(self, segments: list[str], params: dict) -> int:

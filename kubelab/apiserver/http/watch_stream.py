@@ -70,8 +70,9 @@ class WatchStream:
                 "kind": resource.kind, "apiVersion": resource.api_version,
                 "metadata": {"resourceVersion": str(revision)}}))
 
-    def lines(self):
-        """Each event as one JSON line (bytes), until the timeout, the server stops, or ERROR."""
+    def lines(self, client_gone=lambda: False):
+        """Each event as one JSON line (bytes), until the timeout, the server stops, ERROR, or
+        `client_gone()` says the client hung up (checked while idle, so no watch outlives it)."""
         deadline = time.monotonic() + self.timeout
         next_bookmark = time.monotonic() + BOOKMARK_EVERY
         final_bookmark_sent = False
@@ -90,6 +91,8 @@ class WatchStream:
             try:
                 event_type, obj = self.events.get(timeout=min(0.25, max(0.0, deadline - now)))
             except queue.Empty:
+                if client_gone():
+                    return
                 continue
             if (event_type, obj) == _END:
                 return

@@ -2,6 +2,9 @@
 errors as Status, bodies that do not parse, Tables, watch streams, discovery, health, metrics."""
 import http.client
 import json
+import socket
+import threading
+import time
 
 import pytest
 
@@ -148,8 +151,24 @@ def test_a_refused_request_does_not_leave_its_body_on_the_connection(server):
     connection.close()
 
 
-def test_impersonation_is_refused_rather_than_answered_as_the_caller(server):
+def test_impersonation_is_refused_by_a_chain_that_cannot_impersonate(server, monkeypatch):
+    monkeypatch.setattr(server.apiserver.chain, "impersonates", False)
     status, _, refused = call(server, "GET", "/api/v1/namespaces/default/pods",
                               headers={"Impersonate-User": "system:serviceaccount:default:reader"})
     assert status == 403 and refused["reason"] == "Forbidden"
     assert "system:serviceaccount:default:reader" in refused["message"]
+
+
+def test_a_watch_ends_on_the_server_when_its_client_hangs_up(server):
+    before = threading.active_count()
+    connection = http.client.HTTPConnection(server.http.host, server.http.port, timeout=30)
+    connection.request("GET", "/api/v1/namespaces?watch=true&timeoutSeconds=60")
+    response = connection.getresponse()
+    assert response.status == 200
+    assert json.loads(response.fp.readline() and response.fp.readline())["type"] == "ADDED"
+    connection.sock.shutdown(socket.SHUT_RDWR)
+    connection.close()
+    deadline = time.monotonic() + 5
+    while threading.active_count() > before and time.monotonic() < deadline:
+        time.sleep(0.05)   # the HTTP shell: its threads run on real time
+    assert threading.active_count() <= before
