@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 from . import errors
 from .authentication import Authenticator, StaticTokens, Unauthenticated, bearer_token
+from .authentication.impersonation import impersonate
 from .authentication.serviceaccount import ServiceAccountTokens
 from .authentication.user import UserInfo
 from .authorization import (REVIEW_KINDS, AlwaysAllow, Authorizer, NodeAuthorizer, PolicyCache,
@@ -74,6 +75,8 @@ class RequestRecord:
 class HandlerChain:
     """Authentication, authorization and the request records, in front of the API server."""
 
+    impersonates = True  # Impersonate-User / Impersonate-Group are honoured (authentication/impersonation.py)
+
     def __init__(self, clock, authenticator: Authenticator | None, authorizer: Authorizer,
                  tokens: ServiceAccountTokens | None = None, static_tokens: StaticTokens | None = None,
                  policy: PolicyCache | None = None, keep: int = 1000):
@@ -108,6 +111,9 @@ class HandlerChain:
         else:
             credentials = request.credentials or bearer_token(request.params.pop("authorization", ""))
             user = self.authenticator.authenticate(credentials)
+        if getattr(request, "impersonate_user", "") or getattr(request, "impersonate_groups", None):
+            user = impersonate(user, request.impersonate_user, list(request.impersonate_groups or []),
+                               self.authorizer)
         request.user_info, request.user = user, user.name
         return user
 
@@ -177,9 +183,14 @@ class HandlerChain:
         except Unauthenticated as error:
             record.steps.append(Step("authentication", "refused", f"401 Unauthorized: {error.why}"))
             raise
+        except errors.ApiError as error:  # the caller was known, but may not act as whom it asked
+            record.steps.append(Step("authentication", "refused", f"{error.code} impersonation: {error.message}"))
+            raise
         record.user = user.name
+        acting = user.extra.get("authentication.kubernetes.io/impersonated-by")
         record.steps.append(Step("authentication", "passed" if self.secured else "skipped",
-                                 f"user {user.name}" + (f", groups {list(user.groups)}" if self.secured else "")))
+                                 f"user {user.name}" + (f", groups {list(user.groups)}" if self.secured else "")
+                                 + (f", impersonated by {acting[0]}" if acting else "")))
         try:
             reason = self.authorize(request, user)
         except errors.ApiError as error:

@@ -31,6 +31,8 @@ class Request:
     user_agent: str = ""                        # the client's self-description (kubectl, kubelet/node-1)
     user_info: object = None                    # authentication.UserInfo, set by authentication
     steps: list = field(default_factory=list)   # request-path steps recorded so far
+    impersonate_user: str = ""                  # kubectl --as (the Impersonate-User header)
+    impersonate_groups: list = field(default_factory=list)  # kubectl --as-group
 
 
 @dataclass(frozen=True)

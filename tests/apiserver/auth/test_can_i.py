@@ -93,3 +93,28 @@ def test_non_resource_urls_follow_the_discovery_roles(plane):
     with pytest.raises(ApiError) as anonymous:
         chain.authorize_path("", "get", "/version")
     assert anonymous.value.code == 401
+
+
+def test_the_admin_may_ask_as_someone_else_and_others_may_not(plane):
+    """`kubectl auth can-i list pods --as=system:serviceaccount:default:reader` (impersonation)."""
+    from kubelab.apiserver import Request
+    reader = plane.service_account("default", "reader")
+    plane.admin.create("roles", ROLE)
+    plane.admin.create("rolebindings", BINDING)
+
+    def ask(token, verb, **impersonation):
+        request = Request("create", "selfsubjectaccessreviews", credentials=token, body={
+            "apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": {"namespace": "default", "verb": verb, "resource": "pods"}}},
+            **impersonation)
+        return plane.transport.request(request)["status"]["allowed"]
+
+    as_reader = {"impersonate_user": "system:serviceaccount:default:reader"}
+    assert ask(plane.credentials.admin, "list", **as_reader) is True
+    assert ask(plane.credentials.admin, "delete", **as_reader) is False
+    assert ask(plane.credentials.admin, "delete") is True  # without --as: the admin itself
+    assert plane.apiserver.chain.records[-2].steps[0].detail.endswith("impersonated by kubernetes-admin")
+    with pytest.raises(ApiError) as refused:
+        ask(reader.token, "list", impersonate_user="kubernetes-admin", impersonate_groups=["system:masters"])
+    assert refused.value.message == ('users "kubernetes-admin" is forbidden: User "system:serviceaccount:default:'
+                                     'reader" cannot impersonate resource "users" in API group "" at the cluster scope')
