@@ -69,8 +69,8 @@ class _Handler(BaseHTTPRequestHandler):
         options = {name: values[-1] for name, values in urllib.parse.parse_qs(url.query).items()}
         try:
             text = self.server.owner.logs(parts[1], parts[2], parts[3], options)
-        except ApiError as error:
-            return self._answer(error.code, "application/json", json.dumps(error.status))
+        except ApiError as error:   # the API server passes the kubelet's words on (log.http_provider)
+            return self._answer(error.code, "text/plain; charset=utf-8", error.message)
         self._answer(200, "text/plain; charset=utf-8", text)
 
     def _answer(self, code: int, content_type: str, text: str) -> None:

@@ -17,6 +17,7 @@ Options understood: container, tailLines, sinceSeconds, timestamps, previous, li
 """
 from __future__ import annotations
 
+import json
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -56,8 +57,15 @@ def http_provider(base_url: str, timeout: float = 10.0) -> LogProvider:
         try:
             with urllib.request.urlopen(url, timeout=timeout) as response:
                 return response.read().decode("utf-8", "replace")
-        except urllib.error.HTTPError as error:
-            raise errors.bad_request(error.read().decode("utf-8", "replace").strip() or str(error))
+        except urllib.error.HTTPError as refused:   # the kubelet's own refusal: its Status, passed on
+            body = refused.read().decode("utf-8", "replace")
+            try:
+                status = json.loads(body)
+            except ValueError:
+                status = None
+            if not isinstance(status, dict) or status.get("kind") != "Status":
+                status = errors.status(refused.code, "InternalError", body.strip() or str(refused))
+            raise errors.ApiError(status)
         except (urllib.error.URLError, OSError) as error:
             raise errors.ApiError(errors.status(500, "InternalError", f'Get "{url}": {error}'))
     return fetch
@@ -101,24 +109,7 @@ def _remote_kubelet(server, node_name: str) -> LogProvider | None:
     port = (((node.get("status") or {}).get("daemonEndpoints") or {}).get("kubeletEndpoint") or {}).get("Port")
     if not port or port == KUBELET_PORT:
         return None   # a kubelet that serves no logs endpoint of its own
-    host = server.node_connections.dial_host
-
-    def provider(namespace: str, pod: str, container: str, options: dict) -> str:
-        import json
-        import urllib.error
-        import urllib.parse
-        import urllib.request
-        query = urllib.parse.urlencode({k: v for k, v in options.items() if k != "container"})
-        url = f"http://{host}:{port}/containerLogs/{namespace}/{pod}/{container}" + (f"?{query}" if query else "")
-        try:
-            with urllib.request.urlopen(url, timeout=10) as answer:
-                return answer.read().decode("utf-8", "replace")
-        except urllib.error.HTTPError as refused:   # the kubelet's own refusal, as a Status
-            raise errors.ApiError(json.loads(refused.read() or b"{}") or
-                                  errors.status(refused.code, "InternalError", str(refused)))
-        except OSError as error:
-            raise errors.ApiError(errors.status(500, "InternalError", f'Get "{url}": {error}'))
-    return provider
+    return http_provider(f"http://{server.node_connections.dial_host}:{port}")
 
 
 def _node_address(server, node_name: str) -> str:
