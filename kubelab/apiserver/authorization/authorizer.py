@@ -65,4 +65,7 @@ def forbidden(attributes: Attributes, reason: str = "") -> errors.ApiError:
         status = errors.status(403, "Forbidden", f"forbidden: {message}")
         status["details"] = {}  # upstream sends empty details for a path
         return errors.ApiError(status)
-    return errors.forbidden(attributes.resource, attributes.api_group, attributes.name, message)
+    refused = errors.forbidden(attributes.resource, attributes.api_group, attributes.name, message)
+    # Upstream's StatusDetails leaves empty fields out (omitempty): {"kind": "pods"} for a list.
+    refused.status["details"] = {k: v for k, v in refused.status["details"].items() if v}
+    return refused

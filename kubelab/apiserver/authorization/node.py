@@ -6,7 +6,9 @@ to anyone), and the NodeRestriction admission plugin then keeps each kubelet to 
 Node object. kubelab folds both into this one authorizer:
 
     not a node user                         → no opinion (RBAC decides)
-    a write to a Node other than its own    → deny (create, update, patch, delete), with NodeRestriction's words:
+    a write to a Node other than its own    → deny (create, update, patch, delete); the 403
+                                              reads as an authorizer's, with NodeRestriction's
+                                              reason after it (upstream's is admission's), with NodeRestriction's words:
                                               node "node-1" is not allowed to modify node "node-2"
     anything the system:node rules allow    → allow
     otherwise                               → no opinion (then 403)

@@ -34,10 +34,11 @@ def test_a_service_account_may_list_pods_but_not_delete_them(plane):
         "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
         "message": 'pods "web" is forbidden: User "system:serviceaccount:default:reader" cannot delete '
                    'resource "pods" in API group "" in the namespace "default"',
-        "reason": "Forbidden", "details": {"name": "web", "group": "", "kind": "pods"}, "code": 403}
+        "reason": "Forbidden", "details": {"name": "web", "kind": "pods"}, "code": 403}
     assert plane.admin.get("pods", "web", "default")  # still there
     with pytest.raises(ApiError) as elsewhere:  # a RoleBinding grants in its namespace only
         reader.list("pods", "kube-system")
+    assert elsewhere.value.status["details"] == {"kind": "pods"}
     assert elsewhere.value.message == ('pods is forbidden: User "system:serviceaccount:default:reader" cannot '
                                        'list resource "pods" in API group "" in the namespace "kube-system"')
 
