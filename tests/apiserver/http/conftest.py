@@ -58,10 +58,12 @@ class Kubectl:
     def __init__(self, binary: str, kubeconfig: Path, cache: Path, version: str):
         self.binary, self.kubeconfig, self.cache, self.version = binary, kubeconfig, cache, version
 
+    def env(self) -> dict:
+        return {"PATH": os.environ.get("PATH", ""), "HOME": str(self.cache), "KUBECONFIG": str(self.kubeconfig),
+                "KUBECACHEDIR": str(self.cache / "cache")}
+
     def __call__(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-        env = {"PATH": os.environ.get("PATH", ""), "HOME": str(self.cache), "KUBECONFIG": str(self.kubeconfig),
-               "KUBECACHEDIR": str(self.cache / "cache")}
-        return subprocess.run([self.binary, *args], input=stdin, capture_output=True, text=True, env=env,
+        return subprocess.run([self.binary, *args], input=stdin, capture_output=True, text=True, env=self.env(),
                               timeout=60)
 
     def ok(self, *args: str, stdin: str | None = None) -> str:

@@ -3,6 +3,7 @@
 Each version works in its own namespace, so the three share one server without meeting.
 """
 import json
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -114,3 +115,15 @@ def test_create_deployment_sends_protobuf_and_scale_label_patch_edit_it(kubectl)
     assert stored["metadata"]["labels"] == {"app": "web", "tier": "front"}
     assert stored["metadata"]["annotations"] == {"note": "hello"}
     assert stored["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27"
+
+
+def test_get_watch_prints_a_row_for_each_change_as_it_happens(kubectl):
+    namespace = _namespace(kubectl)
+    kubectl("create", "serviceaccount", "default", "-n", namespace)
+    watcher = subprocess.Popen([kubectl.binary, "get", "pods", "-w", "-n", namespace, "--request-timeout=3s"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=kubectl.env())
+    kubectl.ok("run", "watched", "--image=nginx", "-n", namespace)
+    out, _ = watcher.communicate(timeout=30)
+    rows = [line.split() for line in out.splitlines()]
+    assert rows[0] == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert rows[1][:3] == ["watched", "0/1", "Pending"]
