@@ -77,3 +77,33 @@ def test_a_token_request_gives_a_signed_token_for_the_account_bound_to_a_pod(cli
     with pytest.raises(ApiError) as error:
         client.create("serviceaccounts", request, "default", subresource="token", name="robot")
     assert error.value.code == 404
+
+
+def test_a_node_connection_over_http_asks_the_kubelets_container_logs_path(client, apiserver):
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from kubelab.apiserver.subresources.log import http_provider
+
+    class Kubelet(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = f"asked {self.path}\n".encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    kubelet = HTTPServer(("127.0.0.1", 0), Kubelet)
+    thread = threading.Thread(target=kubelet.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        client.bind(client.create("pods", pod()), "node-1")
+        apiserver.node_connections.register("node-1", http_provider(f"http://127.0.0.1:{kubelet.server_port}", 5))
+        assert client.get("pods", "web", subresource="log", tailLines=3) == \
+            "asked /containerLogs/default/web/nginx?tailLines=3\n"
+    finally:
+        kubelet.shutdown()
+        kubelet.server_close()

@@ -64,7 +64,8 @@ def http_provider(base_url: str, timeout: float = 10.0) -> LogProvider:
             except ValueError:
                 status = None
             if not isinstance(status, dict) or status.get("kind") != "Status":
-                status = errors.status(refused.code, "InternalError", body.strip() or str(refused))
+                reason = {400: "BadRequest", 404: "NotFound"}.get(refused.code, "InternalError")
+                status = errors.status(refused.code, reason, body.strip() or str(refused))
             raise errors.ApiError(status)
         except (urllib.error.URLError, OSError) as error:
             raise errors.ApiError(errors.status(500, "InternalError", f'Get "{url}": {error}'))
