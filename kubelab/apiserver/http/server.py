@@ -50,7 +50,7 @@ class HTTPAPIServer:
         self.apiserver, self.lock = apiserver, lock
         self.metrics = Metrics()
         self.stopping = threading.Event()
-        self.httpd = ThreadingHTTPServer((host, port), _Handler)
+        self.httpd = _Server((host, port), _Handler)
         self.httpd.daemon_threads = True
         self.httpd.front = self
         self.host, self.port = self.httpd.server_address[:2]
@@ -78,6 +78,12 @@ class HTTPAPIServer:
         self.httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+
+class _Server(ThreadingHTTPServer):
+    # socketserver's default backlog is 5: a burst of clients (an informer per component,
+    # a load test's writers) would find connections refused. 128 is Linux's usual somaxconn.
+    request_queue_size = 128
 
 
 class _Handler(BaseHTTPRequestHandler):
