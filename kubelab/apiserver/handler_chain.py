@@ -150,7 +150,9 @@ class HandlerChain:
         try:
             if request.resource in REVIEW_KINDS and request.verb == "create":
                 result = review(request.resource, request.body, request.user_info, self.authorizer)
-                record.steps.append(Step("review", "passed", f"allowed: {result['status']['allowed']}"))
+                status = result["status"]
+                record.steps.append(Step("review", "passed", f"allowed: {status['allowed']}"
+                                         if "allowed" in status else "rules listed"))
                 return result
             result = handler(request)
         except errors.ApiError as error:

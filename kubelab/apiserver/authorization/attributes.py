@@ -36,6 +36,7 @@ class Attributes:
 # Create-only kinds that are answered, never stored (they may be absent from RESOURCES).
 REVIEW_GROUPS = {"selfsubjectaccessreviews": "authorization.k8s.io",
                  "subjectaccessreviews": "authorization.k8s.io",
+                 "selfsubjectrulesreviews": "authorization.k8s.io",
                  "localsubjectaccessreviews": "authorization.k8s.io",
                  "tokenreviews": "authentication.k8s.io",
                  "selfsubjectreviews": "authentication.k8s.io"}

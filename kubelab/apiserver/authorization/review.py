@@ -11,8 +11,11 @@ else (which itself needs permission: cluster-admin, or system:auth-delegator for
 Reviews are create-only and never stored: the answer is computed by the same authorizer
 that guards real requests, so can-i always matches what would happen.
 
-Real Kubernetes also has LocalSubjectAccessReview (namespaced) and SelfSubjectRulesReview
-(list every rule); kubelab answers the two kinds `kubectl auth can-i` and webhooks use.
+A SelfSubjectRulesReview lists every rule the asker holds in a namespace: what
+`kubectl auth can-i --list` prints.
+
+Real Kubernetes also has LocalSubjectAccessReview (namespaced); kubelab answers the kinds
+`kubectl auth can-i` and webhooks use.
 """
 from __future__ import annotations
 
@@ -23,7 +26,8 @@ from ..authentication.user import UserInfo
 from .attributes import Attributes
 
 REVIEW_KINDS = {"selfsubjectaccessreviews": "SelfSubjectAccessReview",
-                "subjectaccessreviews": "SubjectAccessReview"}
+                "subjectaccessreviews": "SubjectAccessReview",
+                "selfsubjectrulesreviews": "SelfSubjectRulesReview"}
 GROUP = "authorization.k8s.io"
 
 
@@ -62,9 +66,32 @@ def review(resource: str, body: dict | None, requester: UserInfo, authorizer) ->
     answer["metadata"] = {"creationTimestamp": None, **{k: v for k, v in (body.get("metadata") or {}).items()
                                                        if k in ("name", "generateName")}}
     spec = answer.get("spec") or {}
+    if resource == "selfsubjectrulesreviews":
+        answer["status"] = rules_review_status(authorizer, requester, spec.get("namespace", ""))
+        return answer
     user = requester if resource == "selfsubjectaccessreviews" else subject_of(spec)
     allowed, reason = authorizer.authorize(attributes_from_spec(spec, user, kind))
     answer["status"] = {"allowed": allowed}
     if reason:
         answer["status"]["reason"] = reason
     return answer
+
+
+def rules_review_status(authorizer, user: UserInfo, namespace: str) -> dict:
+    """Every rule `user` holds in `namespace`, split as SelfSubjectRulesReview's status is."""
+    from .bootstrap_policy import NODE_RULES
+    from ..authentication.user import node_name
+    rules: list[dict] = []
+    for each in authorizer.authorizers:
+        if hasattr(each, "rules_for"):
+            rules += each.rules_for(user, namespace)
+        elif each.name == "Node" and node_name(user):
+            rules += NODE_RULES
+        elif each.name == "AlwaysAllow":
+            rules += [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]},
+                      {"verbs": ["*"], "nonResourceURLs": ["*"]}]
+    resource_rules = [{k: rule[k] for k in ("verbs", "apiGroups", "resources", "resourceNames") if rule.get(k)}
+                      for rule in rules if rule.get("resources")]
+    non_resource_rules = [{"verbs": rule["verbs"], "nonResourceURLs": rule["nonResourceURLs"]}
+                          for rule in rules if rule.get("nonResourceURLs")]
+    return {"resourceRules": resource_rules, "nonResourceRules": non_resource_rules, "incomplete": False}

@@ -118,3 +118,23 @@ def test_the_admin_may_ask_as_someone_else_and_others_may_not(plane):
         ask(reader.token, "list", impersonate_user="kubernetes-admin", impersonate_groups=["system:masters"])
     assert refused.value.message == ('users "kubernetes-admin" is forbidden: User "system:serviceaccount:default:'
                                      'reader" cannot impersonate resource "users" in API group "" at the cluster scope')
+
+
+def test_can_i_list_shows_every_rule_held_in_the_namespace(plane):
+    """`kubectl auth can-i --list`: a SelfSubjectRulesReview."""
+    reader = plane.service_account("default", "reader")
+    plane.admin.create("roles", ROLE)
+    plane.admin.create("rolebindings", BINDING)
+    answer = reader._call("create", "selfsubjectrulesreviews", body={
+        "apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectRulesReview", "spec": {"namespace": "default"}})
+    rules = answer["status"]["resourceRules"]
+    assert {"verbs": ["get", "list", "watch"], "apiGroups": [""], "resources": ["pods"]} in rules
+    assert {"verbs": ["create"], "apiGroups": ["authorization.k8s.io"],
+            "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]} in rules  # system:basic-user
+    assert {"verbs": ["get"], "nonResourceURLs": ["/healthz", "/livez", "/readyz", "/version", "/version/"]} \
+        in answer["status"]["nonResourceRules"]
+    assert answer["status"]["incomplete"] is False
+    elsewhere = reader._call("create", "selfsubjectrulesreviews", body={
+        "apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectRulesReview", "spec": {"namespace": "kube-system"}})
+    assert {"verbs": ["get", "list", "watch"], "apiGroups": [""], "resources": ["pods"]} \
+        not in elsewhere["status"]["resourceRules"]
