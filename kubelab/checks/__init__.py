@@ -1,7 +1,9 @@
-"""Checks for the lessons' exercises: each runs a learner's function in a small story and
-says, in words, what went wrong. One file per lesson; `check_<exercise>` per exercise."""
+"""Checks for the lessons' exercises: each runs a learner's code in a small story and says,
+in words, what went wrong. One file per topic; `check_<exercise>` per exercise."""
+from .admission import check_require_team_label
 from .errors import ExerciseNotDone, ExerciseWrong
 from .rbac import check_reader_policy
 from .store import check_add_replicas
 
-__all__ = ["ExerciseNotDone", "ExerciseWrong", "check_add_replicas", "check_reader_policy"]
+__all__ = ["ExerciseNotDone", "ExerciseWrong", "check_add_replicas", "check_reader_policy",
+           "check_require_team_label"]

@@ -17,6 +17,7 @@ import shlex
 from kubelab.client import ApiError
 
 from .apply import apply, create
+from .auth import auth
 from .delete import delete
 from .describe import describe
 from .errors import KubectlError, api_error_message
@@ -25,7 +26,7 @@ from .get import get
 from .scale import scale
 
 COMMANDS = {"get": get, "describe": describe, "apply": apply, "create": create, "delete": delete,
-            "scale": scale}
+            "scale": scale, "auth": auth}
 NEEDS_STDIN = ("apply", "create", "delete")
 
 USAGE = """kubectl controls the Kubernetes cluster manager (kubelab's own, small kubectl).
@@ -43,6 +44,7 @@ Troubleshooting and Debugging Commands:
 
 Advanced Commands:
   apply         Apply a configuration to a resource by file name or stdin
+  auth          Inspect authorization
 
 Usage:
   kubectl [flags] [options]

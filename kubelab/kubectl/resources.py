@@ -6,13 +6,14 @@ a kind (`Deployment`) and a group (`apps`). The group shows up in what kubectl p
 is left out: `pod/nginx`, `pods "nginx" not found`.
 
 Real kubectl learns this table from the API server's discovery documents (/api, /apis) and
-caches it; kubelab's client has no discovery call, so the table is written down here, one
-row per resource kubelab serves. `all` is the category real kubectl expands the same way.
+caches it; kubelab's kubectl reads the table those documents are made from
+(kubelab/apiserver/resources.py) directly, so it knows every resource kubelab serves. `all` is the category real kubectl expands the same way.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..apiserver.resources import RESOURCES
 from .errors import KubectlError
 
 
@@ -43,15 +44,10 @@ class ResourceType:
         return f"{self.plural}.{self.group}" if self.group else self.plural
 
 
+# The rows discovery serves (kubelab/apiserver/resources.py), for every resource one can list.
 RESOURCE_TYPES: list[ResourceType] = [
-    ResourceType("pods", "Pod", "", True, ("po",)),
-    ResourceType("services", "Service", "", True, ("svc",)),
-    ResourceType("endpoints", "Endpoints", "", True, ("ep",)),
-    ResourceType("nodes", "Node", "", False, ("no",)),
-    ResourceType("namespaces", "Namespace", "", False, ("ns",)),
-    ResourceType("events", "Event", "", True, ("ev",)),
-    ResourceType("deployments", "Deployment", "apps", True, ("deploy",)),
-    ResourceType("replicasets", "ReplicaSet", "apps", True, ("rs",)),
+    ResourceType(served.plural, served.kind, served.group, served.namespaced, tuple(served.short_names))
+    for served in RESOURCES.values() if "list" in served.verbs
 ]
 
 BY_PLURAL = {resource.plural: resource for resource in RESOURCE_TYPES}
