@@ -49,8 +49,10 @@ def check_reader_policy(reader_policy) -> str:
     """Apply the learner's Role and RoleBinding; the reader may read pods in default, nothing more."""
     try:
         manifests = _manifests(reader_policy())
-    except NotImplementedError:
-        raise ExerciseNotDone("write reader_policy(): return a Role and a RoleBinding.") from None
+    except NotImplementedError as gap:
+        raise ExerciseNotDone(f"ex 2.2 is not solved yet ({gap}): write reader_policy() — return the "
+                              "YAML of a Role (get, list, watch on pods) and a RoleBinding that gives "
+                              "it to the service account reader in default.") from None
     kinds = sorted(m.get("kind", "?") for m in manifests if isinstance(m, dict))
     if "RoleBinding" not in kinds or not {"Role", "ClusterRole"} & set(kinds):
         raise ExerciseWrong(f"expected a Role and a RoleBinding, got {kinds}: a role says what may be "
