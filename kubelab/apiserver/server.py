@@ -29,7 +29,7 @@ import uuid
 from ..objects import meta, selector
 from ..objects.timefmt import rfc3339
 from ..store import Compare, Op, Store, StoreError
-from . import defaults, deletion, errors, pagination, registry, subresources, validation
+from . import decode, defaults, deletion, errors, pagination, registry, subresources, validation
 from .registry import service
 from .admission import AdmissionChain, Attributes, default_plugins
 from .authentication.user import APISERVER_USER
@@ -241,6 +241,7 @@ class APIServer:
             metadata["namespace"] = request.namespace or body_ns or "default"
         else:
             metadata.pop("namespace", None)
+        decode.check(resource, obj)  # the Go types' shape, as upstream's decoder enforces
         return obj
 
     def _validate(self, resource: Resource, obj: dict, old: dict | None = None) -> None:

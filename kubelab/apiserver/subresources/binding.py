@@ -6,7 +6,10 @@ from .. import errors
 
 
 def create(server, resource, request) -> dict:
-    target = (request.body or {}).get("target") or {}
+    body = request.body or {}
+    target = body.get("target") or {} if isinstance(body, dict) else None
+    if not isinstance(target, dict):
+        raise errors.bad_request("the body of the request was in an unknown format")
     if not target.get("name"):
         raise errors.invalid("Binding", "", request.name, [errors.required("target.name")])
     kv, pod = server.read(resource, request.namespace, request.name)

@@ -16,6 +16,8 @@ from .. import errors
 
 def create(server, resource, request) -> dict:
     body = request.body or {}
+    if not isinstance(body, dict) or not isinstance(body.get("deleteOptions") or {}, dict):
+        raise errors.bad_request("the body of the request was in an unknown format")
     if body.get("kind", "Eviction") != "Eviction":
         raise errors.bad_request(f'expected Eviction, got {body.get("kind")}')
     name = (body.get("metadata") or {}).get("name") or request.name

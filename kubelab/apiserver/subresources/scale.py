@@ -30,7 +30,8 @@ def get(server, resource, request) -> dict:
 
 def update(server, resource, request, body: dict | None = None) -> dict:
     scale = body if body is not None else request.body
-    if not isinstance(scale, dict):
+    if not isinstance(scale, dict) or not isinstance(scale.get("spec") or {}, dict) \
+            or not isinstance(scale.get("metadata") or {}, dict):
         raise errors.bad_request("the body of the request was in an unknown format")
     replicas = (scale.get("spec") or {}).get("replicas")
     if not isinstance(replicas, int) or replicas < 0:

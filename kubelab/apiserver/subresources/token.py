@@ -25,6 +25,9 @@ BOUND_KINDS = {"Pod": "pods", "Secret": "secrets", "Node": "nodes"}
 
 def create(server, resource, request) -> dict:
     body = request.body or {}
+    if not isinstance(body, dict) or not isinstance(body.get("spec") or {}, dict) or \
+            not isinstance((body.get("spec") or {}).get("boundObjectRef") or {}, dict):
+        raise errors.bad_request("the body of the request was in an unknown format")
     spec = dict(body.get("spec") or {})
     expiration = spec.get("expirationSeconds", 3600)
     if not isinstance(expiration, int) or expiration < MIN_EXPIRATION_SECONDS:

@@ -1,0 +1,111 @@
+"""Decoding: a body must have the JSON types of upstream's Go structs, or it is a 400.
+
+kube-apiserver decodes a request body into typed Go structs (v1.Pod, v1.PodSpec, ...), so a
+body whose `spec` is a string, whose `containers` is an object or whose `replicas` is text
+never reaches validation: the decoder refuses it with
+
+    Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal string into Go
+    struct field Pod.spec of type v1.PodSpec
+
+kubelab keeps its objects as plain dicts, so it checks the same thing by walking the body
+beside upstream's schema for the kind (http/openapi-v1.32.json, built by
+tools/build_openapi.py): an object where the schema has a struct or a map, a list where it
+has a list, a string, number or boolean where it has one. `null` is accepted anywhere (Go
+leaves the zero value); unknown fields are field_validation.py's business, not this one's.
+Quantities take numbers too ("cpu": 1), and int-or-string fields either, as upstream's
+custom unmarshallers do.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from . import errors
+
+_SCHEMAS = Path(__file__).with_name("http") / "openapi-v1.32.json"
+_PACKAGES = {"": "io.k8s.api.core.v1.", "apps": "io.k8s.api.apps.v1.",
+             "coordination.k8s.io": "io.k8s.api.coordination.v1.",
+             "rbac.authorization.k8s.io": "io.k8s.api.rbac.v1."}
+_JSON_NAMES = {str: "string", int: "number", float: "number", bool: "bool", list: "array", dict: "object"}
+
+
+@lru_cache(maxsize=1)
+def _definitions() -> dict:
+    return json.loads(_SCHEMAS.read_text())["definitions"] if _SCHEMAS.exists() else {}
+
+
+def check(resource, obj: dict) -> None:
+    """Raise 400 if `obj` cannot be decoded into the resource's Go type."""
+    name = _PACKAGES.get(resource.group, "") + resource.kind
+    schema = _definitions().get(name)
+    if schema is None:
+        return
+    mismatch = _mismatch(obj, {"$ref": f"#/definitions/{name}"}, "", resource.kind)
+    if mismatch:
+        where, value, go_type = mismatch
+        raise errors.bad_request(
+            f'{resource.kind} in version "{resource.version}" cannot be handled as a {resource.kind}: '
+            f"json: cannot unmarshal {_JSON_NAMES.get(type(value), 'value')} into Go struct field "
+            f"{where} of type {go_type}")
+
+
+def _go_type(schema: dict) -> str:
+    ref = schema.get("$ref", "")
+    if ref:
+        parts = ref.split("/")[-1].split(".")
+        return f"{parts[-2]}.{parts[-1]}" if len(parts) >= 2 else parts[-1]
+    kind = schema.get("type")
+    if kind == "array":
+        return "[]" + _go_type(schema.get("items") or {})
+    if kind == "object":
+        return "map[string]" + _go_type(schema.get("additionalProperties") or {"type": "string"})
+    return {"integer": schema.get("format", "int64"), "boolean": "bool", "number": "float64"}.get(kind, "string")
+
+
+def _mismatch(value, schema: dict, path: str, struct: str):
+    """The first (field, value, Go type) that does not fit, or None."""
+    if value is None:
+        return None
+    ref = schema.get("$ref", "")
+    resolved = _definitions().get(ref.split("/")[-1], {}) if ref else schema
+    if ref.endswith("Quantity") and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return None
+    if resolved.get("format") == "int-or-string":
+        ok = isinstance(value, (int, str)) and not isinstance(value, bool)
+        return None if ok else (f"{struct}.{path}", value, "intstr.IntOrString")
+    kind = resolved.get("type", "object" if "properties" in resolved else None)
+    if not _fits(value, kind):
+        return f"{struct}.{path}" if path else struct, value, _go_type(schema)
+    if isinstance(value, dict):
+        inner = ref.split(".")[-1] if ref else struct
+        for key, item in value.items():
+            child = (resolved.get("properties") or {}).get(key) if "properties" in resolved \
+                else resolved.get("additionalProperties") if isinstance(resolved.get("additionalProperties"), dict) \
+                else None
+            if child is not None:
+                found = _mismatch(item, child, f"{path}.{key}" if path else key, inner)
+                if found:
+                    return found
+    elif isinstance(value, list) and isinstance(resolved.get("items"), dict):
+        for item in value:
+            found = _mismatch(item, resolved["items"], path, struct)
+            if found:
+                return found
+    return None
+
+
+def _fits(value, kind: str | None) -> bool:
+    if kind == "object":
+        return isinstance(value, dict)
+    if kind == "array":
+        return isinstance(value, list)
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    return True
