@@ -46,9 +46,9 @@ class ServiceAccountTokens:
                  issuer: str = ISSUER, audiences: tuple[str, ...] = (ISSUER,)):
         self.key, self.clock, self.rng = key, clock, rng or random.Random(0)
         self.issuer, self.audiences = issuer, tuple(audiences)
-        # Signatures already checked, token -> claims (upstream caches authentications too);
-        # time and audience are still checked on every request.
-        self._verified: dict[str, dict] = {}
+        # Signatures already checked, token -> (claims, user) (upstream caches authentications
+        # too); time and audience are still checked on every request.
+        self._verified: dict[str, tuple[dict, UserInfo]] = {}
 
     @property
     def public_key(self) -> rsa.PublicKey:
@@ -71,23 +71,31 @@ class ServiceAccountTokens:
 
     def authenticate(self, token: str) -> UserInfo | None:
         """The service account behind `token`; None if it is not one of our tokens at all."""
+        cached = self._verified.get(token)
+        if cached is None:
+            cached = self._verify(token)
+            if cached is None:
+                return None
+        claims, user = cached
+        self._check_time_and_audience(claims)
+        return user
+
+    def _verify(self, token: str) -> tuple[dict, UserInfo] | None:
+        """Check the signature once; remember the claims and the user they name."""
         try:
             unverified = jwt.peek(token)
         except jwt.TokenError:
             return None  # not a JWT: another authenticator's business
         if not isinstance(unverified, dict) or unverified.get("iss") != self.issuer:
             return None
-        claims = self._verified.get(token)
-        if claims is None:
-            try:
-                claims = jwt.decode(token, self.key.public)
-            except jwt.TokenError as error:
-                raise AuthenticationError(str(error)) from None
-            if len(self._verified) >= 4096:
-                self._verified.clear()
-            self._verified[token] = claims
-        self._check_time_and_audience(claims)
-        return user_from_claims(claims)
+        try:
+            claims = jwt.decode(token, self.key.public)
+        except jwt.TokenError as error:
+            raise AuthenticationError(str(error)) from None
+        if len(self._verified) >= 4096:
+            self._verified.clear()
+        self._verified[token] = (claims, user_from_claims(claims))
+        return self._verified[token]
 
     def _check_time_and_audience(self, claims: dict) -> None:
         now = self.clock.now()

@@ -95,6 +95,8 @@ class PolicyCache:
     def __init__(self, store):
         self.store = store
         self.objects: dict[str, dict[str, dict]] = {kind: {} for kind in RBAC_KINDS}  # kind -> key -> obj
+        self._bindings: dict[str, list] = {}  # namespace -> bindings(namespace); emptied on any change
+        self._generation = 0  # bumped on every change, so a list computed across one is not kept
         self._watchers = []
         for kind in RBAC_KINDS:
             prefix = f"/registry/{kind}/"
@@ -111,6 +113,8 @@ class PolicyCache:
                     self.objects[kind].pop(event.kv.key, None)
                 else:
                     self.objects[kind][event.kv.key] = json.loads(event.kv.value)
+            self._generation += 1  # after the change: a list computed from older objects is not kept
+            self._bindings.clear()
         return on_change
 
     def role(self, kind: str, namespace: str, name: str) -> dict | None:
@@ -120,6 +124,15 @@ class PolicyCache:
 
     def bindings(self, namespace: str) -> list[tuple[str, dict]]:
         """ClusterRoleBindings, then the RoleBindings of `namespace`, in key order."""
+        found = self._bindings.get(namespace)
+        if found is None:
+            generation = self._generation
+            found = self._collect_bindings(namespace)
+            if generation == self._generation:  # (a store watch may call back from another thread)
+                self._bindings[namespace] = found
+        return found
+
+    def _collect_bindings(self, namespace: str) -> list[tuple[str, dict]]:
         found = [("ClusterRoleBinding", b) for _, b in sorted(self.objects["clusterrolebindings"].items())]
         if namespace:
             prefix = f"/registry/rolebindings/{namespace}/"
