@@ -40,6 +40,8 @@ NAMESPACE_PURGING = ("The system is ensuring all content is removed from this na
 def delete_options(request) -> dict:
     """DeleteOptions from the body and the query (the query wins, as kubectl sends both)."""
     options = dict(request.body) if isinstance(request.body, dict) else {}
+    if not isinstance(options.get("preconditions") or {}, dict):
+        raise errors.bad_request("the body of the request was in an unknown format")
     for name in ("propagationPolicy", "gracePeriodSeconds", "dryRun"):
         if request.params.get(name) is not None:
             options[name] = request.params[name]

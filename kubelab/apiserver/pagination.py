@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import json
 
-from ..store import CompactedError, StoreError, prefix_end
+from ..store import CompactedError, FutureRevisionError, StoreError, prefix_end
 from . import errors
 
 CONTINUE_EXPIRED = (
@@ -67,6 +67,12 @@ def list_page(server, resource, request, prefix: str, revision: int, keep) -> tu
                                                                           start[len(prefix):])}
                 raise expired
             raise errors.gone("The resourceVersion for the provided list is too old.")
+        except FutureRevisionError:
+            # Upstream waits up to 3 s for the cache to catch up, then answers 504.
+            raise errors.ApiError(errors.status(
+                504, "Timeout", f"Too large resource version: {revision}, current: {server.store.revision}",
+                {"causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+                 "retryAfterSeconds": 1}))
         except StoreError as error:
             raise errors.ApiError(errors.status(500, "InternalError", str(error)))
         revision = revision or response.revision
