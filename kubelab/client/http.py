@@ -36,6 +36,7 @@ import urllib.parse
 
 from ..apiserver.errors import ApiError, status
 from ..apiserver.request import Request
+from ..apiserver.authorization.review import GROUP as REVIEW_GROUP, REVIEW_KINDS
 from ..apiserver.resources import RESOURCES
 
 METHODS = {"get": "GET", "list": "GET", "watch": "GET", "create": "POST", "update": "PUT",
@@ -63,6 +64,8 @@ GENERIC = {
 
 def path_of(request: Request) -> str:
     """The REST path of a request: /api/v1/... for the core group, /apis/GROUP/VERSION/... else."""
+    if request.resource in REVIEW_KINDS:   # create-only, cluster-scoped: kubectl auth can-i
+        return f"/apis/{REVIEW_GROUP}/v1/{request.resource}"
     resource = RESOURCES.get(request.resource)
     if resource is None:
         raise ApiError(status(404, "NotFound", "the server could not find the requested resource"))
