@@ -22,6 +22,7 @@ and a learner can read the traffic.
 """
 from __future__ import annotations
 
+import collections
 import json
 import select
 import socket
@@ -49,6 +50,9 @@ class HTTPAPIServer:
     def __init__(self, apiserver, lock: threading.RLock, port: int = 0, host: str = "127.0.0.1"):
         self.apiserver, self.lock = apiserver, lock
         self.metrics = Metrics()
+        # The last requests, oldest first: what a client really sent (lesson 03 shows the
+        # requests behind each kubectl command). Entries: (method, target, code, user agent).
+        self.access_log: collections.deque[tuple[str, str, int, str]] = collections.deque(maxlen=1000)
         self.stopping = threading.Event()
         self.httpd = _Server((host, port), _Handler)
         self.httpd.daemon_threads = True
@@ -201,6 +205,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _watch(self, route: Route, as_table: bool) -> int:
         stream = WatchStream(self.front.apiserver, self.front.lock, route, as_table, self.front.stopping)
         stream.start()
+        self._log(200)
         self.send_response(200)
         self.send_header("Content-Type", JSON)
         self.send_header("Transfer-Encoding", "chunked")
@@ -291,7 +296,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_text(self, code: int, text: str, content_type: str = "text/plain; charset=utf-8") -> int:
         return self._send(code, text.encode(), content_type)
 
+    def _log(self, code: int) -> None:
+        # Before the answer leaves: a client that reads it may look at the log at once.
+        self.front.access_log.append((self.command, self.path, code, self.headers.get("User-Agent", "")))
+
     def _send(self, code: int, payload: bytes, content_type: str, warnings: list[str] = ()) -> int:
+        self._log(code)
         self.send_response(code)
         self.send_header("Content-Type", content_type)
         for warning in warnings:   # RFC 7234 warn-code 299, as kube-apiserver sends them

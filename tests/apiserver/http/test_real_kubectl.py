@@ -127,3 +127,12 @@ def test_get_watch_prints_a_row_for_each_change_as_it_happens(kubectl):
     rows = [line.split() for line in out.splitlines()]
     assert rows[0] == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
     assert rows[1][:3] == ["watched", "0/1", "Pending"]
+
+
+def test_the_access_log_shows_the_requests_behind_a_kubectl_command(kubectl, server):
+    namespace = _namespace(kubectl)
+    server.http.access_log.clear()
+    kubectl.ok("get", "deployments", "-n", namespace)
+    sent = [(method, target.split("?")[0], code) for method, target, code, agent in server.http.access_log
+            if agent.startswith("kubectl")]
+    assert ("GET", f"/apis/apps/v1/namespaces/{namespace}/deployments", 200) in sent
