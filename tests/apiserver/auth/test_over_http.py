@@ -26,8 +26,9 @@ def secured(tmp_path):
 
 
 def raw(url: str, token: str = "", method: str = "GET", body: dict | None = None):
+    content_type = "application/merge-patch+json" if method == "PATCH" else "application/json"
     request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body else None,
-                                     headers={"Content-Type": "application/json",
+                                     headers={"Content-Type": content_type,
                                               **({"Authorization": f"Bearer {token}"} if token else {})})
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:
@@ -79,3 +80,18 @@ def test_over_http_a_kubelet_may_register_its_node_and_no_other(secured):
         kubelet.create("nodes", {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-2"}})
     assert refused.value.message.endswith('node "node-1" is not allowed to modify node "node-2"')
     assert kubelet.list("nodes")["items"][0]["metadata"]["name"] == "node-1"
+
+
+def test_over_http_every_write_to_every_resource_without_a_token_is_401_and_changes_nothing(secured):
+    from kubelab.apiserver.http.served import served
+    before = secured.apiserver.store.revision
+    for resource in served().values():
+        prefix = f"/api/{resource.version}" if not resource.group else f"/apis/{resource.group}/{resource.version}"
+        scope = "/namespaces/default" if resource.namespaced else ""
+        collection = f"{secured.url}{prefix}{scope}/{resource.plural}"
+        body = {"apiVersion": resource.api_version, "kind": resource.kind, "metadata": {"name": "target"}}
+        for method, url in (("POST", collection), ("PUT", f"{collection}/target"), ("PATCH", f"{collection}/target"),
+                            ("DELETE", f"{collection}/target"), ("DELETE", collection)):
+            code, answer = raw(url, "", method, body if method != "DELETE" else None)
+            assert (code, answer.get("reason")) == (401, "Unauthorized"), (method, url, code, answer)
+    assert secured.apiserver.store.revision == before
