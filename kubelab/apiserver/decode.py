@@ -11,7 +11,8 @@ kubelab keeps its objects as plain dicts, so it checks the same thing by walking
 beside upstream's schema for the kind (http/openapi-v1.32.json, built by
 tools/build_openapi.py): an object where the schema has a struct or a map, a list where it
 has a list, a string, number or boolean where it has one. `null` is accepted anywhere (Go
-leaves the zero value); unknown fields are field_validation.py's business, not this one's.
+leaves the zero value, so kubelab drops it); an unknown field is dropped too, as Go's decoder
+ignores it (http/field_validation.py refuses or warns first when the client asks for Strict).
 Quantities take numbers too ("cpu": 1), and int-or-string fields either, as upstream's
 custom unmarshallers do.
 """
@@ -36,18 +37,28 @@ def _definitions() -> dict:
 
 
 def check(resource, obj: dict) -> None:
-    """Raise 400 if `obj` cannot be decoded into the resource's Go type."""
+    """Decode `obj` in place as the resource's Go type would: 400 on a type mismatch; `null`s and
+    unknown fields dropped, as Go's decoder leaves zero values and ignores what it does not know."""
     name = _PACKAGES.get(resource.group, "") + resource.kind
-    schema = _definitions().get(name)
-    if schema is None:
+    check_definition(name, obj, resource.kind, resource.version)
+
+
+def check_definition(name: str, obj, kind: str, version: str) -> None:
+    """Decode `obj` in place against the definition `name` ("io.k8s.api.core.v1.Pod")."""
+    if name not in _definitions():
         return
-    mismatch = _mismatch(obj, {"$ref": f"#/definitions/{name}"}, "", resource.kind)
-    if mismatch:
-        where, value, go_type = mismatch
+    try:
+        _decode(obj, {"$ref": f"#/definitions/{name}"}, "", kind)
+    except _Mismatch as mismatch:
+        where, value, go_type = mismatch.args
         raise errors.bad_request(
-            f'{resource.kind} in version "{resource.version}" cannot be handled as a {resource.kind}: '
+            f'{kind} in version "{version}" cannot be handled as a {kind}: '
             f"json: cannot unmarshal {_JSON_NAMES.get(type(value), 'value')} into Go struct field "
             f"{where} of type {go_type}")
+
+
+class _Mismatch(Exception):
+    """(field, value, Go type) of the first value that does not fit."""
 
 
 def _go_type(schema: dict) -> str:
@@ -63,36 +74,40 @@ def _go_type(schema: dict) -> str:
     return {"integer": schema.get("format", "int64"), "boolean": "bool", "number": "float64"}.get(kind, "string")
 
 
-def _mismatch(value, schema: dict, path: str, struct: str):
-    """The first (field, value, Go type) that does not fit, or None."""
-    if value is None:
-        return None
+def _decode(value, schema: dict, path: str, struct: str):
+    """`value` decoded against `schema`: containers are cleaned in place and returned."""
     ref = schema.get("$ref", "")
     resolved = _definitions().get(ref.split("/")[-1], {}) if ref else schema
     if ref.endswith("Quantity") and isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return None
+        return value
     if resolved.get("format") == "int-or-string":
-        ok = isinstance(value, (int, str)) and not isinstance(value, bool)
-        return None if ok else (f"{struct}.{path}", value, "intstr.IntOrString")
+        if isinstance(value, (int, str)) and not isinstance(value, bool):
+            return value
+        raise _Mismatch(f"{struct}.{path}", value, "intstr.IntOrString")
     kind = resolved.get("type", "object" if "properties" in resolved else None)
     if not _fits(value, kind):
-        return f"{struct}.{path}" if path else struct, value, _go_type(schema)
+        raise _Mismatch(f"{struct}.{path}" if path else struct, value, _go_type(schema))
     if isinstance(value, dict):
         inner = ref.split(".")[-1] if ref else struct
-        for key, item in value.items():
-            child = (resolved.get("properties") or {}).get(key) if "properties" in resolved \
-                else resolved.get("additionalProperties") if isinstance(resolved.get("additionalProperties"), dict) \
-                else None
-            if child is not None:
-                found = _mismatch(item, child, f"{path}.{key}" if path else key, inner)
-                if found:
-                    return found
+        properties = resolved.get("properties")
+        values = resolved.get("additionalProperties") if isinstance(resolved.get("additionalProperties"), dict) else None
+        for key in list(value):
+            child = properties.get(key) if properties is not None else values
+            if value[key] is None or (properties is not None and child is None):
+                del value[key]   # null: Go's zero value, omitted; unknown: ignored by the decoder
+            elif child is not None:
+                value[key] = _decode(value[key], child, f"{path}.{key}" if path else key, inner)
     elif isinstance(value, list) and isinstance(resolved.get("items"), dict):
-        for item in value:
-            found = _mismatch(item, resolved["items"], path, struct)
-            if found:
-                return found
-    return None
+        for index, item in enumerate(value):
+            value[index] = {} if item is None and _is_struct(resolved["items"]) else \
+                _decode(item, resolved["items"], path, struct) if item is not None else item
+    return value
+
+
+def _is_struct(schema: dict) -> bool:
+    ref = schema.get("$ref", "")
+    resolved = _definitions().get(ref.split("/")[-1], {}) if ref else schema
+    return "properties" in resolved
 
 
 def _fits(value, kind: str | None) -> bool:

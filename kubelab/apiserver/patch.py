@@ -219,6 +219,8 @@ def _get(document, path: str):
 
 def _remove(document, path: str):
     parts = _pointer(path)
+    if not parts:
+        raise _unprocessable(f'unable to remove the whole document ("{path}")')
     parent, last = _parent(document, parts, path), parts[-1]
     value = _get(document, path)
     if isinstance(parent, dict):

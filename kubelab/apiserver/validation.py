@@ -223,7 +223,7 @@ def validate_service(obj: dict) -> list[dict]:
     for i, port in enumerate(ports):
         if len(ports) > 1 and not port.get("name"):
             causes.append(errors.required(f"spec.ports[{i}].name"))
-        if port.get("name") in names:
+        if port.get("name") and port["name"] in names:
             causes.append(errors.duplicate(f"spec.ports[{i}].name", port["name"]))
         names.add(port.get("name"))
         causes += _port(port.get("port"), f"spec.ports[{i}].port")

@@ -40,3 +40,23 @@ def test_a_patch_that_breaks_the_shape_is_refused_too(client):
     with pytest.raises(ApiError) as error:
         client.patch("pods", "web", {"spec": {"containers": "x"}})
     assert error.value.code == 400
+
+
+def test_nulls_and_unknown_fields_are_dropped_as_gos_decoder_does(client):
+    body = pod()
+    body["spec"]["nodeSelector"] = None
+    body["spec"]["containers"][0]["imagez"] = "typo"
+    body["status"] = None
+    created = client.create("pods", body)
+    assert "nodeSelector" not in created["spec"] and "imagez" not in created["spec"]["containers"][0]
+
+
+def test_subresource_bodies_are_decoded_too(client):
+    client.create("pods", pod())
+    with pytest.raises(ApiError) as error:
+        client.create("pods", {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": "web"},
+                      subresource="eviction", name="web")
+    assert error.value.code == 400 and "Go struct field Eviction.metadata" in error.value.message
+    with pytest.raises(ApiError) as error:
+        client.patch("pods", "web", [{"op": "remove", "path": ""}], patch_type="application/json-patch+json")
+    assert error.value.code == 422

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from ...objects import conditions
-from .. import errors
+from .. import decode, errors
 
 
 def create(server, resource, request) -> dict:
     body = request.body or {}
-    target = body.get("target") or {} if isinstance(body, dict) else None
-    if not isinstance(target, dict):
+    if not isinstance(body, dict):
         raise errors.bad_request("the body of the request was in an unknown format")
+    decode.check_definition("io.k8s.api.core.v1.Binding", body, "Binding", "v1")
+    target = body.get("target") or {}
     if not target.get("name"):
         raise errors.invalid("Binding", "", request.name, [errors.required("target.name")])
     kv, pod = server.read(resource, request.namespace, request.name)

@@ -11,13 +11,14 @@ budget.") when a budget says no, and drain would retry.
 from __future__ import annotations
 
 from ..request import Request
-from .. import errors
+from .. import decode, errors
 
 
 def create(server, resource, request) -> dict:
     body = request.body or {}
-    if not isinstance(body, dict) or not isinstance(body.get("deleteOptions") or {}, dict):
+    if not isinstance(body, dict):
         raise errors.bad_request("the body of the request was in an unknown format")
+    decode.check_definition("io.k8s.api.policy.v1.Eviction", body, "Eviction", "v1")
     if body.get("kind", "Eviction") != "Eviction":
         raise errors.bad_request(f'expected Eviction, got {body.get("kind")}')
     name = (body.get("metadata") or {}).get("name") or request.name

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 
 from ...objects import selector
-from .. import errors
+from .. import decode, errors
 from ..patch import apply_patch
 
 
@@ -30,9 +30,9 @@ def get(server, resource, request) -> dict:
 
 def update(server, resource, request, body: dict | None = None) -> dict:
     scale = body if body is not None else request.body
-    if not isinstance(scale, dict) or not isinstance(scale.get("spec") or {}, dict) \
-            or not isinstance(scale.get("metadata") or {}, dict):
+    if not isinstance(scale, dict):
         raise errors.bad_request("the body of the request was in an unknown format")
+    decode.check_definition("io.k8s.api.autoscaling.v1.Scale", scale, "Scale", "v1")
     replicas = (scale.get("spec") or {}).get("replicas")
     if not isinstance(replicas, int) or replicas < 0:
         raise errors.invalid("Scale", "autoscaling", request.name, [

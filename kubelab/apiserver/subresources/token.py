@@ -17,7 +17,7 @@ expirationSeconds is at least 600 (10 minutes), default 3600.
 from __future__ import annotations
 
 from ...objects.timefmt import rfc3339
-from .. import errors
+from .. import decode, errors
 
 MIN_EXPIRATION_SECONDS = 600
 BOUND_KINDS = {"Pod": "pods", "Secret": "secrets", "Node": "nodes"}
@@ -25,9 +25,9 @@ BOUND_KINDS = {"Pod": "pods", "Secret": "secrets", "Node": "nodes"}
 
 def create(server, resource, request) -> dict:
     body = request.body or {}
-    if not isinstance(body, dict) or not isinstance(body.get("spec") or {}, dict) or \
-            not isinstance((body.get("spec") or {}).get("boundObjectRef") or {}, dict):
+    if not isinstance(body, dict):
         raise errors.bad_request("the body of the request was in an unknown format")
+    decode.check_definition("io.k8s.api.authentication.v1.TokenRequest", body, "TokenRequest", "v1")
     spec = dict(body.get("spec") or {})
     expiration = spec.get("expirationSeconds", 3600)
     if not isinstance(expiration, int) or expiration < MIN_EXPIRATION_SECONDS:
