@@ -23,6 +23,7 @@ and a learner can read the traffic.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import json
 import select
 import socket
@@ -147,15 +148,11 @@ class _Handler(BaseHTTPRequestHandler):
         scheme, _, token = (self.headers.get("Authorization") or "").strip().partition(" ")
         request.credentials = token.strip() if scheme.lower() == "bearer" else ""
         self._impersonation(request)
-        if self._raw_body:
-            request.body = bodies.decode(self._raw_body, self.headers.get("Content-Type", JSON))
-        if self.command == "PATCH":
-            request.params["patchType"] = patch_type(self.headers.get("Content-Type", ""))
-        if self.command == "DELETE" and isinstance(request.body, dict):
-            _delete_options(request)
-        warnings = []
-        if request.verb in ("create", "update", "patch") and request.subresource in ("", "status"):
-            warnings = field_validation.check(route.resource, request.body, request.params.get("fieldValidation"))
+        try:
+            warnings = self._decode(route)
+        except ApiError as error:
+            self._unless_unauthorized(request)   # 401/403 come before 400, as upstream's filters run first
+            raise error
         as_table = wants_table(self.headers.get("Accept", "")) and request.verb in ("get", "list", "watch")
         if request.verb == "watch":
             return self._watch(route, as_table)
@@ -169,6 +166,28 @@ class _Handler(BaseHTTPRequestHandler):
                                                                              "PartialObjectMetadata"))
             return self._send_json(200, result, f"{JSON};as=Table;v=v1;g=meta.k8s.io")
         return self._send_json(201 if request.verb == "create" else 200, result, warnings=warnings)
+
+    def _decode(self, route: Route) -> list[str]:
+        """The body, the patch type and DeleteOptions onto the Request; field-validation warnings."""
+        request = route.request
+        if self._raw_body:
+            request.body = bodies.decode(self._raw_body, self.headers.get("Content-Type", JSON))
+        if self.command == "PATCH":
+            request.params["patchType"] = patch_type(self.headers.get("Content-Type", ""))
+        if self.command == "DELETE" and isinstance(request.body, dict):
+            _delete_options(request)
+        if request.verb in ("create", "update", "patch") and request.subresource in ("", "status"):
+            return field_validation.check(route.resource, request.body, request.params.get("fieldValidation"))
+        return []
+
+    def _unless_unauthorized(self, request) -> None:
+        """Raise the 401/403 this request would get, if any (checked on a copy: nothing recorded)."""
+        chain = getattr(self.front.apiserver, "chain", None)
+        if chain is None or not getattr(chain, "secured", False):
+            return
+        probe = dataclasses.replace(request, body=None, params=dict(request.params), user_info=None)
+        with self.front.lock:
+            chain.authorize(probe, chain.authenticate(probe))
 
     def _impersonation(self, request) -> None:
         """`kubectl --as=USER --as-group=G` sends Impersonate-User / Impersonate-Group headers.
