@@ -54,9 +54,9 @@ def test_nulls_and_unknown_fields_are_dropped_as_gos_decoder_does(client):
 def test_subresource_bodies_are_decoded_too(client):
     client.create("pods", pod())
     with pytest.raises(ApiError) as error:
-        client.create("pods", {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": "web"}, "default",
-                      subresource="eviction", name="web")
-    assert error.value.code == 400 and "Go struct field Eviction.metadata" in error.value.message
+        client.create("pods", {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "web"},
+                               "deleteOptions": "now"}, "default", subresource="eviction", name="web")
+    assert error.value.code == 400 and "Go struct field Eviction.deleteOptions" in error.value.message
     with pytest.raises(ApiError) as error:
         client.patch("pods", "web", [{"op": "remove", "path": ""}], patch_type="application/json-patch+json")
     assert error.value.code == 422
