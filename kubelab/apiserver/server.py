@@ -113,6 +113,10 @@ class APIServer:
                          "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}]})
 
     def _ensure(self, resource: str, obj: dict) -> None:
+        """Create `obj` unless it is already stored (a restarted API server finds it there)."""
+        info = RESOURCES[resource]
+        if self.store.get(info.key(meta.namespace(obj), meta.name(obj))) is not None:
+            return
         try:
             self.handle(Request("create", resource, meta.namespace(obj), body=obj, user=APISERVER_USER.name,
                                 user_info=APISERVER_USER))
