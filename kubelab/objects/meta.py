@@ -8,30 +8,36 @@ from __future__ import annotations
 Key = str  # "namespace/name" for namespaced objects, "name" for cluster-scoped ones
 
 
+def _metadata(obj: dict) -> dict:
+    """obj["metadata"], or {} when it is missing or not an object (bad input reads as empty)."""
+    metadata = obj.get("metadata") if isinstance(obj, dict) else None
+    return metadata if isinstance(metadata, dict) else {}
+
+
 def name(obj: dict) -> str:
     """The object's metadata.name ("" if it has none yet)."""
-    return obj.get("metadata", {}).get("name", "")
+    return _metadata(obj).get("name", "")
 
 
 def namespace(obj: dict) -> str:
     """The object's metadata.namespace ("" for cluster-scoped objects)."""
-    return obj.get("metadata", {}).get("namespace", "")
+    return _metadata(obj).get("namespace", "")
 
 
 def uid(obj: dict) -> str:
-    return obj.get("metadata", {}).get("uid", "")
+    return _metadata(obj).get("uid", "")
 
 
 def resource_version(obj: dict) -> str:
-    return obj.get("metadata", {}).get("resourceVersion", "")
+    return _metadata(obj).get("resourceVersion", "")
 
 
 def labels(obj: dict) -> dict[str, str]:
-    return obj.get("metadata", {}).get("labels") or {}
+    return _metadata(obj).get("labels") or {}
 
 
 def annotations(obj: dict) -> dict[str, str]:
-    return obj.get("metadata", {}).get("annotations") or {}
+    return _metadata(obj).get("annotations") or {}
 
 
 def key(obj: dict) -> Key:
@@ -49,7 +55,7 @@ def split_key(k: Key) -> tuple[str, str]:
 
 
 def owner_references(obj: dict) -> list[dict]:
-    return obj.get("metadata", {}).get("ownerReferences") or []
+    return _metadata(obj).get("ownerReferences") or []
 
 
 def controller_of(obj: dict) -> dict | None:
@@ -73,4 +79,4 @@ def owner_reference(owner: dict, *, controller: bool = True) -> dict:
 
 
 def is_being_deleted(obj: dict) -> bool:
-    return bool(obj.get("metadata", {}).get("deletionTimestamp"))
+    return bool(_metadata(obj).get("deletionTimestamp"))

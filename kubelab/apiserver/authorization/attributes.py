@@ -48,7 +48,8 @@ def for_request(request, user: UserInfo) -> Attributes:
     served = RESOURCES.get(request.resource)
     group = served.group if served is not None else REVIEW_GROUPS.get(request.resource, "")
     body = request.body if isinstance(request.body, dict) else {}
-    object_name = (body.get("metadata") or {}).get("name", "") if request.verb == "create" else ""
+    metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    object_name = metadata.get("name", "") if request.verb == "create" else ""
     return Attributes(user, request.verb, request.namespace or "", group, request.resource,
                       request.subresource or "", request.name or "", object_name=str(object_name or ""))
 
