@@ -30,6 +30,9 @@ CONTINUE_EXPIRED = (
     "now may show up in the list.")
 
 
+_JSON_TYPES = {"list": "array", "str": "string", "int": "number", "float": "number", "bool": "bool"}
+
+
 def encode_continue(revision: int, start: str) -> str:
     token = json.dumps({"v": "meta.k8s.io/v1", "rv": revision, "start": start}, separators=(",", ":"))
     return base64.urlsafe_b64encode(token.encode()).decode().rstrip("=")
@@ -38,7 +41,14 @@ def encode_continue(revision: int, start: str) -> str:
 def decode_continue(token: str) -> tuple[int, str]:
     """(revision, start key after the prefix) from a continue token; 400 if it is not one of ours."""
     try:
-        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        try:
+            data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        except ValueError as error:   # not base64, not UTF-8, not JSON: Go's decoders say which
+            raise ValueError(f"continue key is not valid: {error}")
+        if not isinstance(data, dict):
+            raise ValueError(f"continue key is not valid: json: cannot unmarshal "
+                             f"{_JSON_TYPES.get(type(data).__name__, 'value')} "
+                             f"into Go value of type storage.continueToken")
         if data.get("v") != "meta.k8s.io/v1" or not isinstance(data.get("rv"), int) or data["rv"] <= 0:
             raise ValueError("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
         start = data.get("start", "")
