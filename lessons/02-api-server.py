@@ -182,8 +182,17 @@ print(check_require_team_label(RequireTeamLabel))
 # %% [markdown]
 # ## 6. RBAC: who may do what
 #
-# A program in a pod runs as a ServiceAccount. Create one, get it a token (the TokenRequest
-# API), and use the token:
+# A program in a pod runs as a ServiceAccount. The **service account controller** (in the
+# controller manager) makes a `default` one in every namespace; the API server signs tokens
+# for them (the TokenRequest API), and the **token controller** fills in the tokens of
+# Secrets that ask for one. These are the "default accounts and API access tokens" of the
+# architecture diagrams:
+
+# %%
+print(cluster.kubectl("get serviceaccounts -A"))
+
+# %% [markdown]
+# Create a service account of our own, get it a token, and use the token:
 
 # %%
 cluster.client.create("serviceaccounts", {"apiVersion": "v1", "kind": "ServiceAccount",
