@@ -1,0 +1,116 @@
+"""Every kubectl command of issue 4, by the real kubectl 1.32, 1.27 and 1.33, against `kubelab up`.
+
+One `kubelab up` (2 nodes, 2 API servers behind the HTTPS front, authentication and RBAC on)
+serves the module; each kubectl version works in a namespace of its own, as a user would:
+create, apply a documentation manifest, read it every way, change it every way, follow a
+rollout, read logs, drain a node and bring it back, ask can-i, explain, and delete.
+"""
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from kubelab.cluster.background import Background
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "kubelab" / "examples"
+
+
+def kubectl_binary(version: str) -> str | None:
+    default = shutil.which("kubectl")
+    if default is None or version == "1.32":
+        return default
+    beside = Path(os.path.realpath(default)).parent / f"kubectl.{version}"
+    return str(beside) if beside.exists() else None
+
+
+@pytest.fixture(scope="module")
+def up():
+    if shutil.which("kubectl") is None:
+        pytest.skip("the real kubectl is not on PATH (kubelab's own is tested in test_background.py)")
+    cluster = Background(nodes=2, apiservers=2, seconds=600)
+    yield cluster
+    cluster.stop()
+
+
+class Kubectl:
+    def __init__(self, binary: str, kubeconfig: str, home: Path, namespace: str):
+        self.binary, self.namespace = binary, namespace
+        self.env = {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "KUBECONFIG": kubeconfig}
+
+    def __call__(self, *args: str, namespaced: bool = True) -> subprocess.CompletedProcess:
+        extra = ["-n", self.namespace] if namespaced else []
+        return subprocess.run([self.binary, *args, *extra], capture_output=True, text=True, env=self.env,
+                              timeout=120)
+
+    def ok(self, *args: str, namespaced: bool = True) -> str:
+        done = self(*args, namespaced=namespaced)
+        assert done.returncode == 0, f"kubectl {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+        return done.stdout
+
+
+def wait(check, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.parametrize("version", ["1.32", "1.27", "1.33"])
+def test_every_kubectl_command_works_against_kubelab_up(up, version, tmp_path):
+    binary = kubectl_binary(version)
+    if binary is None:
+        pytest.skip(f"kubectl {version} is not installed beside kubectl 1.32")
+    namespace = "v" + version.replace(".", "-")
+    kubectl = Kubectl(binary, up.kubeconfig, tmp_path, namespace)
+
+    assert kubectl.ok("create", "namespace", namespace, namespaced=False).strip() == f"namespace/{namespace} created"
+    wait(lambda: kubectl("get", "serviceaccount", "default").returncode == 0, 30, "the default service account")
+    assert "created" in kubectl.ok("create", "deployment", "web", "--image=nginx:1.27", "--replicas=2")
+    assert "successfully rolled out" in kubectl.ok("rollout", "status", "deployment/web", "--timeout=90s")
+
+    assert "created" in kubectl.ok("apply", "-f", str(EXAMPLES / "nginx-deployment.yaml"))
+    assert "unchanged" in kubectl.ok("apply", "-f", str(EXAMPLES / "nginx-deployment.yaml"))
+    kubectl.ok("rollout", "status", "deployment/nginx-deployment", "--timeout=90s")
+    wide = kubectl.ok("get", "pods", "-o", "wide", "-l", "app=nginx")
+    assert wide.split("\n")[0].split()[:7] == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"]
+    assert wide.count("Running") == 3
+    assert "kind: Deployment" in kubectl.ok("get", "deployment", "nginx-deployment", "-o", "yaml")
+    pods = json.loads(kubectl.ok("get", "pods", "-l", "app=nginx", "-o", "json"))["items"]
+    assert len(pods) == 3
+    assert "Replicas:" in kubectl.ok("describe", "deployment", "nginx-deployment")
+
+    pod = pods[0]["metadata"]["name"]
+    assert "nginx" in kubectl.ok("logs", f"pod/{pod}")
+    kubectl.ok("scale", "deployment/nginx-deployment", "--replicas=1")
+    kubectl.ok("label", "deployment", "nginx-deployment", "tier=front")
+    kubectl.ok("annotate", "deployment", "nginx-deployment", "note=hello")
+    kubectl.ok("patch", "deployment", "nginx-deployment", "-p", '{"spec": {"revisionHistoryLimit": 3}}')
+    stored = json.loads(kubectl.ok("get", "deployment", "nginx-deployment", "-o", "json"))
+    assert stored["spec"]["replicas"] == 1 and stored["spec"]["revisionHistoryLimit"] == 3
+    assert stored["metadata"]["labels"]["tier"] == "front" and stored["metadata"]["annotations"]["note"] == "hello"
+
+    watcher = subprocess.Popen([binary, "get", "deployments", "--watch", "-n", namespace, "--request-timeout=3s"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=kubectl.env)
+    kubectl.ok("scale", "deployment/web", "--replicas=3")
+    watched, _ = watcher.communicate(timeout=60)
+    assert watched.splitlines()[0].split()[:2] == ["NAME", "READY"] and "web" in watched
+
+    assert "nginx" in kubectl.ok("logs", "deployment/web")
+
+    node = pods[0]["spec"]["nodeName"]
+    assert "cordoned" in kubectl.ok("cordon", node, namespaced=False)
+    drained = kubectl("drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--force",
+                      "--timeout=90s", namespaced=False)
+    assert drained.returncode == 0 and "drained" in drained.stdout, drained.stderr
+    assert "uncordoned" in kubectl.ok("uncordon", node, namespaced=False)
+
+    assert kubectl.ok("auth", "can-i", "delete", "pods").strip() == "yes"
+    assert "FIELDS:" in kubectl.ok("explain", "pods.spec.containers", namespaced=False)
+    assert "deleted" in kubectl.ok("delete", "deployment", "web")
