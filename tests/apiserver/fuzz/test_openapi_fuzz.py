@@ -72,6 +72,8 @@ TEMPLATES = {
     "Namespace": {}, "Node": {},
     "SelfSubjectAccessReview": {"spec": {"resourceAttributes": {"verb": "get", "resource": "pods"}}},
 }
+TEMPLATES.update({"Binding": {"target": {"apiVersion": "v1", "kind": "Node", "name": "node-1"}}, "Eviction": {},
+                  "Scale": {"spec": {"replicas": 2}}, "TokenRequest": {"spec": {"audiences": ["api"]}}})
 TEMPLATES["Deployment"] = TEMPLATES["ReplicaSet"]
 TEMPLATES["ClusterRoleBinding"] = TEMPLATES["RoleBinding"]
 
@@ -142,7 +144,25 @@ def served_operations(connection: Connection) -> tuple[list[tuple], dict]:
                 body = (operation.get("requestBody") or {}).get("content", {}).get("application/json", {})
                 operations.append((method.upper(), template, operation["x-kubernetes-group-version-kind"],
                                    [p["name"] for p in operation.get("parameters", [])], body.get("schema")))
-    return sorted(operations, key=lambda o: (o[1], o[0])), schemas
+    return sorted(operations + SUBRESOURCES, key=lambda o: (o[1], o[0])), schemas
+
+
+def _subresource(method: str, path: str, group: str, version: str, kind: str, parameters=()) -> tuple:
+    return method, path, {"group": group, "version": version, "kind": kind}, list(parameters), None
+
+
+# The subresources the OpenAPI paths leave out (paths.py lists only status), added by hand.
+_POD = "/api/v1/namespaces/{namespace}/pods/{name}"
+SUBRESOURCES = [
+    _subresource("POST", f"{_POD}/binding", "", "v1", "Binding", ["dryRun"]),
+    _subresource("POST", f"{_POD}/eviction", "policy", "v1", "Eviction", ["dryRun"]),
+    _subresource("GET", f"{_POD}/log", "", "v1", "Pod", ["container", "tailLines", "sinceSeconds", "limitBytes",
+                                                        "previous", "timestamps"]),
+    _subresource("POST", "/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token", "authentication.k8s.io",
+                 "v1", "TokenRequest"),
+    *[_subresource(method, f"/apis/apps/v1/namespaces/{{namespace}}/{plural}/{{name}}/scale", "autoscaling", "v1",
+                   "Scale", ["dryRun"]) for plural in ("deployments", "replicasets") for method in ("GET", "PUT", "PATCH")],
+]
 
 
 class Schemas:
@@ -231,7 +251,7 @@ def requests(draw, operations, schemas: Schemas, viewer_token: str):
 
 
 def odd_value(parameter: str) -> st.SearchStrategy:
-    if parameter in ("limit", "gracePeriodSeconds", "timeoutSeconds"):
+    if parameter in ("limit", "gracePeriodSeconds", "timeoutSeconds", "tailLines", "sinceSeconds", "limitBytes"):
         return st.sampled_from(["0", "1", "-1", "500", "9999999999999", "abc", "", "1.5"]) | \
             st.integers(-10, 10 ** 6).map(str)
     if parameter == "continue":
@@ -249,7 +269,7 @@ def odd_value(parameter: str) -> st.SearchStrategy:
         return st.sampled_from(["Orphan", "Background", "Foreground", "Bogus", ""])
     if parameter == "fieldValidation":
         return st.sampled_from(["Strict", "Warn", "Ignore", "Bogus", ""])
-    if parameter in ("watch", "allowWatchBookmarks", "force"):
+    if parameter in ("watch", "allowWatchBookmarks", "force", "previous", "timestamps"):
         return st.sampled_from(["true", "false", "1", "maybe", ""])
     return st.text(max_size=10)
 
