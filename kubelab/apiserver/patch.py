@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 
 from . import errors
+from .errors import ApiError
 
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
@@ -269,3 +270,31 @@ def _apply_operation(document, operation: dict):
             raise _unprocessable(f"testing value {path} failed: test failed")
         return document
     raise errors.bad_request(f"Unexpected kind: {op}")
+
+
+PATCH_ATTEMPTS = 5  # reads-and-retries of a patch that lost a race to another writer
+
+
+def patch_stored(server, resource, request) -> dict:
+    """Apply the patch to the stored object and write it back. Another writer may get in
+    between (another API server on the same store): then, unless the patch itself named a
+    resourceVersion, read and patch again, as upstream's GuaranteedUpdate does."""
+    body_metadata = request.body.get("metadata") if isinstance(request.body, dict) else None
+    pinned = isinstance(body_metadata, dict) and "resourceVersion" in body_metadata
+    for attempt in range(PATCH_ATTEMPTS):
+        kv, old = server.read(resource, request.namespace, request.name)
+        patched = apply_patch(request.params.get("patchType"), old, request.body)
+        if not isinstance(patched, dict):
+            raise errors.bad_request("the patch did not produce an object")
+        if not isinstance(patched.get("metadata"), dict):
+            patched["metadata"] = {}
+        if patched["metadata"].get("resourceVersion") in (None, old["metadata"]["resourceVersion"]):
+            patched["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
+        elif patched["metadata"]["resourceVersion"] != str(kv.mod_revision):
+            raise errors.conflict(resource.plural, resource.group, request.name, errors.STALE)
+        try:
+            return server._update(resource, request, patched)
+        except ApiError as error:
+            if pinned or error.reason != "Conflict" or attempt == PATCH_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")

@@ -36,7 +36,7 @@ from .authentication.user import APISERVER_USER
 from .errors import ApiError
 from .handler_chain import HandlerChain
 from .ipallocator import IPAllocator
-from .patch import apply_patch
+from .patch import patch_stored
 from .request import Request, TraceEntry
 from .summary import summary
 from .resources import RESOURCES, Resource
@@ -359,28 +359,8 @@ class APIServer:
         return self.write(resource, request, new, kv.mod_revision, "update", summary(resource, old, new))
 
     def _patch(self, resource: Resource, request: Request) -> dict:
-        """Apply the patch to the stored object and write it back. Another writer may get in
-        between (another API server on the same store): then, unless the patch itself named a
-        resourceVersion, read and patch again, as upstream's GuaranteedUpdate does."""
-        body_metadata = request.body.get("metadata") if isinstance(request.body, dict) else None
-        pinned = isinstance(body_metadata, dict) and "resourceVersion" in body_metadata
-        for attempt in range(PATCH_ATTEMPTS):
-            kv, old = self.read(resource, request.namespace, request.name)
-            patched = apply_patch(request.params.get("patchType"), old, request.body)
-            if not isinstance(patched, dict):
-                raise errors.bad_request("the patch did not produce an object")
-            if not isinstance(patched.get("metadata"), dict):
-                patched["metadata"] = {}
-            if patched["metadata"].get("resourceVersion") in (None, old["metadata"]["resourceVersion"]):
-                patched["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
-            elif patched["metadata"]["resourceVersion"] != str(kv.mod_revision):
-                raise errors.conflict(resource.plural, resource.group, request.name, errors.STALE)
-            try:
-                return self._update(resource, request, patched)
-            except ApiError as error:
-                if pinned or error.reason != "Conflict" or attempt == PATCH_ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")
+        """PATCH: apply the patch to the stored object and write it back (patch.py)."""
+        return patch_stored(self, resource, request)
 
     def handle_delete(self, resource: Resource | Request, request: Request | None = None) -> dict:
         """DELETE (deletion.py); also callable with just a Request, as eviction does."""
@@ -388,9 +368,6 @@ class APIServer:
             request = resource
             resource = self._resource(request)
         return deletion.delete(self, resource, request)
-
-
-PATCH_ATTEMPTS = 5  # reads-and-retries of a patch that lost a race to another writer
 
 
 def _omit_empty(metadata: dict) -> None:
