@@ -87,7 +87,9 @@ def test_every_kubectl_command_works_against_kubelab_up(up, version, tmp_path):
     assert "Replicas:" in kubectl.ok("describe", "deployment", "nginx-deployment")
 
     pod = pods[0]["metadata"]["name"]
-    assert "nginx" in kubectl.ok("logs", f"pod/{pod}")
+    # A kubelet process busy with its own API calls may answer a log request late (504, as
+    # upstream's would); a user runs `kubectl logs` again, and so does this story.
+    wait(lambda: "nginx" in kubectl("logs", f"pod/{pod}").stdout, 60, f"the logs of {pod}")
     kubectl.ok("scale", "deployment/nginx-deployment", "--replicas=1")
     kubectl.ok("label", "deployment", "nginx-deployment", "tier=front")
     kubectl.ok("annotate", "deployment", "nginx-deployment", "note=hello")
@@ -102,7 +104,7 @@ def test_every_kubectl_command_works_against_kubelab_up(up, version, tmp_path):
     watched, _ = watcher.communicate(timeout=60)
     assert watched.splitlines()[0].split()[:2] == ["NAME", "READY"] and "web" in watched
 
-    assert "nginx" in kubectl.ok("logs", "deployment/web")
+    wait(lambda: "nginx" in kubectl("logs", "deployment/web").stdout, 60, "the logs of deployment/web")
 
     node = pods[0]["spec"]["nodeName"]
     assert "cordoned" in kubectl.ok("cordon", node, namespaced=False)
