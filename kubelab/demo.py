@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from .cluster import Cluster
+from .cluster.trace import who
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 
@@ -29,7 +30,7 @@ def _printer(cluster: Cluster, out: Callable[[str], None]):
             if entry.resource == "events" or (entry.resource == "nodes" and entry.verb == "update"
                                               and not entry.summary):
                 continue
-            line = f"  [+{entry.time - cluster.started_at:6.1f}s] {entry.user:<24} {entry.verb:<7} {entry.target}"
+            line = f"  [+{entry.time - cluster.started_at:6.1f}s] {who(entry.user):<26} {entry.verb:<7} {entry.target}"
             out(line + (f"  ({entry.summary})" if entry.summary else ""))
     return flush
 
@@ -53,7 +54,7 @@ def run_demo(seed: int = 0, nodes: int = 3, pause: float = 0.0, out: Callable[[s
     flush = _printer(cluster, out)
     for entry in cluster.trace.story():
         if entry.resource == "nodes":
-            out(f"  [+{entry.time - cluster.started_at:6.1f}s] {entry.user:<24} {entry.verb:<7} {entry.target}")
+            out(f"  [+{entry.time - cluster.started_at:6.1f}s] {who(entry.user):<26} {entry.verb:<7} {entry.target}")
     out(cluster.kubectl("get nodes"))
 
     deployment = (EXAMPLES / "nginx-deployment.yaml").read_text()
