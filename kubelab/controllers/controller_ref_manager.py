@@ -31,6 +31,15 @@ from ..objects import meta, selector
 from ..objects.selector import Requirement
 
 
+def resolve_controller_ref(informer, kind: str, namespace: str, reference: dict) -> dict | None:
+    """The cached owner an ownerReference points at: right kind, same name *and* uid, or None
+    (a same-named object made after the owner was deleted is not the owner)."""
+    if reference.get("kind") != kind:
+        return None
+    owner = informer.get(f"{namespace}/{reference.get('name')}")
+    return owner if owner is not None and meta.uid(owner) == reference.get("uid") else None
+
+
 class ControllerRefManager:
     """Claims objects of one resource for one owner, adopting orphans and releasing strays."""
 

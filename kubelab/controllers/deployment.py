@@ -30,7 +30,7 @@ from ..client import NORMAL, WARNING, ApiError, Controller
 from ..objects import meta, selector
 from . import deployment_util as util
 from . import progress, rolling
-from .controller_ref_manager import ControllerRefManager
+from .controller_ref_manager import ControllerRefManager, resolve_controller_ref
 from .pod_template_hash import LABEL as POD_TEMPLATE_HASH, compute_hash
 
 
@@ -87,10 +87,7 @@ class DeploymentController(Controller):
             self.enqueue(owner)
 
     def resolve_controller_ref(self, namespace: str, reference: dict) -> dict | None:
-        if reference.get("kind") != "Deployment":
-            return None
-        owner = self.deployments.get(f"{namespace}/{reference.get('name')}")
-        return owner if owner is not None and meta.uid(owner) == reference.get("uid") else None
+        return resolve_controller_ref(self.deployments, "Deployment", namespace, reference)
 
     def deployments_selecting(self, replicaset: dict) -> list[dict]:
         return [d for d in self.deployments.list(meta.namespace(replicaset))

@@ -28,7 +28,7 @@ from ..client import NORMAL, WARNING, ApiError, Controller
 from ..objects import meta, selector
 from ..objects.timefmt import rfc3339
 from .active_pods import is_active, is_available, is_ready, pods_to_delete
-from .controller_ref_manager import ControllerRefManager
+from .controller_ref_manager import ControllerRefManager, resolve_controller_ref
 from .expectations import ControllerExpectations
 
 BURST_REPLICAS = 500  # most pods created or deleted in one sync (upstream's BurstReplicas)
@@ -109,11 +109,7 @@ class ReplicaSetController(Controller):
             self.enqueue(owner)
 
     def resolve_controller_ref(self, namespace: str, reference: dict) -> dict | None:
-        """The cached ReplicaSet an ownerReference points at (same name *and* uid), or None."""
-        if reference.get("kind") != "ReplicaSet":
-            return None
-        owner = self.replicasets.get(f"{namespace}/{reference.get('name')}")
-        return owner if owner is not None and meta.uid(owner) == reference.get("uid") else None
+        return resolve_controller_ref(self.replicasets, "ReplicaSet", namespace, reference)
 
     def replicasets_selecting(self, pod: dict) -> list[dict]:
         """ReplicaSets in the pod's namespace whose selector matches its labels."""
