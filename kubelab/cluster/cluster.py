@@ -38,7 +38,7 @@ class Cluster:
     """A whole Kubernetes cluster in the notebook's kernel: `Cluster(nodes=3, seed=0)`."""
 
     def __init__(self, nodes: int = 3, seed: int = 0, node_cpu: str = "2", node_memory: str = "4Gi",
-                 max_pods: int = 110, store=None):
+                 max_pods: int = 110, store=None, scheduler_config: dict | str | None = None):
         self.seed = seed
         self.clock = VirtualClock()
         self.started_at = self.clock.now()
@@ -58,7 +58,7 @@ class Cluster:
             manager_client, self.clock,
             client_builder=lambda name: credentials.controller_client(manager_client, name))
         self.scheduler = Scheduler(self.client.for_component("kube-scheduler", credentials.scheduler), self.clock,
-                                   random.Random(rng.getrandbits(64)))
+                                   random.Random(rng.getrandbits(64)), config=scheduler_config)
         self.kubelets: dict[str, Kubelet] = {}
         self.proxies: dict[str, KubeProxy] = {}
         for index in range(1, nodes + 1):
