@@ -52,7 +52,10 @@ def _add_process_commands(commands) -> None:
     apiserver.add_argument("--token-auth-file", default=None,
                            help="CSV token,user,uid,\"group1,group2\": turns on authentication and RBAC")
     apiserver.add_argument("--service-account-key-file", default=None,
-                           help="PEM RSA key signing and verifying service-account tokens")
+                           help="PEM RSA key signing and verifying service-account tokens "
+                                "(default: a random key, kept in DATA_DIR/sa.key)")
+    apiserver.add_argument("--etcd-compaction-interval", type=_duration, default=300.0,
+                           help="how often the store is compacted, e.g. 5m, 90s (0 = never; default 5m)")
     for component, what in (("controller-manager", "the controllers"), ("scheduler", "the scheduler")):
         command = commands.add_parser(component, help=f"run {what} against an API server")
         command.add_argument("--kubeconfig", default=None)
@@ -65,6 +68,18 @@ def _add_process_commands(commands) -> None:
         if component == "kubelet":
             command.add_argument("--pod-cidr", default="10.244.1.0/24")
             command.add_argument("--node-ip", default="10.0.0.11")
+
+
+def _duration(text: str) -> float:
+    """A Go-style duration as kube-apiserver's flags take it: "5m", "90s", "1h30m", "0"."""
+    import re
+    parts = re.fullmatch(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?", text.strip())
+    if text.strip() == "0":
+        return 0.0
+    if not parts or not any(parts.groups()):
+        raise argparse.ArgumentTypeError(f'invalid duration "{text}": use e.g. 5m, 90s, 1h30m or 0')
+    hours, minutes, seconds = (float(group or 0) for group in parts.groups())
+    return hours * 3600 + minutes * 60 + seconds
 
 
 def _kubectl(argv: list[str]) -> int:
@@ -119,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "apiserver":
         from .apiserver.http.process import run
         return run(args.port, args.store, args.data_dir, args.etcd_endpoint, args.seed,
-                   args.token_auth_file, args.service_account_key_file)
+                   args.token_auth_file, args.service_account_key_file, args.etcd_compaction_interval)
     if args.command in ("controller-manager", "scheduler", "kubelet", "proxy"):
         from .cluster import daemon
         node = {"node_name": args.node_name} if args.command in ("kubelet", "proxy") else {}

@@ -38,7 +38,8 @@ class Cluster:
     """A whole Kubernetes cluster in the notebook's kernel: `Cluster(nodes=3, seed=0)`."""
 
     def __init__(self, nodes: int = 3, seed: int = 0, node_cpu: str = "2", node_memory: str = "4Gi",
-                 max_pods: int = 110, store=None, scheduler_config: dict | str | None = None):
+                 max_pods: int = 110, store=None, compaction_interval: float = 300.0,
+                 scheduler_config: dict | str | None = None):
         self.seed = seed
         self.clock = VirtualClock()
         self.started_at = self.clock.now()
@@ -46,7 +47,10 @@ class Cluster:
         # etcd's semantics in memory by default; any Store works the same (a FileStore restored
         # from a snapshot, a real etcd), since only the API server ever touches it.
         self.store = store if store is not None else MemoryStore(self.clock)
-        self.apiserver = APIServer(self.store, self.clock, random.Random(rng.getrandbits(64)))
+        # The API server compacts the store every `compaction_interval` seconds, as
+        # kube-apiserver does every 5 minutes (apiserver/compactor.py); 0 keeps all history.
+        self.apiserver = APIServer(self.store, self.clock, random.Random(rng.getrandbits(64)),
+                                   compaction_interval=compaction_interval)
         self.apiserver.bootstrap()
         # Every component gets its own credentials; the API server authenticates and
         # authorizes each request (RBAC), in process exactly as over HTTP.
