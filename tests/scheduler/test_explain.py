@@ -36,3 +36,19 @@ def test_what_if_replays_a_pod_with_a_plugin_off_without_touching_the_cluster(wo
     assert world.node_of("web") == placed  # nothing moved, nothing written
     assert len(world.client.list("events", "default")["items"]) == events_before
     assert scheduler.cache.pod_nodes == {"default/web": placed}
+
+
+def test_the_kubectl_scheduler_plugin_explains_and_replays_in_process():
+    from kubelab import Cluster
+    from kubelab.kubectl import run
+    cluster = Cluster(nodes=2)
+    cluster.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+                   "spec": {"containers": [{"name": "c", "image": "nginx"}]}})
+    cluster.settle()
+    placed = cluster.get("pods", "web", "default")["spec"]["nodeName"]
+    assert f"* {placed}: feasible" in cluster.kubectl("scheduler explain web")
+    replay = cluster.kubectl("scheduler explain web --disable TaintToleration --weight NodeResourcesFit=4")
+    assert "TaintToleration" not in replay and "×4" in replay
+    assert cluster.kubectl("scheduler explain web --disable Nope") == \
+        "error: plugin 'Nope' is not in profile 'default-scheduler'"
+    assert run(cluster.client, "scheduler explain web", 0).startswith("error: kubectl scheduler needs the scheduler")
