@@ -8,6 +8,7 @@
     kubelab fault [--data-dir DIR] VERB COMPONENT            break a running `kubelab up` on purpose
     kubelab apiserver [--port P] [--data-dir DIR] [--store S] the API server over HTTP, on 127.0.0.1
     kubelab controller-manager | scheduler --kubeconfig F    one control-plane component
+    kubelab scheduler --kubeconfig F --config C.yaml         ... with a KubeSchedulerConfiguration
     kubelab kubelet | proxy --kubeconfig F --node-name N     one node's agent
 
 Bad input gets one line on stderr and exit code 2 (argparse's usage errors) or 1, never a
@@ -63,6 +64,8 @@ def _add_process_commands(commands) -> None:
     for component, what in (("controller-manager", "the controllers"), ("scheduler", "the scheduler")):
         command = commands.add_parser(component, help=f"run {what} against an API server")
         command.add_argument("--kubeconfig", default=None)
+        if component == "scheduler":
+            command.add_argument("--config", default=None, help="a KubeSchedulerConfiguration file (profiles)")
     for component, what in (("kubelet", "a node's kubelet"), ("proxy", "a node's kube-proxy")):
         command = commands.add_parser(component, help=f"run {what} against an API server")
         command.add_argument("--kubeconfig", default=None)
@@ -145,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         node = {"node_name": args.node_name} if args.command in ("kubelet", "proxy") else {}
         if args.command == "kubelet":
             node.update(pod_cidr=args.pod_cidr, node_ip=args.node_ip)
+        if args.command == "scheduler" and args.config:
+            node["config"] = args.config
         return daemon.run(args.command, args.kubeconfig, **node)
     if args.command == "demo":
         if args.nodes < 1:

@@ -38,7 +38,8 @@ class Cluster:
     """A whole Kubernetes cluster in the notebook's kernel: `Cluster(nodes=3, seed=0)`."""
 
     def __init__(self, nodes: int = 3, seed: int = 0, node_cpu: str = "2", node_memory: str = "4Gi",
-                 max_pods: int = 110, store=None, compaction_interval: float = 300.0):
+                 max_pods: int = 110, store=None, compaction_interval: float = 300.0,
+                 scheduler_config: dict | str | None = None):
         self.seed = seed
         self.clock = VirtualClock()
         self.started_at = self.clock.now()
@@ -61,7 +62,7 @@ class Cluster:
             manager_client, self.clock,
             client_builder=lambda name: credentials.controller_client(manager_client, name))
         self.scheduler = Scheduler(self.client.for_component("kube-scheduler", credentials.scheduler), self.clock,
-                                   random.Random(rng.getrandbits(64)))
+                                   random.Random(rng.getrandbits(64)), config=scheduler_config)
         self.kubelets: dict[str, Kubelet] = {}
         self.proxies: dict[str, KubeProxy] = {}
         for index in range(1, nodes + 1):
@@ -98,7 +99,7 @@ class Cluster:
     def kubectl(self, command: str, stdin: str | None = None) -> str:
         """What `kubectl <command>` would print against this cluster (kubelab's own kubectl)."""
         from ..kubectl import run  # kubectl is a layer above the cluster: imported on use
-        return run(self.client, command, self.clock.now(), stdin=stdin).rstrip("\n")
+        return run(self.client, command, self.clock.now(), stdin=stdin, scheduler=self.scheduler).rstrip("\n")
 
     def apply(self, manifest: str | dict | list) -> str:
         """`kubectl apply -f` a manifest (YAML/JSON text, a dict, or a list of dicts)."""

@@ -36,7 +36,8 @@ def _client(kubeconfig: str | None, clock: RealClock, user_agent: str) -> Client
 
 
 def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: str = "",
-          pod_cidr: str = "10.244.1.0/24", node_ip: str = "10.0.0.11", seed: int | None = None):
+          pod_cidr: str = "10.244.1.0/24", node_ip: str = "10.0.0.11", seed: int | None = None,
+          config: str | None = None):
     """The component object, wired to the API server named in `kubeconfig`."""
     rng = random.Random(seed)
     if component == "controller-manager":
@@ -46,8 +47,10 @@ def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: s
         # --use-service-account-credentials: each controller as kube-system/<its name>
         return ControllerManager(manager, clock, client_builder=ServiceAccountClientBuilder(manager, clock))
     if component == "scheduler":
-        from ..scheduler import Scheduler
-        return Scheduler(_client(kubeconfig, clock, "kube-scheduler"), clock, rng)
+        from ..scheduler import Scheduler, load_profiles
+        load_profiles(config)  # refuse a bad --config before connecting to anything
+        # --config: a KubeSchedulerConfiguration; a bad one is a ValueError (ConfigError): one line, exit 1
+        return Scheduler(_client(kubeconfig, clock, "kube-scheduler"), clock, rng, config=config)
     if component == "kubelet":
         from ..kubelet import Kubelet
         from .kubelet_server import KubeletServer
