@@ -50,7 +50,8 @@ class Cluster:
     """A whole Kubernetes cluster in the notebook's kernel: `Cluster(nodes=3, seed=0)`."""
 
     def __init__(self, nodes: int = 3, seed: int = 0, node_cpu: str = "2", node_memory: str = "4Gi",
-                 max_pods: int = 110, store=None, cluster_cidr: str | None = None):
+                 max_pods: int = 110, store=None, compaction_interval: float = 300.0,
+                 scheduler_config: dict | str | None = None, cluster_cidr: str | None = None):
         self.seed = seed
         self.clock = VirtualClock()
         self.started_at = self.clock.now()
@@ -58,7 +59,10 @@ class Cluster:
         # etcd's semantics in memory by default; any Store works the same (a FileStore restored
         # from a snapshot, a real etcd), since only the API server ever touches it.
         self.store = store if store is not None else MemoryStore(self.clock)
-        self.apiserver = APIServer(self.store, self.clock, random.Random(rng.getrandbits(64)))
+        # The API server compacts the store every `compaction_interval` seconds, as
+        # kube-apiserver does every 5 minutes (apiserver/compactor.py); 0 keeps all history.
+        self.apiserver = APIServer(self.store, self.clock, random.Random(rng.getrandbits(64)),
+                                   compaction_interval=compaction_interval)
         self.apiserver.bootstrap()
         # Every component gets its own credentials; the API server authenticates and
         # authorizes each request (RBAC), in process exactly as over HTTP.
@@ -73,7 +77,7 @@ class Cluster:
             client_builder=lambda name: credentials.controller_client(manager_client, name),
             config=ControllerManagerConfig(allocate_node_cidrs=True, cluster_cidr=self.cluster_cidr))
         self.scheduler = Scheduler(self.client.for_component("kube-scheduler", credentials.scheduler), self.clock,
-                                   random.Random(rng.getrandbits(64)))
+                                   random.Random(rng.getrandbits(64)), config=scheduler_config)
         self.kubelets: dict[str, Kubelet] = {}
         self.proxies: dict[str, KubeProxy] = {}
         for index in range(1, nodes + 1):
@@ -110,7 +114,7 @@ class Cluster:
     def kubectl(self, command: str, stdin: str | None = None) -> str:
         """What `kubectl <command>` would print against this cluster (kubelab's own kubectl)."""
         from ..kubectl import run  # kubectl is a layer above the cluster: imported on use
-        return run(self.client, command, self.clock.now(), stdin=stdin).rstrip("\n")
+        return run(self.client, command, self.clock.now(), stdin=stdin, scheduler=self.scheduler).rstrip("\n")
 
     def apply(self, manifest: str | dict | list) -> str:
         """`kubectl apply -f` a manifest (YAML/JSON text, a dict, or a list of dicts)."""

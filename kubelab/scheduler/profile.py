@@ -60,7 +60,8 @@ class ConfigError(ValueError):
 
 
 def _invalid(path: str, value, detail: str) -> ConfigError:
-    return ConfigError(f"{path}: Invalid value: {value!r}: {detail}")
+    shown = f'"{value}"' if isinstance(value, str) else value  # Go's %q for strings, as field.Invalid prints
+    return ConfigError(f"{path}: Invalid value: {shown}: {detail}")
 
 
 def read_config(config: dict | str | None) -> dict:

@@ -134,7 +134,7 @@ def test_a_second_profile_packs_pods_where_the_default_spreads_them(world, clock
     ({"kind": "KubeSchedulerConfiguration", "apiVersion": "v1"},
      'no kind "KubeSchedulerConfiguration" is registered for version "v1"'),
     ({"profiles": [{"schedulerName": "a", "plugins": {"score": {"enabled": [{"name": "NoSuchPlugin"}]}}}]},
-     "profiles[0].plugins.score.enabled[0].name: Invalid value: 'NoSuchPlugin': plugin \"NoSuchPlugin\" does not exist"),
+     'profiles[0].plugins.score.enabled[0].name: Invalid value: "NoSuchPlugin": plugin "NoSuchPlugin" does not exist'),
     ({"profiles": [{"plugins": {"score": {"enabled": [{"name": "ImageLocality", "weight": 1000}]}}}]},
      "profiles[0].plugins.score.enabled[0].weight: Invalid value: 1000: must be in the range [0, 100]"),
     ({"profiles": [{"schedulerName": "x"}, {"schedulerName": "x"}]},
