@@ -96,3 +96,10 @@ def test_a_node_left_ready_by_an_earlier_run_is_not_counted_as_ready():
     started = time.time()
     assert _ready_nodes(Nodes(), {"node-1"}, since=started) == 0          # stale: an earlier run's heartbeat
     assert _ready_nodes(Nodes(), {"node-1"}, since=1735689500.0) == 1     # fresh enough
+
+
+def test_kubelab_fault_without_a_running_cluster_says_so_in_one_line(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "kubelab", "fault", "--data-dir", str(tmp_path), "crash", "scheduler"],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1
+    assert done.stderr.startswith(f"error: no kubelab up is running on {tmp_path}")
