@@ -159,7 +159,8 @@ class LeaderElected:
         self.elector = LeaderElector(client, clock, lock_name, identity, on_started_leading=self._lead,
                                      on_stopped_leading=self._follow, rng=rng, **timing)
         self.identity = identity
-        self.exited = False
+        self.exited = self.stopping = False
+        self.on_exit = None   # what a process does when it loses the Lease (kubelab up: exit)
 
     def __getattr__(self, attribute):
         return getattr(self.component, attribute)
@@ -168,6 +169,7 @@ class LeaderElected:
         self.elector.start()
 
     def stop(self) -> None:
+        self.stopping = True   # a deliberate stop: not "leadership lost"
         self.elector.stop()
 
     @property
@@ -185,3 +187,5 @@ class LeaderElected:
             stop()
         for informer in getattr(getattr(self.component, "factory", None), "informers", {}).values():
             informer.stop()
+        if self.on_exit is not None and not self.stopping:
+            self.on_exit()
