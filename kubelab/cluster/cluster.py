@@ -34,6 +34,7 @@ from ..kubelet import Kubelet
 from ..proxy import KubeProxy
 from ..scheduler import Scheduler
 from ..store import MemoryStore
+from . import arguments
 from .credentials import ClusterCredentials
 from .faults import APIServerLink, ComponentTransport, Faults
 from .trace import Trace
@@ -56,6 +57,9 @@ class Cluster:
                  max_pods: int = 110, store=None, compaction_interval: float = 300.0,
                  scheduler_config: dict | str | None = None, cluster_cidr: str | None = None,
                  controller_managers: int = 1, schedulers: int = 1):
+        arguments.cluster(nodes, seed, node_cpu, node_memory, max_pods, compaction_interval)
+        arguments.whole_number("Cluster", "controller_managers", controller_managers, 1, 10)
+        arguments.whole_number("Cluster", "schedulers", schedulers, 1, 10)
         self.seed = seed
         self.clock = VirtualClock()
         self.started_at = self.clock.now()
@@ -200,10 +204,12 @@ class Cluster:
     # -- time ----------------------------------------------------------------------------
     def run(self, seconds: float) -> None:
         """Let `seconds` of virtual time pass, every component doing what falls due."""
+        arguments.seconds("run", "seconds", seconds)
         self.clock.run(seconds)
 
     def settle(self, max_seconds: float = 600.0) -> float:
         """Run until no component has work left (only heartbeats remain); returns seconds taken."""
+        arguments.seconds("settle", "max_seconds", max_seconds, allow_zero=False)
         return self.clock.settle(max_seconds)
 
     # -- talking to the cluster ------------------------------------------------------------
@@ -260,6 +266,9 @@ class Cluster:
 
     def requests(self, service: str, count: int = 100, namespace: str = "default") -> dict[str, int]:
         """Send `count` requests to a Service; how many each pod answered."""
+        arguments.text("requests", "service", service)
+        arguments.whole_number("requests", "count", count, 0, 1_000_000)
+        arguments.text("requests", "namespace", namespace)
         answered: dict[str, int] = {}
         for _ in range(count):
             result = self.request(service, namespace)
