@@ -117,6 +117,9 @@ class _Handler(BaseHTTPRequestHandler):
             # connection, where it would be read as the next request.
             self._raw_body = self._read_raw_body() if self.command in ("POST", "PUT", "PATCH", "DELETE") else b""
             segments, params = split(self.path)
+            if segments[:1] in (["api"], ["apis"], ["openapi"]):
+                with self.front.lock:
+                    self.front.apiserver.custom.sync()   # the kinds CRDs serve, as the store has them now
             if segments[:1] in (["api"], ["apis"]) and self._is_resource_path(segments):
                 route = resolve(self.command, segments, params)
                 request = route.request
