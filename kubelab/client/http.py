@@ -29,10 +29,12 @@ from __future__ import annotations
 
 import http.client
 import json
+import select
 import socket
 import ssl
 import threading
 import urllib.parse
+import weakref
 
 from ..apiserver.errors import ApiError, status
 from ..apiserver.request import Request
@@ -113,6 +115,19 @@ def error_of(code: int, payload: bytes) -> ApiError:
     return ApiError(status(code, reason, message))
 
 
+def _closed_by_peer(connection: http.client.HTTPConnection) -> bool:
+    """Has the server closed this idle kept-alive connection? An idle connection the server
+    has nothing to say on is never readable; readable means its end (or TLS's close_notify)."""
+    sock = connection.sock
+    if sock is None:
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable)
+    except (OSError, ValueError):
+        return True
+
+
 class HTTPTransport:
     """Sends kubelab's Requests to an API server over HTTP, as a bearer-token user."""
 
@@ -182,7 +197,17 @@ class HTTPTransport:
         return headers
 
     def _send(self, method: str, url: str, body: bytes | None, headers: dict) -> tuple[int, bytes]:
+        """One request on this thread's kept-alive connection.
+
+        As Go's http.Transport: a connection the server closed while idle is noticed before
+        sending (and replaced); a request whose connection breaks after it was sent is sent
+        again only if it is a GET — a POST, PUT, PATCH or DELETE may have been applied, and
+        sending it twice could apply it twice, so the caller gets a 503 and decides.
+        """
         connection = getattr(self._local, "connection", None)
+        if connection is not None and _closed_by_peer(connection):
+            self._drop()
+            connection = None
         reused = connection is not None
         if connection is None:
             connection = self._local.connection = self._connect(self.timeout)
@@ -192,7 +217,7 @@ class HTTPTransport:
             return response.status, response.read()
         except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as error:
             self._drop()
-            if reused:  # the server had closed this kept-alive connection: send again on a new one
+            if reused and method == "GET":   # idempotent: safe to send again on a new connection
                 return self._send(method, url, body, headers)
             raise self._unreachable(method, url, error) from None
         except (OSError, http.client.HTTPException) as error:
@@ -241,6 +266,20 @@ class HTTPTransport:
         return HTTPWatch(connection, response, on_event, self.clock)
 
 
+# The process's open watches, and a delay for their events: what `kubelab fault drop-watch`
+# and `delay-watch` act on (a component's process holds one component: cluster/daemon.py).
+OPEN_WATCHES: "weakref.WeakSet[HTTPWatch]" = weakref.WeakSet()
+WATCH_DELAY = [0.0]   # seconds every watch event waits before delivery (0: none)
+
+
+def drop_watches() -> int:
+    """Break every open watch of this process, as a lost connection would; how many."""
+    watches = list(OPEN_WATCHES)
+    for watch in watches:
+        watch.break_stream()
+    return len(watches)
+
+
 class HTTPWatch:
     """One open watch stream, read by its own thread; `stop()` ends it."""
 
@@ -248,6 +287,7 @@ class HTTPWatch:
         self._connection, self._response = connection, response
         self.on_event, self.clock = on_event, clock
         self.stopped = False
+        OPEN_WATCHES.add(self)
         self._thread = threading.Thread(target=self._read, name="watch-reader", daemon=True)
         self._thread.start()
 
@@ -274,6 +314,8 @@ class HTTPWatch:
             return
         if self.clock is None:
             self.on_event(event_type, obj)
+        elif WATCH_DELAY[0] > 0:   # `kubelab fault delay-watch`: every event equally late, in order
+            self.clock.call_later(WATCH_DELAY[0], self._deliver, event_type, obj)
         else:
             self.clock.call_soon_threadsafe(self._deliver, event_type, obj)
 
@@ -281,9 +323,16 @@ class HTTPWatch:
         if not self.stopped:   # events read before stop() but not yet run are dropped
             self.on_event(event_type, obj)
 
+    def break_stream(self) -> None:
+        """Cut the stream as a lost connection would: the reader posts ERROR, the informer relists."""
+        self._hang_up()
+
     def stop(self) -> None:
         """End the stream now, even while the reader is blocked on it."""
         self.stopped = True
+        self._hang_up()
+
+    def _hang_up(self) -> None:
         sock = self._connection.sock
         if sock is not None:
             try:
