@@ -7,9 +7,10 @@ this module gathers them into the three tables the API server consults.
 """
 from __future__ import annotations
 
-from . import config, lease, rbac, serviceaccount
+from . import config, lease, priorityclass, rbac, serviceaccount
 
-DEFAULTERS = {"configmaps": config.default_configmap, "secrets": config.default_secret}
+DEFAULTERS = {"configmaps": config.default_configmap, "secrets": config.default_secret,
+              "priorityclasses": priorityclass.default}
 
 VALIDATORS = {
     "configmaps": config.validate_configmap,
@@ -20,6 +21,7 @@ VALIDATORS = {
     "clusterroles": rbac.validate_cluster_role,
     "rolebindings": rbac.validate_binding,
     "clusterrolebindings": rbac.validate_binding,
+    "priorityclasses": priorityclass.validate,
 }
 
 UPDATE_VALIDATORS = {
@@ -27,6 +29,7 @@ UPDATE_VALIDATORS = {
     "secrets": config.validate_update,
     "rolebindings": rbac.validate_binding_update,
     "clusterrolebindings": rbac.validate_binding_update,
+    "priorityclasses": priorityclass.validate_update,
 }
 
 
