@@ -5,6 +5,7 @@
     kubelab store --data-dir DIR | --endpoints URL ...      kubelab's etcdctl (kubelab/store/cli.py)
     kubelab up [--nodes N] [--port P] [--data-dir DIR] [--store S] [--apiservers K]
                                                              the whole cluster, one process each
+    kubelab fault [--data-dir DIR] VERB COMPONENT            break a running `kubelab up` on purpose
     kubelab apiserver [--port P] [--data-dir DIR] [--store S] the API server over HTTP, on 127.0.0.1
     kubelab controller-manager | scheduler --kubeconfig F    one control-plane component
     kubelab scheduler --kubeconfig F --config C.yaml         ... with a KubeSchedulerConfiguration
@@ -30,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
                         add_help=False)
     commands.add_parser("store", help="kubelab's etcdctl: get, put, del, watch, compact, snapshot",
                         add_help=False)
+    commands.add_parser("fault", help="break a running `kubelab up` on purpose: stop, crash, partition, ...",
+                        add_help=False)
     _add_process_commands(commands)
     return parser
 
@@ -43,6 +46,8 @@ def _add_process_commands(commands) -> None:
     up.add_argument("--store", choices=("memory", "file", "etcd"), default="memory")
     up.add_argument("--apiservers", type=int, default=1, help="API server instances behind the front")
     up.add_argument("--timeout", type=float, default=None, help="stop by itself after this many seconds")
+    up.add_argument("--restart-backoff", type=_duration, default=10.0,
+                    help="a crashed component's second restart waits this long, doubling to 5m (default 10s)")
     apiserver = commands.add_parser("apiserver", help="serve the Kubernetes API over HTTP on 127.0.0.1")
     apiserver.add_argument("--port", type=int, default=6443, help="port on 127.0.0.1 (default 6443; 0 picks one)")
     apiserver.add_argument("--data-dir", default=None, help="where the file store keeps its data")
@@ -126,11 +131,14 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["store"]:
         from .store.cli import main as store_main
         return store_main(argv[1:])
+    if argv[:1] == ["fault"]:
+        from .processes.control import main as fault_main
+        return fault_main(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "up":
         from .cluster.processes import up
         return up(nodes=args.nodes, port=args.port, data_dir=args.data_dir, store=args.store,
-                  apiservers=args.apiservers, timeout=args.timeout)
+                  apiservers=args.apiservers, timeout=args.timeout, restart_backoff=args.restart_backoff)
     if args.command == "apiserver":
         from .apiserver.http.process import run
         return run(args.port, args.store, args.data_dir, args.etcd_endpoint, args.seed,

@@ -139,6 +139,13 @@ def _secure(apiserver, clock, seed: int, token_auth_file: str, key) -> None:
     secure(apiserver, static_tokens, ServiceAccountTokens(key, clock, random.Random(seed)))
 
 
+def _drop_watches(*_) -> None:
+    """End every watch stream this server has open; each client lists and watches again."""
+    from .watch_stream import DROPS
+    DROPS[0] += 1
+    print("fault drop-watch: every watch stream ends", file=sys.stderr, flush=True)
+
+
 def run(port: int, store_kind: str = "memory", data_dir: str | None = None, endpoint: str | None = None,
         seed: int = 0, token_auth_file: str | None = None, service_account_key_file: str | None = None,
         compaction_interval: float = DEFAULT_INTERVAL) -> int:
@@ -154,6 +161,7 @@ def run(port: int, store_kind: str = "memory", data_dir: str | None = None, endp
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    signal.signal(signal.SIGUSR1, _drop_watches)   # `kubelab fault drop-watch apiserver-N`
     print(f"kubelab apiserver serving on {running.url} (store: {store_kind})", flush=True)
     while not stop.wait(0.5):
         pass

@@ -41,6 +41,7 @@ from ..printers.table import table
 BOOKMARK_EVERY = 60.0          # seconds between bookmarks, as upstream's watch cache roughly does
 DEFAULT_TIMEOUT = 1800.0       # upstream picks 30-60 minutes when the client names no timeout
 QUEUE_LIMIT = 1000             # events waiting for one slow watcher before it is ended
+DROPS = [0]                    # `kubelab fault drop-watch apiserver-N` (SIGUSR1) adds one: every stream ends
 _END = ("END", None)
 
 
@@ -60,6 +61,7 @@ class WatchStream:
         self.capacity = QUEUE_LIMIT
         self.too_slow = False          # ended for unresponsiveness: lines() returns at once
         self.hang_up = lambda: None    # the HTTP side sets this: close the client's connection
+        self._drops = DROPS[0]
 
     def start(self) -> None:
         """Open the API server's watch; an ApiError before any event becomes an ERROR event."""
@@ -102,7 +104,7 @@ class WatchStream:
         deadline = time.monotonic() + self.timeout
         next_bookmark = time.monotonic() + BOOKMARK_EVERY
         final_bookmark_sent = False
-        while not self.stopping.is_set() and not self.too_slow:
+        while not self.stopping.is_set() and not self.too_slow and self._drops == DROPS[0]:
             now = time.monotonic()
             if self.bookmarks and now >= next_bookmark and not final_bookmark_sent:
                 self._request_bookmark()
