@@ -30,7 +30,7 @@ from ..objects import meta, selector
 from ..objects.timefmt import rfc3339
 from ..store import Compare, Op, Store, StoreError
 from . import decode, defaults, deletion, errors, pagination, registry, subresources, validation
-from .registry import service
+from .registry import rbac_escalation, service
 from .admission import AdmissionChain, Attributes, default_plugins
 from .authentication.user import APISERVER_USER
 from .errors import ApiError
@@ -318,6 +318,7 @@ class APIServer:
         registry.apply_defaults(resource.plural, obj)
         _omit_empty(metadata)
         attributes = self.admit("CREATE", resource, request, obj)
+        rbac_escalation.check(self, resource, request, obj)
         metadata["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         metadata["creationTimestamp"] = rfc3339(self.clock.now())
         if resource.has_generation:
@@ -365,6 +366,7 @@ class APIServer:
                 new["spec"].setdefault("clusterIP", old["spec"].get("clusterIP"))
                 new["spec"].setdefault("clusterIPs", old["spec"].get("clusterIPs"))
         attributes = self.admit("UPDATE", resource, request, new, old)
+        rbac_escalation.check(self, resource, request, new, old)
         self._validate(resource, new, old)
         self.admission.validate(attributes)
         new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]

@@ -26,7 +26,6 @@ import binascii
 import http.client
 import json
 import select
-import socket
 import threading
 import urllib.parse
 
@@ -91,13 +90,14 @@ SAFE_TO_RETRY = frozenset({"/v3/kv/range", "/v3/maintenance/status", "/v3/lease/
 
 
 def _closed_by_peer(connection: http.client.HTTPConnection) -> bool:
-    """Has the server closed this idle kept-alive connection? (readable, with nothing to read)"""
+    """Has the server closed this idle kept-alive connection? An idle connection the server
+    has nothing to say on is never readable; readable means its end (or TLS's close_notify)."""
     sock = connection.sock
     if sock is None:
         return False
     try:
         readable, _, _ = select.select([sock], [], [], 0)
-        return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+        return bool(readable)
     except (OSError, ValueError):
         return True
 
