@@ -106,8 +106,13 @@ def _kubectl(argv: list[str]) -> int:
             rest.append(word)
     try:
         config = kubeconfigs.load(path)
-    except FileNotFoundError as error:  # worded as kubectl words it
-        print(f"error: stat {error.filename}: no such file or directory", file=sys.stderr)
+    except FileNotFoundError as error:
+        if path:  # a file named on the command line: worded as kubectl words it
+            print(f"error: stat {error.filename}: no such file or directory", file=sys.stderr)
+        else:  # no cluster yet: say how to get one, in one line
+            print(f"error: no cluster to talk to: there is no kubeconfig at {error.filename}; "
+                  "start one with `kubelab up` (./run up), then export KUBECONFIG=$PWD/.kubelab/kubeconfig",
+                  file=sys.stderr)
         return 1
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

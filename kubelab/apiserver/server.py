@@ -31,6 +31,7 @@ from ..objects.timefmt import rfc3339
 from ..store import Compare, Op, Store, StoreError
 from . import decode, defaults, deletion, errors, pagination, registry, subresources, validation
 from .registry import rbac_escalation, service
+from .apiextensions.crds import PREFIX as CRD_PREFIX, CustomResources
 from .admission import AdmissionChain, Attributes, default_plugins
 from .authentication.user import APISERVER_USER
 from .errors import ApiError
@@ -72,6 +73,7 @@ class APIServer:
         self.trace = TraceLog(trace_limit)          # the last `trace_limit` writes (request.py)
         self.compactor = Compactor(store, clock, compaction_interval)   # compactor.py
         self.chain = HandlerChain.trusting(clock)   # handler_chain.secure(...) adds tokens and RBAC
+        self.custom = CustomResources(self)         # the kinds CRDs add (apiextensions/crds.py)
         for kv in self.store.range("/registry/services/specs/", prefix=True).kvs:
             ip = json.loads(kv.value)["spec"].get("clusterIP")
             if ip and ip != "None":
@@ -145,7 +147,7 @@ class APIServer:
 
     # -- helpers -----------------------------------------------------------------------
     def _resource(self, request: Request) -> Resource:
-        resource = RESOURCES.get(request.resource)
+        resource = RESOURCES.get(request.resource) or self.custom_resource(request.resource)
         if resource is None:
             raise errors.ApiError(errors.status(404, "NotFound", "the server could not find the requested resource"))
         if request.subresource and request.subresource not in resource.subresources:
@@ -153,6 +155,11 @@ class APIServer:
         if not resource.namespaced:
             request.namespace = ""
         return resource
+
+    def custom_resource(self, plural: str) -> Resource | None:
+        """A kind a CRD serves (read from the store now: another API server may have added it)."""
+        self.custom.sync()
+        return self.custom.resource(plural)
 
     def decode(self, resource: Resource, kv) -> dict:
         obj = json.loads(kv.value)
@@ -202,6 +209,8 @@ class APIServer:
             raise errors.conflict(resource.plural, resource.group, meta.name(obj), errors.STALE)
         obj["metadata"]["resourceVersion"] = str(response.revision)
         self._record(request, resource, obj, verb, summary)
+        if key.startswith(CRD_PREFIX):
+            self.custom.sync()  # a CRD changed: name it, establish it, serve it (apiextensions/crds.py)
         return obj
 
     def _txn(self, compares: list, success: list):
@@ -224,6 +233,8 @@ class APIServer:
             self.ips.release(obj["spec"]["clusterIP"])
         obj["metadata"]["resourceVersion"] = str(response.revision)
         self._record(request, resource, obj, "delete")
+        if key.startswith(CRD_PREFIX):
+            self.custom.sync()
         return obj
 
     def admit(self, operation: str, resource: Resource, request: Request, obj: dict | None,
@@ -267,6 +278,9 @@ class APIServer:
     def _validate(self, resource: Resource, obj: dict, old: dict | None = None) -> None:
         causes = validation.validate(resource.plural, obj, resource.namespaced) + \
             registry.validate(resource.plural, obj)
+        strategy = self.custom.strategy(resource.plural)
+        if strategy is not None:
+            causes += strategy.validate(obj)
         if old is not None:
             causes += validation.validate_update(resource.plural, old, obj) + \
                 registry.validate_update(resource.plural, old, obj)
@@ -316,6 +330,9 @@ class APIServer:
             obj["status"] = {}  # status is the controllers' to write, never the creator's
         defaults.apply_defaults(resource.plural, obj)
         registry.apply_defaults(resource.plural, obj)
+        strategy = self.custom.strategy(resource.plural)
+        if strategy is not None:
+            strategy.prepare(obj)  # prune unknown fields, default, keep status out
         _omit_empty(metadata)
         attributes = self.admit("CREATE", resource, request, obj)
         rbac_escalation.check(self, resource, request, obj)
@@ -347,8 +364,11 @@ class APIServer:
         """The update path once the new object is known: keep what may not change, default,
         admit, validate, write (or, if the last finalizer went, delete)."""
         _omit_empty(new["metadata"])
+        strategy = self.custom.strategy(resource.plural)
         if request.subresource in ("status", "finalize"):
             new = _subresource_update(resource, request.subresource, old, new)
+            if strategy is not None:
+                strategy.prepare_status(new)
         else:
             if "status" in resource.subresources:
                 new["status"] = old.get("status", {})  # the main resource cannot change status
@@ -360,6 +380,8 @@ class APIServer:
                     new["metadata"].pop(kept, None)
             defaults.apply_defaults(resource.plural, new)
             registry.apply_defaults(resource.plural, new)
+            if strategy is not None:
+                strategy.prepare(new, old)
             if resource.has_generation and new.get("spec") != old.get("spec"):
                 new["metadata"]["generation"] = old["metadata"].get("generation", 1) + 1
             if resource.plural == "services":

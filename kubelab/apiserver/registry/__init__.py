@@ -7,9 +7,10 @@ this module gathers them into the three tables the API server consults.
 """
 from __future__ import annotations
 
-from . import config, lease, priorityclass, rbac, serviceaccount
+from . import config, customresourcedefinition, lease, priorityclass, rbac, serviceaccount
 
 DEFAULTERS = {"configmaps": config.default_configmap, "secrets": config.default_secret,
+              "customresourcedefinitions": customresourcedefinition.default,
               "priorityclasses": priorityclass.default}
 
 VALIDATORS = {
@@ -21,6 +22,7 @@ VALIDATORS = {
     "clusterroles": rbac.validate_cluster_role,
     "rolebindings": rbac.validate_binding,
     "clusterrolebindings": rbac.validate_binding,
+    "customresourcedefinitions": customresourcedefinition.validate,
     "priorityclasses": priorityclass.validate,
 }
 
@@ -29,6 +31,7 @@ UPDATE_VALIDATORS = {
     "secrets": config.validate_update,
     "rolebindings": rbac.validate_binding_update,
     "clusterrolebindings": rbac.validate_binding_update,
+    "customresourcedefinitions": customresourcedefinition.validate_update,
     "priorityclasses": priorityclass.validate_update,
 }
 
