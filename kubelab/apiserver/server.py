@@ -45,6 +45,7 @@ from .registry.priorityclass import SYSTEM_CLASSES as SYSTEM_PRIORITY_CLASSES
 from .registry.priorityclass import system_class as system_priority_class
 from .resources import RESOURCES, Resource
 from .subresources.log import NodeConnections
+from . import watch_list
 from .watch import Watch
 
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # upstream's: no vowels, no confusable 0/1/3
@@ -292,6 +293,7 @@ class APIServer:
         return self.read(resource, request.namespace, request.name)[1]
 
     def _list(self, resource: Resource, request: Request) -> dict:
+        watch_list.validate_list(request.params)
         try:
             labels = selector.parse(request.params.get("labelSelector"))
             fields = self.field_requirements(resource, request.params.get("fieldSelector"))
