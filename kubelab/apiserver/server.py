@@ -3,7 +3,7 @@
 Every write takes the same path, as in kube-apiserver's generic registry:
 
     resolve the resource → decode the body → default
-    → MUTATING admission (admission/: NamespaceLifecycle, ServiceAccount, DefaultTolerationSeconds)
+    → MUTATING admission (admission/: NamespaceLifecycle, ServiceAccount, Priority, DefaultTolerationSeconds)
     → prepare (server-set fields) → validate (validation.py, registry/) → VALIDATING admission
     → write to the store with compare-and-swap (unless dryRun=All) → record the trace
 
@@ -41,6 +41,8 @@ from .patch import patch_stored
 from .compactor import DEFAULT_INTERVAL, Compactor
 from .request import Request, TraceEntry, TraceLog
 from .summary import summary
+from .registry.priorityclass import SYSTEM_CLASSES as SYSTEM_PRIORITY_CLASSES
+from .registry.priorityclass import system_class as system_priority_class
 from .resources import RESOURCES, Resource
 from .subresources.log import NodeConnections
 from . import watch_list
@@ -64,6 +66,9 @@ class APIServer:
         self.rng = rng or random.Random(0)
         self.ips = IPAllocator(service_cidr, random.Random(self.rng.random()))
         self.admission = AdmissionChain(default_plugins(admission_plugins))
+        for plugin in self.admission.plugins:  # Priority reads every PriorityClass (upstream: a lister)
+            if hasattr(plugin, "list_classes"):
+                plugin.list_classes = self._priority_classes
         self.node_connections = NodeConnections()  # node name -> its kubelet's log endpoint
         self.tokens = None                          # ServiceAccountTokens; made on first use
         self.trace = TraceLog(trace_limit)          # the last `trace_limit` writes (request.py)
@@ -117,6 +122,8 @@ class APIServer:
                          "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
             "subsets": [{"addresses": [{"ip": self.advertise_address}],
                          "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}]})
+        for name, value in SYSTEM_PRIORITY_CLASSES.items():  # upstream's scheduling post-start hook
+            self._ensure("priorityclasses", system_priority_class(name, value))
 
     def _ensure(self, resource: str, obj: dict) -> None:
         """Create `obj` unless it is already stored (a restarted API server finds it there)."""
@@ -166,6 +173,10 @@ class APIServer:
         if kv is None:
             raise errors.not_found(resource.plural, resource.group, name)
         return kv, self.decode(resource, kv)
+
+    def _priority_classes(self) -> list[dict]:
+        prefix = RESOURCES["priorityclasses"].prefix(None)
+        return [self.decode(RESOURCES["priorityclasses"], kv) for kv in self.store.range(prefix, prefix=True).kvs]
 
     def lookup(self, resource: str, namespace: str, name: str) -> dict | None:
         """An object by resource, namespace and name, or None (for admission plugins)."""

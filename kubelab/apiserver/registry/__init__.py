@@ -7,10 +7,11 @@ this module gathers them into the three tables the API server consults.
 """
 from __future__ import annotations
 
-from . import config, customresourcedefinition, lease, rbac, serviceaccount
+from . import config, customresourcedefinition, lease, priorityclass, rbac, serviceaccount
 
 DEFAULTERS = {"configmaps": config.default_configmap, "secrets": config.default_secret,
-              "customresourcedefinitions": customresourcedefinition.default}
+              "customresourcedefinitions": customresourcedefinition.default,
+              "priorityclasses": priorityclass.default}
 
 VALIDATORS = {
     "configmaps": config.validate_configmap,
@@ -22,6 +23,7 @@ VALIDATORS = {
     "rolebindings": rbac.validate_binding,
     "clusterrolebindings": rbac.validate_binding,
     "customresourcedefinitions": customresourcedefinition.validate,
+    "priorityclasses": priorityclass.validate,
 }
 
 UPDATE_VALIDATORS = {
@@ -30,6 +32,7 @@ UPDATE_VALIDATORS = {
     "rolebindings": rbac.validate_binding_update,
     "clusterrolebindings": rbac.validate_binding_update,
     "customresourcedefinitions": customresourcedefinition.validate_update,
+    "priorityclasses": priorityclass.validate_update,
 }
 
 
