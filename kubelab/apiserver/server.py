@@ -29,17 +29,18 @@ import uuid
 from ..objects import meta, selector
 from ..objects.timefmt import rfc3339
 from ..store import Compare, Op, Store, StoreError
-from . import decode, defaults, deletion, errors, pagination, registry, subresources, validation
+from . import decode, defaults, deletion, pagination, registry, subresources, validation
+from ..api import errors
 from .registry import service
 from .admission import AdmissionChain, Attributes, default_plugins
 from .authentication.user import APISERVER_USER
-from .errors import ApiError
+from ..api.errors import ApiError
 from .handler_chain import HandlerChain
 from .ipallocator import IPAllocator
 from .patch import patch_stored
-from .request import Request, TraceEntry
+from ..api.request import Request, TraceEntry
 from .summary import summary
-from .resources import RESOURCES, Resource
+from ..api.resources import RESOURCES, Resource
 from .subresources.log import NodeConnections
 from .watch import Watch
 

@@ -15,7 +15,7 @@ import json
 
 from ..objects import meta, selector
 from ..store import CompactedError
-from . import errors
+from ..api import errors
 
 
 class Watch:

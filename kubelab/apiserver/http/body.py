@@ -14,7 +14,7 @@ import json
 
 import yaml
 
-from .. import errors
+from ...api import errors
 from . import protobuf
 
 MAX_BODY_BYTES = 3 * 1024 * 1024  # upstream's MaxRequestBodyBytes: 3 MiB

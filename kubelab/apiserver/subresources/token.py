@@ -17,7 +17,8 @@ expirationSeconds is at least 600 (10 minutes), default 3600.
 from __future__ import annotations
 
 from ...objects.timefmt import rfc3339
-from .. import decode, errors
+from .. import decode
+from ...api import errors
 
 MIN_EXPIRATION_SECONDS = 600
 BOUND_KINDS = {"Pod": "pods", "Secret": "secrets", "Node": "nodes"}
