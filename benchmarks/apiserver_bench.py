@@ -1,6 +1,6 @@
 """How fast is the API server? Create, get and list of 1,000 pods, and watch delivery.
 
-    .venv/bin/python benchmarks/apiserver_bench.py [--pods 1000] [--lists 50] [--writes 1000] [--write-results]
+    .venv/bin/python benchmarks/apiserver_bench.py [--pods 1000] [--lists 50] [--writes 1000] [--shared 300] [--write-results]
 
 Measures, on a memory store:
   create   POST of 1,000 pods, one after the other: the latency of each
@@ -11,6 +11,11 @@ and in-process (a Client over the InProcessTransport, no sockets), as p50 / p99 
   watch    1 and 100 HTTP watches on the pods while one client sends --writes pod updates
            back to back: the delay from sending a write to each watcher reading its event
            (p50 / p99), and the events read per second by all watchers together.
+  n API servers  `kubelab apiserver` processes (1, 2, 3) sharing one store, as `kubelab up
+           --apiservers N` runs them (one keeps the store itself; several share kubelab's
+           store server over etcd's protocol): create and get of --shared pods, round robin
+           over the instances, p50 / p99 in ms. A regression in the store server's wire (a
+           socket waiting for Nagle: 44 ms a GET instead of 1 ms) shows here.
 `--write-results` puts the table, the command and the machine's facts under "## API server"
 in benchmarks/RESULTS.md (the other sections stay as they are).
 
@@ -72,8 +77,9 @@ def timed(calls) -> list[float]:
 
 # -- HTTP -------------------------------------------------------------------------------
 class Connection:
-    def __init__(self, server):
-        self.connection = http.client.HTTPConnection(server.http.host, server.http.port, timeout=60)
+    def __init__(self, server=None, port: int = 0):
+        host, port = (server.http.host, server.http.port) if server is not None else ("127.0.0.1", port)
+        self.connection = http.client.HTTPConnection(host, port, timeout=60)
 
     def send(self, method: str, path: str, body: dict | None = None, content_type: str = "application/json"):
         self.connection.request(method, path, body=json.dumps(body).encode() if body is not None else None,
@@ -155,6 +161,59 @@ def measure_watch(watchers: int, writes: int) -> tuple[list[float], float]:
         server.stop()
 
 
+# -- n API servers on one store (separate processes, as `kubelab up --apiservers N`) ----------
+APISERVER_COUNTS = (1, 2, 3)
+
+
+def _wait_answers(port: int, path: str, method: str = "GET") -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request(method, path, body=b"{}" if method == "POST" else None)
+            connection.getresponse().read()
+            connection.close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing answers on 127.0.0.1:{port}{path}")
+
+
+def measure_apiservers(count: int, pods: int) -> dict[str, list[float]]:
+    """create and get latencies through `count` API server processes sharing one store."""
+    from kubelab.store.etcd_process import free_ports
+    python = [sys.executable, "-m"]
+    ports = free_ports(count + 1)
+    children = []
+    try:
+        if count == 1:
+            store_args = ["--store", "memory"]
+        else:
+            children.append(subprocess.Popen([*python, "kubelab.cluster.store_server", "--port", str(ports[-1])],
+                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            _wait_answers(ports[-1], "/v3/maintenance/status", "POST")
+            store_args = ["--store", "etcd", "--etcd-endpoint", f"http://127.0.0.1:{ports[-1]}"]
+        for index in range(count):
+            children.append(subprocess.Popen([*python, "kubelab", "apiserver", "--port", str(ports[index]),
+                                              "--seed", str(index + 1), *store_args],
+                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        for port in ports[:count]:
+            _wait_answers(port, "/readyz")
+        connections = [Connection(port=port) for port in ports[:count]]
+        connections[0].send("POST", "/api/v1/namespaces/default/serviceaccounts", SERVICE_ACCOUNT)
+        return {
+            "create": timed(lambda number=number: connections[number % count].send("POST", PODS, pod(number))
+                            for number in range(pods)),
+            "get": timed(lambda number=number: connections[(number + 1) % count].send("GET", f"{PODS}/bench-{number}")
+                         for number in range(pods)),
+        }
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.wait(10)
+
+
 # -- the report -------------------------------------------------------------------------
 def load_average() -> str:
     return ", ".join(f"{load:.2f}" for load in os.getloadavg())
@@ -166,14 +225,14 @@ def git_commit() -> str:
     return done.stdout.strip() or "?"
 
 
-def report(args, http_latencies, in_process, watch_rows, load_at_start: str) -> str:
+def report(args, http_latencies, in_process, watch_rows, load_at_start: str, shared_rows=None) -> str:
     lines = [
         "## API server", "",
         f"{datetime.date.today().isoformat()}, commit {git_commit()}, memory store, one client on one keep-alive "
         f"connection (HTTP) or a Client over the InProcessTransport (in-process), no authentication. "
         f"Reproduce with:", "",
         f"    .venv/bin/python benchmarks/apiserver_bench.py --pods {args.pods} --lists {args.lists} "
-        f"--writes {args.writes} --write-results", "",
+        f"--writes {args.writes} --shared {args.shared} --write-results", "",
         "| request | HTTP p50 | HTTP p99 | in-process p50 | in-process p99 |",
         "|---|---|---|---|---|",
     ]
@@ -190,6 +249,15 @@ def report(args, http_latencies, in_process, watch_rows, load_at_start: str) -> 
     for watchers, (delays, rate) in watch_rows.items():
         p50, p99 = percentiles(delays)
         lines.append(f"| {watchers} | {p50:.2f} ms | {p99:.2f} ms | {rate:,.0f} |")
+    if shared_rows:
+        lines += ["", f"n API servers on one store, as `kubelab up --apiservers N` runs them: separate "
+                      f"`kubelab apiserver` processes, the first keeping a memory store itself, two or more "
+                      f"sharing kubelab's store server (etcd's v3 JSON protocol over HTTP); one client, "
+                      f"{args.shared:,} creates then {args.shared:,} gets, round robin over the instances.", "",
+                  "| API servers | create p50 | create p99 | get p50 | get p99 |", "|---|---|---|---|---|"]
+        for count, latencies in shared_rows.items():
+            create, get = percentiles(latencies["create"]), percentiles(latencies["get"])
+            lines.append(f"| {count} | {create[0]:.2f} ms | {create[1]:.2f} ms | {get[0]:.2f} ms | {get[1]:.2f} ms |")
     lines += ["", f"- cores: {os.cpu_count()} (nproc {len(os.sched_getaffinity(0))})",
               f"- python: {platform.python_implementation()} {platform.python_version()}",
               f"- os: {platform.platform()}",
@@ -214,13 +282,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pods", type=int, default=1000)
     parser.add_argument("--lists", type=int, default=50)
     parser.add_argument("--writes", type=int, default=1000, help="pod updates watched")
+    parser.add_argument("--shared", type=int, default=300, help="pods per run through n API servers")
     parser.add_argument("--write-results", action="store_true", help="update benchmarks/RESULTS.md")
     args = parser.parse_args(argv)
     load_at_start = load_average()
     http_latencies = measure_http(args.pods, args.lists)
     in_process = measure_in_process(args.pods, args.lists)
     watch_rows = {watchers: measure_watch(watchers, args.writes) for watchers in WATCHER_COUNTS}
-    text = report(args, http_latencies, in_process, watch_rows, load_at_start)
+    shared_rows = {count: measure_apiservers(count, args.shared) for count in APISERVER_COUNTS}
+    text = report(args, http_latencies, in_process, watch_rows, load_at_start, shared_rows)
     print(text)
     if args.write_results:
         write_results(text)

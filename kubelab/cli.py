@@ -5,8 +5,10 @@
     kubelab store --data-dir DIR | --endpoints URL ...      kubelab's etcdctl (kubelab/store/cli.py)
     kubelab up [--nodes N] [--port P] [--data-dir DIR] [--store S] [--apiservers K]
                                                              the whole cluster, one process each
+    kubelab fault [--data-dir DIR] VERB COMPONENT            break a running `kubelab up` on purpose
     kubelab apiserver [--port P] [--data-dir DIR] [--store S] the API server over HTTP, on 127.0.0.1
     kubelab controller-manager | scheduler --kubeconfig F    one control-plane component
+    kubelab scheduler --kubeconfig F --config C.yaml         ... with a KubeSchedulerConfiguration
     kubelab kubelet | proxy --kubeconfig F --node-name N     one node's agent
 
 Bad input gets one line on stderr and exit code 2 (argparse's usage errors) or 1, never a
@@ -29,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
                         add_help=False)
     commands.add_parser("store", help="kubelab's etcdctl: get, put, del, watch, compact, snapshot",
                         add_help=False)
+    commands.add_parser("fault", help="break a running `kubelab up` on purpose: stop, crash, partition, ...",
+                        add_help=False)
     _add_process_commands(commands)
     return parser
 
@@ -42,6 +46,8 @@ def _add_process_commands(commands) -> None:
     up.add_argument("--store", choices=("memory", "file", "etcd"), default="memory")
     up.add_argument("--apiservers", type=int, default=1, help="API server instances behind the front")
     up.add_argument("--timeout", type=float, default=None, help="stop by itself after this many seconds")
+    up.add_argument("--restart-backoff", type=_duration, default=10.0,
+                    help="a crashed component's second restart waits this long, doubling to 5m (default 10s)")
     apiserver = commands.add_parser("apiserver", help="serve the Kubernetes API over HTTP on 127.0.0.1")
     apiserver.add_argument("--port", type=int, default=6443, help="port on 127.0.0.1 (default 6443; 0 picks one)")
     apiserver.add_argument("--data-dir", default=None, help="where the file store keeps its data")
@@ -51,10 +57,15 @@ def _add_process_commands(commands) -> None:
     apiserver.add_argument("--token-auth-file", default=None,
                            help="CSV token,user,uid,\"group1,group2\": turns on authentication and RBAC")
     apiserver.add_argument("--service-account-key-file", default=None,
-                           help="PEM RSA key signing and verifying service-account tokens")
+                           help="PEM RSA key signing and verifying service-account tokens "
+                                "(default: a random key, kept in DATA_DIR/sa.key)")
+    apiserver.add_argument("--etcd-compaction-interval", type=_duration, default=300.0,
+                           help="how often the store is compacted, e.g. 5m, 90s (0 = never; default 5m)")
     for component, what in (("controller-manager", "the controllers"), ("scheduler", "the scheduler")):
         command = commands.add_parser(component, help=f"run {what} against an API server")
         command.add_argument("--kubeconfig", default=None)
+        if component == "scheduler":
+            command.add_argument("--config", default=None, help="a KubeSchedulerConfiguration file (profiles)")
     for component, what in (("kubelet", "a node's kubelet"), ("proxy", "a node's kube-proxy")):
         command = commands.add_parser(component, help=f"run {what} against an API server")
         command.add_argument("--kubeconfig", default=None)
@@ -62,6 +73,18 @@ def _add_process_commands(commands) -> None:
         if component == "kubelet":
             command.add_argument("--pod-cidr", default="10.244.1.0/24")
             command.add_argument("--node-ip", default="10.0.0.11")
+
+
+def _duration(text: str) -> float:
+    """A Go-style duration as kube-apiserver's flags take it: "5m", "90s", "1h30m", "0"."""
+    import re
+    parts = re.fullmatch(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?", text.strip())
+    if text.strip() == "0":
+        return 0.0
+    if not parts or not any(parts.groups()):
+        raise argparse.ArgumentTypeError(f'invalid duration "{text}": use e.g. 5m, 90s, 1h30m or 0')
+    hours, minutes, seconds = (float(group or 0) for group in parts.groups())
+    return hours * 3600 + minutes * 60 + seconds
 
 
 def _kubectl(argv: list[str]) -> int:
@@ -108,20 +131,25 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["store"]:
         from .store.cli import main as store_main
         return store_main(argv[1:])
+    if argv[:1] == ["fault"]:
+        from .processes.control import main as fault_main
+        return fault_main(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "up":
         from .cluster.processes import up
         return up(nodes=args.nodes, port=args.port, data_dir=args.data_dir, store=args.store,
-                  apiservers=args.apiservers, timeout=args.timeout)
+                  apiservers=args.apiservers, timeout=args.timeout, restart_backoff=args.restart_backoff)
     if args.command == "apiserver":
         from .apiserver.http.process import run
         return run(args.port, args.store, args.data_dir, args.etcd_endpoint, args.seed,
-                   args.token_auth_file, args.service_account_key_file)
+                   args.token_auth_file, args.service_account_key_file, args.etcd_compaction_interval)
     if args.command in ("controller-manager", "scheduler", "kubelet", "proxy"):
         from .cluster import daemon
         node = {"node_name": args.node_name} if args.command in ("kubelet", "proxy") else {}
         if args.command == "kubelet":
             node.update(pod_cidr=args.pod_cidr, node_ip=args.node_ip)
+        if args.command == "scheduler" and args.config:
+            node["config"] = args.config
         return daemon.run(args.command, args.kubeconfig, **node)
     if args.command == "demo":
         if args.nodes < 1:

@@ -14,6 +14,8 @@ client claims (its user agent); an API server that trusts its clients keeps it.
 """
 from __future__ import annotations
 
+import collections
+import itertools
 from dataclasses import dataclass, field
 
 
@@ -54,3 +56,44 @@ class TraceEntry:
         sub = f"/{self.subresource}" if self.subresource else ""
         where = f"{self.namespace}/" if self.namespace else ""
         return f"{self.resource}{sub} {where}{self.name}"
+
+
+class TraceLog:
+    """The API server's trace: the last `keep` entries, numbered from the first ever written.
+
+    Like the audit log's rotation (kube-apiserver's --audit-log-maxsize), old entries go so
+    that a cluster left running for a week does not fill its memory with heartbeats. Indexes
+    count every entry ever written, so `mark = len(trace)` then `trace[mark:]` still means
+    "what happened since", however many entries were dropped in between; an index of an
+    entry already dropped reads as nothing.
+    """
+
+    def __init__(self, keep: int = 10_000):
+        self.keep = keep
+        self.written = 0                                  # every entry ever appended
+        self._entries: collections.deque[TraceEntry] = collections.deque(maxlen=keep)
+
+    @property
+    def dropped(self) -> int:
+        return self.written - len(self._entries)
+
+    def append(self, entry: TraceEntry) -> None:
+        self._entries.append(entry)
+        self.written += 1
+
+    def __len__(self) -> int:
+        return self.written
+
+    def __iter__(self):
+        return iter(self._entries)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self.written)
+            start, stop = max(start - self.dropped, 0), max(stop - self.dropped, 0)
+            return list(itertools.islice(self._entries, start, stop, step if step > 0 else None))
+        if index < 0:
+            return self._entries[index]
+        if index < self.dropped:
+            raise IndexError(f"trace entry {index} was dropped (the trace keeps the last {self.keep})")
+        return self._entries[index - self.dropped]

@@ -53,6 +53,12 @@ def pod(obj: dict) -> None:
     status = obj.setdefault("status", {})
     status.setdefault("phase", "Pending")
     status["qosClass"] = qos_class(spec)
+    if spec.get("schedulingGates") and not any(c.get("type") == "PodScheduled"
+                                               for c in status.get("conditions") or []):
+        # upstream's applySchedulingGatedCondition: the scheduler won't look at it, so say why here
+        status.setdefault("conditions", []).append({
+            "type": "PodScheduled", "status": "False", "lastProbeTime": None, "lastTransitionTime": None,
+            "reason": "SchedulingGated", "message": "Scheduling is blocked due to non-empty scheduling gates"})
 
 
 def qos_class(spec: dict) -> str:

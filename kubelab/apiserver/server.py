@@ -38,7 +38,8 @@ from ..api.errors import ApiError
 from .handler_chain import HandlerChain
 from .ipallocator import IPAllocator
 from .patch import patch_stored
-from ..api.request import Request, TraceEntry
+from .compactor import DEFAULT_INTERVAL, Compactor
+from ..api.request import Request, TraceEntry, TraceLog
 from .summary import summary
 from ..api.resources import RESOURCES, Resource
 from .subresources.log import NodeConnections
@@ -55,7 +56,8 @@ class APIServer:
 
     def __init__(self, store: Store, clock, rng: random.Random | None = None,
                  service_cidr: str = "10.96.0.0/12", advertise_address: str = "10.0.0.10",
-                 admission_plugins: list[str] | None = None):
+                 admission_plugins: list[str] | None = None,
+                 compaction_interval: float = DEFAULT_INTERVAL, trace_limit: int = 10_000):
         self.store, self.clock = store, clock
         self.advertise_address = advertise_address
         self.rng = rng or random.Random(0)
@@ -63,7 +65,8 @@ class APIServer:
         self.admission = AdmissionChain(default_plugins(admission_plugins))
         self.node_connections = NodeConnections()  # node name -> its kubelet's log endpoint
         self.tokens = None                          # ServiceAccountTokens; made on first use
-        self.trace: list[TraceEntry] = []
+        self.trace = TraceLog(trace_limit)          # the last `trace_limit` writes (request.py)
+        self.compactor = Compactor(store, clock, compaction_interval)   # compactor.py
         self.chain = HandlerChain.trusting(clock)   # handler_chain.secure(...) adds tokens and RBAC
         for kv in self.store.range("/registry/services/specs/", prefix=True).kvs:
             ip = json.loads(kv.value)["spec"].get("clusterIP")
@@ -164,8 +167,10 @@ class APIServer:
 
     @staticmethod
     def _encode(obj: dict) -> str:
-        stored = copy.deepcopy(obj)
-        stored["metadata"].pop("resourceVersion", None)
+        # A shallow copy is enough: json.dumps only reads (a deep copy cost a third of an idle
+        # cluster's time, its kubelets' heartbeats being most of its writes).
+        stored = dict(obj)
+        stored["metadata"] = {name: value for name, value in obj["metadata"].items() if name != "resourceVersion"}
         return json.dumps(stored, separators=(",", ":"))
 
     def _record(self, request: Request, resource: Resource, obj: dict, verb: str, summary: str = "") -> None:

@@ -4,7 +4,9 @@ Each check appends a cause — {field, reason, message} — naming the field pat
 upstream does (`spec.template.spec.containers[0].image`), so a 422 from kubelab reads like a
 422 from Kubernetes. Validation sees the object after defaulting, as upstream's does.
 
-Left out: the long tail of pod rules (volumes, probes, security contexts, affinity syntax);
+Scheduling fields (nodeSelector, affinity, topology spread, scheduling gates) are checked in
+pod_scheduling_validation.py.
+Left out: the long tail of pod rules (volumes, probes, security contexts);
 kubelab checks what its lessons and the documentation's manifests exercise.
 """
 from __future__ import annotations
@@ -177,7 +179,8 @@ def validate_pod_spec(spec: dict, field: str) -> list[dict]:
     if spec.get("restartPolicy") not in ("Always", "OnFailure", "Never"):
         causes.append(errors.not_supported(f"{field}.restartPolicy", spec.get("restartPolicy"),
                                            ["Always", "OnFailure", "Never"]))
-    return causes
+    from .pod_scheduling_validation import validate_pod_scheduling  # (it reuses this module's rules)
+    return causes + validate_pod_scheduling(spec, field)
 
 
 def _validate_workload(obj: dict, kind_field: str = "spec") -> list[dict]:
@@ -258,8 +261,15 @@ def validate_update(resource: str, old: dict, new: dict) -> list[dict]:
             (old.get("spec") or {}).get("selector") != (new.get("spec") or {}).get("selector"):
         causes.append(errors.invalid_value("spec.selector", new["spec"].get("selector"), "field is immutable"))
     if resource == "pods":
+        from .pod_scheduling_validation import validate_scheduling_gates_update
         old_spec, new_spec = dict(old.get("spec") or {}), dict(new.get("spec") or {})
+        causes += validate_scheduling_gates_update(old_spec, new_spec)
+        gated = bool(old_spec.get("schedulingGates"))
         for spec in (old_spec, new_spec):
+            spec.pop("schedulingGates", None)  # removal only, checked above
+            if gated:  # a gated pod's placement may still be changed (upstream: narrowed) before it is tried
+                spec.pop("nodeSelector", None)
+                spec.pop("affinity", None)
             spec["containers"] = [{k: v for k, v in c.items() if k != "image"} for c in spec.get("containers") or []]
             spec.pop("activeDeadlineSeconds", None)
             spec.pop("tolerations", None)

@@ -8,6 +8,13 @@ changes *out of* it as DELETED, as upstream's watch cache does.
 
 Events are delivered through the clock, never inside the write that caused them: a writer
 finishes its request before any watcher hears about it, as over a network.
+
+A watch ends when the store's watch under it ends: compacted past (an ERROR event with 410
+Expired) or broken (the store was killed, its stream cut: an ERROR event with 500
+InternalError, as upstream's etcd3 watcher sends for any error from etcd). After the ERROR
+nothing more is delivered; the client lists again (an Informer does so by itself).
+Upstream's watch cache, when its own watch on etcd breaks, ends every client watch it
+serves in the same way; kubelab has no watch cache, so each watch hears the store directly.
 """
 from __future__ import annotations
 
@@ -27,6 +34,7 @@ class Watch:
         self._pending: list[tuple[str, dict]] = []
         self._scheduled = False
         self.stopped = False
+        self.ended = False   # the store's watch is over (an ERROR is on its way): see above
         try:
             self.labels = selector.parse(request.params.get("labelSelector"))
             self.fields = server.field_requirements(resource, request.params.get("fieldSelector"))
@@ -56,8 +64,16 @@ class Watch:
             and selector.fields_match(self.fields, obj)
 
     def _on_store_events(self, response) -> None:
-        if response.canceled:  # the store compacted past this watch (etcd backend): 410, as upstream
-            self._queue("ERROR", errors.gone(f"too old resource version: {response.compact_revision}").status)
+        if self.ended:
+            return
+        if response.canceled:
+            self.ended = True
+            if response.compact_revision:   # compacted past this watch: 410, as upstream
+                error = errors.gone(f"too old resource version: {response.compact_revision}")
+            else:                           # the store's stream broke: upstream's NewInternalError
+                error = errors.ApiError(errors.status(
+                    500, "InternalError", f"Internal error occurred: {response.cancel_reason or 'watch ended'}"))
+            self._queue("ERROR", error.status)
             return
         for event in response.events:
             old = json.loads(event.prev_kv.value) if event.prev_kv else None
@@ -86,7 +102,12 @@ class Watch:
             if self.stopped:
                 return
             self.on_event(event_type, obj)
+            if event_type == "ERROR":   # the last event of a watch
+                self.stop()
+                return
 
     def stop(self) -> None:
         self.stopped = True
-        self._watcher.cancel()
+        watcher = getattr(self, "_watcher", None)   # an ERROR may come before store.watch returns
+        if watcher is not None:
+            watcher.cancel()

@@ -134,10 +134,14 @@ class Client:
 
     def watch(self, resource: str, on_event, namespace: str | None = None,
               resource_version: str | None = None, label_selector: str | None = None,
-              field_selector: str | None = None):
-        """Watch changes; `on_event(type, obj)` is called later, in order. Returns a handle with stop()."""
+              field_selector: str | None = None, timeout_seconds: int | None = None):
+        """Watch changes; `on_event(type, obj)` is called later, in order. Returns a handle with stop().
+
+        `timeout_seconds`: the server ends the watch after that long (an HTTP watch; the
+        in-process one lives until stopped)."""
         params = {k: v for k, v in {"resourceVersion": resource_version, "labelSelector": label_selector,
-                                    "fieldSelector": field_selector}.items() if v is not None}
+                                    "fieldSelector": field_selector,
+                                    "timeoutSeconds": timeout_seconds}.items() if v is not None}
         return self.transport.watch(Request("watch", resource, namespace or "", params=params,
                                             user=self.user_agent, credentials=self.token,
                                             user_agent=self.user_agent), on_event)

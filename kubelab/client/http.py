@@ -33,6 +33,7 @@ import socket
 import ssl
 import threading
 import urllib.parse
+import weakref
 
 from ..api.errors import ApiError, status
 from ..api.request import Request
@@ -240,6 +241,20 @@ class HTTPTransport:
         return HTTPWatch(connection, response, on_event, self.clock)
 
 
+# The process's open watches, and a delay for their events: what `kubelab fault drop-watch`
+# and `delay-watch` act on (a component's process holds one component: cluster/daemon.py).
+OPEN_WATCHES: "weakref.WeakSet[HTTPWatch]" = weakref.WeakSet()
+WATCH_DELAY = [0.0]   # seconds every watch event waits before delivery (0: none)
+
+
+def drop_watches() -> int:
+    """Break every open watch of this process, as a lost connection would; how many."""
+    watches = list(OPEN_WATCHES)
+    for watch in watches:
+        watch.break_stream()
+    return len(watches)
+
+
 class HTTPWatch:
     """One open watch stream, read by its own thread; `stop()` ends it."""
 
@@ -247,6 +262,7 @@ class HTTPWatch:
         self._connection, self._response = connection, response
         self.on_event, self.clock = on_event, clock
         self.stopped = False
+        OPEN_WATCHES.add(self)
         self._thread = threading.Thread(target=self._read, name="watch-reader", daemon=True)
         self._thread.start()
 
@@ -273,6 +289,8 @@ class HTTPWatch:
             return
         if self.clock is None:
             self.on_event(event_type, obj)
+        elif WATCH_DELAY[0] > 0:   # `kubelab fault delay-watch`: every event equally late, in order
+            self.clock.call_later(WATCH_DELAY[0], self._deliver, event_type, obj)
         else:
             self.clock.call_soon_threadsafe(self._deliver, event_type, obj)
 
@@ -280,9 +298,16 @@ class HTTPWatch:
         if not self.stopped:   # events read before stop() but not yet run are dropped
             self.on_event(event_type, obj)
 
+    def break_stream(self) -> None:
+        """Cut the stream as a lost connection would: the reader posts ERROR, the informer relists."""
+        self._hang_up()
+
     def stop(self) -> None:
         """End the stream now, even while the reader is blocked on it."""
         self.stopped = True
+        self._hang_up()
+
+    def _hang_up(self) -> None:
         sock = self._connection.sock
         if sock is not None:
             try:

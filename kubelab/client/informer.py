@@ -9,17 +9,34 @@ connection), the informer lists again and tells its handlers only what actually 
 Components read from the cache, never from the API server, in their hot paths: that is what
 keeps a thousand kubelets from hammering kube-apiserver.
 
+A watch does not live forever, and must not be trusted to: the informer asks the server to
+end it after `timeoutSeconds` drawn between 5 and 10 minutes (client-go's reflector: the
+minimum watch timeout times 1 + a random fraction, so a thousand clients do not all come
+back at once), and any end — that timeout, an ERROR event, a broken connection, a store
+that restarted under the API server — sends it back to list and watch again. Failures back
+off as client-go's reflector does: 0.8 s doubling to 30 s, each with up to as much again of
+seeded jitter, and back to 0.8 s once two minutes pass without one. Without this a control
+plane whose store was restarted would stay deaf (issue 12).
+
 Left out: periodic resync (client-go's resyncPeriod) — kubelab's controllers re-queue
-explicitly when they need another look.
+explicitly when they need another look; and re-watching from the last resourceVersion
+without a list after a clean end (client-go does; kubelab always lists again).
 """
 from __future__ import annotations
 
+import random
+import zlib
 from typing import Callable
 
 from ..objects import meta, selector
 from .client import ApiError, Client
 
 Handler = Callable[..., None]
+
+MIN_WATCH_TIMEOUT = 300.0      # client-go's minWatchTimeout: each watch asks for 5-10 minutes
+BACKOFF_INITIAL = 0.8          # client-go's reflector backoff: 800 ms ...
+BACKOFF_CAP = 30.0             # ... doubling to 30 s ...
+BACKOFF_RESET = 120.0          # ... and reset after 2 minutes without a failure
 
 
 class Informer:
@@ -34,6 +51,12 @@ class Informer:
         self.has_synced = False
         self.last_resource_version = ""
         self._watch = None
+        # Seeded by the resource, so every run draws the same timeouts and jitter.
+        self._rng = random.Random(zlib.crc32(f"{resource}/{namespace}".encode()))
+        self._backoff = 0.0            # the last delay before a retry (0: none yet)
+        self._last_failure = None      # clock time of the last retry scheduled
+        self._retry = None             # the pending retry's timer
+        self.relists = 0               # how many times the informer listed again after a failure
 
     def add_handlers(self, on_add: Handler | None = None, on_update: Handler | None = None,
                      on_delete: Handler | None = None) -> None:
@@ -45,10 +68,11 @@ class Informer:
 
     def start(self) -> None:
         """List, fill the cache, then watch from the list's resourceVersion."""
+        self._retry = None
         try:
             listed = self.client.list(self.resource, self.namespace, self.label_selector, self.field_selector)
         except ApiError:
-            self.clock.call_later(1.0, self.start)  # the API server is away (over HTTP): try again
+            self._start_again()  # the API server (or its store) is away: try again, backing off
             return
         fresh = {meta.key(obj): obj for obj in listed["items"]}
         for key in sorted(set(self.cache) - set(fresh)):
@@ -57,22 +81,40 @@ class Informer:
             self._dispatch("MODIFIED" if key in self.cache else "ADDED", fresh[key])
         self.last_resource_version = listed["metadata"]["resourceVersion"]
         self.has_synced = True
+        timeout = int(MIN_WATCH_TIMEOUT * (1 + self._rng.random()))
         try:
             self._watch = self.client.watch(self.resource, self._on_event, self.namespace,
                                             self.last_resource_version, self.label_selector,
-                                            self.field_selector)
+                                            self.field_selector, timeout_seconds=timeout)
         except ApiError:
-            self.clock.call_later(1.0, self.start)  # e.g. 410 Gone: list again, shortly
+            self._start_again()  # e.g. 410 Gone: list again, shortly
 
     def stop(self) -> None:
         if self._watch is not None:
             self._watch.stop()
             self._watch = None
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
+
+    def _start_again(self) -> None:
+        """List and watch again after the reflector's backoff (jittered, doubling, capped)."""
+        if self._retry is not None:
+            return
+        now = self.clock.now()
+        if self._last_failure is None or now - self._last_failure > BACKOFF_RESET:
+            self._backoff = BACKOFF_INITIAL
+        else:
+            self._backoff = min(self._backoff * 2, BACKOFF_CAP)
+        self._last_failure = now
+        self.relists += 1
+        delay = self._backoff * (1 + self._rng.random())   # wait.Jitter(backoff, 1.0)
+        self._retry = self.clock.call_later(delay, self.start)
 
     def _on_event(self, event_type: str, obj: dict) -> None:
-        if event_type == "ERROR":
+        if event_type == "ERROR":   # the watch is over (whatever the Status says): start again
             self.stop()
-            self.clock.call_later(1.0, self.start)
+            self._start_again()
             return
         self.last_resource_version = meta.resource_version(obj) or self.last_resource_version
         self._dispatch(event_type, obj)

@@ -18,6 +18,7 @@ manager, faults.
 """
 from __future__ import annotations
 
+import ipaddress
 import random
 
 import yaml
@@ -26,6 +27,7 @@ from ..apiserver import APIServer
 from ..client import Client, InProcessTransport
 from ..clock import VirtualClock
 from ..controllers import ControllerManager
+from ..controllers.config import ControllerManagerConfig
 from ..kubelet import Kubelet
 from ..proxy import KubeProxy
 from ..scheduler import Scheduler
@@ -34,11 +36,22 @@ from .credentials import ClusterCredentials
 from .trace import Trace
 
 
+FIRST_NODE_IP = ipaddress.ip_address("10.0.0.10")   # node-N is 10.0.0.10 + N (a /16: 65,000 nodes)
+CLUSTER_CIDR = "10.244.0.0/16"                      # 255 nodes of /24 (the first is the control plane's)
+LARGE_CLUSTER_CIDR = "10.128.0.0/9"                 # 32,767 nodes of /24, clear of 10.0/16 and 10.96/12
+
+
+def node_internal_ip(index: int) -> str:
+    """node-N's InternalIP: what the machine's network (DHCP, the cloud) gave it."""
+    return str(FIRST_NODE_IP + index)
+
+
 class Cluster:
     """A whole Kubernetes cluster in the notebook's kernel: `Cluster(nodes=3, seed=0)`."""
 
     def __init__(self, nodes: int = 3, seed: int = 0, node_cpu: str = "2", node_memory: str = "4Gi",
-                 max_pods: int = 110, store=None):
+                 max_pods: int = 110, store=None, compaction_interval: float = 300.0,
+                 scheduler_config: dict | str | None = None, cluster_cidr: str | None = None):
         self.seed = seed
         self.clock = VirtualClock()
         self.started_at = self.clock.now()
@@ -46,7 +59,10 @@ class Cluster:
         # etcd's semantics in memory by default; any Store works the same (a FileStore restored
         # from a snapshot, a real etcd), since only the API server ever touches it.
         self.store = store if store is not None else MemoryStore(self.clock)
-        self.apiserver = APIServer(self.store, self.clock, random.Random(rng.getrandbits(64)))
+        # The API server compacts the store every `compaction_interval` seconds, as
+        # kube-apiserver does every 5 minutes (apiserver/compactor.py); 0 keeps all history.
+        self.apiserver = APIServer(self.store, self.clock, random.Random(rng.getrandbits(64)),
+                                   compaction_interval=compaction_interval)
         self.apiserver.bootstrap()
         # Every component gets its own credentials; the API server authenticates and
         # authorizes each request (RBAC), in process exactly as over HTTP.
@@ -54,18 +70,21 @@ class Cluster:
         self.transport = InProcessTransport(self.apiserver)
         self.client = Client(self.transport, "kubectl", credentials.admin)
         manager_client = self.client.for_component("kube-controller-manager", credentials.controller_manager)
+        # kubeadm's --pod-network-cidr: the node IPAM controller gives each Node a /24 of it.
+        self.cluster_cidr = cluster_cidr or (CLUSTER_CIDR if nodes < 256 else LARGE_CLUSTER_CIDR)
         self.controller_manager = ControllerManager(
             manager_client, self.clock,
-            client_builder=lambda name: credentials.controller_client(manager_client, name))
+            client_builder=lambda name: credentials.controller_client(manager_client, name),
+            config=ControllerManagerConfig(allocate_node_cidrs=True, cluster_cidr=self.cluster_cidr))
         self.scheduler = Scheduler(self.client.for_component("kube-scheduler", credentials.scheduler), self.clock,
-                                   random.Random(rng.getrandbits(64)))
+                                   random.Random(rng.getrandbits(64)), config=scheduler_config)
         self.kubelets: dict[str, Kubelet] = {}
         self.proxies: dict[str, KubeProxy] = {}
         for index in range(1, nodes + 1):
             name = f"node-{index}"
             self.kubelets[name] = Kubelet(
                 self.client.for_component(f"kubelet/{name}", credentials.node(name)), self.clock, name,
-                pod_cidr=f"10.244.{index}.0/24", internal_ip=f"10.0.0.{10 + index}",
+                pod_cidr=None, internal_ip=node_internal_ip(index),
                 capacity={"cpu": node_cpu, "memory": node_memory, "pods": str(max_pods)},
                 rng=random.Random(rng.getrandbits(64)))
             # `kubectl logs` goes API server -> kubelet (:10250); in process, a registered function.
@@ -95,7 +114,7 @@ class Cluster:
     def kubectl(self, command: str, stdin: str | None = None) -> str:
         """What `kubectl <command>` would print against this cluster (kubelab's own kubectl)."""
         from ..kubectl import run  # kubectl is a layer above the cluster: imported on use
-        return run(self.client, command, self.clock.now(), stdin=stdin).rstrip("\n")
+        return run(self.client, command, self.clock.now(), stdin=stdin, scheduler=self.scheduler).rstrip("\n")
 
     def apply(self, manifest: str | dict | list) -> str:
         """`kubectl apply -f` a manifest (YAML/JSON text, a dict, or a list of dicts)."""

@@ -13,6 +13,10 @@ The component's code does not change at all: only the transport and the clock di
 If the API server is not up yet, the informers keep retrying (a list that fails is tried
 again a second later), so the processes may start in any order, as in a real cluster.
 
+Faults (`kubelab fault`, processes/control.py) reach a component as signals: SIGUSR1 breaks
+every watch it has open (each informer lists and watches again), SIGUSR2 rereads the delay
+its watch events must wait, from DIR/faults/<component>.delay-watch beside its kubeconfig.
+
 Real components also serve /healthz and /metrics, take dozens of flags and log with klog;
 kubelab's take the few flags a lesson needs.
 """
@@ -32,7 +36,8 @@ def _client(kubeconfig: str | None, clock: RealClock, user_agent: str) -> Client
 
 
 def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: str = "",
-          pod_cidr: str = "10.244.1.0/24", node_ip: str = "10.0.0.11", seed: int | None = None):
+          pod_cidr: str = "10.244.1.0/24", node_ip: str = "10.0.0.11", seed: int | None = None,
+          config: str | None = None):
     """The component object, wired to the API server named in `kubeconfig`."""
     rng = random.Random(seed)
     if component == "controller-manager":
@@ -42,8 +47,10 @@ def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: s
         # --use-service-account-credentials: each controller as kube-system/<its name>
         return ControllerManager(manager, clock, client_builder=ServiceAccountClientBuilder(manager, clock))
     if component == "scheduler":
-        from ..scheduler import Scheduler
-        return Scheduler(_client(kubeconfig, clock, "kube-scheduler"), clock, rng)
+        from ..scheduler import Scheduler, load_profiles
+        load_profiles(config)  # refuse a bad --config before connecting to anything
+        # --config: a KubeSchedulerConfiguration; a bad one is a ValueError (ConfigError): one line, exit 1
+        return Scheduler(_client(kubeconfig, clock, "kube-scheduler"), clock, rng, config=config)
     if component == "kubelet":
         from ..kubelet import Kubelet
         from .kubelet_server import KubeletServer
@@ -58,6 +65,29 @@ def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: s
     raise ValueError(f"unknown component {component!r}")
 
 
+def _listen_for_faults(component: str, kubeconfig: str | None) -> None:
+    """SIGUSR1: drop every watch; SIGUSR2: take the watch delay from the faults file."""
+    from pathlib import Path
+    from ..client import http
+
+    def drop(*_):
+        dropped = http.drop_watches()
+        print(f"{component}: fault drop-watch: {dropped} watch(es) ended", file=sys.stderr, flush=True)
+
+    def delay(*_):
+        if not kubeconfig:
+            return
+        path = Path(kubeconfig).resolve()
+        faults = path.parent.parent / "faults" / f"{path.name}.delay-watch"
+        try:
+            http.WATCH_DELAY[0] = max(0.0, float(faults.read_text().strip() or 0))
+        except (OSError, ValueError):
+            http.WATCH_DELAY[0] = 0.0
+        print(f"{component}: fault delay-watch: {http.WATCH_DELAY[0]:g}s", file=sys.stderr, flush=True)
+    signal.signal(signal.SIGUSR1, drop)
+    signal.signal(signal.SIGUSR2, delay)
+
+
 def run(component: str, kubeconfig: str | None, **options) -> int:
     """Build the component, start it on a real clock, run until SIGINT/SIGTERM; the exit code."""
     clock = RealClock()
@@ -68,6 +98,7 @@ def run(component: str, kubeconfig: str | None, **options) -> int:
         return 1
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda *_: clock.stop())
+    _listen_for_faults(component, kubeconfig)
     clock.call_soon(built.start)
     print(f"{component} started", file=sys.stderr, flush=True)
     clock.run_forever()

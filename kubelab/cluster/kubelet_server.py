@@ -58,6 +58,10 @@ class KubeletServer:
 
 
 class _Handler(BaseHTTPRequestHandler):
+    # TCP_NODELAY: an answer leaves as headers, then body; with Nagle's algorithm on, the body
+    # waits for the client's delayed ACK (40 ms on Linux): with two API servers on this
+    # store, every GET took 44 ms instead of about 1 ms (issue 12).
+    disable_nagle_algorithm = True
     def log_message(self, *args) -> None:
         pass
 

@@ -25,44 +25,27 @@ plain HTTP on 127.0.0.1 with bearer tokens, which is what the real kubectl needs
 """
 from __future__ import annotations
 
-import ctypes
+import datetime
+import fcntl
 import os
 import secrets
 import signal
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..apiserver.authentication.rsa import generate_key
+from ..apiserver.authentication.rsa import random_key
 from ..client import Client
 from ..client import kubeconfig
 from ..client.http import HTTPTransport
 from ..objects import conditions
+from ..processes.control import ControlServer
+from ..processes.supervisor import BACKOFF_INITIAL, Supervisor, die_with_parent
 from .certificate import make_serving_files, private_key_pem
 
-STOP_GRACE_SECONDS = 5.0       # how long a child may take to stop on SIGTERM before SIGKILL
 READY_TIMEOUT_SECONDS = 60.0
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: ask Linux to send SIGTERM when `kubelab up` dies."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass   # not Linux: the SIGTERM path in stop() still applies
-    if os.getppid() == 1:   # the parent died before prctl took effect
-        os._exit(1)
-
-
-@dataclass
-class Child:
-    name: str
-    argv: list[str]
-    process: subprocess.Popen | None = None
-    log: Path | None = None
+_die_with_parent = die_with_parent   # the name tests and older callers know
 
 
 @dataclass
@@ -116,7 +99,7 @@ def write_credentials(cluster: Plan) -> None:
     # The service-account signing key, shared by every API server instance (kubeadm's sa.key).
     key_file = cluster.data_dir / "sa.key"
     if not key_file.exists():
-        key_file.write_text(private_key_pem(generate_key(secrets.randbits(64))))
+        key_file.write_text(private_key_pem(random_key()))
         key_file.chmod(0o600)
     make_serving_files(cluster.data_dir)   # apiserver.crt (also the CA clients trust) + apiserver.key
     for component, (token, user, _) in cluster.tokens.items():
@@ -150,47 +133,12 @@ def component_argvs(cluster: Plan) -> list[tuple[str, list[str]]]:
                 ("scheduler", ["scheduler", "--kubeconfig", config("scheduler")])]
     for i in range(1, cluster.nodes + 1):
         node = f"node-{i}"
-        commands.append((f"kubelet-{node}", ["kubelet", "--kubeconfig", config(f"kubelet-{node}"),
+        commands.append((f"kubelet/{node}", ["kubelet", "--kubeconfig", config(f"kubelet-{node}"),
                                              "--node-name", node, "--pod-cidr", f"10.244.{i}.0/24",
                                              "--node-ip", f"10.0.0.{10 + i}"]))
-        commands.append((f"proxy-{node}", ["proxy", "--kubeconfig", config(f"proxy-{node}"),
+        commands.append((f"proxy/{node}", ["proxy", "--kubeconfig", config(f"proxy-{node}"),
                                            "--node-name", node]))
     return commands
-
-
-class Supervisor:
-    """Starts children with their logs in DIR/logs, and stops them all, newest first."""
-
-    def __init__(self, data_dir: Path):
-        self.logs = data_dir / "logs"
-        self.logs.mkdir(parents=True, exist_ok=True)
-        self.children: list[Child] = []
-
-    def start(self, name: str, argv: list[str], module: str = "kubelab") -> Child:
-        """Run `python -m <module> <argv>` as child `name`."""
-        command = [sys.executable, "-m", module, *argv]
-        child = Child(name, command, log=self.logs / f"{name}.log")
-        with open(child.log, "ab") as log:
-            child.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                             preexec_fn=_die_with_parent)
-        self.children.append(child)
-        return child
-
-    def exited(self) -> list[Child]:
-        return [child for child in self.children if child.process.poll() is not None]
-
-    def stop(self) -> None:
-        """SIGTERM everyone (newest first), wait, then SIGKILL whoever is left."""
-        for child in reversed(self.children):
-            if child.process.poll() is None:
-                child.process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for child in reversed(self.children):
-            try:
-                child.process.wait(max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                child.process.kill()
-                child.process.wait()
 
 
 def wait_until(check, timeout: float, what: str, supervisor: Supervisor) -> None:
@@ -213,12 +161,26 @@ def _answers_readyz(server: str, token: str, certificate_authority: str = "") ->
         return False
 
 
-def _ready_nodes(client: Client) -> int:
+def _ready_nodes(client: Client, names: set[str], since: float) -> int:
+    """Nodes of this run that are Ready: named in the plan, with a heartbeat since it started.
+
+    A Node left in the store by an earlier run on the same data dir still says Ready (nobody
+    marked it otherwise); it does not count until its kubelet of this run has reported.
+    """
     try:
         nodes = client.list("nodes")["items"]
     except Exception:
         return 0
-    return sum(1 for node in nodes if conditions.is_true(node, "Ready"))
+    return sum(1 for node in nodes if node["metadata"]["name"] in names and conditions.is_true(node, "Ready")
+               and _heartbeat(node) >= since)
+
+
+def _heartbeat(node: dict) -> float:
+    for condition in node.get("status", {}).get("conditions", []):
+        if condition.get("type") == "Ready" and condition.get("lastHeartbeatTime"):
+            stamp = condition["lastHeartbeatTime"].replace("Z", "+00:00")
+            return datetime.datetime.fromisoformat(stamp).timestamp()
+    return 0.0
 
 
 def start(cluster: Plan, supervisor: Supervisor, say=print) -> None:
@@ -226,7 +188,7 @@ def start(cluster: Plan, supervisor: Supervisor, say=print) -> None:
     admin = cluster.tokens["admin"][0]
     etcd_servers = _start_store(cluster, supervisor)
     for index, port in enumerate(cluster.apiserver_ports):
-        supervisor.start(f"apiserver-{index + 1}", apiserver_argv(cluster, index, etcd_servers))
+        supervisor.start(f"apiserver-{index}", apiserver_argv(cluster, index, etcd_servers))
     for port in cluster.apiserver_ports:
         wait_until(lambda: _answers_readyz(f"http://127.0.0.1:{port}", admin), READY_TIMEOUT_SECONDS,
                    f"the API server on port {port}", supervisor)
@@ -243,16 +205,24 @@ def start(cluster: Plan, supervisor: Supervisor, say=print) -> None:
     for name, argv in component_argvs(cluster):
         supervisor.start(name, argv)
     client = Client(HTTPTransport(cluster.server, admin, timeout=5.0, certificate_authority=authority), "kubelab-up")
-    wait_until(lambda: _ready_nodes(client) >= cluster.nodes, READY_TIMEOUT_SECONDS,
+    names = {f"node-{i}" for i in range(1, cluster.nodes + 1)}
+    since = time.time() - 1.0   # heartbeats carry whole seconds
+    wait_until(lambda: _ready_nodes(client, names, since) >= cluster.nodes, READY_TIMEOUT_SECONDS,
                f"{cluster.nodes} Ready node(s)", supervisor)
 
 
 def _start_store(cluster: Plan, supervisor: Supervisor) -> str:
     """The etcd endpoint the API servers share, or "" when the one API server keeps the store itself."""
     if cluster.store == "etcd":
+        # A real etcd, supervised like every other child: restarted if it dies, on the same
+        # ports and data dir, and stopped with the rest (no wall-clock limit of its own).
         from ..store.etcd_process import EtcdProcess
-        etcd = EtcdProcess(data_dir=str(cluster.data_dir / "etcd"), max_seconds=7 * 24 * 3600).start()
-        supervisor.etcd = etcd
+        etcd = EtcdProcess(data_dir=str(cluster.data_dir / "etcd" / "member"), install=True)
+        etcd.client_port, etcd.peer_port = free_ports(2)
+        etcd.endpoint = f"http://127.0.0.1:{etcd.client_port}"
+        Path(etcd.data_dir).parent.mkdir(parents=True, exist_ok=True)
+        supervisor.start("store", etcd.command(), module=None)
+        wait_until(etcd._answers, READY_TIMEOUT_SECONDS, "etcd", supervisor)
         return etcd.endpoint
     if len(cluster.apiserver_ports) == 1:
         return ""
@@ -275,43 +245,67 @@ def _store_answers(endpoint: str) -> bool:
         return False
 
 
+def lock_data_dir(data_dir: Path):
+    """Hold DIR/kubelab-up.lock for this run (flock): a second `kubelab up` on DIR fails here,
+    before it touches the kubeconfig, the tokens or the keys of the one already running."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(data_dir / "kubelab-up.lock", "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "?"
+        handle.close()
+        raise RuntimeError(f"{data_dir} is in use by another kubelab up (pid {holder}); stop it, "
+                           f"or choose another --data-dir") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle   # the lock lasts as long as this file stays open
+
+
 def up(nodes: int = 3, port: int = 6443, data_dir: str = ".kubelab", store: str = "memory",
-       apiservers: int = 1, timeout: float | None = None) -> int:
+       apiservers: int = 1, timeout: float | None = None, restart_backoff: float = BACKOFF_INITIAL) -> int:
     """Run the cluster until SIGINT/SIGTERM (or `timeout` seconds); the exit code."""
     if nodes < 1 or apiservers < 1:
         print("error: --nodes and --apiservers must be at least 1", file=sys.stderr)
         return 2
+    try:
+        lock = lock_data_dir(Path(data_dir).resolve())
+    except (RuntimeError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     cluster = plan(nodes, port, data_dir, store, apiservers)
     write_credentials(cluster)
-    supervisor = Supervisor(cluster.data_dir)
+    supervisor = Supervisor(cluster.data_dir, backoff_initial=restart_backoff)
     stopping = []
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda number, frame: stopping.append(number))
     code = 0
+    control = None
     try:
         start(cluster, supervisor, say=lambda text: print(text, flush=True))
+        store_inside = "apiserver-0" if store != "etcd" and apiservers == 1 else ""
+        control = ControlServer(cluster.data_dir, supervisor, store_inside)
         print(f"kubelab is ready: {nodes} node(s), {apiservers} API server(s), store {store}\n"
-              f"  export KUBECONFIG={cluster.data_dir / 'kubeconfig'}\n  kubectl get nodes", flush=True)
+              f"  export KUBECONFIG={cluster.data_dir / 'kubeconfig'}\n  kubectl get nodes\n"
+              f"  kubelab fault --data-dir {cluster.data_dir} crash scheduler   (break it on purpose)", flush=True)
         deadline = time.monotonic() + timeout if timeout else None
-        reported: set[str] = set()
         while not stopping and not (deadline and time.monotonic() > deadline):
-            # A child that dies is reported, not replaced, and the rest carry on: killing one
-            # API server of several, or a kubelet, is how a lesson shows what survives.
-            for child in supervisor.exited():
-                if child.name not in reported:
-                    reported.add(child.name)
-                    print(f"{child.name} exited with code {child.process.returncode}; see {child.log}",
-                          file=sys.stderr, flush=True)
-            time.sleep(0.2)
+            # A child that dies is reported and restarted with backoff (supervisor.py); one
+            # stopped on purpose (`kubelab fault stop`) stays down.
+            supervisor.poll()
+            control.serve(0.2)
     except (RuntimeError, OSError) as error:
         if not stopping:
             print(f"error: {error}", file=sys.stderr)
             code = 1
     finally:
         print("stopping kubelab...", flush=True)
+        if control is not None:
+            control.close()
         supervisor.stop()
-        etcd = getattr(supervisor, "etcd", None)
-        if etcd is not None:
-            etcd.stop()
+        lock.close()
         print("kubelab stopped", flush=True)
     return code

@@ -242,6 +242,8 @@ class DeploymentController(Controller):
         except ApiError as error:
             if error.reason == "AlreadyExists":
                 found = self.replicasets.get(meta.key(new))
+                if found is None:   # ours, probably, and not in the cache yet (a relist): retry
+                    raise           # later, as upstream's lister Get fails; no collision
                 if found is not None and (meta.controller_of(found) or {}).get("uid") == meta.uid(deployment) \
                         and util.equal_ignore_hash(found["spec"]["template"], deployment["spec"]["template"]):
                     return found, True

@@ -11,6 +11,7 @@ from .deployment import DeploymentController
 from .endpoints import EndpointsController
 from .garbage_collector import GarbageCollector
 from .namespace import NamespaceController
+from .node_ipam import NodeIpamController
 from .replicaset import ReplicaSetController
 from .serviceaccount import ServiceAccountsController
 from .tokens import TokensController
@@ -23,4 +24,9 @@ CONTROLLERS = {
     "serviceaccount-token": TokensController,      # token Secrets -> filled with a token
     "namespace": NamespaceController,              # a deleted Namespace -> emptied, finalized
     "garbagecollector": GarbageCollector,          # ownerReferences -> dependents follow owners
+    "nodeipam": NodeIpamController,                # Nodes -> a podCIDR each (with --allocate-node-cidrs)
 }
+
+# Off unless named (upstream: bootstrapsigner, tokencleaner; nodeipam runs only with
+# --allocate-node-cidrs, which kubeadm sets when given a pod network CIDR).
+DISABLED_BY_DEFAULT = {"nodeipam"}

@@ -52,9 +52,15 @@ Usage:
 
 
 def run(client, args: str | list[str], now: float, *, stdin: str | None = None, namespace: str = "default",
-        check: bool = False) -> str:
-    """What `kubectl <args>` prints. With check=True a failure raises KubectlError (exit code 1)."""
+        check: bool = False, scheduler=None) -> str:
+    """What `kubectl <args>` prints. With check=True a failure raises KubectlError (exit code 1).
+
+    `scheduler`: the in-process scheduler, for the `kubectl scheduler` plugin (scheduler_plugin.py).
+    """
     try:
+        if _words(args)[:1] == ["scheduler"]:
+            from .scheduler_plugin import scheduler_plugin
+            return scheduler_plugin(scheduler, _words(args)[1:], namespace)
         return _dispatch(client, args, now, stdin, namespace)
     except KubectlError as error:
         if check:
@@ -67,6 +73,14 @@ def run(client, args: str | list[str], now: float, *, stdin: str | None = None, 
     if check:
         raise failure
     return failure.text
+
+
+def _words(args: str | list[str]) -> list[str]:
+    try:
+        words = shlex.split(args) if isinstance(args, str) else list(args)
+    except ValueError:
+        return []
+    return words[1:] if words[:1] == ["kubectl"] else words
 
 
 def _dispatch(client, args: str | list[str], now: float, stdin: str | None, namespace: str) -> str:

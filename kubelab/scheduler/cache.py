@@ -14,6 +14,10 @@ scheduler forgets it.
 Invariant: a pod key is counted on at most one node, and `assumed` holds exactly the
 counted pods the informer has not yet confirmed as bound.
 
+The snapshot a cycle reads (`Snapshot`) lists the nodes in name order, the nodes holding pods
+with affinity terms (InterPodAffinity visits only those), and how many nodes hold each image
+(ImageLocality). It is rebuilt only when a node or an affinity pod came or went.
+
 Real Kubernetes also expires assumptions that are never confirmed (off by default since
 v1.23) and copies the cache into a snapshot at the start of each cycle, because its informers
 run concurrently with the cycle; kubelab runs a cycle inside one clock callback, so nothing
@@ -23,8 +27,23 @@ from __future__ import annotations
 
 import copy
 
+from dataclasses import dataclass, field
+
 from ..objects import meta
 from .node_info import NodeInfo
+
+
+@dataclass
+class Snapshot:
+    """What one scheduling cycle sees: every node, and indexes over them."""
+    node_info_list: list[NodeInfo] = field(default_factory=list)   # by node name
+    by_name: dict[str, NodeInfo] = field(default_factory=dict)
+    have_pods_with_affinity: list[NodeInfo] = field(default_factory=list)
+    have_pods_with_required_anti_affinity: list[NodeInfo] = field(default_factory=list)
+    image_num_nodes: dict[str, int] = field(default_factory=dict)  # image name -> nodes holding it
+
+    def get(self, node_name: str) -> NodeInfo | None:
+        return self.by_name.get(node_name)
 
 
 class Cache:
@@ -32,13 +51,13 @@ class Cache:
         self.node_infos: dict[str, NodeInfo] = {}  # node name -> NodeInfo (node may be None: pods came first)
         self.pod_nodes: dict[str, str] = {}        # pod key -> node it is counted on
         self.assumed: set[str] = set()             # pod keys counted but not yet seen bound
-        self._sorted: list[NodeInfo] | None = None  # snapshot order, rebuilt when nodes come or go
+        self._snapshot: Snapshot | None = None  # rebuilt when nodes or affinity pods come or go
 
     # -- nodes -------------------------------------------------------------------------------
     def add_node(self, node: dict) -> None:
         info = self.node_infos.setdefault(meta.name(node), NodeInfo())
         info.set_node(node)
-        self._sorted = None
+        self._snapshot = None
 
     update_node = add_node
 
@@ -49,7 +68,7 @@ class Cache:
         info.set_node(None)
         if not info.pods:
             del self.node_infos[meta.name(node)]
-        self._sorted = None
+        self._snapshot = None
 
     # -- pods --------------------------------------------------------------------------------
     def add_pod(self, pod: dict) -> None:
@@ -61,6 +80,8 @@ class Cache:
         info = self.node_infos.setdefault(node_name, NodeInfo())
         info.add_pod(pod)
         self.pod_nodes[key] = node_name
+        if key in info.pods_with_affinity:
+            self._snapshot = None
 
     update_pod = add_pod
 
@@ -71,6 +92,8 @@ class Cache:
         if node_name is None:
             return
         info = self.node_infos[node_name]
+        if key in info.pods_with_affinity:
+            self._snapshot = None
         info.remove_pod(key)
         if info.node is None and not info.pods:
             del self.node_infos[node_name]
@@ -91,9 +114,23 @@ class Cache:
         return key in self.assumed
 
     # -- reading -----------------------------------------------------------------------------
-    def snapshot(self) -> list[NodeInfo]:
-        """Every known node's NodeInfo, sorted by node name (the order Filter visits them)."""
-        if self._sorted is None:
-            self._sorted = [self.node_infos[name] for name in sorted(self.node_infos)
-                            if self.node_infos[name].node is not None]
-        return self._sorted
+    def snapshot(self) -> Snapshot:
+        """Every known node's NodeInfo, sorted by node name (the order Filter visits them), and indexes."""
+        snapshot = self._snapshot
+        if snapshot is None:
+            snapshot = Snapshot()
+            for name in sorted(self.node_infos):
+                info = self.node_infos[name]
+                if info.node is None:
+                    continue
+                snapshot.node_info_list.append(info)
+                snapshot.by_name[name] = info
+                if info.pods_with_affinity:
+                    snapshot.have_pods_with_affinity.append(info)
+                if info.pods_with_required_anti_affinity:
+                    snapshot.have_pods_with_required_anti_affinity.append(info)
+                for image in (info.node.get("status") or {}).get("images") or []:
+                    for image_name in image.get("names") or []:
+                        snapshot.image_num_nodes[image_name] = snapshot.image_num_nodes.get(image_name, 0) + 1
+            self._snapshot = snapshot
+        return snapshot

@@ -1,38 +1,44 @@
-"""The scheduling framework: extension points, the Status plugins answer with, and the runner.
+"""The scheduling framework's vocabulary: Status, the extension points, cluster events.
 
 The scheduler itself knows no policy. It walks each pod through fixed *extension points*, and
 plugins hook into the ones they need (a plugin may implement several):
 
-    PreFilter ─▶ Filter, node by node ─┬─ none passed ─▶ PostFilter (preemption)
-    (once per pod)                     └─ some passed ─▶ Score, node by node
-                                                          ─▶ NormalizeScore (to 0..100)
-                                                          ─▶ × weight, summed ─▶ highest wins
+    queue:            PreEnqueue (may the pod even wait in activeQ?)  QueueSort (which pod next?)
+    scheduling cycle: PreFilter ─▶ Filter, node by node ─┬─ none passed ─▶ PostFilter (preemption)
+                                                         └─ some passed ─▶ PreScore ─▶ Score, node by node
+                                                              ─▶ NormalizeScore (to 0..100) ─▶ × weight, summed
+                      ─▶ Reserve (claim what the chosen node offers) ─▶ Permit (approve, reject)
+    binding cycle:    PreBind ─▶ Bind (DefaultBinder: POST pods/<name>/binding) ─▶ PostBind
 
-A Filter answers with a `Status`: Success, Unschedulable ("not now, maybe after something
-changes"), UnschedulableAndUnresolvable ("not here, whatever happens to other pods" — so
-preemption won't try this node) or Error. A Score answers with a number, which NormalizeScore
-brings to 0..100 and the plugin's weight multiplies.
+A plugin answers with a `Status`: Success; Unschedulable ("not now, maybe after something
+changes"); UnschedulableAndUnresolvable ("not here, whatever happens to other pods" — so
+preemption won't try this node); Skip (PreFilter/PreScore: "I have nothing to say about this
+pod", so its Filter/Score is not run); Wait (Permit); or Error. A plugin that *raises* is an
+Error too: the pod is retried after its backoff and the error is told in its event, as upstream
+does when a plugin returns an error — the scheduler itself never stops.
 
-Invariant: plugins run in the profile's order, and a node's Filter stops at the first plugin
-that rejects it — so its status names one plugin's reasons, as upstream reports it.
+Each plugin also says which cluster events could make a pod it rejected schedulable
+(`events_to_register`, upstream's EnqueueExtensions, with an optional *queueing hint* function
+that looks at the event's objects): the queue moves an unschedulable pod back only on those.
 
-Real Kubernetes also has PreEnqueue, QueueSort, PreScore, Reserve, Permit, PreBind, Bind and
-PostBind points, runs Filter and Score on many goroutines, and lets one scheduler run several
-profiles; kubelab keeps the points its plugins use, runs one profile, and binds in
-scheduler.py, because those are what a first look at scheduling needs.
+The runner that calls the plugins in profile order is runtime.py (upstream's frameworkImpl).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
-from .node_info import NodeInfo, Resource, pod_requests  # noqa: F401  (NodeInfo is part of the framework)
+from .node_info import NodeInfo, Resource, pod_requests  # noqa: F401  (part of the framework's vocabulary)
 
 SUCCESS = "Success"
+ERROR = "Error"
 UNSCHEDULABLE = "Unschedulable"
 UNSCHEDULABLE_AND_UNRESOLVABLE = "UnschedulableAndUnresolvable"
-ERROR = "Error"
+WAIT = "Wait"
+SKIP = "Skip"
 
 MAX_NODE_SCORE = 100  # what NormalizeScore scales to; weights multiply it
+MIN_NODE_SCORE = 0
 
 # "0/3 nodes are available" — upstream's NoNodeAvailableMsg
 NO_NODE_AVAILABLE_MESSAGE = "0/{} nodes are available"
@@ -50,6 +56,9 @@ class Status:
     def is_success(self) -> bool:
         return self.code == SUCCESS
 
+    def is_skip(self) -> bool:
+        return self.code == SKIP
+
     def is_rejected(self) -> bool:
         """Unschedulable or UnschedulableAndUnresolvable: the pod can't go there (not a failure)."""
         return self.code in (UNSCHEDULABLE, UNSCHEDULABLE_AND_UNRESOLVABLE)
@@ -65,14 +74,78 @@ class Status:
 OK = Status()
 
 
+def unschedulable(plugin: str, *reasons: str) -> Status:
+    return Status(UNSCHEDULABLE, reasons, plugin)
+
+
+def unresolvable(plugin: str, *reasons: str) -> Status:
+    return Status(UNSCHEDULABLE_AND_UNRESOLVABLE, reasons, plugin)
+
+
+# -- cluster events (upstream's framework.ClusterEvent: a resource and what happened to it) -----
+@dataclass(frozen=True)
+class ClusterEvent:
+    resource: str   # "Node", "Pod" (assigned pods), "UnscheduledPod", "Namespace", "PersistentVolumeClaim", ...
+    action: str     # "Add", "Update", "Delete", or an update's detail: "UpdateNodeLabel", ...
+    label: str      # upstream's name for it, what the queue's history shows: "NodeAdd", "AssignedPodDelete"
+
+    def matches(self, registered: "ClusterEvent") -> bool:
+        """Does this event fall under one a plugin registered? (Update covers every Update* detail.)"""
+        return registered.resource == self.resource and (
+            registered.action == self.action or (registered.action == "Update" and self.action.startswith("Update"))
+            or registered.action == "All")
+
+
+NODE_ADD = ClusterEvent("Node", "Add", "NodeAdd")
+NODE_DELETE = ClusterEvent("Node", "Delete", "NodeDelete")
+NODE_LABEL_CHANGE = ClusterEvent("Node", "UpdateNodeLabel", "NodeLabelChange")
+NODE_TAINT_CHANGE = ClusterEvent("Node", "UpdateNodeTaint", "NodeTaintChange")
+NODE_ALLOCATABLE_CHANGE = ClusterEvent("Node", "UpdateNodeAllocatable", "NodeAllocatableChange")
+NODE_CONDITION_CHANGE = ClusterEvent("Node", "UpdateNodeCondition", "NodeConditionChange")
+NODE_SPEC_UNSCHEDULABLE_CHANGE = ClusterEvent("Node", "UpdateNodeTaint", "NodeSpecUnschedulableChange")
+ASSIGNED_POD_ADD = ClusterEvent("Pod", "Add", "AssignedPodAdd")
+ASSIGNED_POD_UPDATE = ClusterEvent("Pod", "Update", "AssignedPodUpdate")
+ASSIGNED_POD_DELETE = ClusterEvent("Pod", "Delete", "AssignedPodDelete")
+UNSCHEDULED_POD_UPDATE = ClusterEvent("UnscheduledPod", "Update", "UnscheduledPodUpdate")
+NAMESPACE_CHANGE = ClusterEvent("Namespace", "All", "NamespaceChange")
+UNSCHEDULABLE_TIMEOUT = ClusterEvent("", "", "UnschedulableTimeout")
+FORCE_ACTIVATE = ClusterEvent("", "", "ForceActivate")
+
+# a queueing hint: (pod waiting, old object, new object) -> True to retry the pod ("Queue")
+QueueingHint = Callable[[dict, "dict | None", "dict | None"], bool]
+ClusterEventWithHint = tuple[ClusterEvent, "QueueingHint | None"]
+
+NODE_EVENTS = (NODE_ADD, ClusterEvent("Node", "Update", "NodeUpdate"))
+
+
 # -- the extension points: a plugin subclasses the ones it implements --------------------------
 class Plugin:
     name = ""
 
+    def events_to_register(self) -> list[ClusterEventWithHint]:
+        """Cluster events that could make a pod this plugin rejected fit (default: any node change)."""
+        return [(event, None) for event in NODE_EVENTS]
+
+
+class PreEnqueuePlugin(Plugin):
+    def pre_enqueue(self, pod: dict) -> Status:
+        """May the pod join activeQ at all? (SchedulingGates says no while gates remain.)"""
+        raise NotImplementedError
+
+
+class QueueSortPlugin(Plugin):
+    def less(self, a, b) -> bool:
+        """Should queued pod `a` be tried before `b`? (one QueueSort plugin per scheduler)"""
+        raise NotImplementedError
+
+    def sort_key(self, info) -> tuple:
+        """The same order as a heap key (kubelab's activeQ is a heap, upstream's too)."""
+        raise NotImplementedError
+
 
 class PreFilterPlugin(Plugin):
     def pre_filter(self, state: CycleState, pod: dict) -> Status:
-        """Look at the pod once, before any node; may write to `state` for later points."""
+        """Look at the pod once, before any node; may write to `state` for later points (Skip: no Filter)."""
         raise NotImplementedError
 
 
@@ -83,8 +156,14 @@ class FilterPlugin(Plugin):
 
 
 class PostFilterPlugin(Plugin):
-    def post_filter(self, state: CycleState, pod: dict, node_statuses: dict[str, Status]) -> Status:
-        """Every node rejected the pod: try to make room (preemption). Its message joins the event."""
+    def post_filter(self, state: CycleState, pod: dict, node_statuses: dict[str, Status]) -> tuple[Status, str]:
+        """Every node rejected the pod: try to make room (preemption). Returns (status, nominated node)."""
+        raise NotImplementedError
+
+
+class PreScorePlugin(Plugin):
+    def pre_score(self, state: CycleState, pod: dict, node_infos: list[NodeInfo]) -> Status:
+        """Look once at the feasible nodes before scoring them (Skip: no Score for this pod)."""
         raise NotImplementedError
 
 
@@ -98,6 +177,38 @@ class ScorePlugin(Plugin):
         return scores
 
 
+class ReservePlugin(Plugin):
+    def reserve(self, state: CycleState, pod: dict, node_name: str) -> Status:
+        """The pod is assumed on `node_name`: claim what it needs there before the next pod's cycle."""
+        raise NotImplementedError
+
+    def unreserve(self, state: CycleState, pod: dict, node_name: str) -> None:
+        """A later point failed: give back what reserve claimed."""
+
+
+class PermitPlugin(Plugin):
+    def permit(self, state: CycleState, pod: dict, node_name: str) -> tuple[Status, float]:
+        """Approve (Success), reject, or Wait up to the returned seconds for someone to allow it."""
+        raise NotImplementedError
+
+
+class PreBindPlugin(Plugin):
+    def pre_bind(self, state: CycleState, pod: dict, node_name: str) -> Status:
+        """Before the binding: e.g. bind the pod's volumes."""
+        raise NotImplementedError
+
+
+class BindPlugin(Plugin):
+    def bind(self, state: CycleState, pod: dict, node_name: str) -> Status:
+        """Write the decision (Skip: leave it to the next Bind plugin)."""
+        raise NotImplementedError
+
+
+class PostBindPlugin(Plugin):
+    def post_bind(self, state: CycleState, pod: dict, node_name: str) -> None:
+        """Informational: the pod is bound."""
+
+
 def default_normalize_score(scores: dict[str, int], reverse: bool = False) -> dict[str, int]:
     """Scale scores so the highest becomes 100 (reverse: the highest becomes 0), as upstream's helper."""
     highest = max(scores.values(), default=0)
@@ -105,57 +216,6 @@ def default_normalize_score(scores: dict[str, int], reverse: bool = False) -> di
         return {node: MAX_NODE_SCORE if reverse else 0 for node in scores}
     scaled = {node: MAX_NODE_SCORE * score // highest for node, score in scores.items()}
     return {node: MAX_NODE_SCORE - score for node, score in scaled.items()} if reverse else scaled
-
-
-# -- the runner -------------------------------------------------------------------------------
-class Framework:
-    """One scheduling profile: plugins in order, with the weights of the score plugins."""
-
-    def __init__(self, plugins: list[tuple[Plugin, int]]):
-        self.plugins = [plugin for plugin, _ in plugins]
-        self.weights = {plugin.name: weight for plugin, weight in plugins}
-        # each extension point's plugins, in profile order (computed once: Filter runs per node)
-        self.pre_filter_plugins = [p for p in self.plugins if isinstance(p, PreFilterPlugin)]
-        self.filter_plugins = [p for p in self.plugins if isinstance(p, FilterPlugin)]
-        self.post_filter_plugins = [p for p in self.plugins if isinstance(p, PostFilterPlugin)]
-        self.score_plugins = [p for p in self.plugins if isinstance(p, ScorePlugin)]
-
-    def run_pre_filter_plugins(self, state: CycleState, pod: dict) -> Status:
-        for plugin in self.pre_filter_plugins:
-            status = plugin.pre_filter(state, pod)
-            if not status.is_success():
-                return status
-        return OK
-
-    def run_filter_plugins(self, state: CycleState, pod: dict, node_info: NodeInfo) -> dict[str, Status]:
-        """Each filter's verdict on one node, stopping at the first that rejects it."""
-        verdicts: dict[str, Status] = {}
-        for plugin in self.filter_plugins:
-            status = plugin.filter(state, pod, node_info)
-            verdicts[plugin.name] = status
-            if not status.is_success():
-                break
-        return verdicts
-
-    def run_post_filter_plugins(self, state: CycleState, pod: dict, node_statuses: dict[str, Status]) -> Status:
-        """Run PostFilter plugins until one succeeds; the last status carries the message."""
-        status = Status(UNSCHEDULABLE)
-        for plugin in self.post_filter_plugins:
-            status = plugin.post_filter(state, pod, node_statuses)
-            if status.is_success():
-                break
-        return status
-
-    def run_score_plugins(self, state: CycleState, pod: dict,
-                          node_infos: list[NodeInfo]) -> dict[str, dict[str, int]]:
-        """node -> plugin -> score, normalized to 0..100 and multiplied by the plugin's weight."""
-        scores: dict[str, dict[str, int]] = {info.name: {} for info in node_infos}
-        for plugin in self.score_plugins:
-            raw = {info.name: plugin.score(state, pod, info) for info in node_infos}
-            normalized = plugin.normalize_score(state, pod, raw)
-            for node, score in normalized.items():
-                scores[node][plugin.name] = score * self.weights.get(plugin.name, 1)
-        return scores
 
 
 def fit_error_message(num_all_nodes: int, node_statuses: dict[str, Status], pre_filter_message: str = "",

@@ -11,37 +11,64 @@ running totals as pods arrive and leave (upstream's framework.NodeInfo). Two tot
 
 A pod's request is the sum of its containers' requests, or the largest init container's if
 that is bigger (init containers run one at a time, before the others), plus spec.overhead.
+Besides cpu, memory and pods, ephemeral-storage and *extended resources* ("nvidia.com/gpu",
+"example.com/dongle": whole numbers a device plugin advertises) are counted in `scalar`.
 
-Invariant: `requested` and `non_zero_requested` always equal the sums over `pods`; a pod's
-contribution is remembered when it is added, so removing it subtracts exactly that.
+The node also remembers the host ports its pods use (NodePorts) and which of its pods carry
+pod (anti-)affinity terms (InterPodAffinity visits only those).
 
-Real Kubernetes also counts ephemeral storage, extended resources (GPUs), host ports, images
-and volumes here, and treats restartable init containers (sidecars) as running alongside the
-app; kubelab skips them because its plugins look at cpu, memory and pod count only.
+Invariant: every total equals the sum over `pods`; a pod's contribution is remembered when it is
+added, so removing it subtracts exactly that.
+
+Real Kubernetes also treats restartable init containers (sidecars) as running alongside the
+app and tracks in-place resizes; kubelab's pods have neither.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..objects import meta, quantity
+from .pod_info import PodInfo, has_pod_affinity, pod_info
 
 # upstream's schedutil.DefaultMilliCPURequest / DefaultMemoryRequest (for scoring only)
 DEFAULT_MILLI_CPU_REQUEST = 100
 DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024
 
+HostPort = tuple[str, str, int]  # (hostIP, protocol, hostPort)
+
 
 @dataclass
 class Resource:
-    """Amounts of the resources the scheduler counts: millicores, bytes, and a number of pods."""
+    """Amounts of the resources the scheduler counts: millicores, bytes, pods, and the others by name."""
     milli_cpu: int = 0
     memory: int = 0
     pods: int = 0
+    scalar: dict[str, int] = field(default_factory=dict)  # "ephemeral-storage", "nvidia.com/gpu", ...
 
     def __add__(self, other: "Resource") -> "Resource":
-        return Resource(self.milli_cpu + other.milli_cpu, self.memory + other.memory, self.pods + other.pods)
+        scalar = dict(self.scalar)
+        for name, amount in other.scalar.items():
+            scalar[name] = scalar.get(name, 0) + amount
+        return Resource(self.milli_cpu + other.milli_cpu, self.memory + other.memory, self.pods + other.pods, scalar)
 
     def __sub__(self, other: "Resource") -> "Resource":
-        return Resource(self.milli_cpu - other.milli_cpu, self.memory - other.memory, self.pods - other.pods)
+        scalar = dict(self.scalar)
+        for name, amount in other.scalar.items():
+            scalar[name] = scalar.get(name, 0) - amount
+        return Resource(self.milli_cpu - other.milli_cpu, self.memory - other.memory, self.pods - other.pods, scalar)
+
+    def get(self, name: str) -> int:
+        if name == "cpu":
+            return self.milli_cpu
+        if name == "memory":
+            return self.memory
+        if name == "pods":
+            return self.pods
+        return self.scalar.get(name, 0)
+
+
+def _scalars(amounts: dict) -> dict[str, int]:
+    return {name: quantity.value(amount) for name, amount in amounts.items() if name not in ("cpu", "memory", "pods")}
 
 
 def _container_request(container: dict, non_zero: bool) -> Resource:
@@ -54,7 +81,13 @@ def _container_request(container: dict, non_zero: bool) -> Resource:
         memory = quantity.value(requests["memory"])
     else:
         memory = DEFAULT_MEMORY_REQUEST if non_zero else 0
-    return Resource(milli_cpu, memory)
+    return Resource(milli_cpu, memory, 0, _scalars(requests))
+
+
+def _max(a: Resource, b: Resource) -> Resource:
+    names = set(a.scalar) | set(b.scalar)
+    return Resource(max(a.milli_cpu, b.milli_cpu), max(a.memory, b.memory), max(a.pods, b.pods),
+                    {name: max(a.scalar.get(name, 0), b.scalar.get(name, 0)) for name in names})
 
 
 def pod_requests(pod: dict, non_zero: bool = False) -> Resource:
@@ -64,15 +97,16 @@ def pod_requests(pod: dict, non_zero: bool = False) -> Resource:
     (100m, 200Mi) — the figure scoring uses; filtering uses the requests as written.
     """
     spec = pod.get("spec") or {}
-    total = Resource(pods=1)
+    total = Resource()
     for container in spec.get("containers") or []:
         total = total + _container_request(container, non_zero)
     for container in spec.get("initContainers") or []:
-        init = _container_request(container, non_zero)
-        total = Resource(max(total.milli_cpu, init.milli_cpu), max(total.memory, init.memory), 1)
+        total = _max(total, _container_request(container, non_zero))
+    total.pods = 1
     overhead = spec.get("overhead") or {}
     if overhead:
-        total = total + Resource(quantity.milli(overhead.get("cpu", 0)), quantity.value(overhead.get("memory", 0)))
+        total = total + Resource(quantity.milli(overhead.get("cpu", 0)), quantity.value(overhead.get("memory", 0)),
+                                 0, _scalars(overhead))
     return total
 
 
@@ -81,7 +115,17 @@ def node_allocatable(node: dict) -> Resource:
     status = node.get("status") or {}
     allocatable = status.get("allocatable") or status.get("capacity") or {}
     return Resource(quantity.milli(allocatable.get("cpu", 0)), quantity.value(allocatable.get("memory", 0)),
-                    quantity.value(allocatable.get("pods", 0)))
+                    quantity.value(allocatable.get("pods", 0)), _scalars(allocatable))
+
+
+def pod_host_ports(pod: dict) -> list[HostPort]:
+    """The (hostIP, protocol, hostPort) the pod's containers ask the node for (hostPort > 0 only)."""
+    ports = []
+    for container in (pod.get("spec") or {}).get("containers") or []:
+        for port in container.get("ports") or []:
+            if port.get("hostPort"):
+                ports.append((port.get("hostIP") or "0.0.0.0", port.get("protocol") or "TCP", port["hostPort"]))
+    return ports
 
 
 class NodeInfo:
@@ -90,37 +134,63 @@ class NodeInfo:
     def __init__(self, node: dict | None = None):
         self.node: dict | None = None         # None while pods name a node the cache hasn't seen
         self.name = ""
+        self.labels: dict[str, str] = {}
         self.allocatable = Resource()         # parsed once per node version, read by every filter
         self.pods: dict[str, dict] = {}       # pod key -> pod, in arrival order
         self.requested = Resource()
         self.non_zero_requested = Resource()
-        self._contributions: dict[str, tuple[Resource, Resource]] = {}  # key -> (requested, non-zero)
+        self.used_ports: dict[HostPort, int] = {}          # host port -> how many pods hold it
+        self.pods_with_affinity: dict[str, PodInfo] = {}   # pods with any pod (anti-)affinity term
+        self.pods_with_required_anti_affinity: dict[str, PodInfo] = {}
+        self.generation = 0                   # bumped on every change (cache snapshots compare it)
+        self._contributions: dict[str, tuple[Resource, Resource, list[HostPort]]] = {}
         self.set_node(node)
 
     def set_node(self, node: dict | None) -> None:
         """Point at the newest copy of the Node (or None when it is gone)."""
         self.node = node
         self.name = meta.name(node) if node else ""
+        self.labels = meta.labels(node) if node else {}
         self.allocatable = node_allocatable(node) if node else Resource()
+        self.images = {name: image.get("sizeBytes", 0)  # image name -> size (ImageLocality)
+                       for image in ((node or {}).get("status") or {}).get("images") or []
+                       for name in image.get("names") or []}
+        self.generation += 1
 
     def add_pod(self, pod: dict) -> None:
         """Count `pod` on this node (replacing an older copy of the same pod)."""
         key = meta.key(pod)
         self.remove_pod(key)
         requested, non_zero = pod_requests(pod), pod_requests(pod, non_zero=True)
+        ports = pod_host_ports(pod)
         self.pods[key] = pod
-        self._contributions[key] = (requested, non_zero)
+        self._contributions[key] = (requested, non_zero, ports)
         self.requested = self.requested + requested
         self.non_zero_requested = self.non_zero_requested + non_zero
+        for port in ports:
+            self.used_ports[port] = self.used_ports.get(port, 0) + 1
+        if has_pod_affinity(pod):
+            info = pod_info(pod)
+            self.pods_with_affinity[key] = info
+            if info.required_anti_affinity_terms:
+                self.pods_with_required_anti_affinity[key] = info
+        self.generation += 1
 
     def remove_pod(self, key: str) -> None:
         """Stop counting the pod with this key (a no-op if it isn't here)."""
         if key not in self.pods:
             return
-        requested, non_zero = self._contributions.pop(key)
+        requested, non_zero, ports = self._contributions.pop(key)
         del self.pods[key]
         self.requested = self.requested - requested
         self.non_zero_requested = self.non_zero_requested - non_zero
+        for port in ports:
+            self.used_ports[port] -= 1
+            if not self.used_ports[port]:
+                del self.used_ports[port]
+        self.pods_with_affinity.pop(key, None)
+        self.pods_with_required_anti_affinity.pop(key, None)
+        self.generation += 1
 
     def __repr__(self) -> str:
         allocatable = self.allocatable

@@ -1,28 +1,28 @@
 """kube-scheduler: watches for pods without a node, picks one for each, and binds it.
 
-    informers (pods, nodes) ──▶ cache (NodeInfo per node)     ◀── assume ──┐
-            │                                                             │
-            └─ pending pods ─▶ scheduling queue ─▶ scheduling cycle ──────┤
-                                                   filter / score / pick  │
-                                                                          ▼
-                                                    binding cycle: POST pods/<name>/binding
+    informers (pods, nodes, ...) ──▶ cache (NodeInfo per node)   ◀── assume ──┐
+            │                                                                │
+            └─ pending pods ─▶ scheduling queue ─▶ scheduling cycle ─────────┤
+                  ▲                                filter / score / pick     │
+                  └── cluster events (queueing hints)   reserve / permit     ▼
+                                                    binding cycle: prebind, bind (POST pods/<name>/binding)
 
 The scheduler never starts a container and never talks to a kubelet. Its whole output is one
 write per pod: a Binding, which the API server turns into spec.nodeName. The kubelet on that
 node sees the pod through its own watch and takes it from there.
 
-A pod is the scheduler's when spec.nodeName is empty, spec.schedulerName is
-"default-scheduler" and it is not being deleted. Each scheduling cycle takes one pod, in its
-own clock callback, so other components run between two pods. The binding runs in a later
-callback, as upstream's runs in a goroutine; in between, the pod is *assumed* in the cache so
-the next cycle already counts it. Outcomes are told as upstream tells them: an Event
-"Scheduled" ("Successfully assigned default/nginx-xxx to node-2") or "FailedScheduling" with
-the reasons, and when no node fits, the pod's condition PodScheduled=False, reason
-Unschedulable.
+A pod is the scheduler's when spec.nodeName is empty, spec.schedulerName names one of its
+*profiles* ("default-scheduler" unless a KubeSchedulerConfiguration says more, profile.py) and it
+is not being deleted. Each scheduling cycle takes one pod, in its own clock callback, so other
+components run between two pods. The binding cycle runs in a later callback, as upstream's runs
+in a goroutine; in between, the pod is *assumed* in the cache so the next cycle already counts
+it. Outcomes are told as upstream tells them: an Event "Scheduled" ("Successfully assigned
+default/nginx-xxx to node-2") or "FailedScheduling" with the reasons, and when no node fits, the
+pod's condition PodScheduled=False, reason Unschedulable (SchedulerError when a plugin failed:
+the pod backs off and is retried; the scheduler goes on with the next pod).
 
 Real Kubernetes also runs leader election (one active scheduler among replicas), serves
-metrics, supports several profiles and extenders, and nominates nodes for preemption;
-kubelab runs a single scheduler with the default profile.
+metrics and calls extenders (webhooks); kubelab runs a single scheduler without them.
 """
 from __future__ import annotations
 
@@ -31,16 +31,18 @@ from collections import deque
 
 from ..client import NORMAL, WARNING, ApiError, Client, EventRecorder, SharedInformerFactory
 from ..objects import conditions, meta
+from . import framework as fw
+from .binding import BindingCycle
 from .cache import Cache
-from .framework import Framework
-from .plugins.registry import new_framework
+from .runtime import Framework, Handle
 from .schedule_one import Decision, schedule_pod
-from .scheduling_queue import (ASSIGNED_POD_DELETE, NODE_ADD, NODE_UPDATE, QueuedPodInfo,
-                               SchedulingQueue)
+from .scheduling_queue import QueuedPodInfo, SchedulingQueue
 
 SCHEDULER_NAME = "default-scheduler"
 REASON_UNSCHEDULABLE = "Unschedulable"     # v1.PodReasonUnschedulable
 REASON_SCHEDULER_ERROR = "SchedulerError"  # v1.PodReasonSchedulerError
+# what else the plugins read (namespaceSelector, default spreading); listed when kubelab serves them
+EXTRA_INFORMERS = ("namespaces", "services", "replicasets")
 
 
 def assigned(pod: dict) -> bool:
@@ -52,23 +54,44 @@ def terminated(pod: dict) -> bool:
     return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
 
 
-class Scheduler:
-    """kube-scheduler with the default profile: `Scheduler(client, clock, rng).start()`."""
+class Scheduler(BindingCycle):
+    """kube-scheduler: `Scheduler(client, clock, rng).start()`; `config=` a KubeSchedulerConfiguration."""
 
     name = SCHEDULER_NAME
 
-    def __init__(self, client: Client, clock, rng: random.Random, framework: Framework | None = None):
+    def __init__(self, client: Client, clock, rng: random.Random, framework: Framework | None = None,
+                 config: dict | str | None = None):
+        from .profile import load_profiles  # (profile.py builds frameworks from the registry)
         self.client, self.clock, self.rng = client, clock, rng
-        self.framework = framework or new_framework()
         self.factory = SharedInformerFactory(client, clock)
         self.pods = self.factory.informer("pods")
         self.nodes = self.factory.informer("nodes")
         self.cache = Cache()
-        self.queue = SchedulingQueue(clock)
+        self.handle = Handle(client=client, clock=clock, snapshot=self.cache.snapshot,
+                             listers={resource: self.factory.informer(resource) for resource in EXTRA_INFORMERS})
+        if framework is not None:
+            framework.handle.__dict__.update({k: v for k, v in self.handle.__dict__.items() if k != "framework"})
+            self.profiles = {framework.profile_name: framework}
+        else:
+            self.profiles = load_profiles(config, self.handle)
+        first = next(iter(self.profiles.values()))
+        sort = first.queue_sort_plugins[0].sort_key if first.queue_sort_plugins else None
+        hints = {plugin.name: plugin.events_to_register()
+                 for profile in self.profiles.values() for plugin in profile.plugins}
+        self.queue = SchedulingQueue(clock, **({"sort_key": sort} if sort else {}), pre_enqueue=self._pre_enqueue,
+                                     hints=hints)
         self.queue.on_ready = self._wake
-        self.recorder = EventRecorder(client, clock, SCHEDULER_NAME)
+        self.recorders = {name: EventRecorder(client, clock, name) for name in self.profiles}
         self.decisions: deque[Decision] = deque(maxlen=100)  # newest last: what lessons draw
+        self.next_start_node_index = 0
+        self.errors: deque[tuple[float, str, str]] = deque(maxlen=100)  # (time, pod, message): plugins that failed
         self._scheduled = False
+        BindingCycle.__init__(self)
+
+    @property
+    def framework(self) -> Framework:
+        """The default profile (the first)."""
+        return next(iter(self.profiles.values()))
 
     @property
     def last_decision(self) -> Decision | None:
@@ -78,18 +101,28 @@ class Scheduler:
     def start(self) -> None:
         self.pods.add_handlers(self.on_pod_add, self.on_pod_update, self.on_pod_delete)
         self.nodes.add_handlers(self.on_node_add, self.on_node_update, self.on_node_delete)
+        self.handle.listers["namespaces"].add_handlers(
+            lambda ns: None, lambda old, new: self.queue.move_all_to_active_or_backoff_queue(
+                fw.NAMESPACE_CHANGE, old, new) if meta.labels(old) != meta.labels(new) else None)
         self.factory.start()
         self.queue.run()
 
+    def profile_of(self, pod: dict) -> Framework | None:
+        return self.profiles.get(pod["spec"].get("schedulerName") or SCHEDULER_NAME)
+
+    def _pre_enqueue(self, pod: dict) -> fw.Status:
+        profile = self.profile_of(pod)
+        return profile.run_pre_enqueue_plugins(pod) if profile else fw.OK
+
     # -- event handlers: keep the cache and the queue current (upstream's eventhandlers.go) --------
     def responsible_for(self, pod: dict) -> bool:
-        return pod["spec"].get("schedulerName", SCHEDULER_NAME) == SCHEDULER_NAME \
-            and not meta.is_being_deleted(pod)
+        return self.profile_of(pod) is not None and not meta.is_being_deleted(pod)
 
     def on_pod_add(self, pod: dict) -> None:
         if assigned(pod):
             if not terminated(pod):
                 self.cache.add_pod(pod)
+                self.queue.move_all_to_active_or_backoff_queue(fw.ASSIGNED_POD_ADD, None, pod)
         elif self.responsible_for(pod):
             self.queue.add(pod)
 
@@ -101,6 +134,8 @@ class Scheduler:
                 self.on_pod_delete(new)
             else:
                 self.cache.update_pod(new)
+                self.queue.move_all_to_active_or_backoff_queue(
+                    fw.ASSIGNED_POD_ADD if not assigned(old) else fw.ASSIGNED_POD_UPDATE, old, new)
         elif self.cache.is_assumed(key):
             return  # its binding is on the way; the informer just hasn't heard yet
         elif self.responsible_for(new):
@@ -111,18 +146,19 @@ class Scheduler:
     def on_pod_delete(self, pod: dict) -> None:
         key = meta.key(pod)
         self.queue.delete(pod)
+        self.reject_waiting_pod(key)
         if key in self.cache.pod_nodes:
             self.cache.remove_pod(key)
-            self.queue.move_all_to_active_or_backoff_queue(ASSIGNED_POD_DELETE)  # room was freed
+            self.queue.move_all_to_active_or_backoff_queue(fw.ASSIGNED_POD_DELETE, pod, None)  # room was freed
 
     def on_node_add(self, node: dict) -> None:
         self.cache.add_node(node)
-        self.queue.move_all_to_active_or_backoff_queue(NODE_ADD)
+        self.queue.move_all_to_active_or_backoff_queue(fw.NODE_ADD, None, node)
 
     def on_node_update(self, old: dict, new: dict) -> None:
         self.cache.update_node(new)
-        if scheduling_properties_changed(old, new):
-            self.queue.move_all_to_active_or_backoff_queue(NODE_UPDATE)
+        for event in node_scheduling_properties_change(old, new):
+            self.queue.move_all_to_active_or_backoff_queue(event, old, new)
 
     def on_node_delete(self, node: dict) -> None:
         self.cache.remove_node(node)
@@ -134,44 +170,46 @@ class Scheduler:
             self.clock.call_soon(self.schedule_one)
 
     def schedule_one(self) -> None:
-        """One pod's scheduling cycle: decide, assume, and leave the binding to the next callback."""
+        """One pod's scheduling cycle: decide, assume, reserve, permit; the binding follows later."""
         self._scheduled = False
         info = self.queue.pop()
         if info is not None:
-            decision = schedule_pod(self.framework, info.pod, self.cache.snapshot(), self.rng, self.clock.now())
-            self.decisions.append(decision)
-            if decision.node_name is None:
-                self.handle_scheduling_failure(info, decision.message, REASON_UNSCHEDULABLE,
-                                               decision.unschedulable_plugins)
-            else:
-                self.cache.assume_pod(info.pod, decision.node_name)
-                self.clock.call_soon(self.binding_cycle, info, decision.node_name)
+            try:
+                self.scheduling_cycle(info)
+            except Exception as error:  # noqa: BLE001  (a bug must not stop the scheduler: retry the pod)
+                self.cache.forget_pod(info.key)
+                self.handle_scheduling_failure(info, f"{type(error).__name__}: {error}", REASON_SCHEDULER_ERROR)
         self._wake()
 
-    def binding_cycle(self, info: QueuedPodInfo, node_name: str) -> None:
-        """Write the decision: POST the Binding; on failure forget the assumption and retry later."""
-        pod, key = info.pod, info.key
-        if not self.cache.is_assumed(key):
-            return  # deleted, or bound elsewhere, while waiting
-        try:
-            self.client.bind(pod, node_name)
-        except ApiError as error:
-            self.cache.forget_pod(key)
-            self.queue.move_all_to_active_or_backoff_queue(ASSIGNED_POD_DELETE)  # its room is free again
-            self.handle_scheduling_failure(info, f'running Bind plugin "DefaultBinder": {error.message}',
-                                           REASON_SCHEDULER_ERROR)
+    def scheduling_cycle(self, info: QueuedPodInfo) -> None:
+        profile = self.profile_of(info.pod)
+        if profile is None:
             return
-        self.recorder.event(pod, NORMAL, "Scheduled",
-                            f"Successfully assigned {meta.namespace(pod)}/{meta.name(pod)} to {node_name}")
+        snapshot = self.cache.snapshot()
+        decision = schedule_pod(profile, info.pod, snapshot.node_info_list, self.rng, self.clock.now(),
+                                self.next_start_node_index)
+        if snapshot.node_info_list:
+            processed = len(decision.filter_results)
+            self.next_start_node_index = (self.next_start_node_index + processed) % len(snapshot.node_info_list)
+        self.decisions.append(decision)
+        if decision.error:
+            self.handle_scheduling_failure(info, decision.error, REASON_SCHEDULER_ERROR)
+        elif decision.node_name is None:
+            self.handle_scheduling_failure(info, decision.message, REASON_UNSCHEDULABLE,
+                                           decision.unschedulable_plugins, decision.nominated_node_name)
+        else:
+            self.assume_and_reserve(profile, info, decision.node_name)
 
     def handle_scheduling_failure(self, info: QueuedPodInfo, message: str, reason: str,
-                                  unschedulable_plugins: set[str] | None = None) -> None:
+                                  unschedulable_plugins: set[str] | None = None, nominated_node: str = "") -> None:
         """Requeue the pod, tell the user (Event) and say so in the pod's PodScheduled condition.
 
         As upstream, the pod is requeued only if the informer still shows it pending, but the
         event and the condition are written regardless.
         """
         pod = self.pods.get(info.key)
+        if reason == REASON_SCHEDULER_ERROR:
+            self.errors.append((self.clock.now(), info.key, message))
         if pod is not None and not assigned(pod) and self.responsible_for(pod):
             info.pod = pod
             if reason == REASON_UNSCHEDULABLE:
@@ -179,28 +217,49 @@ class Scheduler:
             else:
                 self.queue.add_backoff(info)
         pod = pod or info.pod
-        self.recorder.event(pod, WARNING, "FailedScheduling", message)
-        self._set_pod_scheduled_false(pod, reason, message)
+        recorder = self.recorders.get(pod["spec"].get("schedulerName") or SCHEDULER_NAME) or \
+            next(iter(self.recorders.values()))
+        recorder.event(pod, WARNING, "FailedScheduling", message)
+        self._set_pod_scheduled_false(pod, reason, message, nominated_node)
 
-    def _set_pod_scheduled_false(self, pod: dict, reason: str, message: str) -> None:
+    def record_scheduled(self, pod: dict, node_name: str) -> None:
+        recorder = self.recorders.get(pod["spec"].get("schedulerName") or SCHEDULER_NAME)
+        (recorder or next(iter(self.recorders.values()))).event(
+            pod, NORMAL, "Scheduled", f"Successfully assigned {meta.namespace(pod)}/{meta.name(pod)} to {node_name}")
+
+    def _set_pod_scheduled_false(self, pod: dict, reason: str, message: str, nominated_node: str = "") -> None:
         condition = {"type": "PodScheduled", "status": "False", "lastProbeTime": None,
                      "reason": reason, "message": message}
         current = conditions.get(pod, "PodScheduled") or {}
-        if all(current.get(field) == condition[field] for field in ("status", "reason", "message")):
+        same = all(current.get(field) == condition[field] for field in ("status", "reason", "message"))
+        if same and (pod.get("status") or {}).get("nominatedNodeName", "") == nominated_node:
             return  # nothing new to say: upstream skips the write too
-        updated = conditions.set_condition(pod["status"].get("conditions") or [], condition, self.clock.now())
+        status = {"conditions": conditions.set_condition(pod["status"].get("conditions") or [], condition,
+                                                         self.clock.now())}
+        if nominated_node:
+            status["nominatedNodeName"] = nominated_node
         try:
-            self.client.patch("pods", meta.name(pod), {"status": {"conditions": updated}}, meta.namespace(pod),
-                              subresource="status")
+            self.client.patch("pods", meta.name(pod), {"status": status}, meta.namespace(pod), subresource="status")
         except ApiError:
             pass  # the pod went away; the event already told the story
 
 
-def scheduling_properties_changed(old: dict, new: dict) -> bool:
-    """Did a node change in a way that could let a pod fit? (Heartbeats alone don't.)"""
-    def properties(node: dict) -> tuple:
-        spec, status = node.get("spec") or {}, node.get("status") or {}
-        condition_statuses = sorted((c.get("type"), c.get("status")) for c in status.get("conditions") or [])
-        return (bool(spec.get("unschedulable")), spec.get("taints") or [], meta.labels(node),
-                status.get("allocatable") or status.get("capacity") or {}, condition_statuses)
-    return properties(old) != properties(new)
+def node_scheduling_properties_change(old: dict, new: dict) -> list[fw.ClusterEvent]:
+    """Which scheduling-relevant parts of a node changed (heartbeats alone change none)."""
+    old_spec, new_spec = old.get("spec") or {}, new.get("spec") or {}
+    old_status, new_status = old.get("status") or {}, new.get("status") or {}
+    events = []
+    if bool(old_spec.get("unschedulable")) != bool(new_spec.get("unschedulable")):
+        events.append(fw.NODE_SPEC_UNSCHEDULABLE_CHANGE)
+    if (old_status.get("allocatable") or old_status.get("capacity")) != \
+            (new_status.get("allocatable") or new_status.get("capacity")):
+        events.append(fw.NODE_ALLOCATABLE_CHANGE)
+    if meta.labels(old) != meta.labels(new):
+        events.append(fw.NODE_LABEL_CHANGE)
+    if (old_spec.get("taints") or []) != (new_spec.get("taints") or []):
+        events.append(fw.NODE_TAINT_CHANGE)
+    def condition_statuses(status):
+        return sorted((c.get("type"), c.get("status")) for c in status.get("conditions") or [])
+    if condition_statuses(old_status) != condition_statuses(new_status):
+        events.append(fw.NODE_CONDITION_CHANGE)
+    return events

@@ -8,11 +8,16 @@ Every pending pod is in exactly one of three places (upstream's PriorityQueue):
                      attempt, doubling per attempt up to 10 s (podInitialBackoffSeconds,
                      podMaxBackoffSeconds) — then moves to activeQ.
   unschedulablePods  no node fitted. Trying again now would fail the same way, so the pod
-                     waits for a cluster event that might change the answer: a node added,
-                     a node's taints/labels/allocatable/conditions/unschedulable changed, an
-                     assigned pod deleted. Then it moves to backoffQ (if still backing off)
-                     or activeQ. A pod that has waited more than 5 minutes moves anyway; that
-                     check runs every 30 s (podMaxInUnschedulablePodsDuration).
+                     waits for a cluster event that might change the answer. Which events?
+                     Those the plugins that rejected it registered (NodeResourcesFit: an
+                     assigned pod deleted, a node added or its allocatable changed;
+                     TaintToleration: a node added or its taints changed; ...), and only if
+                     the plugin's *queueing hint* says this very event could help ("the taint
+                     removed is one the pod didn't tolerate"). Then it moves to backoffQ (if
+                     still backing off) or activeQ. A pod that has waited more than 5 minutes
+                     moves anyway; that check runs every 30 s (podMaxInUnschedulablePodsDuration).
+                     A pod that PreEnqueue refused (scheduling gates) waits here too, until
+                     an update of the pod itself lets it pass.
 
 Invariant: a pod key is in at most one of the three, and not at all while a cycle holds it.
 
@@ -20,10 +25,9 @@ The 30 s flush is a daemon timer (background work: `settle` may stop with pods p
 unschedulablePods, which is what "Pending" means). A backoff is pending work, so each backed-off
 pod gets an ordinary timer at its expiry — where upstream polls backoffQ every second.
 
-Real Kubernetes also asks each plugin whether an event could help the pod it rejected
-(queueing hints) and counts a cluster event that arrives while a pod is being scheduled;
-kubelab moves every unschedulable pod on any relevant event, which is simpler and only
-costs some extra attempts.
+Real Kubernetes also remembers the cluster events that arrive *while* a pod is being
+scheduled, and requeues it at once if one could have helped; kubelab's cycle runs inside one
+clock callback, so no event can arrive during it.
 """
 from __future__ import annotations
 
@@ -32,15 +36,13 @@ import itertools
 from dataclasses import dataclass, field
 
 from ..objects import meta
+from .framework import UNSCHEDULABLE_TIMEOUT, ClusterEvent
 
 POD_INITIAL_BACKOFF_SECONDS = 1.0
 POD_MAX_BACKOFF_SECONDS = 10.0
 POD_MAX_IN_UNSCHEDULABLE_PODS_DURATION = 300.0
 UNSCHEDULABLE_PODS_FLUSH_INTERVAL = 30.0
 
-# cluster events that move unschedulable pods (upstream's framework.ClusterEvent names)
-NODE_ADD, NODE_UPDATE, ASSIGNED_POD_DELETE = "NodeAdd", "NodeUpdate", "AssignedPodDelete"
-UNSCHEDULABLE_TIMEOUT = "UnschedulableTimeout"
 
 
 @dataclass
@@ -51,6 +53,7 @@ class QueuedPodInfo:
     initial_attempt_timestamp: float | None = None
     attempts: int = 0                # scheduling cycles it has been through
     unschedulable_plugins: set[str] = field(default_factory=set)
+    gated: bool = False              # PreEnqueue refused it: it waits for an update of itself
 
     @property
     def key(self) -> str:
@@ -71,16 +74,23 @@ def backoff_duration(attempts: int) -> float:
     return duration
 
 
+def _default_sort_key(info: QueuedPodInfo) -> tuple:
+    return (-info.priority, info.timestamp)
+
+
 class SchedulingQueue:
-    def __init__(self, clock):
+    def __init__(self, clock, sort_key=_default_sort_key, pre_enqueue=None, hints=None):
         self.clock = clock
+        self.sort_key = sort_key          # the QueueSort plugin's order (PrioritySort)
+        self.pre_enqueue = pre_enqueue    # pod -> Status: the PreEnqueue plugins of the pod's profile
+        self.hints = hints or {}          # plugin name -> [(ClusterEvent, hint or None)]
         self.active: dict[str, QueuedPodInfo] = {}       # activeQ members by key ...
-        self._heap: list[tuple[int, float, int, str]] = []  # ... ordered: (-priority, timestamp, seq, key)
+        self._heap: list[tuple[tuple, int, str]] = []  # ... ordered: (sort key, seq, key)
         self._sequence = itertools.count()
         self.backoff: dict[str, QueuedPodInfo] = {}       # backoffQ
         self.unschedulable: dict[str, QueuedPodInfo] = {}  # unschedulablePods
         self.on_ready = None  # set by the scheduler: called when activeQ gains a pod
-        self.moves: list[tuple[float, str, int]] = []     # (time, event, pods moved), for lessons
+        self.moves: list[tuple[float, str, int]] = []     # (time, event label, pods moved), for lessons
 
     def run(self) -> None:
         """Start the periodic flush of pods left too long in unschedulablePods."""
@@ -89,9 +99,19 @@ class SchedulingQueue:
 
     # -- a pod arrives, changes, leaves ---------------------------------------------------------
     def add(self, pod: dict) -> None:
-        """A new pending pod goes straight to activeQ."""
+        """A new pending pod goes to activeQ — unless PreEnqueue refuses it (then it waits, gated)."""
         self._remove(meta.key(pod))
-        self._to_active(QueuedPodInfo(pod, self.clock.now()))
+        self._to_active_or_gated(QueuedPodInfo(pod, self.clock.now()))
+
+    def _to_active_or_gated(self, info: QueuedPodInfo) -> None:
+        status = self.pre_enqueue(info.pod) if self.pre_enqueue else None
+        if status is not None and not status.is_success():
+            info.gated = True
+            info.unschedulable_plugins = {status.plugin}
+            self.unschedulable[info.key] = info
+            return
+        info.gated = False
+        self._to_active(info)
 
     def update(self, old: dict, new: dict) -> None:
         """Keep the newest copy; a real change (not just status) to an unschedulable pod retries it."""
@@ -105,7 +125,10 @@ class SchedulingQueue:
             self.add(new)  # not queued and not being scheduled: treat as new, as upstream
             return
         info.pod = new
-        if _strip(old) != _strip(new):
+        if info.gated:
+            del self.unschedulable[key]
+            self._to_active_or_gated(info)  # a gate removed? PreEnqueue decides again
+        elif _strip(old) != _strip(new):
             del self.unschedulable[key]
             self._requeue(info)
 
@@ -124,7 +147,7 @@ class SchedulingQueue:
     def pop(self) -> QueuedPodInfo | None:
         """The next pod to schedule (highest priority, then longest waiting), or None."""
         while self._heap:
-            _, _, _, key = heapq.heappop(self._heap)
+            _, _, key = heapq.heappop(self._heap)
             info = self.active.pop(key, None)
             if info is not None:
                 info.attempts += 1
@@ -145,13 +168,35 @@ class SchedulingQueue:
         self._to_backoff(info)
 
     # -- moving between the queues ---------------------------------------------------------------
-    def move_all_to_active_or_backoff_queue(self, event: str) -> None:
-        """A cluster event might make unschedulable pods fit: give them all another try."""
-        moved = sorted(self.unschedulable)
+    def move_all_to_active_or_backoff_queue(self, event: ClusterEvent, old: dict | None = None,
+                                            new: dict | None = None) -> None:
+        """A cluster event happened: retry the unschedulable pods it might help."""
+        moved = [key for key in sorted(self.unschedulable) if self.is_pod_worth_requeuing(
+            self.unschedulable[key], event, old, new)]
         for key in moved:
             self._requeue(self.unschedulable.pop(key))
         if moved:
-            self.moves.append((self.clock.now(), event, len(moved)))
+            self.moves.append((self.clock.now(), event.label, len(moved)))
+
+    def is_pod_worth_requeuing(self, info: QueuedPodInfo, event: ClusterEvent, old: dict | None,
+                               new: dict | None) -> bool:
+        """Did a plugin that rejected this pod register this event, and does its hint say "Queue"?"""
+        if info.gated:
+            return False  # only an update of the pod itself can remove a gate
+        if not info.unschedulable_plugins:
+            return True   # rejected for no plugin's reason (an error): any event may help
+        for plugin in info.unschedulable_plugins:
+            for registered, hint in self.hints.get(plugin, [(None, None)]):
+                if registered is not None and not event.matches(registered):
+                    continue
+                if hint is None:
+                    return True
+                try:
+                    if hint(info.pod, old, new):
+                        return True
+                except Exception:  # noqa: BLE001  (a failing hint means "Queue", as upstream)
+                    return True
+        return False
 
     def _requeue(self, info: QueuedPodInfo) -> None:
         if self._backoff_expiry(info) > self.clock.now():
@@ -164,7 +209,7 @@ class SchedulingQueue:
 
     def _to_active(self, info: QueuedPodInfo) -> None:
         self.active[info.key] = info
-        heapq.heappush(self._heap, (-info.priority, info.timestamp, next(self._sequence), info.key))
+        heapq.heappush(self._heap, (self.sort_key(info), next(self._sequence), info.key))
         if self.on_ready:
             self.on_ready()
 
@@ -184,11 +229,11 @@ class SchedulingQueue:
         """Every 30 s: pods unschedulable for more than 5 minutes get another try anyway."""
         now = self.clock.now()
         stale = sorted(key for key, info in self.unschedulable.items()
-                       if now - info.timestamp > POD_MAX_IN_UNSCHEDULABLE_PODS_DURATION)
+                       if not info.gated and now - info.timestamp > POD_MAX_IN_UNSCHEDULABLE_PODS_DURATION)
         for key in stale:
             self._requeue(self.unschedulable.pop(key))
         if stale:
-            self.moves.append((now, UNSCHEDULABLE_TIMEOUT, len(stale)))
+            self.moves.append((now, UNSCHEDULABLE_TIMEOUT.label, len(stale)))
         self.run()
 
     def pending(self) -> dict[str, list[str]]:

@@ -16,6 +16,13 @@ Why a thread and a stream per watch: etcd 3.4's JSON gateway reads a request's w
 before it answers, so one HTTP stream cannot carry more requests once it is open. Real
 clients (client-go, etcdctl) multiplex every watch on one gRPC stream instead.
 
+A stream that ends without being cancelled (etcd was killed, the connection broke) is the
+watch's end, and the callback hears it: one last `WatchResponse(canceled=True,
+cancel_reason=...)`. Without that the API server above would wait forever on a watch that
+will never speak again, and nothing in the cluster would reconcile (issue 12). Real
+clientv3 reconnects and resumes the watch from the next revision on its own; kubelab ends
+it and lets the layers above relist, which is also right for a store that came back empty.
+
 Left out: fragmenting, filters, and etcd's on-stream `progress_request` (it needs that full
 duplex; `request_progress` below answers from what the watch has already heard).
 """
@@ -86,16 +93,29 @@ class EtcdWatcher:
                     break
             if not (self.cancelled or self.compacted):
                 self.error = Unreachable(f"watch {self.id}: etcd ended the stream")
+                self._tell_ended(str(self.error))
         except BaseException as error:  # a callback raised: stop here, say so in sync_watchers
             if not self.cancelled:
                 self.error = error
                 traceback.print_exc()
+                self._tell_ended(f"watch {self.id}: {error}")
         finally:
             self.ended = True
             self._stream.close()
             self._on_end(self)
             with self._delivered:
                 self._delivered.notify_all()
+
+    def _tell_ended(self, reason: str) -> None:
+        """The callback's last batch: the watch is over and will say nothing more."""
+        with self._lock:
+            if self.cancelled:
+                return
+            self.cancelled = True
+            try:
+                self.callback(WatchResponse(self.heard, [], canceled=True, cancel_reason=reason))
+            except Exception:  # noqa: BLE001 - the watch is over either way
+                traceback.print_exc()
 
     def _on_response(self, message: dict) -> None:
         revision = header_revision(message)

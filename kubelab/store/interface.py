@@ -140,12 +140,16 @@ class WatchResponse:
     """One batch for one watcher: events of one or more revisions, in revision order.
 
     An empty batch is a progress notification: "you have seen everything up to `revision`".
-    `canceled` with `compact_revision` set means the store compacted past the watcher.
+    `canceled` with `compact_revision` set means the store compacted past the watcher;
+    `canceled` without it means the watch ended for `cancel_reason` (etcd's field: the stream
+    to the store broke, the store went away). Either way it is the watcher's last batch: the
+    watcher must start again (kube-apiserver's watchers end their clients' watches, who relist).
     """
     revision: Revision             # the store's revision when the batch was sent (header)
     events: list[WatchEvent]
     canceled: bool = False
     compact_revision: Revision = 0
+    cancel_reason: str = ""
 
     @property
     def is_progress_notify(self) -> bool:

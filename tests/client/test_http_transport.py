@@ -186,7 +186,11 @@ def test_an_informer_over_http_lists_then_watches_into_its_cache(server):
     clock.run(0.3)
     informer.stop()
     assert informer.has_synced and informer.get("default/web")["metadata"]["resourceVersion"] == "7"
-    assert FakeAPIServer.seen[1][1] == "/api/v1/pods?resourceVersion=7&watch=true"
+    # The watch asks the server to end it after 5-10 minutes (client-go's reflector does).
+    path, query = FakeAPIServer.seen[1][1].split("?")
+    params = dict(pair.split("=") for pair in query.split("&"))
+    assert path == "/api/v1/pods" and params["resourceVersion"] == "7" and params["watch"] == "true"
+    assert 300 <= int(params["timeoutSeconds"]) <= 600
 
 
 def test_a_kubeconfig_round_trips_in_the_shape_kubectl_reads(tmp_path, monkeypatch):

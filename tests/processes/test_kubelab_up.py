@@ -176,7 +176,7 @@ def test_the_cluster_carries_on_when_one_api_server_stops(cluster):
     apiserver, = [pid for pid in _children(cluster.process.pid)
                   if b"\0apiserver\0--port\0" + port + b"\0" in Path(f"/proc/{pid}/cmdline").read_bytes()]
     os.kill(apiserver, signal.SIGTERM)
-    cluster.wait_for("apiserver-1 exited", 15)
+    cluster.wait_for("apiserver-0 exited", 15)
     cluster.kubectl("scale", "deployment", "nginx-deployment", "--replicas=4")   # the front skips the dead one
 
     def running():

@@ -70,3 +70,32 @@ def test_a_write_through_one_api_server_reaches_a_watch_through_another(endpoint
     assert seen == [("ADDED", "web", created["metadata"]["resourceVersion"])]
     assert server_b.handle(Request("get", "services", "default", "web"))["spec"]["clusterIP"] \
         == created["spec"]["clusterIP"]
+
+
+def test_every_connection_the_store_server_accepts_sends_without_waiting_for_nagle(tmp_path):
+    # With Nagle's algorithm on, an answer's body waits for the client's delayed ACK: two
+    # API servers on this store took 44 ms a GET instead of about 1 ms (issue 12).
+    import socket
+    clock = RealClock()
+    server = StoreServer(open_store("memory", str(tmp_path), clock), clock)
+    accepted = []
+    accept = server.httpd.get_request
+
+    def get_request():
+        connection, address = accept()
+        accepted.append(connection)
+        return connection, address
+    server.httpd.get_request = get_request
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        store = EtcdStore(f"http://127.0.0.1:{server.port}")
+        store.put("/registry/pods/default/a", "1")
+        assert store.get("/registry/pods/default/a").value == "1"
+        # Asked while the kept-alive connection is still open (the server closes it after).
+        assert accepted and all(connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+                                for connection in accepted)
+        store.close()
+    finally:
+        clock.stop()
+        thread.join(5)

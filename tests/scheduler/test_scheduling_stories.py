@@ -20,11 +20,14 @@ def test_three_equal_pods_spread_over_three_equal_nodes(world, clock):
     clock.settle()
     assert sorted(world.node_of(f"web-{index}") for index in range(3)) == ["node-1", "node-2", "node-3"]
     # LeastAllocated: an empty node scores (75 + 87) // 2 = 81 for cpu and memory, one already
-    # holding a 500m/512Mi pod (50 + 75) // 2 = 62; TaintToleration gives every node 100 × 3.
+    # holding a 500m/512Mi pod (50 + 75) // 2 = 62; TaintToleration gives every node 100 × 3;
+    # BalancedAllocation: cpu 1/4 and memory 1/8 used -> (1 - 1/16) × 100 = 93, against
+    # 1/2 and 1/4 -> 87; ImageLocality: no node lists "nginx:1.27" as written -> 0.
     second = scheduler.decisions[1]
     first_node = scheduler.decisions[0].node_name
-    assert second.scores[first_node] == {"TaintToleration": 300, "NodeResourcesFit": 62}
-    assert all(second.total(node) == 381 for node in second.scores if node != first_node)
+    assert second.scores[first_node] == {"TaintToleration": 300, "NodeResourcesFit": 62,
+                                         "NodeResourcesBalancedAllocation": 87, "ImageLocality": 0}
+    assert all(second.total(node) == 300 + 81 + 93 for node in second.scores if node != first_node)
     assert second.node_name != first_node
 
 
@@ -179,7 +182,7 @@ def test_uncordoning_a_node_schedules_the_pods_waiting_for_it_but_heartbeats_do_
     world.client.patch("nodes", "node-1", {"spec": {"unschedulable": False}})
     clock.settle()
     assert world.node_of("web") == "node-1"
-    assert [event for _, event, _ in scheduler.queue.moves] == ["NodeUpdate"]
+    assert [event for _, event, _ in scheduler.queue.moves] == ["NodeSpecUnschedulableChange"]
 
 
 def test_an_unschedulable_pod_is_retried_after_five_minutes_anyway(world, clock):

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 
 import pytest
@@ -287,3 +288,18 @@ def test_a_real_etcd_expires_an_unkept_lease_on_the_wall_clock(etcd_store):
     assert gone.wait(timeout=15), "etcd never expired the lease"
     assert etcd_store.get("/registry/leases/kube-node-lease/node-1") is None
     assert lease.id not in etcd_store.leases()
+
+
+# -- a store that dies under a watch (issue 12) ----------------------------------------------
+def test_a_store_watch_on_a_real_etcd_ends_and_says_so_when_etcd_dies(etcd_server):
+    store = EtcdStore(etcd_server.endpoint)
+    heard = []
+    store.watch("/registry/", heard.append, prefix=True)
+    store.put("/registry/pods/default/a", "1")
+    store.sync_watchers()
+    etcd_server._stop_process()
+    deadline = time.monotonic() + 15   # the reader thread notices the stream's end
+    while not (heard and heard[-1].canceled) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert heard[-1].canceled and heard[-1].compact_revision == 0
+    assert heard[-1].cancel_reason

@@ -89,8 +89,20 @@ def _random_prime(bits: int, rng: random.Random) -> int:
 
 @functools.lru_cache(maxsize=16)
 def generate_key(seed: int, bits: int = 2048) -> PrivateKey:
-    """A fresh RSA key from a seeded generator (the same seed gives the same key)."""
-    rng = random.Random(seed)
+    """A fresh RSA key from a seeded generator (the same seed gives the same key).
+
+    For notebooks and tests only, where the same seed must give the same tokens: anyone who
+    knows the seed knows the key. A server that other processes trust uses `random_key()`.
+    """
+    return _key_from(random.Random(seed), bits)
+
+
+def random_key(bits: int = 2048) -> PrivateKey:
+    """A fresh RSA key from the operating system's randomness (what a server must sign with)."""
+    return _key_from(random.SystemRandom(), bits)
+
+
+def _key_from(rng: random.Random, bits: int) -> PrivateKey:
     while True:
         p, q = _random_prime(bits // 2, rng), _random_prime(bits // 2, rng)
         if p != q:

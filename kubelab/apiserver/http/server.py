@@ -226,6 +226,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _watch(self, route: Route, as_table: bool) -> int:
         stream = WatchStream(self.front.apiserver, self.front.lock, route, as_table, self.front.stopping)
+        stream.hang_up = self._hang_up
         stream.start()
         self._log(200)
         self.send_response(200)
@@ -238,11 +239,19 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
+        except OSError:   # the client went, or the stream was ended under a blocked write
             self.close_connection = True
         finally:
             stream.stop()
+        if stream.too_slow:
+            self.close_connection = True
         return 200
+
+    def _hang_up(self) -> None:
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def _client_gone(self) -> bool:
         """Has the client closed its end? (readable with nothing to read means end of stream)"""

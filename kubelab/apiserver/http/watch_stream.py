@@ -19,11 +19,20 @@ it never overtakes an event that happened before it.
 
 A watch from a resourceVersion the store has compacted away is answered as upstream does:
 HTTP 200, then a single ERROR event carrying the 410 Gone Status, then the end.
+
+The queue is bounded. A client too slow to read its events (or one that stopped reading
+while its socket buffer filled) would otherwise make the API server hold every event for it,
+without end. As upstream's watch cache does, such a watcher is ended: the API server logs
+"Forcing <resource> watcher close due to unresponsiveness", stops its watch, and the
+client sees its stream end — then, like any client whose watch ended, it lists again.
+`QUEUE_LIMIT` events may wait beyond those of the watch's first state (the ADDED events of
+a watch without a resourceVersion, which may be many and are not a sign of slowness).
 """
 from __future__ import annotations
 
 import json
 import queue
+import sys
 import time
 
 from ...api.errors import ApiError
@@ -31,6 +40,8 @@ from ...api.printers.table import table
 
 BOOKMARK_EVERY = 60.0          # seconds between bookmarks, as upstream's watch cache roughly does
 DEFAULT_TIMEOUT = 1800.0       # upstream picks 30-60 minutes when the client names no timeout
+QUEUE_LIMIT = 1000             # events waiting for one slow watcher before it is ended
+DROPS = [0]                    # `kubelab fault drop-watch apiserver-N` (SIGUSR1) adds one: every stream ends
 _END = ("END", None)
 
 
@@ -47,12 +58,18 @@ class WatchStream:
         self.bookmarks = bool(params.get("allowWatchBookmarks"))
         self.include_object = params.get("includeObject", "PartialObjectMetadata")
         self._sent_columns = False
+        self.capacity = QUEUE_LIMIT
+        self.too_slow = False          # ended for unresponsiveness: lines() returns at once
+        self.hang_up = lambda: None    # the HTTP side sets this: close the client's connection
+        self._drops = DROPS[0]
 
     def start(self) -> None:
         """Open the API server's watch; an ApiError before any event becomes an ERROR event."""
         try:
             with self.lock:
                 self.watch = self.apiserver.watch(self.route.request, self._on_event)
+                # The watch's first state (ADDED for what exists) does not count against the limit.
+                self.capacity = QUEUE_LIMIT + len(getattr(self.watch, "_pending", ()))
         except ApiError as error:
             if error.code != 410:
                 raise
@@ -60,7 +77,18 @@ class WatchStream:
             self.events.put(_END)
 
     def _on_event(self, event_type: str, obj: dict) -> None:
-        self.events.put((event_type, obj))   # on the clock's thread: hand over, nothing more
+        # On the clock's thread, under the API server's lock: hand over, never wait.
+        if self.too_slow:
+            return
+        if self.events.qsize() >= self.capacity:
+            self.too_slow = True
+            print(f"Forcing {self.route.resource.plural} watcher close due to unresponsiveness: "
+                  f"len(queue) = {self.events.qsize()}", file=sys.stderr, flush=True)
+            if self.watch is not None:
+                self.watch.stop()
+            self.hang_up()   # a writer blocked on a full socket is woken too
+            return
+        self.events.put((event_type, obj))
 
     def _request_bookmark(self) -> None:
         with self.lock:
@@ -76,7 +104,7 @@ class WatchStream:
         deadline = time.monotonic() + self.timeout
         next_bookmark = time.monotonic() + BOOKMARK_EVERY
         final_bookmark_sent = False
-        while not self.stopping.is_set():
+        while not self.stopping.is_set() and not self.too_slow and self._drops == DROPS[0]:
             now = time.monotonic()
             if self.bookmarks and now >= next_bookmark and not final_bookmark_sent:
                 self._request_bookmark()

@@ -31,16 +31,19 @@ REASON_NOT_ELIGIBLE = "not eligible due to preemptionPolicy=Never."
 class DefaultPreemption(PostFilterPlugin):
     name = Name
 
-    def post_filter(self, state: CycleState, pod: dict, node_statuses: dict[str, Status]) -> Status:
+    def events_to_register(self):
+        return []
+
+    def post_filter(self, state: CycleState, pod: dict, node_statuses: dict[str, Status]) -> tuple[Status, str]:
         if pod["spec"].get("preemptionPolicy") == "Never":
-            return Status(UNSCHEDULABLE, ("preemption: " + REASON_NOT_ELIGIBLE,), Name)
+            return Status(UNSCHEDULABLE, ("preemption: " + REASON_NOT_ELIGIBLE,), Name), ""
         outcomes = {node: Status(UNSCHEDULABLE_AND_UNRESOLVABLE, (REASON_NOT_HELPFUL,), Name)
                     if status.code == UNSCHEDULABLE_AND_UNRESOLVABLE
                     else Status(UNSCHEDULABLE, (REASON_NO_VICTIMS,), Name)
                     for node, status in node_statuses.items()}
-        return Status(UNSCHEDULABLE, ("preemption: " + fit_error_message(len(outcomes), outcomes),), Name)
+        return Status(UNSCHEDULABLE, ("preemption: " + fit_error_message(len(outcomes), outcomes),), Name), ""
 
 
-def new(arguments: dict | None = None) -> DefaultPreemption:
+def new(arguments: dict | None = None, handle=None) -> DefaultPreemption:
     """The plugin's factory, as the registry calls it."""
     return DefaultPreemption()

@@ -12,7 +12,8 @@ conditions"); kubelab's snapshot only holds nodes it has seen, so that case cann
 """
 from __future__ import annotations
 
-from ..framework import OK, UNSCHEDULABLE_AND_UNRESOLVABLE, CycleState, FilterPlugin, NodeInfo, Status
+from ..framework import (NODE_ADD, NODE_SPEC_UNSCHEDULABLE_CHANGE, OK, UNSCHEDULABLE_AND_UNRESOLVABLE, CycleState,
+                         FilterPlugin, NodeInfo, Status)
 from ..taints import NO_SCHEDULE, tolerations_tolerate
 
 Name = "NodeUnschedulable"
@@ -26,6 +27,12 @@ UNSCHEDULABLE_TAINT = {"key": "node.kubernetes.io/unschedulable", "effect": NO_S
 class NodeUnschedulable(FilterPlugin):
     name = Name
 
+    def events_to_register(self):
+        # worth a retry only if the node is (now) schedulable: upstream's isSchedulableAfterNodeChange
+        def now_schedulable(pod, old, new):
+            return new is not None and not (new.get("spec") or {}).get("unschedulable")
+        return [(NODE_ADD, now_schedulable), (NODE_SPEC_UNSCHEDULABLE_CHANGE, now_schedulable)]
+
     def filter(self, state: CycleState, pod: dict, node_info: NodeInfo) -> Status:
         if not (node_info.node.get("spec") or {}).get("unschedulable"):
             return OK
@@ -34,6 +41,6 @@ class NodeUnschedulable(FilterPlugin):
         return Status(UNSCHEDULABLE_AND_UNRESOLVABLE, (ERR_REASON_UNSCHEDULABLE,), Name)
 
 
-def new(arguments: dict | None = None) -> NodeUnschedulable:
+def new(arguments: dict | None = None, handle=None) -> NodeUnschedulable:
     """The plugin's factory, as the registry calls it."""
     return NodeUnschedulable()

@@ -11,13 +11,13 @@ with effect PreferNoSchedule or no effect count). NormalizeScore turns the count
 the node with the most untolerated taints scores 0 and a node with none scores 100; the
 default profile weighs this plugin 3.
 
-Real Kubernetes also re-queues pods precisely when a taint is removed (queueing hints);
-kubelab re-queues on any node change that might matter (see scheduling_queue.py).
+Queueing hint: a pod this plugin rejected is retried when a node is added or its taints
+change, and only if the pod now tolerates that node's taints.
 """
 from __future__ import annotations
 
-from ..framework import (OK, UNSCHEDULABLE_AND_UNRESOLVABLE, CycleState, FilterPlugin, NodeInfo,
-                         ScorePlugin, Status, default_normalize_score)
+from ..framework import (NODE_ADD, NODE_TAINT_CHANGE, OK, UNSCHEDULABLE_AND_UNRESOLVABLE, CycleState, FilterPlugin,
+                         NodeInfo, ScorePlugin, Status, default_normalize_score)
 from ..taints import NO_EXECUTE, NO_SCHEDULE, PREFER_NO_SCHEDULE, find_untolerated_taint, tolerations_tolerate
 
 Name = "TaintToleration"
@@ -35,6 +35,13 @@ def _tolerations(pod: dict) -> list[dict]:
 
 class TaintToleration(FilterPlugin, ScorePlugin):
     name = Name
+
+    def events_to_register(self):
+        def now_tolerated(pod, old, new):
+            return new is not None and find_untolerated_taint(
+                (new.get("spec") or {}).get("taints") or [], _tolerations(pod),
+                lambda t: t.get("effect") in (NO_SCHEDULE, NO_EXECUTE)) is None
+        return [(NODE_ADD, now_tolerated), (NODE_TAINT_CHANGE, now_tolerated)]
 
     def filter(self, state: CycleState, pod: dict, node_info: NodeInfo) -> Status:
         taint = find_untolerated_taint(_taints(node_info), _tolerations(pod),
@@ -54,6 +61,6 @@ class TaintToleration(FilterPlugin, ScorePlugin):
         return default_normalize_score(scores, reverse=True)
 
 
-def new(arguments: dict | None = None) -> TaintToleration:
+def new(arguments: dict | None = None, handle=None) -> TaintToleration:
     """The plugin's factory, as the registry calls it."""
     return TaintToleration()

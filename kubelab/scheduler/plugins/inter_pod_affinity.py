@@ -1,0 +1,250 @@
+"""InterPodAffinity: place a pod near (affinity) or away from (anti-affinity) pods with given labels.
+
+Extension points: PreFilter, Filter, PreScore, Score (with NormalizeScore).
+
+    affinity:
+      podAffinity:      # "in the same <topologyKey> domain as a pod matching <labelSelector>"
+        requiredDuringSchedulingIgnoredDuringExecution:
+        - {labelSelector: {matchLabels: {app: cache}}, topologyKey: topology.kubernetes.io/zone}
+      podAntiAffinity:  # "not in the same domain as ..."
+        preferredDuringSchedulingIgnoredDuringExecution:
+        - {weight: 100, podAffinityTerm: {labelSelector: ..., topologyKey: kubernetes.io/hostname}}
+
+A *topology domain* is a set of nodes sharing a label value: topologyKey kubernetes.io/hostname
+makes each node its own domain, topology.kubernetes.io/zone groups nodes by zone.
+
+PreFilter counts, over the cluster, per (topologyKey, value):
+  existing anti-affinity   placed pods whose required anti-affinity terms select this pod
+  affinity                 placed pods matching *all* this pod's required affinity terms
+  anti-affinity            placed pods matching each of this pod's required anti-affinity terms
+(Skip when all three are empty.) Filter, per node, in upstream's order:
+  1. every required affinity term's domain holds a matching pod, and the node has every
+     topologyKey — else UnschedulableAndUnresolvable "node(s) didn't match pod affinity rules".
+     Exception: if no pod in the cluster matches and the pod matches its own terms, it may go
+     anywhere with the keys (the first pod of a group that wants to be together).
+  2. no required anti-affinity term's domain holds a matching pod — else Unschedulable
+     "node(s) didn't match pod anti-affinity rules".
+  3. no placed pod's anti-affinity forbids this domain — else Unschedulable
+     "node(s) didn't satisfy existing pods anti-affinity rules" (symmetry: the rule binds both ways).
+
+Score: for each placed pod, add to its domain: the weight of each of the new pod's preferred
+affinity terms it matches (anti: subtract); hardPodAffinityWeight (1) for each of *its* required
+affinity terms the new pod matches; the weights of its preferred terms the new pod matches. A
+node scores the sum over its domains; NormalizeScore maps min..max onto 0..100. Weight 2.
+"""
+from __future__ import annotations
+
+from ..framework import (ASSIGNED_POD_ADD, ASSIGNED_POD_DELETE, ASSIGNED_POD_UPDATE, MAX_NODE_SCORE, NODE_ADD,
+                         NODE_LABEL_CHANGE, OK, SKIP, CycleState, FilterPlugin, NodeInfo, PreFilterPlugin,
+                         PreScorePlugin, ScorePlugin, Status, unresolvable, unschedulable)
+from ..pod_info import AffinityTerm, PodInfo, merge_namespaces, pod_info
+
+Name = "InterPodAffinity"
+
+ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH = "node(s) didn't satisfy existing pods anti-affinity rules"
+ERR_REASON_AFFINITY_RULES_NOT_MATCH = "node(s) didn't match pod affinity rules"
+ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH = "node(s) didn't match pod anti-affinity rules"
+
+DEFAULT_HARD_POD_AFFINITY_WEIGHT = 1
+_PRE_FILTER, _PRE_SCORE = "PreFilter" + Name, "PreScore" + Name
+
+TopologyPair = tuple[str, str]
+
+
+def pod_matches_all_affinity_terms(terms: list[AffinityTerm], pod: dict) -> bool:
+    return bool(terms) and all(term.matches(pod, None) for term in terms)
+
+
+class PreFilterState:
+    def __init__(self, info: PodInfo, namespace_labels: dict | None):
+        self.pod_info = info
+        self.namespace_labels = namespace_labels
+        self.existing_anti_affinity_counts: dict[TopologyPair, int] = {}
+        self.affinity_counts: dict[TopologyPair, int] = {}
+        self.anti_affinity_counts: dict[TopologyPair, int] = {}
+
+
+def _count(counts: dict[TopologyPair, int], labels: dict[str, str], topology_key: str) -> None:
+    value = labels.get(topology_key)
+    if value is not None:
+        counts[(topology_key, value)] = counts.get((topology_key, value), 0) + 1
+
+
+class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin):
+    name = Name
+
+    def __init__(self, handle, hard_pod_affinity_weight: int = DEFAULT_HARD_POD_AFFINITY_WEIGHT,
+                 ignore_preferred_terms_of_existing_pods: bool = False):
+        self.handle = handle
+        self.hard_pod_affinity_weight = hard_pod_affinity_weight
+        self.ignore_preferred_terms_of_existing_pods = ignore_preferred_terms_of_existing_pods
+
+    def events_to_register(self):
+        return [(ASSIGNED_POD_ADD, None), (ASSIGNED_POD_UPDATE, None), (ASSIGNED_POD_DELETE, None),
+                (NODE_ADD, None), (NODE_LABEL_CHANGE, None)]
+
+    # -- what the plugin needs from the cluster ------------------------------------------------
+    def _namespaces(self) -> list[dict]:
+        lister = self.handle.lister("namespaces")
+        return lister.list() if lister is not None else []
+
+    def _namespace_labels(self, namespace: str) -> dict | None:
+        lister = self.handle.lister("namespaces")
+        found = lister.get(namespace) if lister is not None else None
+        return None if found is None else (found["metadata"].get("labels") or {})
+
+    def _incoming(self, pod: dict, preferred: bool) -> PodInfo:
+        info = pod_info(pod)
+        namespaces = None
+        def merged(terms):
+            nonlocal namespaces
+            if any(term.namespace_selector for term in terms) and namespaces is None:
+                namespaces = self._namespaces()
+            return [merge_namespaces(term, namespaces or []) for term in terms]
+        if preferred:
+            for weighted_terms in (info.preferred_affinity_terms, info.preferred_anti_affinity_terms):
+                terms = merged([w.term for w in weighted_terms])
+                weighted_terms[:] = [type(w)(term, w.weight) for w, term in zip(weighted_terms, terms)]
+        else:
+            info.required_affinity_terms = merged(info.required_affinity_terms)
+            info.required_anti_affinity_terms = merged(info.required_anti_affinity_terms)
+        return info
+
+    # -- filtering -----------------------------------------------------------------------------
+    def pre_filter(self, state: CycleState, pod: dict) -> Status:
+        snapshot = self.handle.snapshot()
+        info = self._incoming(pod, preferred=False)
+        s = PreFilterState(info, self._namespace_labels(pod["metadata"].get("namespace", "")))
+        for node_info in snapshot.have_pods_with_required_anti_affinity:
+            for existing in node_info.pods_with_required_anti_affinity.values():
+                for term in existing.required_anti_affinity_terms:
+                    if term.matches(pod, s.namespace_labels):
+                        _count(s.existing_anti_affinity_counts, node_info.labels, term.topology_key)
+        if info.required_affinity_terms or info.required_anti_affinity_terms:
+            for node_info in snapshot.node_info_list:
+                if not node_info.labels:
+                    continue
+                for existing in node_info.pods.values():
+                    if pod_matches_all_affinity_terms(info.required_affinity_terms, existing):
+                        for term in info.required_affinity_terms:
+                            _count(s.affinity_counts, node_info.labels, term.topology_key)
+                    for term in info.required_anti_affinity_terms:
+                        if term.matches(existing, None):
+                            _count(s.anti_affinity_counts, node_info.labels, term.topology_key)
+        if not s.existing_anti_affinity_counts and not info.required_affinity_terms \
+                and not info.required_anti_affinity_terms:
+            return Status(SKIP)
+        state[_PRE_FILTER] = s
+        return OK
+
+    def filter(self, state: CycleState, pod: dict, node_info: NodeInfo) -> Status:
+        s: PreFilterState = state[_PRE_FILTER]
+        if not satisfy_pod_affinity(s, node_info.labels):
+            return unresolvable(Name, ERR_REASON_AFFINITY_RULES_NOT_MATCH)
+        if not satisfy_pod_anti_affinity(s, node_info.labels):
+            return unschedulable(Name, ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH)
+        if not satisfy_existing_pods_anti_affinity(s, node_info.labels):
+            return unschedulable(Name, ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH)
+        return OK
+
+    # -- scoring -------------------------------------------------------------------------------
+    def pre_score(self, state: CycleState, pod: dict, node_infos: list[NodeInfo]) -> Status:
+        if not node_infos:
+            return OK
+        affinity = pod["spec"].get("affinity") or {}
+        has_constraints = bool(((affinity.get("podAffinity") or {}).get(
+            "preferredDuringSchedulingIgnoredDuringExecution")) or ((affinity.get("podAntiAffinity") or {}).get(
+                "preferredDuringSchedulingIgnoredDuringExecution")))
+        if self.ignore_preferred_terms_of_existing_pods and not has_constraints:
+            return Status(SKIP)
+        snapshot = self.handle.snapshot()
+        info = self._incoming(pod, preferred=True)
+        namespace_labels = self._namespace_labels(pod["metadata"].get("namespace", ""))
+        topology_score: dict[str, dict[str, int]] = {}
+        for node_info in snapshot.node_info_list if has_constraints else snapshot.have_pods_with_affinity:
+            labels = node_info.labels
+            if not labels:
+                continue
+            existing_pods = node_info.pods.values() if has_constraints else \
+                [existing.pod for existing in node_info.pods_with_affinity.values()]
+            for existing in existing_pods:
+                self._process_existing_pod(info, namespace_labels, existing, node_info, labels, topology_score)
+        if not topology_score:
+            return Status(SKIP)
+        state[_PRE_SCORE] = topology_score
+        return OK
+
+    def _process_existing_pod(self, info: PodInfo, namespace_labels, existing: dict, node_info: NodeInfo,
+                              labels: dict, topology_score: dict) -> None:
+        def add(term: AffinityTerm, weight: int, pod: dict, pod_namespace_labels) -> None:
+            if term.matches(pod, pod_namespace_labels) and term.topology_key in labels:
+                domain = topology_score.setdefault(term.topology_key, {})
+                value = labels[term.topology_key]
+                domain[value] = domain.get(value, 0) + weight
+        for weighted in info.preferred_affinity_terms:
+            add(weighted.term, weighted.weight, existing, None)
+        for weighted in info.preferred_anti_affinity_terms:
+            add(weighted.term, -weighted.weight, existing, None)
+        existing_info = node_info.pods_with_affinity.get(
+            f"{existing['metadata'].get('namespace', '')}/{existing['metadata']['name']}")
+        if existing_info is None:
+            return
+        if self.hard_pod_affinity_weight > 0:
+            for term in existing_info.required_affinity_terms:
+                add(term, self.hard_pod_affinity_weight, info.pod, namespace_labels)
+        for weighted in existing_info.preferred_affinity_terms:
+            add(weighted.term, weighted.weight, info.pod, namespace_labels)
+        for weighted in existing_info.preferred_anti_affinity_terms:
+            add(weighted.term, -weighted.weight, info.pod, namespace_labels)
+
+    def score(self, state: CycleState, pod: dict, node_info: NodeInfo) -> int:
+        topology_score = state.get(_PRE_SCORE) or {}
+        return sum(values.get(node_info.labels[key], 0) for key, values in topology_score.items()
+                   if key in node_info.labels)
+
+    def normalize_score(self, state: CycleState, pod: dict, scores: dict[str, int]) -> dict[str, int]:
+        if not state.get(_PRE_SCORE) or not scores:
+            return scores
+        lowest, highest = min(scores.values()), max(scores.values())
+        spread = highest - lowest
+        return {node: int(MAX_NODE_SCORE * ((score - lowest) / spread)) if spread > 0 else 0
+                for node, score in scores.items()}
+
+
+def satisfy_pod_affinity(s: PreFilterState, labels: dict[str, str]) -> bool:
+    pods_exist = True
+    for term in s.pod_info.required_affinity_terms:
+        value = labels.get(term.topology_key)
+        if value is None:
+            return False  # every topology key must be on the node
+        if s.affinity_counts.get((term.topology_key, value), 0) <= 0:
+            pods_exist = False
+    if not pods_exist:
+        # the first pod of a group with affinity to itself: let it go anywhere with the keys
+        return not s.affinity_counts and pod_matches_all_affinity_terms(s.pod_info.required_affinity_terms,
+                                                                        s.pod_info.pod)
+    return True
+
+
+def satisfy_pod_anti_affinity(s: PreFilterState, labels: dict[str, str]) -> bool:
+    if s.anti_affinity_counts:
+        for term in s.pod_info.required_anti_affinity_terms:
+            value = labels.get(term.topology_key)
+            if value is not None and s.anti_affinity_counts.get((term.topology_key, value), 0) > 0:
+                return False
+    return True
+
+
+def satisfy_existing_pods_anti_affinity(s: PreFilterState, labels: dict[str, str]) -> bool:
+    if s.existing_anti_affinity_counts:
+        for pair in labels.items():
+            if s.existing_anti_affinity_counts.get(pair, 0) > 0:
+                return False
+    return True
+
+
+def new(arguments: dict | None = None, handle=None) -> InterPodAffinity:
+    """The plugin's factory, as the registry calls it (args: InterPodAffinityArgs)."""
+    arguments = arguments or {}
+    return InterPodAffinity(handle, arguments.get("hardPodAffinityWeight", DEFAULT_HARD_POD_AFFINITY_WEIGHT),
+                            bool(arguments.get("ignorePreferredTermsOfExistingPods", False)))

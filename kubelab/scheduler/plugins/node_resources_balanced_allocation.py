@@ -1,0 +1,68 @@
+"""NodeResourcesBalancedAllocation: prefer nodes whose cpu and memory stay used in the same proportion.
+
+Extension points: PreScore, Score.
+
+A node at 90 % cpu and 10 % memory wastes memory nobody can use: the next pod needing cpu
+won't fit. For each resource (cpu and memory by default) the fraction requested/allocatable
+once the pod is placed, capped at 1; with two resources the standard deviation is
+|f1 - f2| / 2 (more: the usual formula); the score is (1 - std) × 100. Weight 1.
+
+Unlike NodeResourcesFit's score, this one counts requests as written (useRequested: a pod
+without requests adds nothing) — the notes' "inter-workload interference", in one number.
+
+Real Kubernetes v1.33 skips this score for pods that request nothing (issue 129138); v1.32,
+which kubelab follows, still scores them.
+"""
+from __future__ import annotations
+
+import math
+
+from ..framework import (ASSIGNED_POD_DELETE, MAX_NODE_SCORE, NODE_ADD, NODE_ALLOCATABLE_CHANGE, OK, CycleState,
+                         NodeInfo, PreScorePlugin, ScorePlugin, Status, pod_requests)
+
+Name = "NodeResourcesBalancedAllocation"
+
+DEFAULT_RESOURCES = [{"name": "cpu", "weight": 1}, {"name": "memory", "weight": 1}]
+_PRE_SCORE = "PreScore" + Name
+
+
+def balanced_resource_score(requested: list[int], allocatable: list[int]) -> int:
+    """(1 - standard deviation of the used fractions) × 100, upstream's balancedResourceScorer."""
+    fractions = [min(used / offered, 1.0) for used, offered in zip(requested, allocatable) if offered]
+    std = 0.0
+    if len(fractions) == 2:
+        std = abs((fractions[0] - fractions[1]) / 2)
+    elif len(fractions) > 2:
+        mean = sum(fractions) / len(fractions)
+        std = math.sqrt(sum((fraction - mean) ** 2 for fraction in fractions) / len(fractions))
+    return int((1 - std) * MAX_NODE_SCORE)
+
+
+class BalancedAllocation(PreScorePlugin, ScorePlugin):
+    name = Name
+
+    def __init__(self, arguments: dict | None = None):
+        self.resources = [r["name"] for r in (arguments or {}).get("resources") or DEFAULT_RESOURCES]
+
+    def events_to_register(self):
+        return [(ASSIGNED_POD_DELETE, None), (NODE_ADD, None), (NODE_ALLOCATABLE_CHANGE, None)]
+
+    def pre_score(self, state: CycleState, pod: dict, node_infos: list[NodeInfo]) -> Status:
+        state[_PRE_SCORE] = pod_requests(pod)
+        return OK
+
+    def score(self, state: CycleState, pod: dict, node_info: NodeInfo) -> int:
+        request = state.get(_PRE_SCORE) or pod_requests(pod)
+        requested, allocatable = [], []
+        for resource in self.resources:
+            offered = node_info.allocatable.get(resource)
+            if offered == 0:
+                continue
+            requested.append(node_info.requested.get(resource) + request.get(resource))
+            allocatable.append(offered)
+        return balanced_resource_score(requested, allocatable)
+
+
+def new(arguments: dict | None = None, handle=None) -> BalancedAllocation:
+    """The plugin's factory, as the registry calls it (args: NodeResourcesBalancedAllocationArgs)."""
+    return BalancedAllocation(arguments)
