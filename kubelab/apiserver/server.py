@@ -31,7 +31,7 @@ from ..objects.timefmt import rfc3339
 from ..store import Compare, Op, Store, StoreError
 from . import decode, defaults, deletion, pagination, registry, subresources, validation
 from ..api import errors
-from .registry import service
+from .registry import rbac_escalation, service
 from .admission import AdmissionChain, Attributes, default_plugins
 from .authentication.user import APISERVER_USER
 from ..api.errors import ApiError
@@ -308,6 +308,7 @@ class APIServer:
         registry.apply_defaults(resource.plural, obj)
         _omit_empty(metadata)
         attributes = self.admit("CREATE", resource, request, obj)
+        rbac_escalation.check(self, resource, request, obj)
         metadata["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         metadata["creationTimestamp"] = rfc3339(self.clock.now())
         if resource.has_generation:
@@ -355,6 +356,7 @@ class APIServer:
                 new["spec"].setdefault("clusterIP", old["spec"].get("clusterIP"))
                 new["spec"].setdefault("clusterIPs", old["spec"].get("clusterIPs"))
         attributes = self.admit("UPDATE", resource, request, new, old)
+        rbac_escalation.check(self, resource, request, new, old)
         self._validate(resource, new, old)
         self.admission.validate(attributes)
         new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]

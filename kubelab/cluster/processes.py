@@ -217,7 +217,7 @@ def _start_store(cluster: Plan, supervisor: Supervisor) -> str:
         # A real etcd, supervised like every other child: restarted if it dies, on the same
         # ports and data dir, and stopped with the rest (no wall-clock limit of its own).
         from ..store.etcd_process import EtcdProcess
-        etcd = EtcdProcess(data_dir=str(cluster.data_dir / "etcd" / "member"), install=True)
+        etcd = EtcdProcess(data_dir=str(cluster.data_dir / "etcd" / "member"))
         etcd.client_port, etcd.peer_port = free_ports(2)
         etcd.endpoint = f"http://127.0.0.1:{etcd.client_port}"
         Path(etcd.data_dir).parent.mkdir(parents=True, exist_ok=True)

@@ -79,6 +79,17 @@ class ControllerManager:
             self.controllers[name] = controller_class(client, self.clock, self.factory, **options)
         self.factory.start()
 
+    def stop(self) -> None:
+        """Stop every informer, queue and timer (the process is going away)."""
+        if self.factory is not None:
+            for informer in self.factory.informers.values():
+                informer.stop()
+        for controller in self.controllers.values():
+            controller.queue.shut_down()
+            stop = getattr(controller, "stop", None)
+            if stop is not None:
+                stop()
+
     def errors(self) -> list[tuple[str, str, str]]:
         """Every failed sync so far, as (controller, key, error), controllers in registry order."""
         return [(name, key, error) for name, controller in self.controllers.items()

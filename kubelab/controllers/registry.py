@@ -12,6 +12,9 @@ from .endpoints import EndpointsController
 from .garbage_collector import GarbageCollector
 from .namespace import NamespaceController
 from .node_ipam import NodeIpamController
+from .node_lifecycle import NodeLifecycleController
+from .pod_gc import PodGCController
+from .taint_eviction import TaintEvictionController
 from .replicaset import ReplicaSetController
 from .serviceaccount import ServiceAccountsController
 from .tokens import TokensController
@@ -25,6 +28,9 @@ CONTROLLERS = {
     "namespace": NamespaceController,              # a deleted Namespace -> emptied, finalized
     "garbagecollector": GarbageCollector,          # ownerReferences -> dependents follow owners
     "nodeipam": NodeIpamController,                # Nodes -> a podCIDR each (with --allocate-node-cidrs)
+    "nodelifecycle": NodeLifecycleController,      # silent Nodes -> Ready Unknown, pods NotReady, taints
+    "taint-eviction-controller": TaintEvictionController,  # NoExecute taints -> pods evicted when tolerations end
+    "podgc": PodGCController,                      # pods on deleted Nodes -> force-deleted
 }
 
 # Off unless named (upstream: bootstrapsigner, tokencleaner; nodeipam runs only with
