@@ -137,7 +137,7 @@ print(f"... {len(seen)} events in all")
 # ## 5. Admission: plugins between authorization and the store
 #
 # Admission plugins see every write after it is authorized. *Mutating* ones may change it;
-# *validating* ones may only refuse. kubelab runs three of the plugins kube-apiserver enables
+# *validating* ones may only refuse. kubelab runs four of the plugins kube-apiserver enables
 # by default:
 
 # %%
@@ -145,7 +145,8 @@ cluster.apiserver.admission.names
 
 # %% [markdown]
 # The **ServiceAccount** plugin is why every pod you create runs as a service account, with a
-# token mounted — you never wrote those fields:
+# token mounted — you never wrote those fields (and **Priority** is why it has a `spec.priority`,
+# looked up from its PriorityClass — lesson 04):
 
 # %%
 pod = cluster.list("pods", "default")[0]

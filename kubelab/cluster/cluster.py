@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import uuid
 
 import yaml
 
 from ..apiserver import APIServer
 from ..client import Client, InProcessTransport
+from ..client.leaderelection import LeaderElected
 from ..clock import VirtualClock
 from ..controllers import ControllerManager
 from ..controllers.config import ControllerManagerConfig
@@ -53,8 +55,11 @@ class Cluster:
 
     def __init__(self, nodes: int = 3, seed: int = 0, node_cpu: str = "2", node_memory: str = "4Gi",
                  max_pods: int = 110, store=None, compaction_interval: float = 300.0,
-                 scheduler_config: dict | str | None = None, cluster_cidr: str | None = None):
+                 scheduler_config: dict | str | None = None, cluster_cidr: str | None = None,
+                 controller_managers: int = 1, schedulers: int = 1, cloud=None):
         arguments.cluster(nodes, seed, node_cpu, node_memory, max_pods, compaction_interval)
+        arguments.whole_number("Cluster", "controller_managers", controller_managers, 1, 10)
+        arguments.whole_number("Cluster", "schedulers", schedulers, 1, 10)
         self.seed = seed
         self.clock = VirtualClock()
         self.started_at = self.clock.now()
@@ -81,7 +86,24 @@ class Cluster:
         # Each component reaches the API server over its own connection, which faults can cut.
         self.connections: dict[str, ComponentTransport] = {}
         self.running: dict[str, object] = {}   # component name -> the running component
-        self.builders: dict = {"controller-manager": self._controller_manager, "scheduler": self._scheduler}
+        self._last: dict[str, object] = {}     # component name -> the latest built (running or not)
+        # Several controller managers or schedulers elect a leader over a Lease; a single one
+        # runs unelected in process (nobody to compete with; `kubelab up` always elects).
+        self.manager_names = ["controller-manager"] + [f"controller-manager-{i}" for i in range(1, controller_managers)]
+        self.scheduler_names = ["scheduler"] + [f"scheduler-{i}" for i in range(1, schedulers)]
+        self.builders: dict = {}
+        for name in self.manager_names:
+            self.builders[name] = lambda transport, name=name: self._controller_manager(transport, name)
+        for name in self.scheduler_names:
+            self.builders[name] = lambda transport, name=name: self._scheduler(transport, name)
+        # cloud=True (a FakeCloud) or a CloudProvider: kubelets run --cloud-provider=external and
+        # a cloud controller manager initializes their Nodes and serves LoadBalancer Services.
+        if cloud is True:
+            from ..cloud import FakeCloud
+            cloud = FakeCloud(self.clock)
+        self.cloud = cloud
+        if cloud is not None:
+            self.builders["cloud-controller-manager"] = self._cloud_controller_manager
         self.kubelets: dict[str, Kubelet] = {}
         self.proxies: dict[str, KubeProxy] = {}
         self._seeds = {"scheduler": rng.getrandbits(64)}
@@ -92,6 +114,8 @@ class Cluster:
             self._seeds[f"proxy/{name}"] = rng.getrandbits(64)
             self._machines[name] = dict(internal_ip=node_internal_ip(index),
                                         capacity={"cpu": node_cpu, "memory": node_memory, "pods": str(max_pods)})
+            if cloud is not None and hasattr(cloud, "launch"):
+                cloud.launch(name, node_internal_ip(index))
             self.builders[f"kubelet/{name}"] = lambda transport, node=name: self._kubelet(transport, node)
             self.builders[f"proxy/{name}"] = lambda transport, node=name: self._proxy(transport, node)
         self._traffic_rng = random.Random(rng.getrandbits(64))
@@ -107,25 +131,55 @@ class Cluster:
     def _build(self, name: str):
         connection = self.connections[name] = ComponentTransport(self.transport, self.clock, self.link)
         component = self.builders[name](connection)
-        self.running[name] = component
+        self.running[name] = self._last[name] = component
         return component
 
     def _seed(self, name: str) -> int:
         """The component's first seed, then a fresh one for each restart (still deterministic)."""
         return self._seeds.pop(name, None) or self._restart_rng.getrandbits(64)
 
-    def _controller_manager(self, transport) -> ControllerManager:
+    def _controller_manager(self, transport, name: str):
         manager_client = Client(transport, "kube-controller-manager", self.credentials.controller_manager)
-        self.controller_manager = ControllerManager(
+        manager = ControllerManager(
             manager_client, self.clock,
-            client_builder=lambda name: self.credentials.controller_client(manager_client, name),
+            client_builder=lambda controller: self.credentials.controller_client(manager_client, controller),
             config=self.controller_manager_config)
-        return self.controller_manager
+        return self._elected(manager, manager_client, "kube-controller-manager", name, len(self.manager_names))
 
-    def _scheduler(self, transport) -> Scheduler:
-        self.scheduler = Scheduler(Client(transport, "kube-scheduler", self.credentials.scheduler), self.clock,
-                                   random.Random(self._seed("scheduler")), config=self.scheduler_config)
-        return self.scheduler
+    def _cloud_controller_manager(self, transport):
+        from ..cloud import CloudControllerManager
+        client = Client(transport, "cloud-controller-manager", self.credentials.controller_manager)
+        self.cloud_controller_manager = CloudControllerManager(
+            client, self.clock, self.cloud,
+            client_builder=lambda controller: self.credentials.controller_client(client, controller))
+        return self.cloud_controller_manager
+
+    def _scheduler(self, transport, name: str):
+        client = Client(transport, "kube-scheduler", self.credentials.scheduler)
+        scheduler = Scheduler(client, self.clock, random.Random(self._seed(name)), config=self.scheduler_config)
+        return self._elected(scheduler, client, "kube-scheduler", name, len(self.scheduler_names))
+
+    def _elected(self, component, client, lock: str, name: str, copies: int):
+        if copies == 1:
+            return component
+        rng = random.Random(self._restart_rng.getrandbits(64))
+        identity = f"{name}_{uuid.UUID(int=rng.getrandbits(128), version=4)}"   # upstream: hostname_uuid
+        return LeaderElected(component, client, self.clock, lock, identity, rng=rng)
+
+    def _leader(self, names: list[str]):
+        running = [self.running[name] for name in names if name in self.running]
+        leading = [c for c in running if getattr(c, "leading", True)]
+        return (leading or running or [self._last[names[0]]])[0]
+
+    @property
+    def controller_manager(self):
+        """The controller manager (the leading one, when several run)."""
+        return self._leader(self.manager_names)
+
+    @property
+    def scheduler(self):
+        """The scheduler (the leading one, when several run)."""
+        return self._leader(self.scheduler_names)
 
     def _kubelet(self, transport, node: str) -> Kubelet:
         old = self.kubelets.get(node)
@@ -134,6 +188,8 @@ class Cluster:
             pod_cidr=None, rng=random.Random(self._seed(f"kubelet/{node}")),
             runtime=old.runtime if old is not None else None,   # the containers outlive the kubelet
             **self._machines[node])
+        if self.cloud is not None:
+            kubelet.machine.cloud_provider = "external"
         # `kubectl logs` goes API server -> kubelet (:10250); in process, a registered function.
         self.apiserver.node_connections.register(node, kubelet.container_logs)
         return kubelet
@@ -162,7 +218,9 @@ class Cluster:
 
     def components(self) -> list:
         """Every component, control plane first, in start order."""
-        return [self.controller_manager, self.scheduler, *self.kubelets.values(), *self.proxies.values()]
+        control_plane = self.manager_names + ["cloud-controller-manager"] + self.scheduler_names
+        return [*(self.running[n] for n in control_plane if n in self.running),
+                *self.kubelets.values(), *self.proxies.values()]
 
     # -- time ----------------------------------------------------------------------------
     def run(self, seconds: float) -> None:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .etcd import EtcdStore
-from .interface import Compare, Op, StoreError
+from .interface import Compare, Op
 from .linearizability import UNKNOWN, Operation, check
 
 KEYS = ("/registry/configmaps/default/a", "/registry/configmaps/default/b", "/registry/configmaps/default/c")
@@ -115,6 +115,16 @@ def record(endpoint: str, clients: int, operations: int, seed: int = 0, faults=N
 
 
 # -- backends and faults, for the command and the suite ------------------------------------
+def _die_with_parent() -> None:
+    """In the child: SIGTERM when this process dies (PR_SET_PDEATHSIG), so none is left behind."""
+    import ctypes
+    import signal
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
 class StoreServerProcess:
     """kubelab's store server (memory or file) in a process of its own, on a fixed port."""
 
@@ -127,11 +137,10 @@ class StoreServerProcess:
         self.kills = 0
 
     def start(self) -> "StoreServerProcess":
-        from .etcd_process import die_with_parent
         self.process = subprocess.Popen([sys.executable, "-m", "kubelab.cluster.store_server", "--port",
                                          str(self.port), "--store", self.kind, "--data-dir", self.data_dir],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        preexec_fn=die_with_parent)
+                                        preexec_fn=_die_with_parent)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

@@ -165,6 +165,12 @@ CONTROLLER_ROLES: dict[str, list[dict]] = {
     "node-controller": [
         rule("delete get list patch update watch", "", "nodes"), rule("patch update", "", "nodes/status"),
         rule("patch update", "", "pods/status"), rule("delete get list watch", "", "pods"), rule(*EVENTS)],
+    # The cloud controller manager's controllers (upstream ships these with the CCM's manifests).
+    "cloud-node-controller": [rule("get list update watch delete patch", "", "nodes"),
+                              rule("patch update", "", "nodes/status"), rule(*EVENTS)],
+    "cloud-node-lifecycle-controller": [rule("get list watch delete patch update", "", "nodes"), rule(*EVENTS)],
+    "service-controller": [rule(READ, "", "services"), rule("patch update", "", "services services/status"),
+                           rule("list watch", "", "nodes"), rule(*EVENTS)],
     "taint-eviction-controller": [rule("delete get list watch", "", "pods"), rule("patch update", "", "pods/status"),
                                   rule(READ, "", "nodes"), rule(*EVENTS)],
     "pod-garbage-collector": [rule("delete list watch", "", "pods"), rule(READ, "", "nodes"),

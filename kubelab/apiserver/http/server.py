@@ -128,6 +128,9 @@ class _Handler(framing.GuardedHandler):
             else:
                 self.front.deadlines.disarm(self)
             segments, params = split(self.path)
+            if segments[:1] in (["api"], ["apis"], ["openapi"]):
+                with self.front.lock:
+                    self.front.apiserver.custom.sync()   # the kinds CRDs serve, as the store has them now
             if segments[:1] in (["api"], ["apis"]) and self._is_resource_path(segments):
                 route = resolve(self.command, segments, params)
                 request = route.request
