@@ -243,7 +243,8 @@ class APIServer:
         """Run the mutating admission plugins; returns the attributes for the validating phase."""
         attributes = Attributes(operation, resource.plural, resource.group, request.namespace,
                                 meta.name(obj or old or {}) or request.name, obj, old, request.subresource,
-                                request.user, _dry_run(request), self.lookup, self.rng)
+                                request.user, _dry_run(request), self.lookup, self.rng,
+                                tuple(request.user_info.groups) if request.user_info else ())
         self.admission.mutate(attributes)
         if operation == "DELETE":
             self.admission.validate(attributes)

@@ -42,6 +42,7 @@ FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
 # API server this process runs (one per process under `kubelab up`; in-process, the last synced).
 SERVED: dict[str, Resource] = {}
 STRATEGIES: dict[str, CustomResourceStrategy] = {}
+GENERATION = [0]   # moves whenever the published kinds change (OpenAPI documents are cached by it)
 
 
 class CustomResources:
@@ -91,6 +92,9 @@ class CustomResources:
         self._publish()
 
     def _publish(self) -> None:
+        if STRATEGIES == self.strategies:
+            return
+        GENERATION[0] += 1
         SERVED.clear()
         SERVED.update({plural: s.resource for plural, s in self.strategies.items()})
         STRATEGIES.clear()

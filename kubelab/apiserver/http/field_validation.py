@@ -31,7 +31,7 @@ def unknown_fields(obj, schema: dict, path: str = "") -> list[str]:
     schema = _resolve(schema)
     found: list[str] = []
     if isinstance(obj, dict):
-        if "properties" in schema:
+        if "properties" in schema and not schema.get("x-kubernetes-preserve-unknown-fields"):
             for key, value in obj.items():
                 if key.startswith(_DIRECTIVES):
                     continue
