@@ -188,12 +188,12 @@ class PodCountController(Controller):
             self.client.update("configmaps", config_map, namespace)
         # END SOLUTION
 
-# %% [markdown]
+# %% [markdown] exercise-only
 # The check runs your controller in a fresh cluster — registered with
 # `cluster.controller_manager.add(PodCountController)`, with a ClusterRole that lets its
 # service account write ConfigMaps — through pods created and deleted in two namespaces:
 
-# %%
+# %% exercise-only
 from kubelab.checks import check_pod_count_controller
 
 print(check_pod_count_controller(PodCountController))

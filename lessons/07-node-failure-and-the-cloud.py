@@ -148,7 +148,7 @@ def predict_eviction_seconds():
     return grace_period + next_monitor_pass + toleration
     # END SOLUTION
 
-# %%
+# %% exercise-only
 from kubelab.checks import check_eviction_prediction
 
 print(check_eviction_prediction(predict_eviction_seconds))
