@@ -173,19 +173,19 @@ class PodCountController(Controller):
 
     def sync(self, namespace):
         # BEGIN SOLUTION ex 6.1
-        count = str(len(self.pods.list(namespace)))
+        pods_here = str(len(self.pods.list(namespace)))
         try:
-            config_map = self.client.get("configmaps", "pod-count", namespace)
-        except ApiError as error:
-            if error.code != 404:
+            counted = self.client.get("configmaps", "pod-count", namespace)
+        except ApiError as missing:
+            if missing.code != 404:
                 raise
             self.client.create("configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
                                               "metadata": {"name": "pod-count", "namespace": namespace},
-                                              "data": {"pods": count}}, namespace)
+                                              "data": {"pods": pods_here}}, namespace)
             return
-        if (config_map.get("data") or {}).get("pods") != count:
-            config_map["data"] = {"pods": count}
-            self.client.update("configmaps", config_map, namespace)
+        if (counted.get("data") or {}).get("pods") != pods_here:
+            counted["data"] = {"pods": pods_here}
+            self.client.update("configmaps", counted, namespace)
         # END SOLUTION
 
 # %% [markdown] exercise-only
