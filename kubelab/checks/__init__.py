@@ -3,7 +3,8 @@ in words, what went wrong. One file per topic; `check_<exercise>` per exercise."
 from .admission import check_require_team_label
 from .errors import ExerciseNotDone, ExerciseWrong
 from .rbac import check_reader_policy
+from .scheduling import check_least_pods, check_web_placement
 from .store import check_add_replicas
 
-__all__ = ["ExerciseNotDone", "ExerciseWrong", "check_add_replicas", "check_reader_policy",
-           "check_require_team_label"]
+__all__ = ["ExerciseNotDone", "ExerciseWrong", "check_add_replicas", "check_least_pods", "check_reader_policy",
+           "check_require_team_label", "check_web_placement"]
