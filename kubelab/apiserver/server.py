@@ -88,7 +88,8 @@ class APIServer:
     def _serve(self, request: Request) -> dict:
         resource = self._resource(request)
         if request.subresource not in ("", "status", "finalize"):
-            handler = subresources.handler(resource.plural, request.subresource, request.verb)
+            handler = subresources.handler(resource.plural, request.subresource, request.verb) or \
+                self.custom.subresource_handler(resource.plural, request.subresource, request.verb)
             if handler is None:
                 raise errors.method_not_allowed("the server does not allow this method on the requested resource")
             return handler(self, resource, request)
