@@ -122,3 +122,16 @@ def test_after_its_store_watch_ends_rbac_lists_again_and_a_deleted_binding_stops
     with pytest.raises(ApiError) as refused:
         reader.list("pods", "default")
     assert refused.value.code == 403
+
+
+def test_an_aggregation_rule_takes_everything_to_write(plane):
+    writer = plane.service_account("default", "aggregator")
+    grant(plane, "aggregator", [{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"],
+                                 "verbs": ["create"]}])
+    aggregated = {"apiVersion": RBAC, "kind": "ClusterRole", "metadata": {"name": "gatherer"},
+                  "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"gather": "me"}}]}, "rules": []}
+    with pytest.raises(ApiError) as refused:
+        writer.create("clusterroles", aggregated)
+    assert refused.value.message == ('clusterroles.rbac.authorization.k8s.io "gatherer" is forbidden: '
+                                     'must have cluster-admin privileges to use the aggregationRule')
+    assert plane.admin.create("clusterroles", aggregated)["metadata"]["name"] == "gatherer"
