@@ -72,6 +72,13 @@ cluster.settle()
 print(cluster.kubectl("scheduler explain db"))
 
 # %% [markdown]
+# The same decision drawn: green feasible, red filtered out (with the plugin and its reason).
+# `viz.scheduling_widget(cluster.scheduler)` lets you pick any recent decision.
+
+# %%
+viz.scheduling(cluster.scheduler.last_decision)
+
+# %% [markdown]
 # The other nodes were filtered out by NodeAffinity, UnschedulableAndUnresolvable: no eviction
 # could ever give them the label. A selector nobody matches leaves the pod Pending, with the
 # scheduler's reasons counted over the nodes — upstream's exact message:
