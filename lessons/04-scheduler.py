@@ -72,6 +72,13 @@ cluster.settle()
 print(cluster.kubectl("scheduler explain db"))
 
 # %% [markdown]
+# The same decision drawn: green feasible, red filtered out (with the plugin and its reason).
+# `viz.scheduling_widget(cluster.scheduler)` lets you pick any recent decision.
+
+# %%
+viz.scheduling(cluster.scheduler.last_decision)
+
+# %% [markdown]
 # The other nodes were filtered out by NodeAffinity, UnschedulableAndUnresolvable: no eviction
 # could ever give them the label. A selector nobody matches leaves the pod Pending, with the
 # scheduler's reasons counted over the nodes — upstream's exact message:
@@ -227,11 +234,11 @@ for nodes in (50, 100, 500, 1000, 5000):
 #
 # **Exercise 4.1.** Write a Score plugin, `LeastPods`: `score` is the number of pods already on
 # the node (`len(node_info.pods)`); `normalize_score` must turn that into 0..100 with the
-# *emptiest* node at 100 (`default_normalize_score` helps). The check runs it as the only
-# scorer of a profile.
+# *emptiest* node at 100 (look at how TaintToleration turns its counts around). The check runs it
+# as the only scorer of a profile.
 
 # %%
-from kubelab.scheduler.framework import ScorePlugin, default_normalize_score
+from kubelab.scheduler.framework import MAX_NODE_SCORE, ScorePlugin, default_normalize_score  # noqa: F401
 
 
 class LeastPods(ScorePlugin):
@@ -244,10 +251,11 @@ class LeastPods(ScorePlugin):
 
     def normalize_score(self, state, pod, scores):
         # BEGIN SOLUTION ex 4.1
-        return default_normalize_score(scores, reverse=True)
+        most = max(scores.values(), default=0) or 1
+        return {node: MAX_NODE_SCORE - MAX_NODE_SCORE * pods // most for node, pods in scores.items()}
         # END SOLUTION
 
-# %%
+# %% exercise-only
 from kubelab.checks import check_least_pods
 
 print(check_least_pods(LeastPods))
@@ -269,7 +277,7 @@ def web_placement():
     }
     # END SOLUTION
 
-# %%
+# %% exercise-only
 from kubelab.checks import check_web_placement
 
 print(check_web_placement(web_placement))
