@@ -89,7 +89,8 @@ class APIServer:
     def _serve(self, request: Request) -> dict:
         resource = self._resource(request)
         if request.subresource not in ("", "status", "finalize"):
-            handler = subresources.handler(resource.plural, request.subresource, request.verb)
+            handler = subresources.handler(resource.plural, request.subresource, request.verb) or \
+                self.custom.subresource_handler(resource.plural, request.subresource, request.verb)
             if handler is None:
                 raise errors.method_not_allowed("the server does not allow this method on the requested resource")
             return handler(self, resource, request)
@@ -157,6 +158,11 @@ class APIServer:
         if not resource.namespaced:
             request.namespace = ""
         return resource
+
+    def custom_resources(self) -> dict[str, Resource]:
+        """Every kind the Established CRDs serve now (plural -> Resource)."""
+        self.custom.sync()
+        return {plural: strategy.resource for plural, strategy in self.custom.strategies.items()}
 
     def custom_resource(self, plural: str) -> Resource | None:
         """A kind a CRD serves (read from the store now: another API server may have added it)."""
@@ -244,7 +250,8 @@ class APIServer:
         """Run the mutating admission plugins; returns the attributes for the validating phase."""
         attributes = Attributes(operation, resource.plural, resource.group, request.namespace,
                                 meta.name(obj or old or {}) or request.name, obj, old, request.subresource,
-                                request.user, _dry_run(request), self.lookup, self.rng)
+                                request.user, _dry_run(request), self.lookup, self.rng,
+                                tuple(request.user_info.groups) if request.user_info else ())
         self.admission.mutate(attributes)
         if operation == "DELETE":
             self.admission.validate(attributes)

@@ -18,7 +18,6 @@ restarted component is a new object on a new connection, as a restarted process 
 """
 from __future__ import annotations
 
-import ipaddress
 import random
 import uuid
 
@@ -35,19 +34,10 @@ from ..proxy import KubeProxy
 from ..scheduler import Scheduler
 from ..store import MemoryStore
 from . import arguments
+from .addresses import CLUSTER_CIDR, LARGE_CLUSTER_CIDR, node_internal_ip
 from .credentials import ClusterCredentials
 from .faults import APIServerLink, ComponentTransport, Faults
 from .trace import Trace
-
-
-FIRST_NODE_IP = ipaddress.ip_address("10.0.0.10")   # node-N is 10.0.0.10 + N (a /16: 65,000 nodes)
-CLUSTER_CIDR = "10.244.0.0/16"                      # 255 nodes of /24 (the first is the control plane's)
-LARGE_CLUSTER_CIDR = "10.128.0.0/9"                 # 32,767 nodes of /24, clear of 10.0/16 and 10.96/12
-
-
-def node_internal_ip(index: int) -> str:
-    """node-N's InternalIP: what the machine's network (DHCP, the cloud) gave it."""
-    return str(FIRST_NODE_IP + index)
 
 
 class Cluster:

@@ -130,6 +130,13 @@ CLUSTER_ROLES: dict[str, list[dict]] = {
         rule("create", "authorization.k8s.io", "subjectaccessreviews"),
         rule(READ, "storage.k8s.io", "csinodes"), rule(READ, "", "namespaces"),
         rule(READ, "storage.k8s.io", "csidrivers csistoragecapacities")],
+    # Not in upstream's bootstrap policy: the cloud controller manager's manifests bring it
+    # (cloud-controller-manager-role.yaml), for the user its kubeconfig names.
+    "system:cloud-controller-manager": [
+        rule(*EVENTS), rule("create", "coordination.k8s.io", "leases"),
+        rule("get update", "coordination.k8s.io", "leases", "cloud-controller-manager"),
+        rule("create get", "", "serviceaccounts"), rule("create", "", "serviceaccounts/token"),
+        rule("list watch", "*", "*")],
     "system:kube-controller-manager": [
         rule(*EVENTS), rule("create", "coordination.k8s.io", "leases"),
         rule("get update", "coordination.k8s.io", "leases", "kube-controller-manager"),
@@ -189,6 +196,7 @@ CLUSTER_ROLE_BINDINGS: dict[str, list[tuple[str, ...]]] = {
     "system:node-proxier": [("User", "system:kube-proxy")],
     "system:kube-scheduler": [("User", "system:kube-scheduler")],
     "system:kube-controller-manager": [("User", "system:kube-controller-manager")],
+    "system:cloud-controller-manager": [("User", "cloud-controller-manager")],
 }
 
 _LABELS = {"kubernetes.io/bootstrapping": "rbac-defaults"}
