@@ -158,6 +158,11 @@ class APIServer:
             request.namespace = ""
         return resource
 
+    def custom_resources(self) -> dict[str, Resource]:
+        """Every kind the Established CRDs serve now (plural -> Resource)."""
+        self.custom.sync()
+        return {plural: strategy.resource for plural, strategy in self.custom.strategies.items()}
+
     def custom_resource(self, plural: str) -> Resource | None:
         """A kind a CRD serves (read from the store now: another API server may have added it)."""
         self.custom.sync()

@@ -31,6 +31,10 @@ class InProcessTransport:
         request.user_info = None  # who the client is, only authentication says (as over a network)
         return _copy(self.apiserver.handle(request))
 
+    def discover(self, plural: str = "") -> dict:
+        """The kinds the API server's CRDs serve, as discovery would list them (plural -> Resource)."""
+        return self.apiserver.custom_resources()
+
     def watch(self, request: Request, on_event):
         request.user_info = None
         return self.apiserver.watch(request, lambda event_type, obj: on_event(event_type, _copy(obj)))
@@ -48,6 +52,11 @@ class Client:
     @property
     def token(self) -> str:
         return self.token_source() if callable(self.token_source) else self.token_source
+
+    def discover(self) -> dict:
+        """The kinds CustomResourceDefinitions add, from the server's discovery (plural -> Resource)."""
+        discover = getattr(self.transport, "discover", None)
+        return (discover("") or {}) if discover else {}
 
     def _namespace(self, resource: str, namespace: str | None, obj: dict | None = None) -> str:
         info = RESOURCES.get(resource)

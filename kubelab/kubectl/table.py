@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kubelab.apiserver.printers.table import CUSTOM_TABLES
+
 from .printers import NAME_COLUMN, TABLES, format_labels
 from .resources import ResourceType
 from .tabwriter import get_table
@@ -28,7 +30,7 @@ def render(resource: ResourceType, objects: list[dict], now: float, options: Tab
     """The table text, or "" when there are no objects."""
     if not objects:
         return ""
-    columns, row_of = TABLES[resource.plural]
+    columns, row_of = TABLES.get(resource.plural) or _generic_table(resource)
     keep = [index for index, (_, wide_only) in enumerate(columns) if options.wide or not wide_only]
     with_namespace = options.with_namespace
     headers = [columns[index][0].upper() for index in keep]
@@ -36,7 +38,7 @@ def render(resource: ResourceType, objects: list[dict], now: float, options: Tab
     for obj in objects:
         cells = row_of(obj, now)
         if options.with_kind:
-            name_index = NAME_COLUMN[resource.plural]
+            name_index = NAME_COLUMN.get(resource.plural, 0)
             cells[name_index] = f"{resource.kind_prefix}/{cells[name_index]}"
         cells = [cells[index] for index in keep]
         if with_namespace:
@@ -49,3 +51,22 @@ def render(resource: ResourceType, objects: list[dict], now: float, options: Tab
     if options.show_labels:
         headers.append("LABELS")
     return get_table(rows if options.no_headers else [headers] + rows)
+
+
+def _generic_table(resource: ResourceType):
+    """A kind without a table of its own: its CRD's printer columns when this process's API server
+    has them (in-process), else the server's default columns, Name and Created At."""
+    strategy = CUSTOM_TABLES.get(resource.plural)
+    if strategy is not None:
+        columns = [(column["name"], column.get("priority", 0) > 0) for column in strategy.table_columns()]
+        return columns, lambda obj, now: [_cell(cell) for cell in strategy.table_row(obj, now)]
+    return [("Name", False), ("Created At", False)], \
+        lambda obj, now: [obj["metadata"].get("name", ""), obj["metadata"].get("creationTimestamp", "")]
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "<none>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
