@@ -72,6 +72,11 @@ def _add_process_commands(commands) -> None:
         command.add_argument("--kubeconfig", default=None)
         if component == "scheduler":
             command.add_argument("--config", default=None, help="a KubeSchedulerConfiguration file (profiles)")
+        else:
+            command.add_argument("--controllers", default="*",
+                                 help="upstream's syntax: '*' every default controller, '-name' off, 'name' on")
+            command.add_argument("--controller", action="append", default=[], metavar="DOTTED.PATH",
+                                 help="also run your own controller class, e.g. mypackage.module.MyController")
     ccm = commands.add_parser("cloud-controller-manager", help="run the cloud controllers over kubelab's fake cloud")
     ccm.add_argument("--kubeconfig", default=None)
     ccm.add_argument("--cloud-provider", choices=("kubelab",), default="kubelab", help="the fake cloud")
@@ -173,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
             node.update(pod_cidr=args.pod_cidr, node_ip=args.node_ip, cloud_provider=args.cloud_provider)
         if args.command == "scheduler" and args.config:
             node["config"] = args.config
+        if args.command == "controller-manager":
+            node.update(controllers=args.controllers.split(","), extra_controllers=args.controller)
         return daemon.run(args.command, args.kubeconfig, **node)
     if args.command == "demo":
         if args.nodes < 1:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 
-from ..apiserver.errors import ApiError
-from ..apiserver.request import Request
-from ..apiserver.resources import RESOURCES
+from ..api.errors import ApiError
+from ..api.request import Request
+from ..api.resources import RESOURCES
 from ..objects import meta
 
 
@@ -36,6 +36,10 @@ class InProcessTransport:
             # here, as over HTTP, not eight frames deep in the API server's internals.
             raise refusal.with_traceback(None) from None
 
+    def discover(self, plural: str = "") -> dict:
+        """The kinds the API server's CRDs serve, as discovery would list them (plural -> Resource)."""
+        return self.apiserver.custom_resources()
+
     def watch(self, request: Request, on_event):
         request.user_info = None
         return self.apiserver.watch(request, lambda event_type, obj: on_event(event_type, _copy(obj)))
@@ -53,6 +57,11 @@ class Client:
     @property
     def token(self) -> str:
         return self.token_source() if callable(self.token_source) else self.token_source
+
+    def discover(self) -> dict:
+        """The kinds CustomResourceDefinitions add, from the server's discovery (plural -> Resource)."""
+        discover = getattr(self.transport, "discover", None)
+        return (discover("") or {}) if discover else {}
 
     def _namespace(self, resource: str, namespace: str | None, obj: dict | None = None) -> str:
         info = RESOURCES.get(resource)

@@ -2,7 +2,7 @@
 import pytest
 
 from kubelab import Cluster
-from kubelab.apiserver.errors import ApiError
+from kubelab.api.errors import ApiError
 
 from crontab import CRONTAB_CRD, crd, crontab
 
@@ -122,3 +122,45 @@ def test_deleting_the_crd_deletes_its_objects_and_stops_serving(cluster):
     assert cluster.store.range("/registry/stable.example.com/", prefix=True).kvs == []
     assert cluster.client.list("customresourcedefinitions")["items"] == []
     assert _refusal(lambda: cluster.client.list("crontabs", "default")).code == 404
+
+
+def test_the_scale_subresource_reads_and_writes_the_declared_paths(cluster):
+    version = {**CRONTAB_CRD["spec"]["versions"][0],
+               "subresources": {"status": {}, "scale": {"specReplicasPath": ".spec.replicas",
+                                                        "statusReplicasPath": ".status.replicas"}}}
+    version["schema"]["openAPIV3Schema"]["properties"]["status"]["properties"]["replicas"] = {"type": "integer"}
+    cluster.client.create("customresourcedefinitions", crd(spec={**CRONTAB_CRD["spec"], "versions": [version]}))
+    cluster.client.create("crontabs", crontab(replicas=2), namespace="default")
+    scale = cluster.client.get("crontabs", "my-new-cron-object", "default", subresource="scale")
+    assert (scale["kind"], scale["spec"], scale["status"]) == ("Scale", {"replicas": 2}, {"replicas": 0})
+    scale["spec"]["replicas"] = 5
+    cluster.client.update("crontabs", scale, subresource="scale")
+    assert cluster.get("crontabs", "my-new-cron-object", "default")["spec"]["replicas"] == 5
+    scale["spec"]["replicas"] = 50   # the CRD's schema still holds: maximum 10
+    error = _refusal(lambda: cluster.client.update("crontabs", {**scale, "metadata": {
+        **scale["metadata"], "resourceVersion": ""}}, subresource="scale"))
+    assert error.code == 422 and "spec.replicas in body should be less than or equal to 10" in error.message
+
+
+def test_a_crd_serving_two_versions_is_refused_as_kubelab_serves_one(cluster):
+    v1 = CRONTAB_CRD["spec"]["versions"][0]
+    error = _refusal(lambda: cluster.client.create("customresourcedefinitions", crd(
+        spec={**CRONTAB_CRD["spec"], "versions": [v1, {**v1, "name": "v2", "storage": False}]})))
+    assert error.code == 422 and "kubelab serves one version per CustomResourceDefinition" in error.message
+
+
+def test_custom_objects_take_merge_and_json_patches_but_not_strategic_merge(cluster):
+    cluster.client.create("customresourcedefinitions", CRONTAB_CRD)
+    cluster.client.create("crontabs", crontab(), namespace="default")
+    patched = cluster.client.patch("crontabs", "my-new-cron-object", {"spec": {"replicas": 4, "typo": 1}}, "default")
+    assert patched["spec"]["replicas"] == 4 and "typo" not in patched["spec"]
+    patched = cluster.client.patch("crontabs", "my-new-cron-object",
+                                   [{"op": "replace", "path": "/spec/image", "value": "other"}], "default",
+                                   patch_type="application/json-patch+json")
+    assert patched["spec"]["image"] == "other"
+    error = _refusal(lambda: cluster.client.patch("crontabs", "my-new-cron-object", {"spec": {"replicas": 2}},
+                                                  "default", patch_type="application/strategic-merge-patch+json"))
+    assert error.code == 415 and "application/merge-patch+json" in error.message
+    error = _refusal(lambda: cluster.client.patch("crontabs", "my-new-cron-object", {"spec": {"replicas": 99}},
+                                                  "default"))
+    assert error.code == 422

@@ -29,10 +29,11 @@ import copy
 from ...objects import conditions
 from ...store import Op
 from ..authentication.user import APISERVER_USER
-from ..errors import ApiError
-from ..request import Request
-from ..printers.table import CUSTOM_TABLES
-from ..resources import RESOURCES, Resource
+from ...api.errors import ApiError
+from ...api.request import Request
+from ...api.printers.table import CUSTOM_TABLES
+from ...api.resources import RESOURCES, Resource
+from . import scale
 from .strategy import CustomResourceStrategy
 
 PREFIX = "/registry/apiextensions.k8s.io/customresourcedefinitions/"
@@ -60,6 +61,13 @@ class CustomResources:
 
     def strategy(self, plural: str) -> CustomResourceStrategy | None:
         return self.strategies.get(plural)
+
+    def subresource_handler(self, plural: str, subresource: str, verb: str):
+        """The scale subresource of a custom kind whose CRD declares it (scale.py), or None."""
+        strategy = self.strategies.get(plural)
+        if strategy is None or subresource != "scale" or not strategy.scale or verb not in scale.VERBS:
+            return None
+        return lambda server, resource, request: scale.VERBS[verb](server, strategy, resource, request)
 
     def sync(self) -> None:
         """Re-read the CRDs if any changed; name, establish and clean up as upstream's controllers."""

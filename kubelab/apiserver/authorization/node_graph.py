@@ -32,21 +32,33 @@ class NodeGraph:
     """node name -> the Secrets, ConfigMaps, PVCs, PVs and ServiceAccounts its pods reach."""
 
     def __init__(self, store):
+        self.store = store
         self._lock = threading.Lock()
+        self._watchers = []
+        self._list_and_watch()
+
+    def _list_and_watch(self) -> None:
+        """(Re)build from a fresh list, then watch from just after it (as an informer relists)."""
+        for watcher in self._watchers:
+            watcher.cancel()
         self._pending: dict[str, bytes | str | None] = {}     # key -> raw value (None: deleted)
         self._edges: dict[str, tuple[str, frozenset]] = {}     # pod key -> (node, refs)
         self._nodes_by_ref: dict[Ref, collections.Counter] = collections.defaultdict(collections.Counter)
         self._volume_of_claim: dict[Ref, str] = {}             # pvc -> the PV it is bound to
+        self._stale = False   # a watch ended (the store restarted, or compacted past it): list again
         self._watchers = []
         for prefix in _PREFIXES:
-            listed = store.range(prefix, prefix=True)
+            listed = self.store.range(prefix, prefix=True)
             for kv in listed.kvs:
                 self._pending[kv.key] = kv.value
-            self._watchers.append(store.watch(prefix, self._on_change, prefix=True,
-                                              start_revision=listed.revision + 1))
+            self._watchers.append(self.store.watch(prefix, self._on_change, prefix=True,
+                                                   start_revision=listed.revision + 1))
 
     def _on_change(self, response) -> None:
         with self._lock:
+            if getattr(response, "canceled", False):
+                self._stale = True
+                return
             for event in getattr(response, "events", response):
                 self._pending[event.kv.key] = None if event.type == "DELETE" else event.kv.value
 
@@ -54,6 +66,12 @@ class NodeGraph:
         """Is there a path from the object to `node`? kind: secrets, configmaps,
         persistentvolumeclaims, persistentvolumes, serviceaccounts."""
         with self._lock:
+            if self._stale:
+                try:
+                    self._list_and_watch()
+                except Exception:   # the store is still away: nothing can be shown reachable yet
+                    self._stale = True
+                    return False
             self._index_pending()
             if kind == "persistentvolumes":
                 return any(volume == name and node in self._nodes_by_ref.get(claim, ())

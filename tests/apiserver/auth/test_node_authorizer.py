@@ -154,3 +154,14 @@ def test_a_kubelet_may_not_label_its_node_to_attract_dedicated_workloads(plane, 
     assert error.message == ('nodes "node-3" is forbidden: node "node-3" is not allowed to set the following '
                              'labels: node-restriction.kubernetes.io/dedicated')
     assert plane.admin.get("nodes", "node-1")["metadata"]["labels"]["node-restriction.kubernetes.io/pool"] == "a"
+
+
+def test_after_its_store_watch_ends_the_graph_lists_again(plane, nodes):
+    graph = plane.apiserver.chain.authorizer.authorizers[0].graph
+    plane.admin.create("pods", pod("web", "node-1", secret="db"))
+    assert nodes["node-1"].get("secrets", "db", "default")
+    for watcher in graph._watchers:   # as when the store restarts: the watch is cancelled under us
+        watcher.cancel()
+    graph._on_change(type("Response", (), {"canceled": True, "events": []})())
+    plane.admin.create("pods", pod("late", "node-1", secret="other"))
+    assert nodes["node-1"].get("secrets", "other", "default")   # seen through a fresh list
