@@ -147,3 +147,20 @@ def test_a_crd_serving_two_versions_is_refused_as_kubelab_serves_one(cluster):
     error = _refusal(lambda: cluster.client.create("customresourcedefinitions", crd(
         spec={**CRONTAB_CRD["spec"], "versions": [v1, {**v1, "name": "v2", "storage": False}]})))
     assert error.code == 422 and "kubelab serves one version per CustomResourceDefinition" in error.message
+
+
+def test_custom_objects_take_merge_and_json_patches_but_not_strategic_merge(cluster):
+    cluster.client.create("customresourcedefinitions", CRONTAB_CRD)
+    cluster.client.create("crontabs", crontab(), namespace="default")
+    patched = cluster.client.patch("crontabs", "my-new-cron-object", {"spec": {"replicas": 4, "typo": 1}}, "default")
+    assert patched["spec"]["replicas"] == 4 and "typo" not in patched["spec"]
+    patched = cluster.client.patch("crontabs", "my-new-cron-object",
+                                   [{"op": "replace", "path": "/spec/image", "value": "other"}], "default",
+                                   patch_type="application/json-patch+json")
+    assert patched["spec"]["image"] == "other"
+    error = _refusal(lambda: cluster.client.patch("crontabs", "my-new-cron-object", {"spec": {"replicas": 2}},
+                                                  "default", patch_type="application/strategic-merge-patch+json"))
+    assert error.code == 415 and "application/merge-patch+json" in error.message
+    error = _refusal(lambda: cluster.client.patch("crontabs", "my-new-cron-object", {"spec": {"replicas": 99}},
+                                                  "default"))
+    assert error.code == 422
