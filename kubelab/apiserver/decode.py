@@ -22,7 +22,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from . import errors
+from ..api import errors
 
 _SCHEMAS = Path(__file__).with_name("http") / "openapi-v1.32.json"
 _PACKAGES = {"": "io.k8s.api.core.v1.", "apps": "io.k8s.api.apps.v1.",

@@ -31,7 +31,7 @@ from __future__ import annotations
 import collections
 from dataclasses import dataclass, field
 
-from . import errors
+from ..api import errors
 from .authentication import Authenticator, StaticTokens, Unauthenticated, bearer_token
 from .authentication.impersonation import impersonate
 from .authentication.serviceaccount import ServiceAccountTokens

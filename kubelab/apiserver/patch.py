@@ -27,8 +27,8 @@ import json
 
 import copy
 
-from . import errors
-from .errors import ApiError
+from ..api import errors
+from ..api.errors import ApiError
 
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"

@@ -29,21 +29,22 @@ import uuid
 from ..objects import meta, selector
 from ..objects.timefmt import rfc3339
 from ..store import Compare, Op, Store, StoreError
-from . import decode, defaults, deletion, errors, pagination, registry, subresources, validation
+from . import decode, defaults, deletion, pagination, registry, subresources, validation
+from ..api import errors
 from .registry import rbac_escalation, service
 from .apiextensions.crds import PREFIX as CRD_PREFIX, CustomResources
 from .admission import AdmissionChain, Attributes, default_plugins
 from .authentication.user import APISERVER_USER
-from .errors import ApiError
+from ..api.errors import ApiError
 from .handler_chain import HandlerChain
 from .ipallocator import IPAllocator
 from .patch import patch_stored
 from .compactor import DEFAULT_INTERVAL, Compactor
-from .request import Request, TraceEntry, TraceLog
+from ..api.request import Request, TraceEntry, TraceLog
 from .summary import summary
 from .registry.priorityclass import SYSTEM_CLASSES as SYSTEM_PRIORITY_CLASSES
 from .registry.priorityclass import system_class as system_priority_class
-from .resources import RESOURCES, Resource
+from ..api.resources import RESOURCES, Resource
 from .subresources.log import NodeConnections
 from . import watch_list
 from .watch import Watch

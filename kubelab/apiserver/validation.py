@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from ..objects import quantity, selector
-from . import errors
+from ..api import errors
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")

@@ -18,6 +18,10 @@ from __future__ import annotations
 import random
 
 from .errors import ExerciseNotDone, ExerciseWrong
+from .runner import attempt
+
+TODO_41 = ("write LeastPods.score (how many pods the node holds: len(node_info.pods)) and normalize_score "
+           "(0..100, the emptiest node 100).")
 
 ZONE = "topology.kubernetes.io/zone"
 
@@ -39,6 +43,15 @@ def check_least_pods(plugin_class) -> str:
     if not (isinstance(plugin_class, type) and issubclass(plugin_class, ScorePlugin)):
         raise ExerciseWrong("LeastPods must be a class that extends ScorePlugin (a Filter says yes or no; "
                             "a Score ranks the nodes that passed).")
+    # first on its own, under the time limit (a crash or a loop is a hint, not a stuck scheduler)
+    from ..scheduler.node_info import NodeInfo
+    sample = NodeInfo({"metadata": {"name": "node-9"}, "status": {"allocatable": {"cpu": "2", "pods": "110"}}})
+    for index in range(2):
+        sample.add_pod({"metadata": {"name": f"p{index}", "namespace": "default"}, "spec": {"containers": []}})
+    attempt(plugin_class().score, {}, _pod("newcomer"), sample, exercise="ex 4.1", case="a node holding 2 pods",
+            todo=TODO_41, who="LeastPods.score")
+    attempt(plugin_class().normalize_score, {}, _pod("newcomer"), {"a": 0, "b": 2}, exercise="ex 4.1",
+            case="raw scores {a: 0, b: 2}", todo=TODO_41, who="LeastPods.normalize_score")
     registry.register("LeastPods", lambda arguments, handle: plugin_class())
     config = {"apiVersion": "kubescheduler.config.k8s.io/v1", "kind": "KubeSchedulerConfiguration",
               "profiles": [{"schedulerName": "least-pods", "plugins": {
@@ -62,8 +75,7 @@ def check_least_pods(plugin_class) -> str:
     if decision is None or decision.error:
         error = decision.error if decision else "no decision"
         if "NotImplementedError" in error:
-            raise ExerciseNotDone(f"ex 4.1 is not solved yet ({error.split(': ', 2)[-1]}): write LeastPods.score "
-                                  "(how many pods the node holds: len(node_info.pods)) and normalize_score.")
+            raise ExerciseNotDone(f"ex 4.1 is not solved yet ({error.split(': ', 2)[-1]}): {TODO_41}")
         raise ExerciseWrong(f"the scheduler could not use LeastPods: {error}")
     normalized = decision.normalized_scores.get("LeastPods", {})
     raw = decision.raw_scores.get("LeastPods", {})
@@ -87,11 +99,8 @@ def check_web_placement(placement) -> str:
     """Six replicas one per node and two per zone; a seventh stays Pending."""
     from ..cluster import Cluster
 
-    try:
-        rules = placement()
-    except NotImplementedError as gap:
-        raise ExerciseNotDone(f"ex 4.2 is not solved yet ({gap}): return {{'affinity': ..., "
-                              "'topologySpreadConstraints': [...]}} for the web pods.") from None
+    rules = attempt(placement, exercise="ex 4.2", case="six nodes in three zones",
+                    todo="return {'affinity': ..., 'topologySpreadConstraints': [...]} for the web pods.")
     if not isinstance(rules, dict) or not set(rules) <= {"affinity", "topologySpreadConstraints", "nodeSelector"}:
         raise ExerciseWrong("web_placement() should return a dict with 'affinity' and/or "
                             "'topologySpreadConstraints' (pod spec fields).")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 
-from ..apiserver.errors import ApiError
-from ..apiserver.request import Request
-from ..apiserver.resources import RESOURCES
+from ..api.errors import ApiError
+from ..api.request import Request
+from ..api.resources import RESOURCES
 from ..objects import meta
 
 

@@ -36,10 +36,9 @@ import threading
 import urllib.parse
 import weakref
 
-from ..apiserver.errors import ApiError, status
-from ..apiserver.request import Request
-from ..apiserver.authorization.review import GROUP as REVIEW_GROUP, REVIEW_KINDS
-from ..apiserver.resources import RESOURCES, Resource
+from ..api.errors import ApiError, status
+from ..api.request import Request
+from ..api.resources import RESOURCES, REVIEW_GROUP, REVIEW_KINDS, Resource
 
 METHODS = {"get": "GET", "list": "GET", "watch": "GET", "create": "POST", "update": "PUT",
            "patch": "PATCH", "delete": "DELETE", "deletecollection": "DELETE"}

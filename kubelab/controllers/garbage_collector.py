@@ -32,7 +32,7 @@ and attemptToOrphan) with several workers; kubelab keeps one queue of uids and o
 """
 from __future__ import annotations
 
-from ..apiserver.resources import BY_KIND, RESOURCES
+from ..api.resources import BY_KIND, RESOURCES
 from ..client import ApiError, Controller
 from ..objects import meta
 

@@ -7,13 +7,13 @@ is left out: `pod/nginx`, `pods "nginx" not found`.
 
 Real kubectl learns this table from the API server's discovery documents (/api, /apis) and
 caches it; kubelab's kubectl reads the table those documents are made from
-(kubelab/apiserver/resources.py) directly, so it knows every resource kubelab serves. `all` is the category real kubectl expands the same way.
+(kubelab/api/resources.py) directly, so it knows every resource kubelab serves. `all` is the category real kubectl expands the same way.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..apiserver.resources import RESOURCES
+from ..api.resources import RESOURCES
 from .errors import KubectlError
 
 
@@ -45,7 +45,7 @@ class ResourceType:
         return f"{self.plural}.{self.group}" if self.group else self.plural
 
 
-# The rows discovery serves (kubelab/apiserver/resources.py), for every resource one can list.
+# The rows discovery serves (kubelab/api/resources.py), for every resource one can list.
 RESOURCE_TYPES: list[ResourceType] = [
     ResourceType(served.plural, served.kind, served.group, served.namespaced, tuple(served.short_names))
     for served in RESOURCES.values() if "list" in served.verbs

@@ -1,6 +1,6 @@
 """One resource's objects as a `kubectl get` table: headers, decorations, padding.
 
-The cells come from the API server's printers (kubelab.apiserver.printers.TABLES); this file adds what kubectl's table printer adds on the
+The cells come from the API server's printers (kubelab.api.printers.TABLES); this file adds what kubectl's table printer adds on the
 client side, in the same order: a NAMESPACE column first with `-A`, the kind in front of the
 name (`pod/web-1`) when several resource types print together, a LABELS column last with
 `--show-labels`. Headers are upstream's column names in capitals (as kubectl prints a Table); a table with no rows prints
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kubelab.apiserver.printers.table import CUSTOM_TABLES
+from ..api.printers.table import CUSTOM_TABLES
 
 from .printers import NAME_COLUMN, TABLES, format_labels
 from .resources import ResourceType

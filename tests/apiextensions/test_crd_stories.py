@@ -2,7 +2,7 @@
 import pytest
 
 from kubelab import Cluster
-from kubelab.apiserver.errors import ApiError
+from kubelab.api.errors import ApiError
 
 from crontab import CRONTAB_CRD, crd, crontab
 

@@ -54,3 +54,15 @@ def test_an_untouched_score_plugin_is_not_done_and_a_filter_is_the_wrong_kind():
 def test_plausible_wrong_placement_rules_are_refused_with_a_hint(rules, hint):
     with pytest.raises(ExerciseWrong, match=hint):
         check_web_placement(lambda: rules)
+
+
+class Crashing(ScorePlugin):
+    name = "LeastPods"
+
+    def score(self, state, pod, node_info):
+        return node_info.pod_count  # no such attribute
+
+
+def test_a_crashing_score_plugin_gets_a_one_line_hint_naming_the_case():
+    with pytest.raises(ExerciseWrong, match="LeastPods.score crashed on a node holding 2 pods: AttributeError"):
+        check_least_pods(Crashing)

@@ -5,7 +5,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .. import errors
+from ...api import errors
 
 
 @dataclass

@@ -23,7 +23,7 @@ pods of its choosing elsewhere, nor mint tokens for pods it does not run.
 """
 from __future__ import annotations
 
-from .. import errors
+from ...api import errors
 from ..authentication.user import NODE_PREFIX, NODES_GROUP
 from ..authorization.node_graph import pod_references   # the Node authorizer's list of what a pod uses
 from .attributes import Attributes

@@ -29,10 +29,10 @@ import copy
 from ...objects import conditions
 from ...store import Op
 from ..authentication.user import APISERVER_USER
-from ..errors import ApiError
-from ..request import Request
-from ..printers.table import CUSTOM_TABLES
-from ..resources import RESOURCES, Resource
+from ...api.errors import ApiError
+from ...api.request import Request
+from ...api.printers.table import CUSTOM_TABLES
+from ...api.resources import RESOURCES, Resource
 from . import scale
 from .strategy import CustomResourceStrategy
 

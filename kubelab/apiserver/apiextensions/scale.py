@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import copy
 
-from .. import decode, errors
+from .. import decode
+from ...api import errors
 from ..patch import apply_patch
 from .strategy import json_path
 

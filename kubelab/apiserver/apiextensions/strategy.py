@@ -16,8 +16,8 @@ from __future__ import annotations
 import copy
 
 from ...objects.timefmt import parse as parse_rfc3339
-from ..printers.timestamps import since
-from ..resources import Resource
+from ...api.printers.timestamps import since
+from ...api.resources import Resource
 from . import schema as schemas
 
 _EMPTY_SCHEMA = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}

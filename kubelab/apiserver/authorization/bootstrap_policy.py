@@ -247,8 +247,8 @@ def cluster_role_bindings() -> list[dict]:
 def ensure_policy(apiserver) -> None:
     """The `rbac/bootstrap-roles` post-start hook: create every default role and binding that is missing."""
     from ..authentication.user import APISERVER_USER
-    from ..errors import ApiError
-    from ..request import Request
+    from ...api.errors import ApiError
+    from ...api.request import Request
     for resource, objects in (("clusterroles", cluster_roles()), ("clusterrolebindings", cluster_role_bindings())):
         for obj in objects:
             try:

@@ -26,7 +26,7 @@ import re
 
 import yaml
 
-from .. import errors
+from ...api import errors
 from ...objects import goyaml
 from . import protobuf
 

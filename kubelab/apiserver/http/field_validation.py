@@ -19,7 +19,7 @@ keeps the last one, as Go's does without strict mode.
 """
 from __future__ import annotations
 
-from .. import errors
+from ...api import errors
 from . import openapi
 
 # Patch directives of a strategic merge patch: not fields, never unknown.

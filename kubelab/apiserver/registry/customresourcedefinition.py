@@ -10,10 +10,10 @@ them as upstream does, with NamesAccepted=False.
 """
 from __future__ import annotations
 
-from .. import errors
+from ...api import errors
 from ..apiextensions import validation as crd_validation
 from ..apiextensions.crds import FINALIZER
-from ..resources import RESOURCES
+from ...api.resources import RESOURCES
 
 APPROVAL = "api-approved.kubernetes.io"
 

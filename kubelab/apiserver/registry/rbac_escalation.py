@@ -29,7 +29,7 @@ from __future__ import annotations
 import copy
 import json
 
-from .. import errors
+from ...api import errors
 from ..authentication.user import SYSTEM_MASTERS, UserInfo
 from ..authorization.attributes import Attributes
 from ..authorization.rbac import RBACAuthorizer

@@ -10,8 +10,9 @@ budget.") when a budget says no, and drain would retry.
 """
 from __future__ import annotations
 
-from ..request import Request
-from .. import decode, errors
+from ...api.request import Request
+from .. import decode
+from ...api import errors
 
 
 def create(server, resource, request) -> dict:

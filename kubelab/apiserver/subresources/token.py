@@ -17,7 +17,8 @@ expirationSeconds is at least 600 (10 minutes) and at most 2^32, default 3600.
 from __future__ import annotations
 
 from ...objects.timefmt import rfc3339
-from .. import decode, errors
+from .. import decode
+from ...api import errors
 from ..admission.attributes import Attributes as AdmissionAttributes
 
 MIN_EXPIRATION_SECONDS = 600
