@@ -164,3 +164,12 @@ def test_custom_objects_take_merge_and_json_patches_but_not_strategic_merge(clus
     error = _refusal(lambda: cluster.client.patch("crontabs", "my-new-cron-object", {"spec": {"replicas": 99}},
                                                   "default"))
     assert error.code == 422
+
+
+def test_a_new_cluster_in_the_same_process_serves_none_of_the_last_ones_custom_kinds(cluster):
+    from kubelab.apiserver.http.served import served
+    cluster.client.create("customresourcedefinitions", CRONTAB_CRD)
+    cluster.client.list("crontabs", "default")
+    assert "crontabs" in served()
+    Cluster(nodes=1, seed=1)
+    assert "crontabs" not in served()
