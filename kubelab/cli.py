@@ -45,6 +45,10 @@ def _add_process_commands(commands) -> None:
     up.add_argument("--data-dir", default=".kubelab", help="where the kubeconfig, logs and data go")
     up.add_argument("--store", choices=("memory", "file", "etcd"), default="memory")
     up.add_argument("--apiservers", type=int, default=1, help="API server instances behind the front")
+    up.add_argument("--controller-managers", type=int, default=1,
+                    help="controller managers; more than one elect a leader over a Lease (default 1)")
+    up.add_argument("--schedulers", type=int, default=1,
+                    help="schedulers; more than one elect a leader over a Lease (default 1)")
     up.add_argument("--timeout", type=float, default=None, help="stop by itself after this many seconds")
     up.add_argument("--restart-backoff", type=_duration, default=10.0,
                     help="a crashed component's second restart waits this long, doubling to 5m (default 10s)")
@@ -106,8 +110,13 @@ def _kubectl(argv: list[str]) -> int:
             rest.append(word)
     try:
         config = kubeconfigs.load(path)
-    except FileNotFoundError as error:  # worded as kubectl words it
-        print(f"error: stat {error.filename}: no such file or directory", file=sys.stderr)
+    except FileNotFoundError as error:
+        if path:  # a file named on the command line: worded as kubectl words it
+            print(f"error: stat {error.filename}: no such file or directory", file=sys.stderr)
+        else:  # no cluster yet: say how to get one, in one line
+            print(f"error: no cluster to talk to: there is no kubeconfig at {error.filename}; "
+                  "start one with `kubelab up` (./run up), then export KUBECONFIG=$PWD/.kubelab/kubeconfig",
+                  file=sys.stderr)
         return 1
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -138,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "up":
         from .cluster.processes import up
         return up(nodes=args.nodes, port=args.port, data_dir=args.data_dir, store=args.store,
-                  apiservers=args.apiservers, timeout=args.timeout, restart_backoff=args.restart_backoff)
+                  apiservers=args.apiservers, timeout=args.timeout, restart_backoff=args.restart_backoff,
+                  controller_managers=args.controller_managers, schedulers=args.schedulers)
     if args.command == "apiserver":
         from .apiserver.http.process import run
         return run(args.port, args.store, args.data_dir, args.etcd_endpoint, args.seed,

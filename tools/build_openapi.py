@@ -22,6 +22,7 @@ import kubernetes_validate
 GROUPS = ("io.k8s.api.core.v1.", "io.k8s.api.apps.v1.", "io.k8s.api.coordination.v1.",
           "io.k8s.api.rbac.v1.", "io.k8s.api.policy.v1.", "io.k8s.api.autoscaling.v1.",
           "io.k8s.api.authorization.v1.", "io.k8s.api.authentication.v1.", "io.k8s.api.discovery.v1.",
+          "io.k8s.api.scheduling.v1.",
           "io.k8s.apimachinery.pkg.apis.meta.v1.")
 SOURCE = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema/v1.32.0-local/_definitions.json"
 TARGET = Path(__file__).resolve().parent.parent / "kubelab/apiserver/http/openapi-v1.32.json"

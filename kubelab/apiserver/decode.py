@@ -27,7 +27,7 @@ from . import errors
 _SCHEMAS = Path(__file__).with_name("http") / "openapi-v1.32.json"
 _PACKAGES = {"": "io.k8s.api.core.v1.", "apps": "io.k8s.api.apps.v1.",
              "coordination.k8s.io": "io.k8s.api.coordination.v1.",
-             "rbac.authorization.k8s.io": "io.k8s.api.rbac.v1."}
+             "rbac.authorization.k8s.io": "io.k8s.api.rbac.v1.", "scheduling.k8s.io": "io.k8s.api.scheduling.v1."}
 _JSON_NAMES = {str: "string", int: "number", float: "number", bool: "bool", list: "array", dict: "object"}
 
 
@@ -53,8 +53,31 @@ def check_definition(name: str, obj, kind: str, version: str) -> None:
         where, value, go_type = mismatch.args
         raise errors.bad_request(
             f'{kind} in version "{version}" cannot be handled as a {kind}: '
-            f"json: cannot unmarshal {_JSON_NAMES.get(type(value), 'value')} into Go struct field "
+            f"json: cannot unmarshal {_describe(value)} into Go struct field "
             f"{where} of type {go_type}")
+
+
+_LIMITS = {"int32": 2 ** 31, "int64": 2 ** 63}
+
+
+def _in_range(value, go_format: str) -> bool:
+    """Does a JSON number fit a Go integer field (whole, and within int32 or int64)?"""
+    limit = _LIMITS.get(go_format, 2 ** 63)
+    return (isinstance(value, int) or value.is_integer()) and -limit <= value < limit
+
+
+class _Number:
+    """A number as Go names it in an UnmarshalTypeError: "number 1000000000000"."""
+
+    def __init__(self, value):
+        self.text = str(int(value)) if isinstance(value, int) or (value.is_integer() and abs(value) < 1e21) \
+            else repr(value)
+
+
+def _describe(value) -> str:
+    if isinstance(value, _Number):
+        return f"number {value.text}"
+    return _JSON_NAMES.get(type(value), "value")
 
 
 class _Mismatch(Exception):
@@ -85,6 +108,10 @@ def _decode(value, schema: dict, path: str, struct: str):
             return value
         raise _Mismatch(f"{struct}.{path}", value, "intstr.IntOrString")
     kind = resolved.get("type", "object" if "properties" in resolved else None)
+    if kind == "integer" and isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and not _in_range(value, resolved.get("format", "int64")):
+        # Go's decoder: a number that does not fit the field's int32/int64 (or is not whole)
+        raise _Mismatch(f"{struct}.{path}" if path else struct, _Number(value), _go_type(schema))
     if not _fits(value, kind):
         raise _Mismatch(f"{struct}.{path}" if path else struct, value, _go_type(schema))
     if isinstance(value, dict):

@@ -48,7 +48,6 @@ def pod(obj: dict) -> None:
     spec = obj.setdefault("spec", {})
     pod_spec(spec)
     spec.setdefault("enableServiceLinks", True)
-    spec.setdefault("priority", 0)
     spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
     status = obj.setdefault("status", {})
     status.setdefault("phase", "Pending")

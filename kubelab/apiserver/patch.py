@@ -23,6 +23,8 @@ from this table, keyed by the field's path (list indices left out).
 """
 from __future__ import annotations
 
+import json
+
 import copy
 
 from . import errors
@@ -272,6 +274,17 @@ def _apply_operation(document, operation: dict):
     raise errors.bad_request(f"Unexpected kind: {op}")
 
 
+_DECODE_FAILURE = " cannot be handled as a "
+
+
+def _undecodable(patched: dict, why: str) -> ApiError:
+    """A patch whose result does not decode into the kind's Go type: upstream's 422 on "patch",
+    with the patched object as the value (kubelab shows it as JSON for every patch type; upstream
+    shows a strategic merge patch's map instead)."""
+    return errors.invalid("", "", "", [errors.invalid_value("patch", json.dumps(patched, separators=(",", ":")),
+                                                            why)])
+
+
 PATCH_ATTEMPTS = 5  # reads-and-retries of a patch that lost a race to another writer
 
 
@@ -295,6 +308,8 @@ def patch_stored(server, resource, request) -> dict:
         try:
             return server._update(resource, request, patched)
         except ApiError as error:
+            if error.code == 400 and _DECODE_FAILURE in error.message:
+                raise _undecodable(patched, error.message.split(_DECODE_FAILURE, 1)[1].split(": ", 1)[1])
             if pinned or error.reason != "Conflict" or attempt == PATCH_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")

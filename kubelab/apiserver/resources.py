@@ -78,6 +78,9 @@ RESOURCES: dict[str, Resource] = {r.plural: r for r in [
     Resource("clusterroles", "ClusterRole", "rbac.authorization.k8s.io", "v1", False, "clusterroles"),
     Resource("clusterrolebindings", "ClusterRoleBinding", "rbac.authorization.k8s.io", "v1", False,
              "clusterrolebindings"),
+    Resource("customresourcedefinitions", "CustomResourceDefinition", "apiextensions.k8s.io", "v1", False,
+             "apiextensions.k8s.io/customresourcedefinitions", ("crd", "crds"), ("status",)),
+    Resource("priorityclasses", "PriorityClass", "scheduling.k8s.io", "v1", False, "priorityclasses", ("pc",)),
 ]}
 
 BY_KIND: dict[str, Resource] = {r.kind: r for r in RESOURCES.values()}

@@ -3,7 +3,7 @@
 Every write takes the same path, as in kube-apiserver's generic registry:
 
     resolve the resource → decode the body → default
-    → MUTATING admission (admission/: NamespaceLifecycle, ServiceAccount, DefaultTolerationSeconds)
+    → MUTATING admission (admission/: NamespaceLifecycle, ServiceAccount, Priority, DefaultTolerationSeconds)
     → prepare (server-set fields) → validate (validation.py, registry/) → VALIDATING admission
     → write to the store with compare-and-swap (unless dryRun=All) → record the trace
 
@@ -30,7 +30,8 @@ from ..objects import meta, selector
 from ..objects.timefmt import rfc3339
 from ..store import Compare, Op, Store, StoreError
 from . import decode, defaults, deletion, errors, pagination, registry, subresources, validation
-from .registry import service
+from .registry import rbac_escalation, service
+from .apiextensions.crds import PREFIX as CRD_PREFIX, CustomResources
 from .admission import AdmissionChain, Attributes, default_plugins
 from .authentication.user import APISERVER_USER
 from .errors import ApiError
@@ -40,8 +41,11 @@ from .patch import patch_stored
 from .compactor import DEFAULT_INTERVAL, Compactor
 from .request import Request, TraceEntry, TraceLog
 from .summary import summary
+from .registry.priorityclass import SYSTEM_CLASSES as SYSTEM_PRIORITY_CLASSES
+from .registry.priorityclass import system_class as system_priority_class
 from .resources import RESOURCES, Resource
 from .subresources.log import NodeConnections
+from . import watch_list
 from .watch import Watch
 
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # upstream's: no vowels, no confusable 0/1/3
@@ -62,11 +66,15 @@ class APIServer:
         self.rng = rng or random.Random(0)
         self.ips = IPAllocator(service_cidr, random.Random(self.rng.random()))
         self.admission = AdmissionChain(default_plugins(admission_plugins))
+        for plugin in self.admission.plugins:  # Priority reads every PriorityClass (upstream: a lister)
+            if hasattr(plugin, "list_classes"):
+                plugin.list_classes = self._priority_classes
         self.node_connections = NodeConnections()  # node name -> its kubelet's log endpoint
         self.tokens = None                          # ServiceAccountTokens; made on first use
         self.trace = TraceLog(trace_limit)          # the last `trace_limit` writes (request.py)
         self.compactor = Compactor(store, clock, compaction_interval)   # compactor.py
         self.chain = HandlerChain.trusting(clock)   # handler_chain.secure(...) adds tokens and RBAC
+        self.custom = CustomResources(self)         # the kinds CRDs add (apiextensions/crds.py)
         for kv in self.store.range("/registry/services/specs/", prefix=True).kvs:
             ip = json.loads(kv.value)["spec"].get("clusterIP")
             if ip and ip != "None":
@@ -114,6 +122,8 @@ class APIServer:
                          "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
             "subsets": [{"addresses": [{"ip": self.advertise_address}],
                          "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}]})
+        for name, value in SYSTEM_PRIORITY_CLASSES.items():  # upstream's scheduling post-start hook
+            self._ensure("priorityclasses", system_priority_class(name, value))
 
     def _ensure(self, resource: str, obj: dict) -> None:
         """Create `obj` unless it is already stored (a restarted API server finds it there)."""
@@ -138,7 +148,7 @@ class APIServer:
 
     # -- helpers -----------------------------------------------------------------------
     def _resource(self, request: Request) -> Resource:
-        resource = RESOURCES.get(request.resource)
+        resource = RESOURCES.get(request.resource) or self.custom_resource(request.resource)
         if resource is None:
             raise errors.ApiError(errors.status(404, "NotFound", "the server could not find the requested resource"))
         if request.subresource and request.subresource not in resource.subresources:
@@ -146,6 +156,11 @@ class APIServer:
         if not resource.namespaced:
             request.namespace = ""
         return resource
+
+    def custom_resource(self, plural: str) -> Resource | None:
+        """A kind a CRD serves (read from the store now: another API server may have added it)."""
+        self.custom.sync()
+        return self.custom.resource(plural)
 
     def decode(self, resource: Resource, kv) -> dict:
         obj = json.loads(kv.value)
@@ -158,6 +173,10 @@ class APIServer:
         if kv is None:
             raise errors.not_found(resource.plural, resource.group, name)
         return kv, self.decode(resource, kv)
+
+    def _priority_classes(self) -> list[dict]:
+        prefix = RESOURCES["priorityclasses"].prefix(None)
+        return [self.decode(RESOURCES["priorityclasses"], kv) for kv in self.store.range(prefix, prefix=True).kvs]
 
     def lookup(self, resource: str, namespace: str, name: str) -> dict | None:
         """An object by resource, namespace and name, or None (for admission plugins)."""
@@ -191,6 +210,8 @@ class APIServer:
             raise errors.conflict(resource.plural, resource.group, meta.name(obj), errors.STALE)
         obj["metadata"]["resourceVersion"] = str(response.revision)
         self._record(request, resource, obj, verb, summary)
+        if key.startswith(CRD_PREFIX):
+            self.custom.sync()  # a CRD changed: name it, establish it, serve it (apiextensions/crds.py)
         return obj
 
     def _txn(self, compares: list, success: list):
@@ -213,6 +234,8 @@ class APIServer:
             self.ips.release(obj["spec"]["clusterIP"])
         obj["metadata"]["resourceVersion"] = str(response.revision)
         self._record(request, resource, obj, "delete")
+        if key.startswith(CRD_PREFIX):
+            self.custom.sync()
         return obj
 
     def admit(self, operation: str, resource: Resource, request: Request, obj: dict | None,
@@ -256,6 +279,9 @@ class APIServer:
     def _validate(self, resource: Resource, obj: dict, old: dict | None = None) -> None:
         causes = validation.validate(resource.plural, obj, resource.namespaced) + \
             registry.validate(resource.plural, obj)
+        strategy = self.custom.strategy(resource.plural)
+        if strategy is not None:
+            causes += strategy.validate(obj)
         if old is not None:
             causes += validation.validate_update(resource.plural, old, obj) + \
                 registry.validate_update(resource.plural, old, obj)
@@ -267,6 +293,7 @@ class APIServer:
         return self.read(resource, request.namespace, request.name)[1]
 
     def _list(self, resource: Resource, request: Request) -> dict:
+        watch_list.validate_list(request.params)
         try:
             labels = selector.parse(request.params.get("labelSelector"))
             fields = self.field_requirements(resource, request.params.get("fieldSelector"))
@@ -305,8 +332,12 @@ class APIServer:
             obj["status"] = {}  # status is the controllers' to write, never the creator's
         defaults.apply_defaults(resource.plural, obj)
         registry.apply_defaults(resource.plural, obj)
+        strategy = self.custom.strategy(resource.plural)
+        if strategy is not None:
+            strategy.prepare(obj)  # prune unknown fields, default, keep status out
         _omit_empty(metadata)
         attributes = self.admit("CREATE", resource, request, obj)
+        rbac_escalation.check(self, resource, request, obj)
         metadata["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         metadata["creationTimestamp"] = rfc3339(self.clock.now())
         if resource.has_generation:
@@ -335,8 +366,11 @@ class APIServer:
         """The update path once the new object is known: keep what may not change, default,
         admit, validate, write (or, if the last finalizer went, delete)."""
         _omit_empty(new["metadata"])
+        strategy = self.custom.strategy(resource.plural)
         if request.subresource in ("status", "finalize"):
             new = _subresource_update(resource, request.subresource, old, new)
+            if strategy is not None:
+                strategy.prepare_status(new)
         else:
             if "status" in resource.subresources:
                 new["status"] = old.get("status", {})  # the main resource cannot change status
@@ -348,12 +382,15 @@ class APIServer:
                     new["metadata"].pop(kept, None)
             defaults.apply_defaults(resource.plural, new)
             registry.apply_defaults(resource.plural, new)
+            if strategy is not None:
+                strategy.prepare(new, old)
             if resource.has_generation and new.get("spec") != old.get("spec"):
                 new["metadata"]["generation"] = old["metadata"].get("generation", 1) + 1
             if resource.plural == "services":
                 new["spec"].setdefault("clusterIP", old["spec"].get("clusterIP"))
                 new["spec"].setdefault("clusterIPs", old["spec"].get("clusterIPs"))
         attributes = self.admit("UPDATE", resource, request, new, old)
+        rbac_escalation.check(self, resource, request, new, old)
         self._validate(resource, new, old)
         self.admission.validate(attributes)
         new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]

@@ -156,6 +156,9 @@ def validate_container(container: dict, field: str) -> list[dict]:
                 causes.append(errors.invalid_value(f"{field}.resources.{section}[{name}]", amount,
                                                    "quantities must match the regular expression "
                                                    "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"))
+            elif quantity.parse(amount) < 0:   # upstream's ValidateResourceQuantityValue
+                causes.append(errors.invalid_value(f"{field}.resources.{section}[{name}]", str(amount),
+                                                   "must be greater than or equal to 0"))
     requests, limits = resources.get("requests") or {}, resources.get("limits") or {}
     for name in sorted(set(requests) & set(limits)):
         if quantity.is_valid(requests[name]) and quantity.is_valid(limits[name]) and \

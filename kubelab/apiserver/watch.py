@@ -1,8 +1,10 @@
 """Watch: the store's change stream, turned into the API's ADDED / MODIFIED / DELETED events.
 
 A watch starts from a `resourceVersion`: every change after it is sent, in order, with no
-gap and no duplicate (the store's revisions guarantee both). Without one, the watch first
-sends the current objects as ADDED ("get state and start at most recent"). With a label or
+gap and no duplicate (the store's revisions guarantee both). Without one (or with
+`sendInitialEvents=true`), the watch first sends the current objects as ADDED ("get state
+and start at most recent"), then, for a client that allows bookmarks, the bookmark that
+marks the end of them (the watch-list protocol: watch_list.py). With a label or
 field selector, an object that changes *into* the selection arrives as ADDED and one that
 changes *out of* it as DELETED, as upstream's watch cache does.
 
@@ -22,7 +24,7 @@ import json
 
 from ..objects import meta, selector
 from ..store import CompactedError
-from . import errors
+from . import errors, watch_list
 
 
 class Watch:
@@ -42,15 +44,27 @@ class Watch:
             raise errors.bad_request(str(error))
         prefix = resource.prefix(request.namespace)
         version = str(request.params.get("resourceVersion") or "")
-        if version in ("", "0"):
+        send_initial = watch_list.watch_options(request.params)
+        if version not in ("", "0") and not version.isdigit():
+            raise errors.bad_request(f'invalid resource version "{version}"')
+        if send_initial:   # the current state first, as ADDED (watch_list.py)
+            if version.isdigit() and int(version) > server.store.revision:
+                raise errors.ApiError(errors.status(
+                    504, "Timeout", f"Too large resource version: {version}, current: {server.store.revision}",
+                    {"causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+                     "retryAfterSeconds": 1}))
+            selection = {key: request.params[key] for key in ("labelSelector", "fieldSelector")
+                         if request.params.get(key)}
             listed = server.handle(type(request)("list", resource.plural, request.namespace,
-                                                 params=request.params, user=request.user,
+                                                 params=selection, user=request.user,
                                                  user_info=request.user_info))
             for item in listed["items"]:
                 self._queue("ADDED", item)
             start = int(listed["metadata"]["resourceVersion"]) + 1
-        elif not version.isdigit():
-            raise errors.bad_request(f'invalid resource version "{version}"')
+            if watch_list.flag(request.params.get("allowWatchBookmarks")):
+                self._queue("BOOKMARK", watch_list.initial_events_end(resource, start - 1))
+        elif version in ("", "0"):   # sendInitialEvents=false: from now on
+            start = server.store.revision + 1
         else:
             start = int(version) + 1
         try:

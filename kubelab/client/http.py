@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import select
 import socket
 import ssl
 import threading
@@ -114,6 +115,19 @@ def error_of(code: int, payload: bytes) -> ApiError:
     return ApiError(status(code, reason, message))
 
 
+def _closed_by_peer(connection: http.client.HTTPConnection) -> bool:
+    """Has the server closed this idle kept-alive connection? An idle connection the server
+    has nothing to say on is never readable; readable means its end (or TLS's close_notify)."""
+    sock = connection.sock
+    if sock is None:
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable)
+    except (OSError, ValueError):
+        return True
+
+
 class HTTPTransport:
     """Sends kubelab's Requests to an API server over HTTP, as a bearer-token user."""
 
@@ -183,7 +197,17 @@ class HTTPTransport:
         return headers
 
     def _send(self, method: str, url: str, body: bytes | None, headers: dict) -> tuple[int, bytes]:
+        """One request on this thread's kept-alive connection.
+
+        As Go's http.Transport: a connection the server closed while idle is noticed before
+        sending (and replaced); a request whose connection breaks after it was sent is sent
+        again only if it is a GET — a POST, PUT, PATCH or DELETE may have been applied, and
+        sending it twice could apply it twice, so the caller gets a 503 and decides.
+        """
         connection = getattr(self._local, "connection", None)
+        if connection is not None and _closed_by_peer(connection):
+            self._drop()
+            connection = None
         reused = connection is not None
         if connection is None:
             connection = self._local.connection = self._connect(self.timeout)
@@ -193,7 +217,7 @@ class HTTPTransport:
             return response.status, response.read()
         except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as error:
             self._drop()
-            if reused:  # the server had closed this kept-alive connection: send again on a new one
+            if reused and method == "GET":   # idempotent: safe to send again on a new connection
                 return self._send(method, url, body, headers)
             raise self._unreachable(method, url, error) from None
         except (OSError, http.client.HTTPException) as error:

@@ -27,9 +27,16 @@ class WorkQueue:
         self.failures: dict[str, int] = {} # key -> consecutive failures, for backoff
         self.base_delay, self.max_delay = base_delay, max_delay
         self.on_ready = None               # set by the worker: called when a key becomes ready
+        self.shutting_down = False         # after shut_down(): nothing is added, nothing handed out
+
+    def shut_down(self) -> None:
+        """Stop for good (client-go's ShutDown): the component that owns the queue is stopping."""
+        self.shutting_down = True
+        self.queue.clear()
+        self.dirty.clear()
 
     def add(self, key: str) -> None:
-        if key in self.dirty:
+        if key in self.dirty or self.shutting_down:
             return
         self.dirty.add(key)
         if key in self.processing:

@@ -126,7 +126,7 @@ def make_serving_files(directory, hosts: list[str] = ("127.0.0.1", "localhost"))
     directory.mkdir(parents=True, exist_ok=True)
     certificate, private_key = directory / "apiserver.crt", directory / "apiserver.key"
     if not (certificate.exists() and private_key.exists()):
-        key = rsa.generate_key(secrets.randbits(64))
+        key = rsa.random_key()   # the operating system's randomness, never a small seed
         private_key.write_text(private_key_pem(key))
         private_key.chmod(0o600)
         certificate.write_text(pem(self_signed(key, list(hosts)), "CERTIFICATE"))

@@ -12,26 +12,42 @@ virtual, so `settle()` — run until no component has work left — takes millis
 it covers minutes, and every random choice comes from generators seeded from `seed`, so two
 clusters with the same seed print the same names, IPs and events.
 
-Left out for now (each has its own issue): processes and HTTP, the other
-controllers (node lifecycle, service account, garbage collector, ...), the cloud controller
-manager, faults.
+Faults (faults.py): `cluster.fault.partition("node-2")`, `.crash("kubelet/node-1")`, … each
+component has its own connection to the API server, which a fault cuts, slows or resets, and a
+restarted component is a new object on a new connection, as a restarted process is.
 """
 from __future__ import annotations
 
+import ipaddress
 import random
+import uuid
 
 import yaml
 
 from ..apiserver import APIServer
 from ..client import Client, InProcessTransport
+from ..client.leaderelection import LeaderElected
 from ..clock import VirtualClock
 from ..controllers import ControllerManager
+from ..controllers.config import ControllerManagerConfig
 from ..kubelet import Kubelet
 from ..proxy import KubeProxy
 from ..scheduler import Scheduler
 from ..store import MemoryStore
+from . import arguments
 from .credentials import ClusterCredentials
+from .faults import APIServerLink, ComponentTransport, Faults
 from .trace import Trace
+
+
+FIRST_NODE_IP = ipaddress.ip_address("10.0.0.10")   # node-N is 10.0.0.10 + N (a /16: 65,000 nodes)
+CLUSTER_CIDR = "10.244.0.0/16"                      # 255 nodes of /24 (the first is the control plane's)
+LARGE_CLUSTER_CIDR = "10.128.0.0/9"                 # 32,767 nodes of /24, clear of 10.0/16 and 10.96/12
+
+
+def node_internal_ip(index: int) -> str:
+    """node-N's InternalIP: what the machine's network (DHCP, the cloud) gave it."""
+    return str(FIRST_NODE_IP + index)
 
 
 class Cluster:
@@ -39,7 +55,11 @@ class Cluster:
 
     def __init__(self, nodes: int = 3, seed: int = 0, node_cpu: str = "2", node_memory: str = "4Gi",
                  max_pods: int = 110, store=None, compaction_interval: float = 300.0,
-                 scheduler_config: dict | str | None = None):
+                 scheduler_config: dict | str | None = None, cluster_cidr: str | None = None,
+                 controller_managers: int = 1, schedulers: int = 1):
+        arguments.cluster(nodes, seed, node_cpu, node_memory, max_pods, compaction_interval)
+        arguments.whole_number("Cluster", "controller_managers", controller_managers, 1, 10)
+        arguments.whole_number("Cluster", "schedulers", schedulers, 1, 10)
         self.seed = seed
         self.clock = VirtualClock()
         self.started_at = self.clock.now()
@@ -56,43 +76,140 @@ class Cluster:
         # authorizes each request (RBAC), in process exactly as over HTTP.
         self.credentials = credentials = ClusterCredentials(self.apiserver, seed)
         self.transport = InProcessTransport(self.apiserver)
-        self.client = Client(self.transport, "kubectl", credentials.admin)
-        manager_client = self.client.for_component("kube-controller-manager", credentials.controller_manager)
-        self.controller_manager = ControllerManager(
-            manager_client, self.clock,
-            client_builder=lambda name: credentials.controller_client(manager_client, name))
-        self.scheduler = Scheduler(self.client.for_component("kube-scheduler", credentials.scheduler), self.clock,
-                                   random.Random(rng.getrandbits(64)), config=scheduler_config)
+        self.link = APIServerLink()   # apiserver-0 as everyone reaches it (faults can take it down)
+        self.client = Client(ComponentTransport(self.transport, self.clock, self.link), "kubectl", credentials.admin)
+        # kubeadm's --pod-network-cidr: the node IPAM controller gives each Node a /24 of it.
+        self.cluster_cidr = cluster_cidr or (CLUSTER_CIDR if nodes < 256 else LARGE_CLUSTER_CIDR)
+        self.controller_manager_config = ControllerManagerConfig(allocate_node_cidrs=True,
+                                                                 cluster_cidr=self.cluster_cidr)
+        self.scheduler_config = scheduler_config
+        # Each component reaches the API server over its own connection, which faults can cut.
+        self.connections: dict[str, ComponentTransport] = {}
+        self.running: dict[str, object] = {}   # component name -> the running component
+        self._last: dict[str, object] = {}     # component name -> the latest built (running or not)
+        # Several controller managers or schedulers elect a leader over a Lease; a single one
+        # runs unelected in process (nobody to compete with; `kubelab up` always elects).
+        self.manager_names = ["controller-manager"] + [f"controller-manager-{i}" for i in range(1, controller_managers)]
+        self.scheduler_names = ["scheduler"] + [f"scheduler-{i}" for i in range(1, schedulers)]
+        self.builders: dict = {}
+        for name in self.manager_names:
+            self.builders[name] = lambda transport, name=name: self._controller_manager(transport, name)
+        for name in self.scheduler_names:
+            self.builders[name] = lambda transport, name=name: self._scheduler(transport, name)
         self.kubelets: dict[str, Kubelet] = {}
         self.proxies: dict[str, KubeProxy] = {}
+        self._seeds = {"scheduler": rng.getrandbits(64)}
+        self._machines = {}
         for index in range(1, nodes + 1):
             name = f"node-{index}"
-            self.kubelets[name] = Kubelet(
-                self.client.for_component(f"kubelet/{name}", credentials.node(name)), self.clock, name,
-                pod_cidr=f"10.244.{index}.0/24", internal_ip=f"10.0.0.{10 + index}",
-                capacity={"cpu": node_cpu, "memory": node_memory, "pods": str(max_pods)},
-                rng=random.Random(rng.getrandbits(64)))
-            # `kubectl logs` goes API server -> kubelet (:10250); in process, a registered function.
-            self.apiserver.node_connections.register(name, self.kubelets[name].container_logs)
-            self.proxies[name] = KubeProxy(self.client.for_component(f"kube-proxy/{name}", credentials.proxy),
-                                           self.clock,
-                                           name, random.Random(rng.getrandbits(64)))
+            self._seeds[f"kubelet/{name}"] = rng.getrandbits(64)
+            self._seeds[f"proxy/{name}"] = rng.getrandbits(64)
+            self._machines[name] = dict(internal_ip=node_internal_ip(index),
+                                        capacity={"cpu": node_cpu, "memory": node_memory, "pods": str(max_pods)})
+            self.builders[f"kubelet/{name}"] = lambda transport, node=name: self._kubelet(transport, node)
+            self.builders[f"proxy/{name}"] = lambda transport, node=name: self._proxy(transport, node)
         self._traffic_rng = random.Random(rng.getrandbits(64))
+        self._restart_rng = random.Random(rng.getrandbits(64))   # seeds of restarted components
+        self.fault = Faults(self)
+        for name in self.builders:
+            self._build(name)
         for component in self.components():
             component.start()
         self.settle()
 
+    # -- components and their restarts (faults.py) ------------------------------------------
+    def _build(self, name: str):
+        connection = self.connections[name] = ComponentTransport(self.transport, self.clock, self.link)
+        component = self.builders[name](connection)
+        self.running[name] = self._last[name] = component
+        return component
+
+    def _seed(self, name: str) -> int:
+        """The component's first seed, then a fresh one for each restart (still deterministic)."""
+        return self._seeds.pop(name, None) or self._restart_rng.getrandbits(64)
+
+    def _controller_manager(self, transport, name: str):
+        manager_client = Client(transport, "kube-controller-manager", self.credentials.controller_manager)
+        manager = ControllerManager(
+            manager_client, self.clock,
+            client_builder=lambda controller: self.credentials.controller_client(manager_client, controller),
+            config=self.controller_manager_config)
+        return self._elected(manager, manager_client, "kube-controller-manager", name, len(self.manager_names))
+
+    def _scheduler(self, transport, name: str):
+        client = Client(transport, "kube-scheduler", self.credentials.scheduler)
+        scheduler = Scheduler(client, self.clock, random.Random(self._seed(name)), config=self.scheduler_config)
+        return self._elected(scheduler, client, "kube-scheduler", name, len(self.scheduler_names))
+
+    def _elected(self, component, client, lock: str, name: str, copies: int):
+        if copies == 1:
+            return component
+        rng = random.Random(self._restart_rng.getrandbits(64))
+        identity = f"{name}_{uuid.UUID(int=rng.getrandbits(128), version=4)}"   # upstream: hostname_uuid
+        return LeaderElected(component, client, self.clock, lock, identity, rng=rng)
+
+    def _leader(self, names: list[str]):
+        running = [self.running[name] for name in names if name in self.running]
+        leading = [c for c in running if getattr(c, "leading", True)]
+        return (leading or running or [self._last[names[0]]])[0]
+
+    @property
+    def controller_manager(self):
+        """The controller manager (the leading one, when several run)."""
+        return self._leader(self.manager_names)
+
+    @property
+    def scheduler(self):
+        """The scheduler (the leading one, when several run)."""
+        return self._leader(self.scheduler_names)
+
+    def _kubelet(self, transport, node: str) -> Kubelet:
+        old = self.kubelets.get(node)
+        kubelet = self.kubelets[node] = Kubelet(
+            Client(transport, f"kubelet/{node}", self.credentials.node(node)), self.clock, node,
+            pod_cidr=None, rng=random.Random(self._seed(f"kubelet/{node}")),
+            runtime=old.runtime if old is not None else None,   # the containers outlive the kubelet
+            **self._machines[node])
+        # `kubectl logs` goes API server -> kubelet (:10250); in process, a registered function.
+        self.apiserver.node_connections.register(node, kubelet.container_logs)
+        return kubelet
+
+    def _proxy(self, transport, node: str) -> KubeProxy:
+        proxy = self.proxies[node] = KubeProxy(Client(transport, f"kube-proxy/{node}", self.credentials.proxy),
+                                               self.clock, node, random.Random(self._seed(f"proxy/{node}")))
+        return proxy
+
+    def stop_component(self, name: str) -> None:
+        """The component's process exits: its connection is cut for good, its loops stop."""
+        component = self.running.pop(name, None)
+        connection = self.connections.get(name)
+        if connection is not None:
+            connection.cut = connection.dead = True
+            connection.drop_watches(notify=False)
+        stop = getattr(component, "stop", None)
+        if stop is not None:
+            stop()
+        for informer in getattr(getattr(component, "factory", None), "informers", {}).values():
+            informer.stop()
+
+    def start_component(self, name: str) -> None:
+        """A new process of the component, on a new connection: it lists, watches, acts."""
+        self._build(name).start()
+
     def components(self) -> list:
         """Every component, control plane first, in start order."""
-        return [self.controller_manager, self.scheduler, *self.kubelets.values(), *self.proxies.values()]
+        return [*(self.running[n] for n in self.manager_names + self.scheduler_names if n in self.running),
+                *self.kubelets.values(), *self.proxies.values()]
 
     # -- time ----------------------------------------------------------------------------
     def run(self, seconds: float) -> None:
         """Let `seconds` of virtual time pass, every component doing what falls due."""
+        arguments.seconds("run", "seconds", seconds)
         self.clock.run(seconds)
 
     def settle(self, max_seconds: float = 600.0) -> float:
         """Run until no component has work left (only heartbeats remain); returns seconds taken."""
+        arguments.seconds("settle", "max_seconds", max_seconds, allow_zero=False)
         return self.clock.settle(max_seconds)
 
     # -- talking to the cluster ------------------------------------------------------------
@@ -149,6 +266,9 @@ class Cluster:
 
     def requests(self, service: str, count: int = 100, namespace: str = "default") -> dict[str, int]:
         """Send `count` requests to a Service; how many each pod answered."""
+        arguments.text("requests", "service", service)
+        arguments.whole_number("requests", "count", count, 0, 1_000_000)
+        arguments.text("requests", "namespace", namespace)
         answered: dict[str, int] = {}
         for _ in range(count):
             result = self.request(service, namespace)

@@ -33,9 +33,6 @@ from ..apiserver.handler_chain import secure
 
 ADMIN = "kubernetes-admin"
 CONTROLLER_TOKEN_SECONDS = 365 * 24 * 3600
-# Controllers that run with the controller manager's own credentials, as upstream: the tokens
-# controller mints credentials for everyone else, so it cannot wait for one of its own.
-ROOT_CONTROLLERS = {"tokens-controller"}
 
 
 class ClusterCredentials:
@@ -61,8 +58,6 @@ class ClusterCredentials:
 
     def controller_client(self, manager_client, name: str):
         """The client controller `name` speaks with (upstream's SA client builder)."""
-        if name in ROOT_CONTROLLERS:
-            return manager_client.for_component(name)  # the manager's own credentials
         return manager_client.for_component(name, self.controller(name))
 
     def controller(self, name: str) -> str:

@@ -35,6 +35,16 @@ def _client(kubeconfig: str | None, clock: RealClock, user_agent: str) -> Client
     return Client(HTTPTransport.from_kubeconfig(kubeconfig, clock), user_agent)
 
 
+def _elected(component, client: Client, clock: RealClock, lock: str):
+    """--leader-elect (upstream's default): act only while holding the Lease; exit when it is lost."""
+    import socket
+    import uuid
+    from ..client.leaderelection import LeaderElected
+    elected = LeaderElected(component, client, clock, lock, f"{socket.gethostname()}_{uuid.uuid4()}")
+    elected.on_exit = lambda: (print("leaderelection lost", file=sys.stderr, flush=True), clock.stop())
+    return elected
+
+
 def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: str = "",
           pod_cidr: str = "10.244.1.0/24", node_ip: str = "10.0.0.11", seed: int | None = None,
           config: str | None = None):
@@ -45,12 +55,14 @@ def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: s
         from ..client.clientbuilder import ServiceAccountClientBuilder
         manager = _client(kubeconfig, clock, "kube-controller-manager")
         # --use-service-account-credentials: each controller as kube-system/<its name>
-        return ControllerManager(manager, clock, client_builder=ServiceAccountClientBuilder(manager, clock))
+        return _elected(ControllerManager(manager, clock, client_builder=ServiceAccountClientBuilder(manager, clock)),
+                        manager, clock, "kube-controller-manager")
     if component == "scheduler":
         from ..scheduler import Scheduler, load_profiles
         load_profiles(config)  # refuse a bad --config before connecting to anything
         # --config: a KubeSchedulerConfiguration; a bad one is a ValueError (ConfigError): one line, exit 1
-        return Scheduler(_client(kubeconfig, clock, "kube-scheduler"), clock, rng, config=config)
+        client = _client(kubeconfig, clock, "kube-scheduler")
+        return _elected(Scheduler(client, clock, rng, config=config), client, clock, "kube-scheduler")
     if component == "kubelet":
         from ..kubelet import Kubelet
         from .kubelet_server import KubeletServer

@@ -57,6 +57,8 @@ class Plan:
     store: str
     apiserver_ports: list[int]
     tokens: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # component -> (token, user, groups)
+    controller_managers: int = 1   # more than one: they elect a leader over a Lease (one acts)
+    schedulers: int = 1
 
     @property
     def server(self) -> str:
@@ -129,8 +131,11 @@ def component_argvs(cluster: Plan) -> list[tuple[str, list[str]]]:
     """The control plane's and every node's commands, in start order."""
     def config(component: str) -> str:
         return str(cluster.data_dir / "kubeconfigs" / component)
-    commands = [("controller-manager", ["controller-manager", "--kubeconfig", config("controller-manager")]),
-                ("scheduler", ["scheduler", "--kubeconfig", config("scheduler")])]
+    commands = [(name, ["controller-manager", "--kubeconfig", config("controller-manager")])
+                for name in ["controller-manager"] + [f"controller-manager-{i}"
+                                                      for i in range(1, cluster.controller_managers)]]
+    commands += [(name, ["scheduler", "--kubeconfig", config("scheduler")])
+                 for name in ["scheduler"] + [f"scheduler-{i}" for i in range(1, cluster.schedulers)]]
     for i in range(1, cluster.nodes + 1):
         node = f"node-{i}"
         commands.append((f"kubelet/{node}", ["kubelet", "--kubeconfig", config(f"kubelet-{node}"),
@@ -217,7 +222,7 @@ def _start_store(cluster: Plan, supervisor: Supervisor) -> str:
         # A real etcd, supervised like every other child: restarted if it dies, on the same
         # ports and data dir, and stopped with the rest (no wall-clock limit of its own).
         from ..store.etcd_process import EtcdProcess
-        etcd = EtcdProcess(data_dir=str(cluster.data_dir / "etcd" / "member"), install=True)
+        etcd = EtcdProcess(data_dir=str(cluster.data_dir / "etcd" / "member"))
         etcd.client_port, etcd.peer_port = free_ports(2)
         etcd.endpoint = f"http://127.0.0.1:{etcd.client_port}"
         Path(etcd.data_dir).parent.mkdir(parents=True, exist_ok=True)
@@ -266,10 +271,12 @@ def lock_data_dir(data_dir: Path):
 
 
 def up(nodes: int = 3, port: int = 6443, data_dir: str = ".kubelab", store: str = "memory",
-       apiservers: int = 1, timeout: float | None = None, restart_backoff: float = BACKOFF_INITIAL) -> int:
+       apiservers: int = 1, timeout: float | None = None, restart_backoff: float = BACKOFF_INITIAL,
+       controller_managers: int = 1, schedulers: int = 1) -> int:
     """Run the cluster until SIGINT/SIGTERM (or `timeout` seconds); the exit code."""
-    if nodes < 1 or apiservers < 1:
-        print("error: --nodes and --apiservers must be at least 1", file=sys.stderr)
+    if nodes < 1 or apiservers < 1 or controller_managers < 1 or schedulers < 1:
+        print("error: --nodes, --apiservers, --controller-managers and --schedulers must be at least 1",
+              file=sys.stderr)
         return 2
     try:
         lock = lock_data_dir(Path(data_dir).resolve())
@@ -277,6 +284,7 @@ def up(nodes: int = 3, port: int = 6443, data_dir: str = ".kubelab", store: str 
         print(f"error: {error}", file=sys.stderr)
         return 1
     cluster = plan(nodes, port, data_dir, store, apiservers)
+    cluster.controller_managers, cluster.schedulers = controller_managers, schedulers
     write_credentials(cluster)
     supervisor = Supervisor(cluster.data_dir, backoff_initial=restart_backoff)
     stopping = []

@@ -18,29 +18,50 @@ the controller's service-account token, so the API server sees
 system:serviceaccount:kube-system:replicaset-controller and RBAC gives it exactly the rules
 of system:controller:replicaset-controller (upstream's --use-service-account-credentials).
 
-Real Kubernetes also runs leader election (only one kube-controller-manager of several is
-active), health checks and metrics; kubelab skips those until the lessons on high
-availability need them.
+`controllers` takes upstream's `--controllers` syntax: `["*"]` is every controller enabled by
+default, `"-name"` turns one off, `"name"` turns on one that is off by default
+(`["*", "-garbagecollector"]`). A controller whose class says `root_credentials = True` (the
+tokens controller, which mints everyone else's credentials) speaks with the manager's own
+client, as upstream starts it with the root client builder.
+
+Real Kubernetes also runs health checks and metrics; kubelab skips those.
 """
 from __future__ import annotations
 
+import inspect
 from typing import Callable
 
 from ..client import Client, Controller, SharedInformerFactory
-from .registry import CONTROLLERS
+from .config import ControllerManagerConfig
+from .registry import CONTROLLERS, DISABLED_BY_DEFAULT
+
+
+def enabled_controllers(flags: list[str] | None, known=CONTROLLERS,
+                        disabled_by_default=DISABLED_BY_DEFAULT) -> list[str]:
+    """The controllers `--controllers` turns on, in registry order ("*", "-name", "name")."""
+    flags = ["*"] if flags is None else list(flags)
+    unknown = [flag.lstrip("-") for flag in flags if flag != "*" and flag.lstrip("-") not in known]
+    if unknown:
+        raise ValueError(f"unknown controllers {unknown}; known: {sorted(known)}")
+    star = "*" in flags
+    on = {flag for flag in flags if flag != "*" and not flag.startswith("-")}
+    off = {flag[1:] for flag in flags if flag.startswith("-")}
+    return [name for name in known
+            if name not in off and (name in on or (star and name not in disabled_by_default))]
 
 
 class ControllerManager:
     """Runs the chosen controllers (default: all in CONTROLLERS) on shared informers."""
 
     def __init__(self, client: Client, clock, controllers: list[str] | None = None,
-                 client_builder: Callable[[str], Client] | None = None):
+                 client_builder: Callable[[str], Client] | None = None,
+                 config: ControllerManagerConfig | None = None):
         self.client, self.clock = client, clock
         self.client_builder = client_builder or client.for_component  # controller name -> its Client
-        self.names = list(CONTROLLERS) if controllers is None else list(controllers)
-        unknown = [name for name in self.names if name not in CONTROLLERS]
-        if unknown:
-            raise ValueError(f"unknown controllers {unknown}; known: {sorted(CONTROLLERS)}")
+        self.config = config or ControllerManagerConfig()
+        if self.config.allocate_node_cidrs and (controllers is None or "*" in controllers):
+            controllers = [*(controllers or ["*"]), "nodeipam"]   # unless "-nodeipam" says no
+        self.names = enabled_controllers(controllers)
         self.factory: SharedInformerFactory | None = None
         self.controllers: dict[str, Controller] = {}  # by registry name, once started
 
@@ -52,9 +73,22 @@ class ControllerManager:
                                              self.clock)
         for name in self.names:
             controller_class = CONTROLLERS[name]
-            self.controllers[name] = controller_class(self.client_builder(controller_class.name),
-                                                      self.clock, self.factory)
+            client = self.client.for_component(controller_class.name) \
+                if getattr(controller_class, "root_credentials", False) else self.client_builder(controller_class.name)
+            options = {"config": self.config} if "config" in inspect.signature(controller_class).parameters else {}
+            self.controllers[name] = controller_class(client, self.clock, self.factory, **options)
         self.factory.start()
+
+    def stop(self) -> None:
+        """Stop every informer, queue and timer (the process is going away)."""
+        if self.factory is not None:
+            for informer in self.factory.informers.values():
+                informer.stop()
+        for controller in self.controllers.values():
+            controller.queue.shut_down()
+            stop = getattr(controller, "stop", None)
+            if stop is not None:
+                stop()
 
     def errors(self) -> list[tuple[str, str, str]]:
         """Every failed sync so far, as (controller, key, error), controllers in registry order."""

@@ -11,6 +11,10 @@ from .deployment import DeploymentController
 from .endpoints import EndpointsController
 from .garbage_collector import GarbageCollector
 from .namespace import NamespaceController
+from .node_ipam import NodeIpamController
+from .node_lifecycle import NodeLifecycleController
+from .pod_gc import PodGCController
+from .taint_eviction import TaintEvictionController
 from .replicaset import ReplicaSetController
 from .serviceaccount import ServiceAccountsController
 from .tokens import TokensController
@@ -23,4 +27,12 @@ CONTROLLERS = {
     "serviceaccount-token": TokensController,      # token Secrets -> filled with a token
     "namespace": NamespaceController,              # a deleted Namespace -> emptied, finalized
     "garbagecollector": GarbageCollector,          # ownerReferences -> dependents follow owners
+    "nodeipam": NodeIpamController,                # Nodes -> a podCIDR each (with --allocate-node-cidrs)
+    "nodelifecycle": NodeLifecycleController,      # silent Nodes -> Ready Unknown, pods NotReady, taints
+    "taint-eviction-controller": TaintEvictionController,  # NoExecute taints -> pods evicted when tolerations end
+    "podgc": PodGCController,                      # pods on deleted Nodes -> force-deleted
 }
+
+# Off unless named (upstream: bootstrapsigner, tokencleaner; nodeipam runs only with
+# --allocate-node-cidrs, which kubeadm sets when given a pod network CIDR).
+DISABLED_BY_DEFAULT = {"nodeipam"}

@@ -39,6 +39,9 @@ def _b64(text: str) -> str:
 
 class TokensController(Controller):
     name = "tokens-controller"
+    # It mints the credentials the others speak with, so it cannot wait for one of its own:
+    # upstream starts it with the root client builder (the manager's own identity).
+    root_credentials = True
 
     def __init__(self, client, clock, factory):
         super().__init__(client, clock, factory)

@@ -60,7 +60,7 @@ class Kubelet(PodSync, Controller):
     """One node's kubelet: registers the Node, reports its status, runs the pods bound to it."""
     name = "kubelet"
 
-    def __init__(self, client: Client, clock, node_name: str, pod_cidr: str = "10.244.1.0/24",
+    def __init__(self, client: Client, clock, node_name: str, pod_cidr: str | None = "10.244.1.0/24",
                  internal_ip: str = "10.0.0.11", capacity: dict[str, str] | None = None,
                  rng: random.Random | None = None, runtime: ContainerRuntime | None = None,
                  labels: dict[str, str] | None = None):
@@ -133,17 +133,25 @@ class Kubelet(PodSync, Controller):
             if error.reason != "AlreadyExists":
                 raise
             existing = self.client.get("nodes", self.node_name)
-            self.client.update("nodes", reconcile_registration(existing, self.machine))
+            self._learn_pod_cidr(self.client.update("nodes", reconcile_registration(existing, self.machine)))
             self.registered = True
             self.update_node_status()
 
     def update_node_status(self) -> None:
         """Report the node's status now (lastHeartbeatTime moves; transitions keep their time)."""
         node = self.client.get("nodes", self.node_name)
+        self._learn_pod_cidr(node)
         node["status"], changed = node_status(self.machine, node.get("status") or {},
                                               self.runtime.list_images(), self.clock.now())
         self.client.update_status("nodes", node)
         self._record_node_events(changed)
+
+    def _learn_pod_cidr(self, node: dict) -> None:
+        """Take the podCIDR the node IPAM controller wrote, if we had none (upstream's updatePodCIDR)."""
+        cidr = (node.get("spec") or {}).get("podCIDR")
+        if cidr and self.runtime.network is None:
+            self.machine.pod_cidr = cidr
+            self.runtime.update_pod_cidr(cidr)
 
     def _record_node_events(self, reasons: list[str]) -> None:
         for reason in reasons:

@@ -13,8 +13,9 @@ Left out: allocatable = capacity here. Real Kubernetes subtracts kube-reserved,
 system-reserved and the eviction threshold (memory.available<100Mi) from capacity; kubelab
 skips reservations so the scheduler lessons add up in round numbers. Pressure conditions are
 always False because the simulated machine never runs short. Upstream also gets podCIDR from
-the node IPAM controller in kube-controller-manager (`--allocate-node-cidrs`); kubelab hands
-the kubelet its CIDR, as `kubelet --pod-cidr` does on clusters without that controller.
+the node IPAM controller in kube-controller-manager (`--allocate-node-cidrs`): a kubelet
+started without `--pod-cidr` registers without one and takes the Node's spec.podCIDR once the
+controller has written it (as `Cluster` does); with `--pod-cidr` it brings its own.
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ class Machine:
     """What the kubelet knows about the machine it runs on."""
     node_name: str
     internal_ip: str
-    pod_cidr: str
+    pod_cidr: str | None   # None: wait for the node IPAM controller to write spec.podCIDR
     capacity: dict[str, str]
     machine_id: str = ""
     system_uuid: str = ""
@@ -58,7 +59,7 @@ class Machine:
     kubelet_port: int = KUBELET_PORT  # `kubelet --port`: where the API server asks for logs
 
     @classmethod
-    def describe(cls, node_name: str, internal_ip: str, pod_cidr: str, capacity: dict[str, str],
+    def describe(cls, node_name: str, internal_ip: str, pod_cidr: str | None, capacity: dict[str, str],
                  rng: random.Random, labels: dict[str, str] | None = None) -> "Machine":
         """A machine with identities (machine-id, DMI UUID, boot id) drawn from `rng`."""
         return cls(node_name, internal_ip, pod_cidr, dict(capacity),
@@ -81,7 +82,7 @@ def initial_node(machine: Machine) -> dict:
         "apiVersion": "v1", "kind": "Node",
         "metadata": {"name": machine.node_name, "labels": node_labels(machine),
                      "annotations": {"volumes.kubernetes.io/controller-managed-attach-detach": "true"}},
-        "spec": {"podCIDR": machine.pod_cidr, "podCIDRs": [machine.pod_cidr]},
+        "spec": {"podCIDR": machine.pod_cidr, "podCIDRs": [machine.pod_cidr]} if machine.pod_cidr else {},
         "status": {},
     }
 
@@ -90,8 +91,9 @@ def reconcile_registration(existing: dict, machine: Machine) -> dict:
     """A copy of an already-registered Node with this kubelet's labels and podCIDR restored."""
     node = {**existing, "metadata": dict(existing["metadata"]), "spec": dict(existing.get("spec") or {})}
     node["metadata"]["labels"] = {**(existing["metadata"].get("labels") or {}), **node_labels(machine)}
-    node["spec"].setdefault("podCIDR", machine.pod_cidr)
-    node["spec"].setdefault("podCIDRs", [node["spec"]["podCIDR"]])
+    if machine.pod_cidr:
+        node["spec"].setdefault("podCIDR", machine.pod_cidr)
+        node["spec"].setdefault("podCIDRs", [node["spec"]["podCIDR"]])
     return node
 
 

@@ -78,6 +78,11 @@ class PodSync:
             self._stop_finished_pod(key, pod, sandbox)
             return
         if sandbox is None:
+            if self.runtime.network is None:
+                self._learn_pod_cidr(self.client.get("nodes", self.node_name))
+            if self.runtime.network is None:   # no podCIDR yet: the CNI plugin cannot give an IP
+                self.queue.add_after(key, 1.0)
+                return
             if meta.uid(pod) not in self.admitted:
                 if self._reject_if_unfit(pod):
                     return

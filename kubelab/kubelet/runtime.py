@@ -154,10 +154,11 @@ class PullResult:
 class ContainerRuntime:
     """One node's containerd: sandboxes, containers and images, on virtual time."""
 
-    def __init__(self, clock, node_name: str, pod_cidr: str, rng: random.Random | None = None):
+    def __init__(self, clock, node_name: str, pod_cidr: str | None, rng: random.Random | None = None):
         self.clock, self.node_name = clock, node_name
         self.rng = rng or random.Random(0)
-        self.network = ipaddress.ip_network(pod_cidr)
+        # None until the node has a podCIDR (CRI UpdateRuntimeConfig hands it over later).
+        self.network = ipaddress.ip_network(pod_cidr) if pod_cidr else None
         self.ips_in_use: set[str] = set()          # invariant: each held by exactly one sandbox
         self.sandboxes: dict[str, Sandbox] = {}    # by sandbox id
         self.images: dict[str, Image] = {PAUSE_IMAGE: image_content(PAUSE_IMAGE)}  # by tag
@@ -183,6 +184,10 @@ class ContainerRuntime:
 
     def _new_id(self) -> str:
         return f"{self.rng.getrandbits(256):064x}"
+
+    def update_pod_cidr(self, pod_cidr: str) -> None:
+        """CRI UpdateRuntimeConfig: the node's pod CIDR, once the node IPAM controller gave one."""
+        self.network = ipaddress.ip_network(pod_cidr)
 
     # -- sandboxes ---------------------------------------------------------------------------
     def _allocate_ip(self) -> str:

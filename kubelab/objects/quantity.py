@@ -21,6 +21,9 @@ _SUFFIXES = {
 _QUANTITY = re.compile(r"^([+-]?[0-9.]+)(?:([eE][+-]?[0-9]+)|(n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?)$")
 
 
+_MAX_EXPONENT = 40
+
+
 class QuantityError(ValueError):
     """Raised with upstream's message for a string that is not a quantity."""
 
@@ -35,7 +38,11 @@ def parse(text: str | int | float) -> Fraction:
                             "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
     number = Fraction(match.group(1))
     if match.group(2):
-        return number * Fraction(10) ** int(match.group(2)[1:])
+        # An exponent past +-40 is clamped: 10**999999999 would take the process hours to
+        # compute, and every use of a quantity that large or small saturates anyway (upstream's
+        # Value() and MilliValue() saturate at the int64 limits).
+        exponent = max(-_MAX_EXPONENT, min(_MAX_EXPONENT, int(match.group(2)[1:])))
+        return number * Fraction(10) ** exponent
     return number * _SUFFIXES[match.group(3) or ""]
 
 

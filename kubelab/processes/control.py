@@ -113,11 +113,11 @@ class ControlServer:
             return f"{child.name} started (pid {child.pid})"
         if verb == "crash":
             self.supervisor.crash(child)
-            return f"{child.name} crashed (kill -9); the supervisor restarts it"
+            return f"{child.name} crashed (kill -9); the supervisor restarts it{_forgets(child)}"
         if verb == "restart":
             self.supervisor.stop_child(child)
             self.supervisor.start_child(child)
-            return f"{child.name} restarted (pid {child.pid})"
+            return f"{child.name} restarted (pid {child.pid}){_forgets(child)}"
         return self._watch_fault(verb, child, seconds)
 
     def _watch_fault(self, verb: str, child, seconds: float | None) -> str:
@@ -152,6 +152,14 @@ class ControlServer:
         except KeyError:
             names = ", ".join(child.name for child in self.supervisor.children)
             raise FaultError(f'no component "{name}" in this cluster: {names}') from None
+
+
+def _forgets(child) -> str:
+    """A memory store that restarts comes back empty: say so, it is the lesson."""
+    if child.name == "store" and "memory" in child.command:
+        return (" — empty: the memory store keeps nothing across a restart, like an etcd that lost"
+                " its data dir (use --store file or etcd to keep the cluster)")
+    return ""
 
 
 # -- the client: `kubelab fault` ------------------------------------------------------------

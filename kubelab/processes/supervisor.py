@@ -59,6 +59,7 @@ class Child:
     started_at: float = 0.0
     backoff: float = 0.0            # the delay before the next restart after this one
     restart_at: float | None = None  # when the pending restart is due (monotonic clock)
+    last_delay: float = 0.0         # the delay chosen at the last crash
     exit_codes: list[int] = field(default_factory=list)
 
     @property
@@ -94,11 +95,11 @@ class Supervisor:
         self._spawn(child)
         return child
 
-    def _spawn(self, child: Child) -> None:
+    def _spawn(self, child: Child, now: float | None = None) -> None:
         with open(child.log, "ab") as log:
             child.process = subprocess.Popen(child.command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                              preexec_fn=die_with_parent)
-        child.started_at = time.monotonic()
+        child.started_at = time.monotonic() if now is None else now
         child.restart_at = None
         child.paused = False
 
@@ -127,12 +128,12 @@ class Supervisor:
                     delay, child.backoff = 0.0, self.backoff_initial   # the first restart is immediate
                 else:
                     delay, child.backoff = child.backoff, min(child.backoff * 2, BACKOFF_CAP)
-                child.restart_at = now + delay
+                child.restart_at, child.last_delay = now + delay, delay
                 self.say(f"{child.name} exited with code {code}; restarting in {delay:.0f}s "
                          f"(restart {child.restarts + 1}); see {child.log}")
             if now >= child.restart_at:
                 child.restarts += 1
-                self._spawn(child)
+                self._spawn(child, now)
                 self.say(f"{child.name} restarted (restart {child.restarts}, pid {child.process.pid})")
 
     # -- the fault verbs -------------------------------------------------------------------

@@ -31,6 +31,7 @@ fields; kubelab accepts the fields it models and refuses the rest by name.
 """
 from __future__ import annotations
 
+import copy
 import importlib
 
 import yaml
@@ -213,7 +214,7 @@ def load_profiles(config: dict | str | None, handle: Handle | None = None) -> di
         name = profile.get("schedulerName") or "default-scheduler"
         if name in profiles:
             raise ConfigError(f'profiles[{index}].schedulerName: Duplicate value: "{name}"')
-        framework = build_profile(profile, index, handle, percentage)
+        framework = build_profile(profile, index, copy.copy(handle), percentage)  # own handle: own .framework
         sort = [p.name for p in framework.queue_sort_plugins]
         if queue_sort is not None and sort != queue_sort:
             raise _invalid(f"profiles[{index}].plugins.queueSort", sort, "queueSort must be the same for all profiles")

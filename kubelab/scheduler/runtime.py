@@ -45,6 +45,7 @@ class Handle:
     snapshot: Callable[[], Any] = lambda: None      # -> cache.Snapshot of the current cycle
     listers: dict[str, Any] = field(default_factory=dict)  # resource -> informer ("namespaces", ...)
     framework: "Framework | None" = None             # set once the framework is built (preemption reruns Filter)
+    recorder: Any = None                             # the scheduler's EventRecorder ("Preempted" events)
 
     def lister(self, resource: str):
         return self.listers.get(resource)

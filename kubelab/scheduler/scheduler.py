@@ -82,6 +82,9 @@ class Scheduler(BindingCycle):
                                      hints=hints)
         self.queue.on_ready = self._wake
         self.recorders = {name: EventRecorder(client, clock, name) for name in self.profiles}
+        self.handle.recorder = next(iter(self.recorders.values()))
+        for profile in self.profiles.values():
+            profile.handle.recorder = self.handle.recorder
         self.decisions: deque[Decision] = deque(maxlen=100)  # newest last: what lessons draw
         self.next_start_node_index = 0
         self.errors: deque[tuple[float, str, str]] = deque(maxlen=100)  # (time, pod, message): plugins that failed

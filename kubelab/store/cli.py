@@ -54,8 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     put.add_argument("words", nargs="*")
     put.add_argument("--lease", default="0", help="lease ID (hex) to attach the key to")
     put.add_argument("--prev-kv", action="store_true")
+    helps = {"get": "get keys (a range, a prefix, at a past revision)", "del": "delete keys",
+             "watch": "watch keys for changes"}
     for name in ("get", "del", "watch"):
-        command = commands.add_parser(name)
+        command = commands.add_parser(name, help=helps[name])
         command.add_argument("words", nargs="*")
         command.add_argument("--prefix", action="store_true")
         if name != "del":
@@ -67,9 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     get.add_argument("--keys-only", action="store_true")
     get.add_argument("--count-only", action="store_true")
     get.add_argument("-w", "--write-out", "-o", dest="output", choices=("simple", "json"), default="simple")
-    compact = commands.add_parser("compact")
+    compact = commands.add_parser("compact", help="discard the history before a revision")
     compact.add_argument("words", nargs="*")
-    snap = commands.add_parser("snapshot")
+    snap = commands.add_parser("snapshot", help="snapshot save FILE | restore FILE --data-dir NEW | status FILE")
     snap.add_argument("action", nargs="?", choices=("save", "restore", "status"))
     snap.add_argument("words", nargs="*")
     snap.add_argument("--data-dir", dest="new_data_dir", help="restore: the new data directory")

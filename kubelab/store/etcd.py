@@ -136,13 +136,15 @@ class EtcdStore:
                               revision_now=lambda: self.revision,
                               delivered=self._delivered, on_end=self._forget)
         with self._delivered:   # one that failed already stays too: sync_watchers reports it
-            if not watcher.ended or watcher.error is not None:
+            if not watcher.ended or (watcher.error is not None and not watcher.told):
                 self._watchers[watch_id] = watcher
         return watcher
 
     def _forget(self, watcher: EtcdWatcher) -> None:
         with self._delivered:
-            if watcher.error is None:   # keep a failed watch: sync_watchers reports it
+            # Keep a watch whose callback failed: sync_watchers reports it. One whose stream
+            # ended has told its callback already; keeping it would only grow with each restart.
+            if watcher.error is None or watcher.told:
                 self._watchers.pop(watcher.id, None)
 
     def sync_watchers(self, timeout: float = 5.0) -> None:

@@ -25,6 +25,7 @@ import base64
 import binascii
 import http.client
 import json
+import select
 import threading
 import urllib.parse
 
@@ -84,6 +85,23 @@ def error_from(reply: dict, status: int) -> StoreError:
 
 
 # -- HTTP ----------------------------------------------------------------------------------
+SAFE_TO_RETRY = frozenset({"/v3/kv/range", "/v3/maintenance/status", "/v3/lease/timetolive",
+                           "/v3/lease/leases"})   # calls that change nothing
+
+
+def _closed_by_peer(connection: http.client.HTTPConnection) -> bool:
+    """Has the server closed this idle kept-alive connection? An idle connection the server
+    has nothing to say on is never readable; readable means its end (or TLS's close_notify)."""
+    sock = connection.sock
+    if sock is None:
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable)
+    except (OSError, ValueError):
+        return True
+
+
 class Gateway:
     """POSTs JSON to one etcd endpoint; one kept-alive connection per calling thread."""
 
@@ -97,9 +115,19 @@ class Gateway:
         self._local = threading.local()   # .connection: this thread's HTTPConnection
 
     def call(self, path: str, request: dict) -> dict:
-        """One unary call: the reply message, or the mapped etcd error raised."""
+        """One unary call: the reply message, or the mapped etcd error raised.
+
+        A write is sent once. If the connection breaks after it was sent, nobody knows whether
+        etcd applied it (it may have died just after its fsync), so it is not sent again: the
+        caller gets Unreachable, an unknown outcome. Sending it again could apply it twice — a
+        put landing after a later write, a txn answering "failed" for its own success (the
+        linearizability test caught that). Reads, which change nothing, are retried once.
+        """
         body = json.dumps(request).encode()
         connection = getattr(self._local, "connection", None)
+        if connection is not None and _closed_by_peer(connection):
+            self._drop()   # the server closed it while idle (it restarted): nothing was sent yet
+            connection = None
         reused = connection is not None
         if connection is None:
             connection = self._local.connection = self._connect(self.timeout)
@@ -109,7 +137,7 @@ class Gateway:
             payload = response.read()
         except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as error:
             self._drop()
-            if reused:  # a kept-alive connection the server had closed: nothing was sent
+            if reused and path in SAFE_TO_RETRY:
                 return self.call(path, request)
             raise Unreachable(f"etcd at {self.endpoint} closed the connection: {error}") from None
         except OSError as error:

@@ -20,6 +20,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -48,7 +49,8 @@ def find_etcd(install: bool = False) -> str:
         if os.access("/usr/bin/etcd", os.X_OK):
             return "/usr/bin/etcd"
     how = (f"apt-get install {DEBIAN_PACKAGE} failed" if install and can_apt()
-           else f"install Debian's {DEBIAN_PACKAGE} (apt-get install {DEBIAN_PACKAGE}) or put etcd on PATH")
+           else f"install Debian's {DEBIAN_PACKAGE} (./run test does, as root; or apt-get install "
+                f"{DEBIAN_PACKAGE}) or put etcd on PATH")
     raise EtcdUnavailable(f"no etcd binary found: {how}")
 
 
@@ -59,6 +61,8 @@ def can_apt() -> bool:
 def install_debian_etcd() -> None:
     """apt-get update && apt-get install etcd-server, quietly (a fresh CI machine runs as root)."""
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    print(f"kubelab: installing Debian's {DEBIAN_PACKAGE} for the etcd store (apt-get, about a minute)",
+          file=sys.stderr, flush=True)  # never silently
     for command in (["apt-get", "update", "-qq"],
                     ["apt-get", "install", "-y", "-qq", "--no-install-recommends", DEBIAN_PACKAGE]):
         try:

@@ -62,6 +62,7 @@ class EtcdWatcher:
         self.cancelled = False                    # by cancel()
         self.compacted = False                    # by etcd: compaction passed the watch
         self.ended = False                        # the reader thread has finished
+        self.told = False                         # the callback heard the stream's end
         self._progress_wanted: Revision = 0       # request_progress() waiting for `heard`
         self._lock = threading.RLock()            # one delivery at a time; cancel() waits on it
         self._revision_now = revision_now
@@ -94,6 +95,7 @@ class EtcdWatcher:
             if not (self.cancelled or self.compacted):
                 self.error = Unreachable(f"watch {self.id}: etcd ended the stream")
                 self._tell_ended(str(self.error))
+                self.told = True   # its callback knows: nothing left for sync_watchers to report
         except BaseException as error:  # a callback raised: stop here, say so in sync_watchers
             if not self.cancelled:
                 self.error = error

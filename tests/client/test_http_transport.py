@@ -202,3 +202,45 @@ def test_a_kubeconfig_round_trips_in_the_shape_kubectl_reads(tmp_path, monkeypat
     config = kubeconfig.load()
     assert (config.server, config.token, config.namespace, config.user) == \
         ("http://127.0.0.1:6443", "abc", "default", "admin")
+
+
+def test_a_create_whose_answer_was_lost_is_not_sent_twice_but_a_get_is_retried():
+    # The API server applies a POST, then its connection breaks before the answer: sending
+    # it again could create twice (Go's http.Transport retries only idempotent requests).
+    import socketserver
+
+    received = []
+
+    class Server(socketserver.StreamRequestHandler):
+        def handle(self):   # each connection: the first request answered, the second applied, then broken
+            answered = False
+            while (line := self.rfile.readline()):
+                length = 0
+                while (header := self.rfile.readline().strip()):
+                    name, _, value = header.decode().partition(":")
+                    length = int(value) if name.lower() == "content-length" else length
+                self.rfile.read(length)
+                method = line.split()[0].decode()
+                received.append(method)
+                if answered:
+                    return
+                answered = True
+                body = b'{"kind":"PodList","items":[],"metadata":{"resourceVersion":"1"}}'
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                                 % (len(body), body))
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Server)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = Client(HTTPTransport(f"http://127.0.0.1:{server.server_address[1]}", "t"))
+        client.list("pods", "default")
+        with pytest.raises(ApiError) as lost:
+            client.create("pods", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "once"}}, "default")
+        assert lost.value.code == 503 and received == ["GET", "POST"]   # sent once
+        client.list("pods", "default")      # a new connection
+        client.list("pods", "default")      # broken after sending: a GET is sent again
+        assert received == ["GET", "POST", "GET", "GET", "GET"]
+    finally:
+        server.shutdown()
+        server.server_close()

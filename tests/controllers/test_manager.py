@@ -2,14 +2,16 @@
 import pytest
 
 from kubelab.controllers import CONTROLLERS, ControllerManager
+from kubelab.controllers.manager import enabled_controllers
+from kubelab.controllers.registry import DISABLED_BY_DEFAULT
 
 from .conftest import deployment_manifest
 
 
 def test_the_manager_runs_every_registered_controller_on_one_set_of_informers(client, clock, manager):
-    assert list(manager.controllers) == list(CONTROLLERS) == [
+    assert list(manager.controllers) == [name for name in CONTROLLERS if name not in DISABLED_BY_DEFAULT] == [
         "deployment", "replicaset", "endpoints", "serviceaccount", "serviceaccount-token", "namespace",
-        "garbagecollector"]
+        "garbagecollector", "nodelifecycle", "taint-eviction-controller", "podgc"]
     pods_informers = {id(c.factory.informer("pods")) for c in manager.controllers.values()}
     assert len(pods_informers) == 1  # the pods are listed and watched once, for all of them
 
@@ -40,3 +42,13 @@ def test_the_manager_runs_only_the_controllers_asked_for(client, clock):
 def test_failed_syncs_are_gathered_by_controller(client, clock, manager):
     manager.controllers["replicaset"].errors.append(("default/web", "409 Conflict"))
     assert manager.errors() == [("replicaset", "default/web", "409 Conflict")]
+
+
+def test_controllers_are_chosen_with_upstreams_flag_syntax():
+    everything = [name for name in CONTROLLERS if name not in DISABLED_BY_DEFAULT]
+    assert enabled_controllers(["*"]) == everything
+    assert enabled_controllers(["*", "-garbagecollector"]) == [n for n in everything if n != "garbagecollector"]
+    assert enabled_controllers(["*", "nodeipam"]) == [n for n in CONTROLLERS if n in everything or n == "nodeipam"]
+    assert enabled_controllers(["endpoints", "replicaset"]) == ["replicaset", "endpoints"]
+    with pytest.raises(ValueError, match=r"unknown controllers \['cronjobs'\]"):
+        enabled_controllers(["*", "-cronjobs"])

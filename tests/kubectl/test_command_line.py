@@ -89,3 +89,16 @@ def test_a_failure_nobody_expected_is_one_line_not_a_traceback():
 
 def test_unbalanced_quotes(kubectl):
     assert kubectl("get pods -l 'app=web") == "error: No closing quotation\n"
+
+
+def test_with_no_cluster_yet_kubelabs_kubectl_says_how_to_get_one_in_one_line(tmp_path, monkeypatch, capsys):
+    from kubelab.cli import main
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert main(["kubectl", "get", "pods"]) == 1
+    said = capsys.readouterr().err
+    assert said.count("\n") == 1 and said.startswith("error: no cluster to talk to:")
+    assert "kubelab up" in said and "KUBECONFIG" in said
+    # A file named on the command line keeps kubectl's own words.
+    assert main(["kubectl", "--kubeconfig", str(tmp_path / "missing"), "get", "pods"]) == 1
+    assert capsys.readouterr().err == f"error: stat {tmp_path / 'missing'}: no such file or directory\n"

@@ -39,7 +39,7 @@ def test_after_the_store_restarts_a_scale_and_a_new_deployment_are_reconciled(tm
     if store == "etcd":
         from kubelab.store.etcd_process import EtcdUnavailable, find_etcd
         try:
-            find_etcd(install=True)
+            find_etcd()
         except EtcdUnavailable as why:
             pytest.skip(f"real etcd not available: {why}")
     up = RunningUp(tmp_path, "--nodes", "2", "--apiservers", "2", "--store", store, "--restart-backoff", "1s")

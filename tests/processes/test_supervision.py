@@ -7,6 +7,7 @@ stories run real processes on the wall clock, bounded by timeouts.
 """
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -50,6 +51,16 @@ def test_components_crash_and_come_back_stop_and_stay_down_and_nodes_partition(t
         assert "scheduler started" in up.fault("start", "scheduler").stdout
         up.eventually(lambda: up.client.get("pods", "while-stopped", "default")["spec"].get("nodeName"),
                       60, "the pod to be scheduled once the scheduler is started")
+        # Its watches dropped, the scheduler lists again and goes on; a delay is taken and ended.
+        assert up.fault("drop-watch", "scheduler").returncode == 0
+        assert "scheduler: watch events now arrive 1.5s late" in up.fault("delay-watch", "scheduler", "1.5").stdout
+        up.client.create("pods", pod("after-drop"), "default")
+        up.eventually(lambda: up.client.get("pods", "after-drop", "default")["spec"].get("nodeName"),
+                      60, "the pod to be scheduled after the scheduler's watches were dropped")
+        assert "on time again" in up.fault("delay-watch", "scheduler", "0").stdout
+        log = (tmp_path / "logs" / "scheduler.log").read_text()
+        dropped = re.search(r"fault drop-watch: (\d+) watch\(es\) ended", log)
+        assert dropped and int(dropped.group(1)) > 0 and "fault delay-watch: 1.5s" in log
         # A partition cuts the kubelet off (no heartbeats); heal lets it go on.
         assert "node-1 partitioned" in up.fault("partition", "node-1").stdout
         assert "node-1 healed" in up.fault("heal", "node-1").stdout
@@ -85,3 +96,10 @@ def test_a_node_left_ready_by_an_earlier_run_is_not_counted_as_ready():
     started = time.time()
     assert _ready_nodes(Nodes(), {"node-1"}, since=started) == 0          # stale: an earlier run's heartbeat
     assert _ready_nodes(Nodes(), {"node-1"}, since=1735689500.0) == 1     # fresh enough
+
+
+def test_kubelab_fault_without_a_running_cluster_says_so_in_one_line(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "kubelab", "fault", "--data-dir", str(tmp_path), "crash", "scheduler"],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1
+    assert done.stderr.startswith(f"error: no kubelab up is running on {tmp_path}")

@@ -21,14 +21,14 @@ class World:
                        "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady",
                                        "message": "kubelet is posting ready status"}]}})
 
-    def pod(self, name, cpu=None, memory=None, tolerations=(), priority=None, node_name=None,
+    def pod(self, name, cpu=None, memory=None, tolerations=(), priority_class=None, node_name=None,
             preemption_policy=None):
         requests = {k: v for k, v in {"cpu": cpu, "memory": memory}.items() if v is not None}
         spec = {"containers": [{"name": "nginx", "image": "nginx:1.27",
                                 "resources": {"requests": requests} if requests else {}}],
                 "tolerations": list(tolerations)}
-        if priority is not None:
-            spec["priority"] = priority
+        if priority_class is not None:
+            spec["priorityClassName"] = priority_class  # the Priority admission plugin sets spec.priority
         if node_name:
             spec["nodeName"] = node_name
         if preemption_policy:

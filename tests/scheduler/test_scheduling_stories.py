@@ -209,8 +209,10 @@ def test_the_next_pod_already_sees_an_assumed_pod_before_its_binding_is_heard_ba
 
 def test_a_higher_priority_pod_is_scheduled_first(world, clock):
     world.node("node-1", cpu="1")
-    world.pod("batch", cpu="800m", priority=0)
-    world.pod("urgent", cpu="800m", priority=1000)
+    world.client.create("priorityclasses", {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass",
+                                            "metadata": {"name": "urgent"}, "value": 1000})
+    world.pod("batch", cpu="800m")
+    world.pod("urgent", cpu="800m", priority_class="urgent")
     world.scheduler()  # lists both at once: the queue orders them
     clock.settle()
     assert world.node_of("urgent") == "node-1" and world.node_of("batch") is None

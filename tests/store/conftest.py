@@ -3,8 +3,8 @@
 A real etcd: `etcd_store` is an EtcdStore on a fresh etcd-server of its own (about 60 ms to
 start), so every story begins, as with MemoryStore(), at revision 1 with nothing compacted
 and no alarm raised. The binary is /usr/bin/etcd or `etcd` on PATH; on a fresh machine where
-we are root with apt-get (CI), Debian's etcd-server is installed once per session. Only if
-no binary can be had are the etcd stories skipped, and the skip says why. Each etcd runs
+`./run test` installs Debian's etcd-server first, and says so (the suite itself installs
+nothing). Only if no binary can be had are the etcd stories skipped, and the skip says why. Each etcd runs
 under a watchdog and `timeout`, so it stops even if pytest itself is killed.
 """
 import pytest
@@ -15,9 +15,9 @@ from kubelab.store.etcd_process import EtcdProcess, EtcdUnavailable, find_etcd
 
 @pytest.fixture(scope="session")
 def etcd_binary():
-    """The etcd binary, installed from Debian's etcd-server if need be (once per session)."""
+    """The etcd binary (./run test installs Debian's etcd-server when it can)."""
     try:
-        return find_etcd(install=True)
+        return find_etcd()
     except EtcdUnavailable as why:
         pytest.skip(f"real etcd not available: {why}")
 

@@ -92,3 +92,42 @@ def test_the_file_store_killed_with_sigkill_mid_run_loses_no_acknowledged_write(
                      faults=kill_rounds(store_server, rounds=4, seed=3, pause=(0.02, 0.1)))
     assert store_server.kills >= 3 and history.failed > 0   # calls were in flight when it died
     assert check(history.operations) == []
+
+
+def test_a_write_whose_answer_was_lost_is_not_sent_again():
+    # The store applies a put, then dies before answering. Sending it again could apply it
+    # twice (after a later write, or a txn answering "failed" for its own success): the
+    # history above caught that. The caller gets Unreachable: an unknown outcome.
+    import socketserver
+    import threading
+
+    from kubelab.store.etcd_gateway import Gateway, Unreachable
+
+    received = []
+
+    class Store(socketserver.StreamRequestHandler):
+        def handle(self):
+            for number in range(2):   # answer the first request, die on the second
+                line = self.rfile.readline()
+                headers = {}
+                while (header := self.rfile.readline().strip()):
+                    name, _, value = header.decode().partition(":")
+                    headers[name.lower()] = value.strip()
+                self.rfile.read(int(headers.get("content-length", 0)))
+                received.append(line.split()[1].decode())
+                if number == 1:
+                    return   # applied, then gone without a word
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Store)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        gateway = Gateway(f"http://127.0.0.1:{server.server_address[1]}", timeout=5)
+        gateway.call("/v3/kv/range", {})
+        with pytest.raises(Unreachable):
+            gateway.call("/v3/kv/put", {"key": "YQ==", "value": "MQ=="})
+        assert received == ["/v3/kv/range", "/v3/kv/put"]   # sent once
+    finally:
+        server.shutdown()
+        server.server_close()

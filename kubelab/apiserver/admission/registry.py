@@ -2,7 +2,7 @@
 
 Upstream's default order (kube-apiserver --enable-admission-plugins defaults, v1.32) starts
 NamespaceLifecycle, LimitRanger, ServiceAccount, ..., Priority, DefaultTolerationSeconds, ...;
-kubelab keeps the relative order of the three it has. `register(YourPlugin)` makes a plugin
+kubelab keeps the relative order of the four it has. `register(YourPlugin)` makes a plugin
 known by name, so `APIServer(..., admission_plugins=[..., "YourPlugin"])` can enable it.
 """
 from __future__ import annotations
@@ -10,12 +10,13 @@ from __future__ import annotations
 from .chain import AdmissionPlugin
 from .default_toleration_seconds import DefaultTolerationSeconds
 from .namespace_lifecycle import NamespaceLifecycle
+from .priority import Priority
 from .service_account import ServiceAccount
 
 PLUGINS: dict[str, type[AdmissionPlugin]] = {
-    plugin.name: plugin for plugin in (NamespaceLifecycle, ServiceAccount, DefaultTolerationSeconds)}
+    plugin.name: plugin for plugin in (NamespaceLifecycle, ServiceAccount, Priority, DefaultTolerationSeconds)}
 
-DEFAULT_PLUGINS = ["NamespaceLifecycle", "ServiceAccount", "DefaultTolerationSeconds"]
+DEFAULT_PLUGINS = ["NamespaceLifecycle", "ServiceAccount", "Priority", "DefaultTolerationSeconds"]
 
 
 def register(plugin_class: type[AdmissionPlugin]) -> type[AdmissionPlugin]:

@@ -165,8 +165,10 @@ CONTROLLER_ROLES: dict[str, list[dict]] = {
     "node-controller": [
         rule("delete get list patch update watch", "", "nodes"), rule("patch update", "", "nodes/status"),
         rule("patch update", "", "pods/status"), rule("delete get list watch", "", "pods"), rule(*EVENTS)],
+    "taint-eviction-controller": [rule("delete get list watch", "", "pods"), rule("patch update", "", "pods/status"),
+                                  rule(READ, "", "nodes"), rule(*EVENTS)],
     "pod-garbage-collector": [rule("delete list watch", "", "pods"), rule(READ, "", "nodes"),
-                              rule("patch", "", "pods/status")],
+                              rule("patch update", "", "pods/status")],
     "service-account-controller": [rule("create", "", "serviceaccounts"), rule(*EVENTS)],
 }
 

@@ -13,10 +13,10 @@ Like upstream, the authorizer reads roles and bindings from a cache, not from th
 every request: four store watches keep `PolicyCache` current (upstream uses informers).
 Reading the live objects means a new RoleBinding takes effect at once — try it in a lesson.
 
-Real Kubernetes also refuses to let you create a role granting more than you hold
-("escalate") or bind one you could not grant ("bind"), and aggregates ClusterRoles by label
-selector in a controller. kubelab stores `admin`, `edit` and `view` with their rules already
-aggregated, and does not check escalation.
+Writing a Role or a binding that grants more than the writer holds is refused unless the
+writer may `escalate` or `bind` (registry/rbac_escalation.py, as upstream's RBAC storage).
+Real Kubernetes also aggregates ClusterRoles by label selector in a controller; kubelab
+stores `admin`, `edit` and `view` with their rules already aggregated.
 """
 from __future__ import annotations
 

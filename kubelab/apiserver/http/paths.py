@@ -16,7 +16,7 @@ from .served import served
 
 _QUERY = {
     "list": ("labelSelector", "fieldSelector", "resourceVersion", "resourceVersionMatch", "limit",
-             "continue", "watch", "allowWatchBookmarks", "timeoutSeconds"),
+             "continue", "watch", "allowWatchBookmarks", "sendInitialEvents", "timeoutSeconds"),
     "get": (),
     "post": ("dryRun", "fieldManager", "fieldValidation"),
     "put": ("dryRun", "fieldManager", "fieldValidation"),
@@ -24,7 +24,7 @@ _QUERY = {
     "delete": ("dryRun", "gracePeriodSeconds", "propagationPolicy"),
 }
 _INTEGER = ("limit", "timeoutSeconds", "gracePeriodSeconds")
-_BOOLEAN = ("watch", "allowWatchBookmarks", "force")
+_BOOLEAN = ("watch", "allowWatchBookmarks", "sendInitialEvents", "force")
 _ACTIONS = {"list": "list", "get": "get", "post": "post", "put": "put", "patch": "patch", "delete": "delete"}
 _PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json",
                 "application/strategic-merge-patch+json")

@@ -31,6 +31,7 @@ from .served import served
 
 _INT_PARAMS = ("limit", "gracePeriodSeconds", "timeoutSeconds", "tailLines", "sinceSeconds", "limitBytes")
 _BOOL_PARAMS = ("watch", "allowWatchBookmarks", "pretty", "timestamps", "previous", "follow")
+# sendInitialEvents stays text here: absent, true and false are three answers (watch_list.py).
 _METHOD_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 
 PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..authorization import REVIEW_KINDS
 from ..authorization.review import GROUP as REVIEW_GROUP
+from ..apiextensions.crds import SERVED as CUSTOM
 from ..resources import RESOURCES, Resource
 
 
@@ -17,4 +18,4 @@ def served() -> dict[str, Resource]:
     """plural -> Resource for everything that has a REST path (read now: kinds may be added)."""
     reviews = {plural: Resource(plural, kind, REVIEW_GROUP, "v1", False, "", verbs=("create",))
                for plural, kind in REVIEW_KINDS.items()}
-    return {**RESOURCES, **reviews}
+    return {**RESOURCES, **reviews, **CUSTOM}

@@ -31,18 +31,19 @@ import sys
 import threading
 import time
 import traceback
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 from .. import errors
 from ..errors import ApiError
 from ..printers.table import table, wants_table
 from . import body as bodies
-from . import discovery, field_validation, health, openapi, openapi_protobuf
+from . import discovery, field_validation, framing, health, openapi, openapi_protobuf
 from .metrics import Metrics
 from .routes import Route, patch_type, resolve, split
 from .watch_stream import WatchStream
 
 JSON = "application/json"
+SERVED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 class HTTPAPIServer:
@@ -55,6 +56,10 @@ class HTTPAPIServer:
         # requests behind each kubectl command). Entries: (method, target, code, user agent).
         self.access_log: collections.deque[tuple[str, str, int, str]] = collections.deque(maxlen=1000)
         self.stopping = threading.Event()
+        # Slow clients (framing.py): upstream's IdleTimeout, ReadHeaderTimeout, request timeout.
+        self.idle_timeout, self.read_header_timeout = framing.IDLE_TIMEOUT, framing.READ_HEADER_TIMEOUT
+        self.body_timeout = framing.BODY_TIMEOUT
+        self.deadlines = framing.Deadlines(self.stopping)
         self.httpd = _Server((host, port), _Handler)
         self.httpd.daemon_threads = True
         self.httpd.front = self
@@ -90,33 +95,42 @@ class _Server(ThreadingHTTPServer):
     # a load test's writers) would find connections refused. 128 is Linux's usual somaxconn.
     request_queue_size = 128
 
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], OSError):   # a client that went away is not news
+            super().handle_error(request, client_address)
 
-class _Handler(BaseHTTPRequestHandler):
+
+class _Handler(framing.GuardedHandler):
     protocol_version = "HTTP/1.1"      # keep-alive, and chunked bodies for watches
     server_version = "kubelab-apiserver"
     # TCP_NODELAY: an answer leaves as headers, then body; with Nagle's algorithm on, the body
     # waits for the client's delayed ACK (40 ms on Linux). Measured: 42 ms -> 0.8 ms a request.
     disable_nagle_algorithm = True
 
-    @property
-    def front(self) -> HTTPAPIServer:
-        return self.server.front
-
     def log_message(self, format, *args) -> None:   # noqa: A002 - the stdlib's signature
         pass   # the metrics and the API server's trace say what happened; stderr stays quiet
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = lambda self: self._serve()
 
     # -- one request ---------------------------------------------------------------------
     def _serve(self) -> None:
         started = time.monotonic()
         labels = self.front.metrics.labels(self.command.lower())
         code, long_running = 500, False
+        self._raw_body, self._body = b"", None
         try:
-            # The body is read first, whatever happens next: a refusal must not leave it in the
-            # connection, where it would be read as the next request.
-            self._raw_body = self._read_raw_body() if self.command in ("POST", "PUT", "PATCH", "DELETE") else b""
+            # The body's framing is checked before anything else (framing.py); the body itself is
+            # read once the request is known, and a refusal that leaves it unread closes the
+            # connection, so it is never read as the next request.
+            self._body = framing.Body(self.headers, self.rfile)
+            if self.command not in SERVED_METHODS:
+                self._unsupported_method()
+            if self._body.present:
+                self.front.deadlines.arm(self, self.front.body_timeout)
+            else:
+                self.front.deadlines.disarm(self)
             segments, params = split(self.path)
+            if segments[:1] in (["api"], ["apis"], ["openapi"]):
+                with self.front.lock:
+                    self.front.apiserver.custom.sync()   # the kinds CRDs serve, as the store has them now
             if segments[:1] in (["api"], ["apis"]) and self._is_resource_path(segments):
                 route = resolve(self.command, segments, params)
                 request = route.request
@@ -131,11 +145,18 @@ class _Handler(BaseHTTPRequestHandler):
             code = self._send_status(error.status)
         except (BrokenPipeError, ConnectionResetError):
             code = 499   # the client went away (nginx's word for it; never sent)
+            self.close_connection = True
         except Exception as error:   # a bug in kubelab: a Status, not a dropped connection
             traceback.print_exc(file=sys.stderr)
             code = self._send_status(errors.status(500, "InternalError",
                                                    f"Internal error occurred: {error}"))
         self.front.metrics.observe(labels, code, None if long_running else time.monotonic() - started)
+        if self._unread_body():
+            framing.drain(self.connection, self.rfile)
+
+    def _unread_body(self) -> bool:
+        """Is a body (or framing we could not read) left in the connection? Then it closes after the answer."""
+        return not self._timed_out and (self._body is None or self._body.pending)
 
     @staticmethod
     def _is_resource_path(segments: list[str]) -> bool:
@@ -151,6 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
         scheme, _, token = (self.headers.get("Authorization") or "").strip().partition(" ")
         request.credentials = token.strip() if scheme.lower() == "bearer" else ""
         self._impersonation(request)
+        self._raw_body = self._read_body(request)
         try:
             warnings = self._decode(route)
         except ApiError as error:
@@ -208,21 +230,29 @@ class _Handler(BaseHTTPRequestHandler):
                 403, "Forbidden", f'users "{user or groups[0]}" is forbidden: impersonation is not '
                                   f'available on this API server'))
 
-    def _read_raw_body(self) -> bytes:
+    def _read_body(self, request) -> bytes:
+        """The body, once the request is known: over 3 MiB, a stranger's 401/403 comes first, then 413."""
         try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            self.close_connection = True
-            raise errors.bad_request(f'invalid Content-Length "{self.headers.get("Content-Length")}"')
-        if length > bodies.MAX_BODY_BYTES:
-            # Read (and drop) what the client is sending, so it is still listening for the 413;
-            # then close, as the connection's framing is spent.
-            self.close_connection = True
-            remaining = min(length, 16 * bodies.MAX_BODY_BYTES)
-            while remaining > 0 and (chunk := self.rfile.read(min(remaining, 1 << 16))):
-                remaining -= len(chunk)
-            raise bodies.too_large(length)
-        return self.rfile.read(length) if length else b""
+            raw = self._body.read()
+        except ApiError as error:
+            if error.code == 413:
+                self._unless_unauthorized(request)
+            raise
+        finally:
+            if not self._timed_out:
+                self.front.deadlines.disarm(self)
+        if self._timed_out:
+            raise ConnectionResetError("the client was too slow sending its body")
+        return raw
+
+    def _unsupported_method(self) -> None:
+        """OPTIONS, HEAD, TRACE, ...: 401 for a stranger (authentication runs first), else 405."""
+        chain = getattr(self.front.apiserver, "chain", None)
+        if chain is not None and getattr(chain, "secured", False):
+            scheme, _, token = (self.headers.get("Authorization") or "").strip().partition(" ")
+            with self.front.lock:
+                chain.authenticator.authenticate(token.strip() if scheme.lower() == "bearer" else "")
+        raise errors.method_not_allowed("the server does not allow this method on the requested resource")
 
     def _watch(self, route: Route, as_table: bool) -> int:
         stream = WatchStream(self.front.apiserver, self.front.lock, route, as_table, self.front.stopping)
@@ -339,6 +369,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Warning", '299 - "%s"' % warning.replace('"', '\\"'))
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("Cache-Control", "no-cache, private")
+        if self._unread_body():
+            self.close_connection = True
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()

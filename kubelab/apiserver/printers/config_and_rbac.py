@@ -5,6 +5,7 @@ Leases and the RBAC kinds, as Kubernetes v1.32's printers fill them.
     kubectl get secrets         NAME  TYPE  DATA  AGE
     kubectl get serviceaccounts NAME  SECRETS  AGE
     kubectl get leases          NAME  HOLDER  AGE
+    kubectl get priorityclasses NAME  VALUE  GLOBAL-DEFAULT  AGE  PREEMPTIONPOLICY
     kubectl get roles           NAME  CREATED AT
     kubectl get rolebindings    NAME  ROLE  AGE  (-o wide: USERS  GROUPS  SERVICEACCOUNTS)
 
@@ -42,6 +43,12 @@ def lease_row(lease: dict, now: float) -> list:
     return [_name(lease), (lease.get("spec") or {}).get("holderIdentity") or "", _age(lease, now)]
 
 
+def priority_class_row(priority_class: dict, now: float) -> list:
+    return [_name(priority_class), str(priority_class.get("value", 0)),
+            "true" if priority_class.get("globalDefault") else "false",
+            _age(priority_class, now), priority_class.get("preemptionPolicy") or ""]
+
+
 def role_row(role: dict, now: float) -> list:
     return [_name(role), (role.get("metadata") or {}).get("creationTimestamp", "")]
 
@@ -75,6 +82,8 @@ CONFIG_AND_RBAC_TABLES = {
     "secrets": ([("Name", False), ("Type", False), ("Data", False), ("Age", False)], secret_row),
     "serviceaccounts": ([("Name", False), ("Secrets", False), ("Age", False)], serviceaccount_row),
     "leases": ([("Name", False), ("Holder", False), ("Age", False)], lease_row),
+    "priorityclasses": ([("Name", False), ("Value", False), ("Global-Default", False), ("Age", False),
+                         ("PreemptionPolicy", False)], priority_class_row),
     "roles": ([("Name", False), ("Created At", False)], role_row),
     "clusterroles": ([("Name", False), ("Created At", False)], role_row),
     "rolebindings": (_BINDING_COLUMNS, binding_row),

@@ -17,6 +17,10 @@ from .tables import TABLES
 
 TABLE_API_VERSION = "meta.k8s.io/v1"
 
+# Custom kinds print their CRD's additionalPrinterColumns: plural -> its strategy (with
+# table_columns() and table_row(obj, now)), filled in by the API server as it learns CRDs.
+CUSTOM_TABLES: dict = {}
+
 
 def wants_table(accept: str) -> bool:
     """Does the Accept header ask for a Table (meta.k8s.io, v1 or v1beta1) first?"""
@@ -36,6 +40,8 @@ def _default_row(obj: dict, now: float) -> list:
 
 def columns(resource: Resource) -> list[dict]:
     """The column definitions: name, type, format ("name" on the Name column), priority (1 = wide)."""
+    if resource.plural in CUSTOM_TABLES:
+        return CUSTOM_TABLES[resource.plural].table_columns()
     if resource.plural not in TABLES:
         return [{"name": "Name", "type": "string", "format": "name", "description": "", "priority": 0},
                 {"name": "Created At", "type": "date", "format": "", "description": "", "priority": 0}]
@@ -48,6 +54,8 @@ def columns(resource: Resource) -> list[dict]:
 def row(resource: Resource, obj: dict, now: float, include_object: str) -> dict:
     """One object's row: its cells and (as asked) the object or its metadata."""
     row_of = TABLES[resource.plural][1] if resource.plural in TABLES else _default_row
+    if resource.plural in CUSTOM_TABLES:
+        row_of = CUSTOM_TABLES[resource.plural].table_row
     out: dict = {"cells": row_of(obj, now)}
     if include_object == "Object":
         out["object"] = obj

@@ -7,9 +7,11 @@ this module gathers them into the three tables the API server consults.
 """
 from __future__ import annotations
 
-from . import config, lease, rbac, serviceaccount
+from . import config, customresourcedefinition, lease, priorityclass, rbac, serviceaccount
 
-DEFAULTERS = {"configmaps": config.default_configmap, "secrets": config.default_secret}
+DEFAULTERS = {"configmaps": config.default_configmap, "secrets": config.default_secret,
+              "customresourcedefinitions": customresourcedefinition.default,
+              "priorityclasses": priorityclass.default}
 
 VALIDATORS = {
     "configmaps": config.validate_configmap,
@@ -20,6 +22,8 @@ VALIDATORS = {
     "clusterroles": rbac.validate_cluster_role,
     "rolebindings": rbac.validate_binding,
     "clusterrolebindings": rbac.validate_binding,
+    "customresourcedefinitions": customresourcedefinition.validate,
+    "priorityclasses": priorityclass.validate,
 }
 
 UPDATE_VALIDATORS = {
@@ -27,6 +31,8 @@ UPDATE_VALIDATORS = {
     "secrets": config.validate_update,
     "rolebindings": rbac.validate_binding_update,
     "clusterrolebindings": rbac.validate_binding_update,
+    "customresourcedefinitions": customresourcedefinition.validate_update,
+    "priorityclasses": priorityclass.validate_update,
 }
 
 

@@ -12,7 +12,7 @@ Node) it belongs to. Nothing is stored: the token carries its own claims. The ku
 one per pod for the kube-api-access volume; `kubectl create token NAME` asks for one too.
 
 Rules (upstream's): the account must exist; a bound object must exist with that uid;
-expirationSeconds is at least 600 (10 minutes), default 3600.
+expirationSeconds is at least 600 (10 minutes) and at most 2^32, default 3600.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from ...objects.timefmt import rfc3339
 from .. import decode, errors
 
 MIN_EXPIRATION_SECONDS = 600
+MAX_EXPIRATION_SECONDS = 1 << 32   # upstream's ValidateTokenRequest: at most 2^32 seconds
 BOUND_KINDS = {"Pod": "pods", "Secret": "secrets", "Node": "nodes"}
 
 
@@ -33,6 +34,9 @@ def create(server, resource, request) -> dict:
     if not isinstance(expiration, int) or expiration < MIN_EXPIRATION_SECONDS:
         raise errors.invalid("TokenRequest", "authentication.k8s.io", request.name, [errors.invalid_value(
             "spec.expirationSeconds", expiration, "may not specify a duration less than 10 minutes")])
+    if expiration > MAX_EXPIRATION_SECONDS:
+        raise errors.invalid("TokenRequest", "authentication.k8s.io", request.name, [errors.invalid_value(
+            "spec.expirationSeconds", expiration, "may not specify a duration larger than 2^32 seconds")])
     account = server.read(resource, request.namespace, request.name)[1]
     bound = _bound_object(server, request, spec.get("boundObjectRef"))
     tokens = server.service_account_tokens()

@@ -76,6 +76,21 @@ TEMPLATES = {
 TEMPLATES.update({"Binding": {"target": {"apiVersion": "v1", "kind": "Node", "name": "node-1"}}, "Eviction": {},
                   "Scale": {"spec": {"replicas": 2}}, "TokenRequest": {"spec": {"audiences": ["api"]}}})
 TEMPLATES["Deployment"] = TEMPLATES["ReplicaSet"]
+_BOMB = "a0: &a0 [x,x,x,x,x,x,x,x,x]\n" + "".join(f"a{n}: &a{n} [" + ",".join([f"*a{n - 1}"] * 9) + "]\n"
+                                                  for n in range(1, 10))
+HOSTILE_BODIES = [   # nesting, aliasing, encodings, numbers: each a 400 (or a replacement character), never a 500
+    (b'{"metadata":' + b"[" * 1000 + b"]" * 1000 + b"}", "application/json"),
+    (b'{"metadata":{"labels":' + b'{"a":' * 300 + b"1" + b"}" * 300 + b"}}", "application/json"),
+    (b"metadata: " + b"[" * 1000, "application/yaml"),
+    (_BOMB.encode(), "application/yaml"),
+    (b"a: &a [*a]\n", "application/yaml"),
+    (b'{"metadata":{"name":"fuzz-a","labels":{"a":"\\ud800"}}}', "application/json"),
+    (b'{"spec":{"replicas":' + b"9" * 5000 + b"}}", "application/json"),
+    (b'{"metadata":{"generation":' + b"9" * 25 + b"}}", "application/json"),
+    (b'{"spec":{"replicas":NaN}}', "application/json"),
+    (b'{"spec":{"replicas":1e400}}', "application/json"),
+    (b"spec: {replicas: .inf}\n", "application/yaml"),
+]
 TEMPLATES["ClusterRoleBinding"] = TEMPLATES["RoleBinding"]
 
 
@@ -294,7 +309,9 @@ def object_body(draw, gvk, name, namespace, schema, schemas: Schemas):
 
 @st.composite
 def junk_body(draw, kind: str, name: str):
-    choice = draw(st.integers(0, 9))
+    choice = draw(st.integers(0, 10))
+    if choice == 10:   # hostile bodies (test_hostile_requests.py has them over raw sockets too)
+        return draw(st.sampled_from(HOSTILE_BODIES))
     if choice == 0:   # over 3 MiB: 413 before anything is read into an object
         return b" " * (3 * 1024 * 1024 + 1), "application/json"
     if choice == 1:   # under 3 MiB but over what the store takes, or the kind's own limits

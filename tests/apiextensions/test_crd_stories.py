@@ -1,0 +1,124 @@
+"""CustomResourceDefinitions in-process: a CRD serves a kind, its schema guards it, its deletion empties it."""
+import pytest
+
+from kubelab import Cluster
+from kubelab.apiserver.errors import ApiError
+
+from crontab import CRONTAB_CRD, crd, crontab
+
+CRD_NAME = "crontabs.stable.example.com"
+
+
+@pytest.fixture
+def cluster():
+    return Cluster(nodes=1, seed=0)
+
+
+def _refusal(call) -> ApiError:
+    with pytest.raises(ApiError) as caught:
+        call()
+    return caught.value
+
+
+def test_a_created_crd_is_named_established_and_serves_its_kind(cluster):
+    cluster.client.create("customresourcedefinitions", CRONTAB_CRD)
+    stored = cluster.get("customresourcedefinitions", CRD_NAME)
+    conditions = {c["type"]: (c["status"], c["reason"]) for c in stored["status"]["conditions"]}
+    assert conditions == {"NamesAccepted": ("True", "NoConflicts"), "Established": ("True", "InitialNamesAccepted")}
+    assert stored["status"]["acceptedNames"]["listKind"] == "CronTabList"
+    assert stored["metadata"]["finalizers"] == ["customresourcecleanup.apiextensions.k8s.io"]
+    created = cluster.client.create("crontabs", crontab(), namespace="default")
+    assert created["spec"]["replicas"] == 1          # the schema's default
+    assert created["metadata"]["generation"] == 1
+    listed = cluster.client.list("crontabs", "default")
+    assert listed["kind"] == "CronTabList" and [i["metadata"]["name"] for i in listed["items"]] == \
+        ["my-new-cron-object"]
+
+
+def test_unknown_fields_are_pruned_unless_preserved(cluster):
+    cluster.client.create("customresourcedefinitions", CRONTAB_CRD)
+    created = cluster.client.create("crontabs", crontab(typo=1, extra={"kept": {"deep": True}}), namespace="default")
+    assert "typo" not in created["spec"]
+    assert created["spec"]["extra"] == {"kept": {"deep": True}}
+
+
+def test_an_object_breaking_its_schema_is_a_422_naming_each_field(cluster):
+    cluster.client.create("customresourcedefinitions", CRONTAB_CRD)
+    error = _refusal(lambda: cluster.client.create(
+        "crontabs", crontab(replicas=20, mode="x", port=True, cronSpec="every minute"), namespace="default"))
+    assert error.code == 422 and error.reason == "Invalid"
+    messages = {c["field"]: c["message"] for c in error.status["details"]["causes"]}
+    assert messages["spec.replicas"] == ("Invalid value: 20: spec.replicas in body should be less than or "
+                                         "equal to 10")
+    assert messages["spec.mode"] == 'Unsupported value: "x": supported values: "fast", "slow"'
+    assert messages["spec.port"].startswith('Invalid value: "boolean": spec.port in body must be of type')
+    assert messages["spec.cronSpec"].startswith('Invalid value: "every minute": spec.cronSpec in body should match')
+    assert error.message.startswith('CronTab.stable.example.com "my-new-cron-object" is invalid: ')
+    missing = _refusal(lambda: cluster.client.create(
+        "crontabs", {**crontab(), "spec": {"image": "x"}}, namespace="default"))
+    assert [(c["field"], c["message"]) for c in missing.status["details"]["causes"]] == \
+        [("spec.cronSpec", "Required value")]
+    assert cluster.client.list("crontabs", "default")["items"] == []
+
+
+def test_status_is_a_subresource_when_declared(cluster):
+    cluster.client.create("customresourcedefinitions", CRONTAB_CRD)
+    created = cluster.client.create("crontabs", {**crontab(), "status": {"ready": True}}, namespace="default")
+    assert "status" not in created
+    created["status"] = {"ready": True}
+    written = cluster.client.update("crontabs", created, subresource="status")
+    assert written["status"] == {"ready": True}
+    written["spec"]["replicas"] = 3
+    written["status"] = {"ready": False}
+    updated = cluster.client.update("crontabs", written)
+    assert updated["status"] == {"ready": True} and updated["metadata"]["generation"] == 2
+
+
+@pytest.mark.parametrize("change, field, message", [
+    ({"metadata": {"name": "crontab.stable.example.com"}}, "metadata.name",
+     'Invalid value: "crontab.stable.example.com": must be spec.names.plural+"."+spec.group'),
+    ({"spec": {**CRONTAB_CRD["spec"], "versions": [{**CRONTAB_CRD["spec"]["versions"][0], "storage": False}]}},
+     "spec.versions", "must have exactly one version marked as storage version"),
+    ({"spec": {**CRONTAB_CRD["spec"], "scope": "Galaxy"}}, "spec.scope",
+     'Unsupported value: "Galaxy": supported values: "Cluster", "Namespaced"'),
+    ({"spec": {**CRONTAB_CRD["spec"], "versions": [{"name": "v1", "served": True, "storage": True, "schema": {
+        "openAPIV3Schema": {"type": "object", "properties": {"spec": {"properties": {}}}}}}]}},
+     "spec.versions[0].schema.openAPIV3Schema.properties[spec].type",
+     "Required value: must not be empty for specified object fields"),
+    ({"spec": {**CRONTAB_CRD["spec"], "versions": [{"name": "v1", "served": True, "storage": True}]}},
+     "spec.versions[0].schema.openAPIV3Schema", "Required value: schemas are required"),
+    ({"spec": {**CRONTAB_CRD["spec"], "names": {"plural": "pods", "kind": "CronTab"}},
+      "metadata": {"name": "pods.stable.example.com"}}, "spec.names.plural", "already in use"),
+])
+def test_a_bad_crd_is_refused_with_upstreams_field_and_serves_nothing(cluster, change, field, message):
+    error = _refusal(lambda: cluster.client.create("customresourcedefinitions", crd(**change)))
+    assert error.code == 422
+    assert any(c["field"] == field and message in c["message"] for c in error.status["details"]["causes"]), \
+        error.status["details"]["causes"]
+    assert cluster.client.list("customresourcedefinitions")["items"] == []
+    assert _refusal(lambda: cluster.client.list("crontabs", "default")).code == 404
+
+
+def test_a_second_crd_with_taken_names_is_not_accepted(cluster):
+    cluster.client.create("customresourcedefinitions", CRONTAB_CRD)
+    rival = crd(metadata={"name": "crontabs.stable.example.com"})
+    other = crd(metadata={"name": "crontabz.stable.example.com"},
+                spec={**CRONTAB_CRD["spec"], "names": {**CRONTAB_CRD["spec"]["names"], "plural": "crontabz",
+                                                       "shortNames": []}})
+    assert rival  # same name: AlreadyExists, as for any object
+    cluster.client.create("customresourcedefinitions", other)
+    stored = cluster.get("customresourcedefinitions", "crontabz.stable.example.com")
+    names = {c["type"]: c for c in stored["status"]["conditions"]}
+    assert (names["NamesAccepted"]["status"], names["NamesAccepted"]["reason"], names["NamesAccepted"]["message"]) \
+        == ("False", "SingularConflict", '"crontab" is already in use')
+    assert names["Established"]["status"] == "False"
+    assert _refusal(lambda: cluster.client.list("crontabz", "default")).code == 404
+
+
+def test_deleting_the_crd_deletes_its_objects_and_stops_serving(cluster):
+    cluster.client.create("customresourcedefinitions", CRONTAB_CRD)
+    cluster.client.create("crontabs", crontab(), namespace="default")
+    cluster.client.delete("customresourcedefinitions", CRD_NAME)
+    assert cluster.store.range("/registry/stable.example.com/", prefix=True).kvs == []
+    assert cluster.client.list("customresourcedefinitions")["items"] == []
+    assert _refusal(lambda: cluster.client.list("crontabs", "default")).code == 404
