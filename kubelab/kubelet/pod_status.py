@@ -39,11 +39,11 @@ Waiting = dict  # {"reason": "ErrImageNeverPull", "message": "..."}: why a conta
 
 
 def _terminated(actual: Container) -> dict:
-    state = {"containerID": actual.id, "exitCode": actual.exit_code, "finishedAt": rfc3339(actual.finished_at),
-             "reason": actual.reason or ("Completed" if actual.exit_code == 0 else "Error"),
-             "startedAt": rfc3339(actual.started_at)}
+    state = {"containerID": actual.id, "exitCode": actual.exit_code,
+             "reason": actual.reason or ("Completed" if actual.exit_code == 0 else "Error")}
     if actual.message:
         state["message"] = actual.message
+    state.update(startedAt=rfc3339(actual.started_at), finishedAt=rfc3339(actual.finished_at))
     return {"terminated": state}
 
 
@@ -154,7 +154,8 @@ def pod_conditions(pod: dict, sandbox: Sandbox | None, statuses: list[dict], pha
     else:
         reason, message = "", ""
     ready = not unready and not incomplete and phase not in ("Succeeded", "Failed")
-    init_reason = "PodCompleted" if phase == "Succeeded" and not incomplete else (
+    has_inits = bool(pod["spec"].get("initContainers"))
+    init_reason = "PodCompleted" if phase == "Succeeded" and not incomplete and has_inits else (
         "ContainersNotInitialized" if incomplete else "")
     init_message = f"containers with incomplete status: [{' '.join(incomplete)}]" if incomplete else ""
     return [_condition("PodReadyToStartContainers", sandbox is not None and sandbox.state == SANDBOX_READY),

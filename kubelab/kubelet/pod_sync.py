@@ -34,6 +34,7 @@ from .backoff import Backoff
 from .container_config import (ConfigError, MountError, container_mounts, environment, expand,
                                volume_files)
 from .pod_status import generate_pod_status
+from .probe_manager import ProbeManager
 from .runtime import CREATED, EXITED, RUNNING, ContainerConfig, PullResult, Sandbox
 
 CONFIG_RETRY_SECONDS = 10.0  # the pod worker's resync after an error (upstream: 10–15 s, jittered)
@@ -44,8 +45,10 @@ def format_pod(pod: dict) -> str:
     return f"{meta.name(pod)}_{meta.namespace(pod)}({meta.uid(pod)})"
 
 
-def will_restart(policy: str, exit_code: int | None) -> bool:
-    return policy == "Always" or (policy == "OnFailure" and exit_code != 0)
+def will_restart(policy: str, exit_code: int | None, killed_by_probe: bool = False) -> bool:
+    """Does restartPolicy start this exited container again? (one killed by its liveness
+    probe counts as failed, whatever its exit code)"""
+    return policy == "Always" or (policy == "OnFailure" and (exit_code != 0 or killed_by_probe))
 
 
 class PodSync:
@@ -58,6 +61,7 @@ class PodSync:
         self.admitted: set[str] = set()              # uids admitted to this node
         self.volumes: dict[str, dict[str, dict]] = {}  # uid -> volume name -> its files
         self.wakeups: dict[Key, object] = {}         # a back-off's timer per pod
+        self.probes = ProbeManager(self)
         self.retry_at: dict[str, float] = {}         # uid/container -> next try after a config error
 
     # -- the loop ------------------------------------------------------------------------------
@@ -88,6 +92,7 @@ class PodSync:
                     return
                 self.admitted.add(meta.uid(pod))
             sandbox = self.runtime.run_pod_sandbox(meta.name(pod), meta.namespace(pod), meta.uid(pod))
+            self.probes.add_pod(pod)
         if meta.uid(pod) not in self.volumes and not self._mount_volumes(key, pod):
             self._write_status(pod, sandbox)
             return
@@ -100,6 +105,7 @@ class PodSync:
         for sandbox in self.runtime.list_pod_sandboxes(namespace, name):
             if pod is None or sandbox.uid != meta.uid(pod):
                 self.runtime.remove_pod_sandbox(sandbox.id)
+                self.probes.forget(sandbox.uid)
                 self.volumes.pop(sandbox.uid, None)
                 self.crash_backoff.forget(sandbox.uid)
                 self.image_backoff.forget(sandbox.uid)
@@ -115,7 +121,8 @@ class PodSync:
         self.client.update_status("pods", updated)
 
     def probe_results(self, pod: dict) -> dict:
-        return {}  # (ready, started) by container name: probes.py overrides
+        """(ready, started) by container name, from the probe workers."""
+        return self.probes.status(pod)
 
     def _operation_done(self, key: Key) -> None:
         self.in_flight.pop(key, None)
@@ -220,7 +227,7 @@ class PodSync:
                 if self._start_container(key, pod, sandbox, spec):
                     return
                 continue
-            if container.state == EXITED and will_restart(policy, container.exit_code):
+            if container.state == EXITED and will_restart(policy, container.exit_code, container.killed_by_probe):
                 if self._restart(key, pod, sandbox, spec, container):
                     return
         self._finish_if_done(key, pod, sandbox, policy, apps)
@@ -229,7 +236,8 @@ class PodSync:
         """Every app container exited for good: stop the sidecars; then the sandbox."""
         actual = sandbox.containers
         if not all(c["name"] in actual and actual[c["name"]].state == EXITED
-                   and not will_restart(policy, actual[c["name"]].exit_code) for c in apps):
+                   and not will_restart(policy, actual[c["name"]].exit_code, actual[c["name"]].killed_by_probe)
+                   for c in apps):
             return
         running = [c for c in actual.values() if c.state == RUNNING]
         if running:
@@ -344,12 +352,8 @@ class PodSync:
             else:
                 self.waiting.get(key, {}).pop(name, None)
                 self.recorder.event(pod, NORMAL, "Started", f"Started container {name}")
-                self.container_started(pod, name)
             self._operation_done(key)
         self.runtime.start_container(container_id, started)
-
-    def container_started(self, pod: dict, name: str) -> None:
-        """Hook for the probe manager: a container (re)started."""
 
     # -- stopping ------------------------------------------------------------------------------
     def _stop_finished_pod(self, key: Key, pod: dict, sandbox: Sandbox | None) -> None:

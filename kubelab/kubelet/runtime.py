@@ -123,6 +123,7 @@ class Container:
     config: ContainerConfig = field(default_factory=ContainerConfig)
     process: Process | None = None
     sick: bool = False        # the app's health endpoint fails (a notebook can make it sick)
+    killed_by_probe: bool = False  # stopped by the kubelet after a failed liveness/startup probe
     files: FileView | None = None
 
     @property
@@ -392,6 +393,13 @@ class ContainerRuntime:
         container.message = message
         container.finished_at = self.clock.now()
         self._announce(container)
+
+    def set_sick(self, namespace: str, pod: str, container: str | None = None, sick: bool = True) -> None:
+        """Make a pod's app fail (or pass again) its health checks: HTTP 500, gRPC NOT_SERVING."""
+        for sandbox in self.list_pod_sandboxes(namespace, pod):
+            for running in sandbox.containers.values():
+                if container is None or running.name == container:
+                    running.sick = sick
 
     def resolve(self, name: str) -> str | None:
         """The cluster DNS as a container sees it (set by whoever assembles the node)."""
