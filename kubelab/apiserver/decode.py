@@ -27,7 +27,8 @@ from ..api import errors
 _SCHEMAS = Path(__file__).with_name("http") / "openapi-v1.32.json"
 _PACKAGES = {"": "io.k8s.api.core.v1.", "apps": "io.k8s.api.apps.v1.",
              "coordination.k8s.io": "io.k8s.api.coordination.v1.",
-             "rbac.authorization.k8s.io": "io.k8s.api.rbac.v1.", "scheduling.k8s.io": "io.k8s.api.scheduling.v1."}
+             "rbac.authorization.k8s.io": "io.k8s.api.rbac.v1.", "scheduling.k8s.io": "io.k8s.api.scheduling.v1.",
+             "apiextensions.k8s.io": "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1."}
 _JSON_NAMES = {str: "string", int: "number", float: "number", bool: "bool", list: "array", dict: "object"}
 
 

@@ -173,3 +173,20 @@ def test_a_new_cluster_in_the_same_process_serves_none_of_the_last_ones_custom_k
     assert "crontabs" in served()
     Cluster(nodes=1, seed=1)
     assert "crontabs" not in served()
+
+
+@pytest.mark.parametrize("spec", [
+    "crontabs", {"names": []}, {"versions": "v1"}, {"versions": [1]}, {"scope": 3},
+    {"versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": "object"}}]},
+    {"versions": [{"name": "v1", "served": "yes", "storage": True}]},
+    {"versions": [{**CRONTAB_CRD["spec"]["versions"][0], "additionalPrinterColumns": [1]}]},
+    {"versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
+        "type": "object", "properties": {"spec": {"type": "object", "properties": []}}}}}]},
+    {"versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
+        "type": "object", "properties": {"spec": {"type": "object", "required": "all"}}}}}]},
+])
+def test_a_crd_of_the_wrong_shape_is_a_400_or_422_never_a_500(cluster, spec):
+    body = crd(spec=spec if isinstance(spec, str) else {**CRONTAB_CRD["spec"], **spec})
+    error = _refusal(lambda: cluster.client.create("customresourcedefinitions", body))
+    assert error.code in (400, 422), error.status
+    assert cluster.client.list("customresourcedefinitions")["items"] == []
