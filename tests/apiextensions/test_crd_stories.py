@@ -190,3 +190,17 @@ def test_a_crd_of_the_wrong_shape_is_a_400_or_422_never_a_500(cluster, spec):
     error = _refusal(lambda: cluster.client.create("customresourcedefinitions", body))
     assert error.code in (400, 422), error.status
     assert cluster.client.list("customresourcedefinitions")["items"] == []
+
+
+@pytest.mark.parametrize("metadata", [{"labels": "web"}, {"annotations": ["a"]}, {"finalizers": "x"},
+                                      {"ownerReferences": {"kind": "X"}}])
+def test_a_custom_object_with_metadata_of_the_wrong_shape_is_a_400(cluster, metadata):
+    cluster.client.create("customresourcedefinitions", CRONTAB_CRD)
+    body = crontab()
+    body["metadata"].update(metadata)
+    error = _refusal(lambda: cluster.client.create("crontabs", body, namespace="default"))
+    assert error.code == 400 and "cannot be handled as a CronTab" in error.message, error.status
+    body = crontab()
+    body["spec"] = "every minute"
+    error = _refusal(lambda: cluster.client.create("crontabs", body, namespace="default"))
+    assert error.code == 422 and 'spec in body must be of type object: "string"' in error.message
