@@ -49,6 +49,8 @@ def _add_process_commands(commands) -> None:
                     help="controller managers; more than one elect a leader over a Lease (default 1)")
     up.add_argument("--schedulers", type=int, default=1,
                     help="schedulers; more than one elect a leader over a Lease (default 1)")
+    up.add_argument("--cloud", action="store_true",
+                    help="run a cloud controller manager over kubelab's fake cloud (LoadBalancer IPs, zones)")
     up.add_argument("--timeout", type=float, default=None, help="stop by itself after this many seconds")
     up.add_argument("--restart-backoff", type=_duration, default=10.0,
                     help="a crashed component's second restart waits this long, doubling to 5m (default 10s)")
@@ -70,13 +72,29 @@ def _add_process_commands(commands) -> None:
         command.add_argument("--kubeconfig", default=None)
         if component == "scheduler":
             command.add_argument("--config", default=None, help="a KubeSchedulerConfiguration file (profiles)")
+        else:
+            command.add_argument("--controllers", default="*",
+                                 help="upstream's syntax: '*' every default controller, '-name' off, 'name' on")
+            command.add_argument("--allocate-node-cidrs", action="store_true",
+                                 help="run node IPAM: give each Node a podCIDR from --cluster-cidr")
+            command.add_argument("--cluster-cidr", default="10.244.0.0/16")
+            command.add_argument("--controller", action="append", default=[], metavar="DOTTED.PATH",
+                                 help="also run your own controller class, e.g. mypackage.module.MyController")
+    ccm = commands.add_parser("cloud-controller-manager", help="run the cloud controllers over kubelab's fake cloud")
+    ccm.add_argument("--kubeconfig", default=None)
+    ccm.add_argument("--cloud-provider", choices=("kubelab",), default="kubelab", help="the fake cloud")
+    ccm.add_argument("--nodes", type=int, default=3, help="the fake cloud's machines: node-1 .. node-N")
+    ccm.add_argument("--load-balancer-provisioning-seconds", type=float, default=20.0)
     for component, what in (("kubelet", "a node's kubelet"), ("proxy", "a node's kube-proxy")):
         command = commands.add_parser(component, help=f"run {what} against an API server")
         command.add_argument("--kubeconfig", default=None)
         command.add_argument("--node-name", required=True)
         if component == "kubelet":
-            command.add_argument("--pod-cidr", default="10.244.1.0/24")
+            command.add_argument("--pod-cidr", default="",
+                                 help="this node's pod range (default: the Node's spec.podCIDR, from node IPAM)")
             command.add_argument("--node-ip", default="10.0.0.11")
+            command.add_argument("--cloud-provider", choices=("", "external"), default="",
+                                 help="external: wait for the cloud controller manager to initialize the Node")
 
 
 def _duration(text: str) -> float:
@@ -148,18 +166,25 @@ def main(argv: list[str] | None = None) -> int:
         from .cluster.processes import up
         return up(nodes=args.nodes, port=args.port, data_dir=args.data_dir, store=args.store,
                   apiservers=args.apiservers, timeout=args.timeout, restart_backoff=args.restart_backoff,
-                  controller_managers=args.controller_managers, schedulers=args.schedulers)
+                  controller_managers=args.controller_managers, schedulers=args.schedulers, cloud=args.cloud)
     if args.command == "apiserver":
         from .apiserver.http.process import run
         return run(args.port, args.store, args.data_dir, args.etcd_endpoint, args.seed,
                    args.token_auth_file, args.service_account_key_file, args.etcd_compaction_interval)
+    if args.command == "cloud-controller-manager":
+        from .cluster import daemon
+        return daemon.run(args.command, args.kubeconfig, nodes=args.nodes,
+                          lb_provisioning_seconds=args.load_balancer_provisioning_seconds)
     if args.command in ("controller-manager", "scheduler", "kubelet", "proxy"):
         from .cluster import daemon
         node = {"node_name": args.node_name} if args.command in ("kubelet", "proxy") else {}
         if args.command == "kubelet":
-            node.update(pod_cidr=args.pod_cidr, node_ip=args.node_ip)
+            node.update(pod_cidr=args.pod_cidr or None, node_ip=args.node_ip, cloud_provider=args.cloud_provider)
         if args.command == "scheduler" and args.config:
             node["config"] = args.config
+        if args.command == "controller-manager":
+            node.update(controllers=args.controllers.split(","), extra_controllers=args.controller,
+                        allocate_node_cidrs=args.allocate_node_cidrs, cluster_cidr=args.cluster_cidr)
         return daemon.run(args.command, args.kubeconfig, **node)
     if args.command == "demo":
         if args.nodes < 1:

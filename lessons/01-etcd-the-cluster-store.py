@@ -136,11 +136,12 @@ def add_replicas(store, key, how_many=1):
             return response.revision
     # END SOLUTION
 
-# %% [markdown]
+# %% [markdown] exercise-only
 # The check races your function against another writer who changes the key right after
-# your first read:
+# your first read, on several Deployments (none, one and many replicas, several racing
+# writers), and stops a loop that never ends:
 
-# %%
+# %% exercise-only
 from kubelab.checks import check_add_replicas
 
 print(check_add_replicas(add_replicas))

@@ -175,7 +175,7 @@ class RequireTeamLabel(AdmissionPlugin):
             attributes.forbid("every pod needs a team label")
         # END SOLUTION
 
-# %%
+# %% exercise-only
 from kubelab.checks import check_require_team_label
 
 print(check_require_team_label(RequireTeamLabel))
@@ -252,15 +252,15 @@ roleRef:
 """
     # END SOLUTION
 
-# %%
+# %% exercise-only
 from kubelab.checks import check_reader_policy
 
 print(check_reader_policy(reader_policy))
 
-# %% [markdown]
+# %% [markdown] exercise-only
 # Apply the same policy here, and the reader can list pods — but still not delete them:
 
-# %%
+# %% exercise-only
 print(cluster.apply(reader_policy()))
 print("reader may list pods:  ", run(reader, "auth can-i list pods", cluster.clock.now()).strip())
 print("reader may delete pods:", run(reader, "auth can-i delete pods", cluster.clock.now()).strip())

@@ -23,7 +23,7 @@ GROUPS = ("io.k8s.api.core.v1.", "io.k8s.api.apps.v1.", "io.k8s.api.coordination
           "io.k8s.api.rbac.v1.", "io.k8s.api.policy.v1.", "io.k8s.api.autoscaling.v1.",
           "io.k8s.api.authorization.v1.", "io.k8s.api.authentication.v1.", "io.k8s.api.discovery.v1.",
           "io.k8s.api.scheduling.v1.",
-          "io.k8s.apimachinery.pkg.apis.meta.v1.")
+          "io.k8s.apimachinery.pkg.apis.meta.v1.", "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.")
 SOURCE = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema/v1.32.0-local/_definitions.json"
 TARGET = Path(__file__).resolve().parent.parent / "kubelab/apiserver/http/openapi-v1.32.json"
 
@@ -41,7 +41,7 @@ def convert(schema):
         return schema
     out = {}
     for key, value in schema.items():
-        if key == "$ref":
+        if key == "$ref" and isinstance(value, str):   # (JSONSchemaProps has a *field* named $ref)
             out[key] = value.replace("#/$defs/", "#/definitions/")
         elif key == "type" and isinstance(value, list):
             kept = [t for t in value if t != "null"]
@@ -57,7 +57,7 @@ def refs(schema) -> set[str]:
     found: set[str] = set()
     if isinstance(schema, dict):
         for key, value in schema.items():
-            if key == "$ref":
+            if key == "$ref" and isinstance(value, str):
                 found.add(value.split("/")[-1])
             else:
                 found |= refs(value)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from ..objects import meta
 from ..objects.timefmt import rfc3339
-from . import errors
+from ..api import errors
 
 ORPHAN, FOREGROUND = "orphan", "foregroundDeletion"
 POLICIES = ("Background", "Foreground", "Orphan")

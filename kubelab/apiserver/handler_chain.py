@@ -31,13 +31,14 @@ from __future__ import annotations
 import collections
 from dataclasses import dataclass, field
 
-from . import errors
+from ..api import errors
 from .authentication import Authenticator, StaticTokens, Unauthenticated, bearer_token
 from .authentication.impersonation import impersonate
 from .authentication.serviceaccount import ServiceAccountTokens
 from .authentication.user import UserInfo
 from .authorization import (REVIEW_KINDS, AlwaysAllow, Authorizer, NodeAuthorizer, PolicyCache,
                             RBACAuthorizer, for_path, for_request, forbidden, review)
+from .authorization.node_graph import NodeGraph
 
 STEPS = ("authentication", "authorization", "admission", "validation", "store")
 _MUTATING = ("create", "update", "patch", "delete", "deletecollection")
@@ -95,7 +96,8 @@ class HandlerChain:
         """Bearer tokens (static, then service-account), anonymous refused; Node, then RBAC."""
         policy = PolicyCache(store)
         return cls(clock, Authenticator([static_tokens, tokens], anonymous),
-                   Authorizer([NodeAuthorizer(), RBACAuthorizer(policy)]), tokens, static_tokens, policy)
+                   Authorizer([NodeAuthorizer(NodeGraph(store)), RBACAuthorizer(policy)]), tokens, static_tokens,
+                   policy)
 
     @property
     def secured(self) -> bool:
@@ -248,5 +250,8 @@ def secure(apiserver, static_tokens: StaticTokens, tokens: ServiceAccountTokens,
     from .authorization.bootstrap_policy import ensure_policy
     apiserver.tokens = tokens
     apiserver.chain = HandlerChain.secure(apiserver.store, apiserver.clock, tokens, static_tokens, anonymous)
+    if "NodeRestriction" not in apiserver.admission.names:   # kubeadm enables it beside Node authorization
+        from .admission.node_restriction import NodeRestriction
+        apiserver.admission.add(NodeRestriction())
     ensure_policy(apiserver)
     return apiserver.chain

@@ -20,7 +20,7 @@ import base64
 import json
 
 from ..store import CompactedError, FutureRevisionError, StoreError, prefix_end
-from . import errors
+from ..api import errors
 
 CONTINUE_EXPIRED = (
     "The provided continue parameter is too old to display a consistent list result. You can start a "

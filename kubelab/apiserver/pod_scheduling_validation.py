@@ -15,7 +15,7 @@ being silently ignored by the scheduler (upstream's ValidatePodSpec does the sam
 """
 from __future__ import annotations
 
-from . import errors
+from ..api import errors
 from .validation import QUALIFIED_MSG, _DNS1123_SUBDOMAIN, _QUALIFIED_NAME, validate_labels
 
 NODE_OPERATORS = ["DoesNotExist", "Exists", "Gt", "In", "Lt", "NotIn"]

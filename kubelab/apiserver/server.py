@@ -29,21 +29,22 @@ import uuid
 from ..objects import meta, selector
 from ..objects.timefmt import rfc3339
 from ..store import Compare, Op, Store, StoreError
-from . import decode, defaults, deletion, errors, pagination, registry, subresources, validation
+from . import decode, defaults, deletion, pagination, registry, subresources, validation
+from ..api import errors
 from .registry import rbac_escalation, service
 from .apiextensions.crds import PREFIX as CRD_PREFIX, CustomResources
 from .admission import AdmissionChain, Attributes, default_plugins
 from .authentication.user import APISERVER_USER
-from .errors import ApiError
+from ..api.errors import ApiError
 from .handler_chain import HandlerChain
 from .ipallocator import IPAllocator
 from .patch import patch_stored
 from .compactor import DEFAULT_INTERVAL, Compactor
-from .request import Request, TraceEntry, TraceLog
+from ..api.request import Request, TraceEntry, TraceLog
 from .summary import summary
 from .registry.priorityclass import SYSTEM_CLASSES as SYSTEM_PRIORITY_CLASSES
 from .registry.priorityclass import system_class as system_priority_class
-from .resources import RESOURCES, Resource
+from ..api.resources import RESOURCES, Resource
 from .subresources.log import NodeConnections
 from . import watch_list
 from .watch import Watch
@@ -88,10 +89,15 @@ class APIServer:
     def _serve(self, request: Request) -> dict:
         resource = self._resource(request)
         if request.subresource not in ("", "status", "finalize"):
-            handler = subresources.handler(resource.plural, request.subresource, request.verb)
+            handler = subresources.handler(resource.plural, request.subresource, request.verb) or \
+                self.custom.subresource_handler(resource.plural, request.subresource, request.verb)
             if handler is None:
                 raise errors.method_not_allowed("the server does not allow this method on the requested resource")
             return handler(self, resource, request)
+        if request.verb in ("create", "update", "patch") and \
+                str(request.params.get("fieldValidation") or "").lower() == "strict":
+            from .http import field_validation   # (here: the http package imports this module)
+            field_validation.check(resource, request.body, "Strict")   # in process as over HTTP
         handler = {"get": self._get, "list": self._list, "create": self._create,
                    "update": self._update, "patch": self._patch, "delete": self.handle_delete}.get(request.verb)
         if handler is None:
@@ -156,6 +162,11 @@ class APIServer:
         if not resource.namespaced:
             request.namespace = ""
         return resource
+
+    def custom_resources(self) -> dict[str, Resource]:
+        """Every kind the Established CRDs serve now (plural -> Resource)."""
+        self.custom.sync()
+        return {plural: strategy.resource for plural, strategy in self.custom.strategies.items()}
 
     def custom_resource(self, plural: str) -> Resource | None:
         """A kind a CRD serves (read from the store now: another API server may have added it)."""
@@ -243,7 +254,8 @@ class APIServer:
         """Run the mutating admission plugins; returns the attributes for the validating phase."""
         attributes = Attributes(operation, resource.plural, resource.group, request.namespace,
                                 meta.name(obj or old or {}) or request.name, obj, old, request.subresource,
-                                request.user, _dry_run(request), self.lookup, self.rng)
+                                request.user, _dry_run(request), self.lookup, self.rng,
+                                tuple(request.user_info.groups) if request.user_info else ())
         self.admission.mutate(attributes)
         if operation == "DELETE":
             self.admission.validate(attributes)

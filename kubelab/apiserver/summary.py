@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..objects import conditions
-from .resources import Resource
+from ..api.resources import Resource
 
 
 def summary(resource: Resource, old: dict, new: dict) -> str:

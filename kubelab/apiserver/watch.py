@@ -24,7 +24,8 @@ import json
 
 from ..objects import meta, selector
 from ..store import CompactedError
-from . import errors, watch_list
+from ..api import errors
+from . import watch_list
 
 
 class Watch:

@@ -28,7 +28,7 @@ upstream's is.
 """
 from __future__ import annotations
 
-from . import errors
+from ..api import errors
 
 NOT_OLDER_THAN = "NotOlderThan"
 EXACT = "Exact"

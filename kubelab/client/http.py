@@ -36,10 +36,9 @@ import threading
 import urllib.parse
 import weakref
 
-from ..apiserver.errors import ApiError, status
-from ..apiserver.request import Request
-from ..apiserver.authorization.review import GROUP as REVIEW_GROUP, REVIEW_KINDS
-from ..apiserver.resources import RESOURCES
+from ..api.errors import ApiError, status
+from ..api.request import Request
+from ..api.resources import RESOURCES, REVIEW_GROUP, REVIEW_KINDS, Resource
 
 METHODS = {"get": "GET", "list": "GET", "watch": "GET", "create": "POST", "update": "PUT",
            "patch": "PATCH", "delete": "DELETE", "deletecollection": "DELETE"}
@@ -64,11 +63,12 @@ GENERIC = {
 }
 
 
-def path_of(request: Request) -> str:
-    """The REST path of a request: /api/v1/... for the core group, /apis/GROUP/VERSION/... else."""
+def path_of(request: Request, discovered: dict | None = None) -> str:
+    """The REST path of a request: /api/v1/... for the core group, /apis/GROUP/VERSION/... else.
+    `discovered` adds the kinds learned from the server's discovery (those CRDs serve)."""
     if request.resource in REVIEW_KINDS:   # create-only, cluster-scoped: kubectl auth can-i
         return f"/apis/{REVIEW_GROUP}/v1/{request.resource}"
-    resource = RESOURCES.get(request.resource)
+    resource = RESOURCES.get(request.resource) or (discovered or {}).get(request.resource)
     if resource is None:
         raise ApiError(status(404, "NotFound", "the server could not find the requested resource"))
     parts = ["api", "v1"] if not resource.group else ["apis", resource.group, resource.version]
@@ -83,14 +83,14 @@ def path_of(request: Request) -> str:
     return "/" + "/".join(urllib.parse.quote(part, safe="") for part in parts)
 
 
-def url_of(request: Request) -> str:
+def url_of(request: Request, discovered: dict | None = None) -> str:
     """Path and query string; a watch is a list with `watch=true`."""
     params = {name: _query_value(value) for name, value in request.params.items()
               if value is not None and name not in HEADER_PARAMS}
     if request.verb == "watch":
         params["watch"] = "true"
     query = urllib.parse.urlencode(params)
-    return path_of(request) + (f"?{query}" if query else "")
+    return path_of(request, discovered) + (f"?{query}" if query else "")
 
 
 def _query_value(value) -> str:
@@ -167,12 +167,33 @@ class HTTPTransport:
         if method is None:
             raise ApiError(status(405, "MethodNotAllowed",
                                   "the server does not allow this method on the requested resource"))
-        url = url_of(request)
+        url = url_of(request, self.discover(request.resource))
         body = json.dumps(request.body).encode() if request.body is not None else None
         code, payload = self._send(method, url, body, self._headers(request, body is not None))
         if not 200 <= code < 300:
             raise error_of(code, payload)
         return json.loads(payload) if payload else {}
+
+    def discover(self, plural: str) -> dict | None:
+        """The server's custom kinds, read from discovery (/apis, then each group/version) when a
+        request names a resource kubelab's table does not have; as client-go's discovery does."""
+        if plural in RESOURCES or plural in REVIEW_KINDS:
+            return None
+        found = getattr(self, "_discovered", {})
+        if plural not in found:
+            found = {}
+            for group in self.get_path("/apis").get("groups") or []:
+                version = (group.get("preferredVersion") or {}).get("version", "")
+                if any(r.group == group["name"] for r in RESOURCES.values()) or not version:
+                    continue
+                listed = self.get_path(f"/apis/{group['name']}/{version}")
+                for entry in listed.get("resources") or []:
+                    if "/" not in entry["name"]:
+                        found[entry["name"]] = Resource(entry["name"], entry["kind"], group["name"], version,
+                                                        entry["namespaced"], "",
+                                                        tuple(entry.get("shortNames") or ()))
+            self._discovered = found
+        return found
 
     def get_path(self, path: str) -> dict:
         """GET any path (/version, /readyz, /apis) as this user; JSON answers are decoded."""
@@ -249,7 +270,7 @@ class HTTPTransport:
     def watch(self, request: Request, on_event) -> "HTTPWatch":
         """Open a watch; `on_event(type, obj)` runs on the clock's loop, in order. Returns a handle."""
         url = url_of(Request("watch", request.resource, request.namespace, params=request.params,
-                             user=request.user))
+                             user=request.user), self.discover(request.resource))
         connection = self._connect(self.timeout)
         try:
             connection.request("GET", url, None, self._headers(request, False))

@@ -18,14 +18,13 @@ restarted component is a new object on a new connection, as a restarted process 
 """
 from __future__ import annotations
 
-import ipaddress
 import random
 import uuid
 
 import yaml
 
 from ..apiserver import APIServer
-from ..client import Client, InProcessTransport
+from ..client import ApiError, Client, InProcessTransport
 from ..client.leaderelection import LeaderElected
 from ..clock import VirtualClock
 from ..controllers import ControllerManager
@@ -35,19 +34,10 @@ from ..proxy import KubeProxy
 from ..scheduler import Scheduler
 from ..store import MemoryStore
 from . import arguments
+from .addresses import CLUSTER_CIDR, LARGE_CLUSTER_CIDR, node_internal_ip
 from .credentials import ClusterCredentials
 from .faults import APIServerLink, ComponentTransport, Faults
 from .trace import Trace
-
-
-FIRST_NODE_IP = ipaddress.ip_address("10.0.0.10")   # node-N is 10.0.0.10 + N (a /16: 65,000 nodes)
-CLUSTER_CIDR = "10.244.0.0/16"                      # 255 nodes of /24 (the first is the control plane's)
-LARGE_CLUSTER_CIDR = "10.128.0.0/9"                 # 32,767 nodes of /24, clear of 10.0/16 and 10.96/12
-
-
-def node_internal_ip(index: int) -> str:
-    """node-N's InternalIP: what the machine's network (DHCP, the cloud) gave it."""
-    return str(FIRST_NODE_IP + index)
 
 
 class Cluster:
@@ -56,7 +46,7 @@ class Cluster:
     def __init__(self, nodes: int = 3, seed: int = 0, node_cpu: str = "2", node_memory: str = "4Gi",
                  max_pods: int = 110, store=None, compaction_interval: float = 300.0,
                  scheduler_config: dict | str | None = None, cluster_cidr: str | None = None,
-                 controller_managers: int = 1, schedulers: int = 1):
+                 controller_managers: int = 1, schedulers: int = 1, cloud=None):
         arguments.cluster(nodes, seed, node_cpu, node_memory, max_pods, compaction_interval)
         arguments.whole_number("Cluster", "controller_managers", controller_managers, 1, 10)
         arguments.whole_number("Cluster", "schedulers", schedulers, 1, 10)
@@ -96,6 +86,14 @@ class Cluster:
             self.builders[name] = lambda transport, name=name: self._controller_manager(transport, name)
         for name in self.scheduler_names:
             self.builders[name] = lambda transport, name=name: self._scheduler(transport, name)
+        # cloud=True (a FakeCloud) or a CloudProvider: kubelets run --cloud-provider=external and
+        # a cloud controller manager initializes their Nodes and serves LoadBalancer Services.
+        if cloud is True:
+            from ..cloud import FakeCloud
+            cloud = FakeCloud(self.clock)
+        self.cloud = cloud
+        if cloud is not None:
+            self.builders["cloud-controller-manager"] = self._cloud_controller_manager
         self.kubelets: dict[str, Kubelet] = {}
         self.proxies: dict[str, KubeProxy] = {}
         self._seeds = {"scheduler": rng.getrandbits(64)}
@@ -106,6 +104,8 @@ class Cluster:
             self._seeds[f"proxy/{name}"] = rng.getrandbits(64)
             self._machines[name] = dict(internal_ip=node_internal_ip(index),
                                         capacity={"cpu": node_cpu, "memory": node_memory, "pods": str(max_pods)})
+            if cloud is not None and hasattr(cloud, "launch"):
+                cloud.launch(name, node_internal_ip(index))
             self.builders[f"kubelet/{name}"] = lambda transport, node=name: self._kubelet(transport, node)
             self.builders[f"proxy/{name}"] = lambda transport, node=name: self._proxy(transport, node)
         self._traffic_rng = random.Random(rng.getrandbits(64))
@@ -135,6 +135,14 @@ class Cluster:
             client_builder=lambda controller: self.credentials.controller_client(manager_client, controller),
             config=self.controller_manager_config)
         return self._elected(manager, manager_client, "kube-controller-manager", name, len(self.manager_names))
+
+    def _cloud_controller_manager(self, transport):
+        from ..cloud import CloudControllerManager
+        client = Client(transport, "cloud-controller-manager", self.credentials.controller_manager)
+        self.cloud_controller_manager = CloudControllerManager(
+            client, self.clock, self.cloud,
+            client_builder=lambda controller: self.credentials.controller_client(client, controller))
+        return self.cloud_controller_manager
 
     def _scheduler(self, transport, name: str):
         client = Client(transport, "kube-scheduler", self.credentials.scheduler)
@@ -170,6 +178,8 @@ class Cluster:
             pod_cidr=None, rng=random.Random(self._seed(f"kubelet/{node}")),
             runtime=old.runtime if old is not None else None,   # the containers outlive the kubelet
             **self._machines[node])
+        if self.cloud is not None:
+            kubelet.machine.cloud_provider = "external"
         # `kubectl logs` goes API server -> kubelet (:10250); in process, a registered function.
         self.apiserver.node_connections.register(node, kubelet.container_logs)
         return kubelet
@@ -198,7 +208,8 @@ class Cluster:
 
     def components(self) -> list:
         """Every component, control plane first, in start order."""
-        return [*(self.running[n] for n in self.manager_names + self.scheduler_names if n in self.running),
+        control_plane = self.manager_names + ["cloud-controller-manager"] + self.scheduler_names
+        return [*(self.running[n] for n in control_plane if n in self.running),
                 *self.kubelets.values(), *self.proxies.values()]
 
     # -- time ----------------------------------------------------------------------------
@@ -226,11 +237,18 @@ class Cluster:
         return self.kubectl("apply -f -", stdin=manifest)
 
     def get(self, resource: str, name: str, namespace: str | None = None) -> dict:
-        return self.client.get(resource, name, namespace)
+        """One object, as a dict; a refusal is raised as the API server's one-line ApiError."""
+        try:
+            return self.client.get(resource, name, namespace)
+        except ApiError as refusal:
+            raise refusal.with_traceback(None) from None   # the learner's call is the whole story
 
     def list(self, resource: str, namespace: str | None = None, label_selector: str | None = None) -> list[dict]:
         """Objects of a resource (all namespaces unless one is named), as dicts."""
-        return self.client.list(resource, namespace, label_selector)["items"]
+        try:
+            return self.client.list(resource, namespace, label_selector)["items"]
+        except ApiError as refusal:
+            raise refusal.with_traceback(None) from None
 
     @property
     def trace(self) -> Trace:

@@ -46,8 +46,10 @@ def _elected(component, client: Client, clock: RealClock, lock: str):
 
 
 def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: str = "",
-          pod_cidr: str = "10.244.1.0/24", node_ip: str = "10.0.0.11", seed: int | None = None,
-          config: str | None = None):
+          pod_cidr: str | None = None, node_ip: str = "10.0.0.11", seed: int | None = None,
+          config: str | None = None, cloud_provider: str = "", nodes: int = 0,
+          lb_provisioning_seconds: float = 20.0, controllers: list[str] | None = None,
+          extra_controllers: list[str] = (), allocate_node_cidrs: bool = False, cluster_cidr: str = ""):
     """The component object, wired to the API server named in `kubeconfig`."""
     rng = random.Random(seed)
     if component == "controller-manager":
@@ -55,8 +57,26 @@ def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: s
         from ..client.clientbuilder import ServiceAccountClientBuilder
         manager = _client(kubeconfig, clock, "kube-controller-manager")
         # --use-service-account-credentials: each controller as kube-system/<its name>
-        return _elected(ControllerManager(manager, clock, client_builder=ServiceAccountClientBuilder(manager, clock)),
-                        manager, clock, "kube-controller-manager")
+        from ..controllers.manager import resolve_controller
+        from ..controllers.config import ControllerManagerConfig
+        controller_manager = ControllerManager(
+            manager, clock, controllers, client_builder=ServiceAccountClientBuilder(manager, clock),
+            config=ControllerManagerConfig(allocate_node_cidrs=allocate_node_cidrs, cluster_cidr=cluster_cidr))
+        extra = [resolve_controller(path) for path in extra_controllers]   # a bad path: one line, exit 1
+        start = controller_manager.start
+        controller_manager.start = lambda: (start(), [controller_manager.add(c) for c in extra])
+        return _elected(controller_manager, manager, clock, "kube-controller-manager")
+    if component == "cloud-controller-manager":
+        from ..cloud import CloudControllerManager, FakeCloud
+        from ..client.clientbuilder import ServiceAccountClientBuilder
+        from .addresses import node_internal_ip
+        cloud = FakeCloud(clock, lb_provisioning_seconds=lb_provisioning_seconds)
+        for index in range(1, nodes + 1):
+            cloud.launch(f"node-{index}", node_internal_ip(index))
+        manager = _client(kubeconfig, clock, "cloud-controller-manager")
+        return _elected(CloudControllerManager(manager, clock, cloud,
+                                               client_builder=ServiceAccountClientBuilder(manager, clock)),
+                        manager, clock, "cloud-controller-manager")
     if component == "scheduler":
         from ..scheduler import Scheduler, load_profiles
         load_profiles(config)  # refuse a bad --config before connecting to anything
@@ -68,6 +88,7 @@ def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: s
         from .kubelet_server import KubeletServer
         kubelet = Kubelet(_client(kubeconfig, clock, f"kubelet/{node_name}"), clock, node_name,
                           pod_cidr=pod_cidr, internal_ip=node_ip, rng=rng)
+        kubelet.machine.cloud_provider = cloud_provider
         # `kubectl logs` reaches this process through the port the Node reports.
         kubelet.machine.kubelet_port = KubeletServer(kubelet, clock).port
         return kubelet

@@ -89,6 +89,13 @@ class ComponentTransport:
             raise _unavailable()
         return self.transport.request(request)
 
+    def discover(self, plural: str = "") -> dict:
+        """Discovery's custom kinds, through the same connection (so a cut one fails too)."""
+        if self.cut or (self.link is not None and self.link.down):
+            raise _unavailable()
+        inner = getattr(self.transport, "discover", None)
+        return (inner(plural) or {}) if inner else {}
+
     def watch(self, request, on_event):
         if self.cut or (self.link is not None and self.link.down):
             raise _unavailable()

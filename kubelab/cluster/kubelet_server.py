@@ -20,7 +20,7 @@ import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from ..apiserver.errors import ApiError, status
+from ..api.errors import ApiError, status
 
 
 class KubeletServer:

@@ -43,6 +43,7 @@ from ..objects import conditions
 from ..processes.control import ControlServer
 from ..processes.supervisor import BACKOFF_INITIAL, Supervisor, die_with_parent
 from .certificate import make_serving_files, private_key_pem
+from .addresses import CLUSTER_CIDR, LARGE_CLUSTER_CIDR, node_internal_ip
 
 READY_TIMEOUT_SECONDS = 60.0
 _die_with_parent = die_with_parent   # the name tests and older callers know
@@ -58,6 +59,7 @@ class Plan:
     apiserver_ports: list[int]
     tokens: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # component -> (token, user, groups)
     controller_managers: int = 1   # more than one: they elect a leader over a Lease (one acts)
+    cloud: bool = False            # a cloud controller manager over the fake cloud; kubelets external
     schedulers: int = 1
 
     @property
@@ -83,6 +85,7 @@ def plan(nodes: int, port: int, data_dir: str, store: str, apiservers: int) -> P
     identities = {"admin": ("kubernetes-admin", "system:masters"),
                   "controller-manager": ("system:kube-controller-manager", ""),
                   "scheduler": ("system:kube-scheduler", ""),
+                  "cloud-controller-manager": ("cloud-controller-manager", ""),
                   **{f"kubelet-node-{i}": (f"system:node:node-{i}", "system:nodes") for i in range(1, nodes + 1)},
                   **{f"proxy-node-{i}": ("system:kube-proxy", "") for i in range(1, nodes + 1)}}
     for component, (user, groups) in identities.items():
@@ -131,16 +134,24 @@ def component_argvs(cluster: Plan) -> list[tuple[str, list[str]]]:
     """The control plane's and every node's commands, in start order."""
     def config(component: str) -> str:
         return str(cluster.data_dir / "kubeconfigs" / component)
-    commands = [(name, ["controller-manager", "--kubeconfig", config("controller-manager")])
+    # The node IPAM controller gives each Node a /24 of the cluster CIDR (kubeadm's --pod-network-cidr).
+    cidr = CLUSTER_CIDR if cluster.nodes < 256 else LARGE_CLUSTER_CIDR
+    commands = [(name, ["controller-manager", "--kubeconfig", config("controller-manager"),
+                        "--allocate-node-cidrs", "--cluster-cidr", cidr])
                 for name in ["controller-manager"] + [f"controller-manager-{i}"
                                                       for i in range(1, cluster.controller_managers)]]
     commands += [(name, ["scheduler", "--kubeconfig", config("scheduler")])
                  for name in ["scheduler"] + [f"scheduler-{i}" for i in range(1, cluster.schedulers)]]
+    if cluster.cloud:   # the fake cloud's API lives in this process; it launched one machine per node
+        commands.append(("cloud-controller-manager", ["cloud-controller-manager", "--kubeconfig",
+                                                      config("cloud-controller-manager"), "--cloud-provider", "kubelab",
+                                                      "--nodes", str(cluster.nodes),
+                                                      "--load-balancer-provisioning-seconds", "5"]))
     for i in range(1, cluster.nodes + 1):
         node = f"node-{i}"
         commands.append((f"kubelet/{node}", ["kubelet", "--kubeconfig", config(f"kubelet-{node}"),
-                                             "--node-name", node, "--pod-cidr", f"10.244.{i}.0/24",
-                                             "--node-ip", f"10.0.0.{10 + i}"]))
+                                             "--node-name", node, "--node-ip", node_internal_ip(i),
+                                             *(["--cloud-provider", "external"] if cluster.cloud else [])]))
         commands.append((f"proxy/{node}", ["proxy", "--kubeconfig", config(f"proxy-{node}"),
                                            "--node-name", node]))
     return commands
@@ -272,7 +283,7 @@ def lock_data_dir(data_dir: Path):
 
 def up(nodes: int = 3, port: int = 6443, data_dir: str = ".kubelab", store: str = "memory",
        apiservers: int = 1, timeout: float | None = None, restart_backoff: float = BACKOFF_INITIAL,
-       controller_managers: int = 1, schedulers: int = 1) -> int:
+       controller_managers: int = 1, schedulers: int = 1, cloud: bool = False) -> int:
     """Run the cluster until SIGINT/SIGTERM (or `timeout` seconds); the exit code."""
     if nodes < 1 or apiservers < 1 or controller_managers < 1 or schedulers < 1:
         print("error: --nodes, --apiservers, --controller-managers and --schedulers must be at least 1",
@@ -284,7 +295,7 @@ def up(nodes: int = 3, port: int = 6443, data_dir: str = ".kubelab", store: str 
         print(f"error: {error}", file=sys.stderr)
         return 1
     cluster = plan(nodes, port, data_dir, store, apiservers)
-    cluster.controller_managers, cluster.schedulers = controller_managers, schedulers
+    cluster.controller_managers, cluster.schedulers, cluster.cloud = controller_managers, schedulers, cloud
     write_credentials(cluster)
     supervisor = Supervisor(cluster.data_dir, backoff_initial=restart_backoff)
     stopping = []

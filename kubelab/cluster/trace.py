@@ -22,7 +22,7 @@ behind it, so the story stays readable:
 """
 from __future__ import annotations
 
-from ..apiserver.request import TraceEntry
+from ..api.request import TraceEntry
 
 _COMPONENTS = {"system:kube-scheduler": "kube-scheduler",
                "system:kube-controller-manager": "kube-controller-manager",

@@ -32,7 +32,7 @@ and attemptToOrphan) with several workers; kubelab keeps one queue of uids and o
 """
 from __future__ import annotations
 
-from ..apiserver.resources import BY_KIND, RESOURCES
+from ..api.resources import BY_KIND, RESOURCES
 from ..client import ApiError, Controller
 from ..objects import meta
 
@@ -134,7 +134,9 @@ class GarbageCollector(Controller):
             return self.objects[ref["uid"]][1]
         owner_resource = BY_KIND.get(ref.get("kind", ""))
         if owner_resource is None:
-            return None
+            # A kind this controller cannot map (a CRD's): upstream's collector cannot resolve it
+            # either and leaves the dependent alone rather than call its owner gone.
+            return {"metadata": {"uid": ref.get("uid")}}
         try:
             owner = self.client.get(owner_resource.plural, ref.get("name", ""),
                                     namespace if owner_resource.namespaced else None)

@@ -50,6 +50,20 @@ def enabled_controllers(flags: list[str] | None, known=CONTROLLERS,
             if name not in off and (name in on or (star and name not in disabled_by_default))]
 
 
+def resolve_controller(controller) -> type:
+    """A Controller subclass, given itself or its dotted path ("package.module.Class")."""
+    if isinstance(controller, str):
+        import importlib
+        module_name, _, class_name = controller.replace(":", ".").rpartition(".")
+        try:
+            controller = getattr(importlib.import_module(module_name), class_name)
+        except (ImportError, AttributeError, ValueError) as error:
+            raise ValueError(f"cannot load controller {controller!r}: {error}") from None
+    if not (isinstance(controller, type) and issubclass(controller, Controller)):
+        raise ValueError(f"{controller!r} is not a Controller subclass")
+    return controller
+
+
 class ControllerManager:
     """Runs the chosen controllers (default: all in CONTROLLERS) on shared informers."""
 
@@ -78,6 +92,24 @@ class ControllerManager:
             options = {"config": self.config} if "config" in inspect.signature(controller_class).parameters else {}
             self.controllers[name] = controller_class(client, self.clock, self.factory, **options)
         self.factory.start()
+
+    def add(self, controller, name: str | None = None) -> Controller:
+        """Run one more controller — yours: a Controller subclass, or its dotted path
+        ("mypackage.module.MyController", as `kubelab controller-manager --controller` takes).
+
+        It gets the shared informers and a client of its own (service account
+        kube-system/<its name>: give that account a Role for what it writes).
+        """
+        controller_class = resolve_controller(controller)
+        name = name or controller_class.name
+        if name in self.controllers:
+            raise ValueError(f"a controller named {name!r} is already running")
+        if self.factory is None:
+            self.start()
+        self.controllers[name] = controller_class(self.client_builder(controller_class.name), self.clock,
+                                                  self.factory)
+        self.factory.start()   # the informers it asked for, if new: list, then watch
+        return self.controllers[name]
 
     def stop(self) -> None:
         """Stop every informer, queue and timer (the process is going away)."""

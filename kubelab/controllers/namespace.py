@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import copy
 
-from ..apiserver.resources import RESOURCES
+from ..api.resources import RESOURCES
 from ..client import ApiError, Controller
 from ..objects import meta
 

@@ -21,6 +21,7 @@ from .describe_pod import describe_pod
 from .describe_service import describe_endpoints, describe_service
 from .describe_workloads import describe_deployment, describe_replicaset
 from .describe_writer import Writer, annotations_multiline, labels_multiline, search_events
+from .describe_generic import describe_generic
 from .errors import KubectlError, aggregate, api_error_message
 from .resources import ResourceType
 from .targets import parse_targets
@@ -97,7 +98,7 @@ def describe(client, argv: list[str], now: float, namespace: str) -> str:
 def _describe_one(client, resource: ResourceType, obj: dict, show_events: bool, now: float) -> str:
     describer = DESCRIBERS.get(resource.plural)
     if describer is None:
-        raise KubectlError(f"error: kubelab's kubectl cannot describe {resource.plural} yet")
+        describer = describe_generic   # any other kind, custom ones included (describe_generic.py)
     events = None
     if show_events:
         kind = None if resource.kind == "Pod" else resource.kind   # upstream matches pod events by uid only

@@ -20,6 +20,7 @@ from .apply import apply, create
 from .auth import auth
 from .delete import delete
 from .describe import describe
+from .resources import learn_from
 from .errors import KubectlError, api_error_message
 from .flags import find_command
 from .get import get
@@ -99,6 +100,7 @@ def _dispatch(client, args: str | list[str], now: float, stdin: str | None, name
             return USAGE
         raise KubectlError(f"Error: unknown flag: {argv[0]}\nSee 'kubectl --help' for usage.")
     handler = COMMANDS.get(command)
+    learn_from(client)   # custom kinds come from the server's discovery, when a name needs them
     if handler is None:
         raise KubectlError(f'Error: unknown command "{command}" for "kubectl"' + _suggestions(command))
     if command in NEEDS_STDIN:

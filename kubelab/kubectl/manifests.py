@@ -4,8 +4,10 @@ A file may hold several objects: YAML documents separated by `---`, or a `kind: 
 `items`. Each object remembers where it came from (its file name, or `STDIN`), because
 kubectl names the file in errors: `error when creating "web.yaml": ...`.
 
-YAML is read as Go's yaml.v2 reads it into JSON, which differs from PyYAML's defaults in one
-way that matters for manifests: timestamps stay strings (`"2025-01-01"` is not a date).
+YAML is read as Go's yaml.v2 reads it into JSON (objects/goyaml.py), which differs from
+PyYAML's defaults in ways that matter for manifests: timestamps stay strings (`"2025-01-01"`
+is not a date), keys become strings, and aliases are expanded and counted, so an alias bomb
+is refused ("document contains excessive aliasing") instead of hanging the kernel.
 Folders are read one level deep, their .yaml, .yml and .json files in name order.
 
 Left out: URLs, `-R` (recursive folders) and kustomize (`-k`).
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from ..objects import goyaml
 from .errors import KubectlError
 
 EXTENSIONS = (".json", ".yaml", ".yml")
@@ -27,15 +30,6 @@ EXTENSIONS = (".json", ".yaml", ".yml")
 class Manifest:
     obj: dict
     source: str      # the file name, or "STDIN"
-
-
-class _ManifestLoader(yaml.SafeLoader):
-    """SafeLoader without the timestamp resolver: yaml.v2 keeps timestamps as strings."""
-
-
-_ManifestLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
 
 def read_manifests(filenames: tuple[str, ...], stdin: str | None) -> list[Manifest]:
@@ -63,8 +57,13 @@ def read_manifests(filenames: tuple[str, ...], stdin: str | None) -> list[Manife
 def _parse(text: str, source: str) -> list[Manifest]:
     try:
         documents = [json.loads(text)] if text.lstrip().startswith("{") else \
-            list(yaml.load_all(text, Loader=_ManifestLoader))
-    except (yaml.YAMLError, json.JSONDecodeError) as error:
+            goyaml.load_all(text)
+    except goyaml.YAMLBodyError as error:
+        raise KubectlError(f"error: error parsing {source}: error converting YAML to JSON: {error}") from None
+    except RecursionError:
+        raise KubectlError(f"error: error parsing {source}: error converting YAML to JSON: "
+                           f"exceeded max depth") from None
+    except (yaml.YAMLError, ValueError) as error:   # JSONDecodeError, or a number Python will not read
         problem = getattr(error, "problem", None) or str(error)
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
@@ -76,7 +75,7 @@ def _parse(text: str, source: str) -> list[Manifest]:
             continue
         if not isinstance(document, dict):
             raise KubectlError(f"error: error parsing {source}: json: cannot unmarshal "
-                               f"{type(document).__name__} into Go value of type map[string]interface {{}}")
+                               f"{json_type(document)} into Go value of type map[string]interface {{}}")
         document = _string_keys(document)
         missing = [f"{field} not set" for field in ("apiVersion", "kind") if not document.get(field)]
         if missing:
@@ -88,6 +87,13 @@ def _parse(text: str, source: str) -> list[Manifest]:
         else:
             manifests.append(Manifest(document, source))
     return manifests
+
+
+def json_type(value) -> str:
+    """The JSON word Go's decoder uses for a value (never Python's `str`, `list`, `int`)."""
+    if isinstance(value, bool):
+        return "bool"
+    return {str: "string", list: "array", int: "number", float: "number", dict: "object"}.get(type(value), "value")
 
 
 def _string_keys(value):

@@ -1,2 +1,2 @@
-"""READY, STATUS and RESTARTS of a pod: the API server's printer (kubelab.apiserver.printers)."""
-from kubelab.apiserver.printers.pod_status import pod_summary  # noqa: F401
+"""READY, STATUS and RESTARTS of a pod: the API server's printer (kubelab.api.printers)."""
+from ..api.printers.pod_status import pod_summary  # noqa: F401

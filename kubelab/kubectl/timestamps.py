@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from kubelab.apiserver.printers.timestamps import since  # the AGE column lives with the API server
+from ..api.printers.timestamps import since  # the AGE column lives with the API server
 from kubelab.objects.timefmt import parse
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -9,7 +9,7 @@ server's request records and prints the method, path and status a real kubectl w
 """
 from __future__ import annotations
 
-from ..apiserver.request import Request
+from ..api.request import Request
 from ..client.http import path_of
 
 METHODS = {"get": "GET", "list": "GET", "watch": "GET", "create": "POST", "update": "PUT",

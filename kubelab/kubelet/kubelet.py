@@ -31,7 +31,7 @@ from ..client import ApiError, Client, Controller, EventRecorder, Informer
 from ..client.events import NORMAL, WARNING
 from ..objects import meta
 from ..objects.meta import Key
-from ..apiserver import errors
+from ..api import errors
 from .container_logs import read as read_logs
 from .node_lease import RENEW_INTERVAL, NodeLease
 from .node_status import Machine, initial_node, node_status, reconcile_registration

@@ -57,6 +57,9 @@ class Machine:
     boot_id: str = ""
     labels: dict[str, str] = field(default_factory=dict)  # extra ones, as `kubelet --node-labels`
     kubelet_port: int = KUBELET_PORT  # `kubelet --port`: where the API server asks for logs
+    # `kubelet --cloud-provider=external`: register tainted uninitialized and leave the addresses
+    # to the cloud controller manager once it has written them.
+    cloud_provider: str = ""
 
     @classmethod
     def describe(cls, node_name: str, internal_ip: str, pod_cidr: str | None, capacity: dict[str, str],
@@ -82,7 +85,9 @@ def initial_node(machine: Machine) -> dict:
         "apiVersion": "v1", "kind": "Node",
         "metadata": {"name": machine.node_name, "labels": node_labels(machine),
                      "annotations": {"volumes.kubernetes.io/controller-managed-attach-detach": "true"}},
-        "spec": {"podCIDR": machine.pod_cidr, "podCIDRs": [machine.pod_cidr]} if machine.pod_cidr else {},
+        "spec": {**({"podCIDR": machine.pod_cidr, "podCIDRs": [machine.pod_cidr]} if machine.pod_cidr else {}),
+                 **({"taints": [{"key": "node.cloudprovider.kubernetes.io/uninitialized", "value": "true",
+                                 "effect": "NoSchedule"}]} if machine.cloud_provider == "external" else {})},
         "status": {},
     }
 
@@ -122,8 +127,8 @@ def node_status(machine: Machine, old_status: dict, images, now: float) -> tuple
         "capacity": dict(machine.capacity),
         "allocatable": dict(machine.capacity),
         "conditions": current,
-        "addresses": [{"type": "InternalIP", "address": machine.internal_ip},
-                      {"type": "Hostname", "address": machine.node_name}],
+        "addresses": old_status["addresses"] if machine.cloud_provider == "external" and old_status.get("addresses")
+        else [{"type": "InternalIP", "address": machine.internal_ip}, {"type": "Hostname", "address": machine.node_name}],
         "daemonEndpoints": {"kubeletEndpoint": {"Port": machine.kubelet_port}},
         "nodeInfo": {
             "machineID": machine.machine_id, "systemUUID": machine.system_uuid,

@@ -143,6 +143,8 @@ class ControlServer:
             f"{child.name}: watch events arrive on time again"
 
     def _child(self, name: str):
+        if name.startswith("kube-proxy/"):   # the user agent's spelling, accepted as cluster.fault does
+            name = "proxy/" + name.split("/", 1)[1]
         if name == "store" and self.store_inside:
             raise FaultError(f"the store lives inside {self.store_inside} here (one API server, --store "
                              f"memory|file): fault {self.store_inside}, or start kubelab up with "

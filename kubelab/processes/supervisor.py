@@ -20,7 +20,6 @@ Each child runs with PR_SET_PDEATHSIG(SIGTERM), so it stops even if `kubelab up`
 """
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import subprocess
@@ -29,21 +28,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..store.etcd_process import die_with_parent  # the store's children use it too
+
 STOP_GRACE_SECONDS = 5.0       # how long a child may take to stop on SIGTERM before SIGKILL
 BACKOFF_INITIAL = 10.0         # the kubelet's CrashLoopBackOff: 10 s ...
 BACKOFF_CAP = 300.0            # ... doubling to 5 minutes ...
 BACKOFF_RESET = 600.0          # ... forgotten after 10 minutes of running
-
-
-def die_with_parent() -> None:
-    """In the child, before exec: ask Linux to send SIGTERM when `kubelab up` dies."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass   # not Linux: the SIGTERM path in stop() still applies
-    if os.getppid() == 1:   # the parent died before prctl took effect
-        os._exit(1)
 
 
 @dataclass

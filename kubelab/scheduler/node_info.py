@@ -152,6 +152,7 @@ class NodeInfo:
         self.name = meta.name(node) if node else ""
         self.labels = meta.labels(node) if node else {}
         self.allocatable = node_allocatable(node) if node else Resource()
+        self.taints: list[dict] = ((node or {}).get("spec") or {}).get("taints") or []  # read per pod per node
         self.images = {name: image.get("sizeBytes", 0)  # image name -> size (ImageLocality)
                        for image in ((node or {}).get("status") or {}).get("images") or []
                        for name in image.get("names") or []}

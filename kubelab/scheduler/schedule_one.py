@@ -20,8 +20,11 @@ Upstream's shortcuts are kept: with no nodes at all the answer is "no nodes avai
 schedule pods"; with exactly one feasible node, scoring is skipped and that node is chosen;
 a pod with status.nominatedNodeName (set by preemption) tries that node first.
 
-Real Kubernetes also filters with the *nominated* pods of higher priority counted on their
-nodes; kubelab doesn't, since no two preemptors race in its lessons.
+Nominated pods: a pod that preempted others waits for its victims to go, with
+status.nominatedNodeName set. Meanwhile, other pods are filtered as if the nominated pods of
+equal or higher priority were already on their node, so the room made by preemption is not
+taken by someone else. (Upstream also runs the filters a second time without them, for pod
+affinity that only the nominated pods would satisfy; kubelab runs them once, with.)
 """
 from __future__ import annotations
 
@@ -105,7 +108,7 @@ class Decision:
 
 
 def schedule_pod(framework: Framework, pod: dict, node_infos: list[NodeInfo], rng: random.Random,
-                 now: float, start_index: int = 0) -> Decision:
+                 now: float, start_index: int = 0, nominated: dict[str, list[dict]] | None = None) -> Decision:
     """Decide where `pod` goes among `node_infos` (or why nowhere), visiting nodes from `start_index`."""
     decision = Decision(meta.key(pod), now, framework.profile_name, weights=dict(framework.weights),
                         num_all_nodes=len(node_infos), start_index=start_index)
@@ -121,7 +124,7 @@ def schedule_pod(framework: Framework, pod: dict, node_infos: list[NodeInfo], rn
         decision.message = fit_error_message(len(node_infos), {}, pre_filter_message=pre_filter.message)
         decision.unschedulable_plugins = {pre_filter.plugin}
         return decision
-    feasible = find_nodes_that_fit(framework, state, pod, node_infos, decision)
+    feasible = find_nodes_that_fit(framework, state, pod, node_infos, decision, nominated or {})
     if decision.error:
         return decision
     if not feasible:
@@ -149,15 +152,29 @@ def schedule_pod(framework: Framework, pod: dict, node_infos: list[NodeInfo], rn
     return decision
 
 
+def with_nominated_pods(pod: dict, info: NodeInfo, nominated: dict[str, list[dict]]) -> NodeInfo:
+    """The node as filters should see it: plus the pods of equal or higher priority nominated to it."""
+    others = [p for p in nominated.get(info.name, ())
+              if meta.key(p) != meta.key(pod) and (p["spec"].get("priority") or 0) >= (pod["spec"].get("priority") or 0)]
+    if not others:
+        return info
+    copy = NodeInfo(info.node)
+    for placed in [*info.pods.values(), *others]:
+        copy.add_pod(placed)
+    return copy
+
+
 def find_nodes_that_fit(framework: Framework, state: CycleState, pod: dict, node_infos: list[NodeInfo],
-                        decision: Decision) -> list[NodeInfo]:
+                        decision: Decision, nominated_pods: dict[str, list[dict]] | None = None) -> list[NodeInfo]:
     """Run the filters from the start index until enough nodes passed; record each verdict."""
+    nominated_pods = nominated_pods or {}
     nominated = (pod.get("status") or {}).get("nominatedNodeName")
     plugins = framework.active_filter_plugins(state)
     if nominated:
         for info in node_infos:
             if info.name == nominated:
-                verdicts = framework.run_filter_plugins(state, pod, info, plugins)
+                verdicts = framework.run_filter_plugins(state, pod, with_nominated_pods(pod, info, nominated_pods),
+                                                        plugins)
                 if all(status.is_success() for status in verdicts.values()):
                     decision.filter_results[info.name] = verdicts
                     return [info]
@@ -168,7 +185,8 @@ def find_nodes_that_fit(framework: Framework, state: CycleState, pod: dict, node
     start = decision.start_index % total
     for offset in range(total):
         info = node_infos[(start + offset) % total]
-        verdicts = framework.run_filter_plugins(state, pod, info, plugins)
+        seen = with_nominated_pods(pod, info, nominated_pods) if nominated_pods else info
+        verdicts = framework.run_filter_plugins(state, pod, seen, plugins)
         decision.filter_results[info.name] = verdicts
         failed = next((status for status in verdicts.values() if not status.is_success()), None)
         if failed is None:

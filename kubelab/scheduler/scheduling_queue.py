@@ -236,6 +236,16 @@ class SchedulingQueue:
             self.moves.append((now, UNSCHEDULABLE_TIMEOUT.label, len(stale)))
         self.run()
 
+    def nominated_pods(self) -> dict[str, list[dict]]:
+        """node -> the waiting pods preemption nominated for it (status.nominatedNodeName)."""
+        nominated: dict[str, list[dict]] = {}
+        for queue in (self.active, self.backoff, self.unschedulable):
+            for info in queue.values():
+                node_name = (info.pod.get("status") or {}).get("nominatedNodeName")
+                if node_name:
+                    nominated.setdefault(node_name, []).append(info.pod)
+        return nominated
+
     def pending(self) -> dict[str, list[str]]:
         """Pod keys in each queue, by upstream's names (what `kubectl` can't show you)."""
         return {"activeQ": sorted(self.active), "backoffQ": sorted(self.backoff),

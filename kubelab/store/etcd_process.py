@@ -14,6 +14,7 @@ authentication (127.0.0.1 only). This file is plumbing for the lessons, not one 
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
@@ -33,6 +34,17 @@ DEBIAN_PACKAGE = "etcd-server"   # Debian 12 ships etcd 3.4 under this name
 # holds) to close, then stop the command. A background job of `sh` reads /dev/null, so
 # etcd itself never holds the pipe open.
 _WATCHDOG = '"$@" & child=$!; read ignored; kill -TERM "$child" 2>/dev/null; wait "$child"'
+
+
+def die_with_parent() -> None:
+    """In the child, before exec: ask Linux to send SIGTERM when `kubelab up` dies."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass   # not Linux: the SIGTERM path in stop() still applies
+    if os.getppid() == 1:   # the parent died before prctl took effect
+        os._exit(1)
 
 
 class EtcdUnavailable(RuntimeError):

@@ -9,19 +9,20 @@
     viz.store_browser(cluster.store)               # etcd's key tree, values, a revision slider
     viz.request_path(record)                       # one request: authentication → … → store
     viz.scheduling(cluster.scheduler.last_decision)  # nodes coloured by the scheduler's verdict
+    viz.scheduling_widget(cluster.scheduler)       # pick a decision: its table and its nodes
 
 Every function returns a `Diagram`: DOT text (`.source`) that Jupyter shows as SVG.
 """
 from .architecture import architecture
 from .render import Diagram, RenderError, render_svg
 from .request_path import request_path
-from .scheduling import scheduling, scheduling_table
+from .scheduling import scheduling, scheduling_table, scheduling_widget
 from .state import cluster_state, draw, ownership, pod_status, service_routing
 from .store_browser import store_browser
 from .widgets import scale_widget
 
 __all__ = [
     "Diagram", "RenderError", "architecture", "cluster_state", "draw", "ownership",
-    "pod_status", "render_svg", "request_path", "scale_widget", "scheduling", "scheduling_table",
+    "pod_status", "render_svg", "request_path", "scale_widget", "scheduling", "scheduling_table", "scheduling_widget",
     "service_routing", "store_browser",
 ]

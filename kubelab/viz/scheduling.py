@@ -45,3 +45,35 @@ def scheduling(decision, columns: int = 4) -> Diagram:
         previous = name
     message = decision.node_name or decision.error or decision.message
     return Diagram(graph.source, f"{decision.pod}: {message}")
+
+
+def scheduling_widget(scheduler):
+    """Pick one of the scheduler's recent decisions: its table, then its nodes coloured by verdict."""
+    import html
+
+    import ipywidgets
+    from IPython.display import display
+
+    decisions = list(scheduler.decisions)
+    if not decisions:
+        raise ValueError("scheduling_widget: the scheduler has made no decision yet")
+    labels = [f"{index}: {decision.pod} → {decision.node_name or 'none'}" for index, decision in enumerate(decisions)]
+    choice = ipywidgets.Dropdown(options=list(zip(labels, range(len(decisions)))), value=len(decisions) - 1,
+                                 description="decision")
+    output = ipywidgets.Output()
+
+    def redraw(change=None) -> None:
+        decision = decisions[choice.value]
+        rows = scheduling_table(decision)
+        columns = list(rows[0]) if rows else []
+        table = "<table><tr>" + "".join(f"<th>{html.escape(str(c))}</th>" for c in columns) + "</tr>" + "".join(
+            "<tr>" + "".join(f"<td>{html.escape(str(row[c]))}</td>" for c in columns) + "</tr>" for row in rows) + \
+            "</table>"
+        output.clear_output(wait=True)
+        with output:
+            display(ipywidgets.HTML(table))
+            display(scheduling(decision))
+
+    choice.observe(redraw, names="value")
+    redraw()
+    return ipywidgets.VBox([choice, output])

@@ -2,7 +2,7 @@
 import pytest
 
 from kubelab import Cluster
-from kubelab.apiserver.errors import ApiError
+from kubelab.api.errors import ApiError
 
 from crontab import CRONTAB_CRD, crd, crontab
 
@@ -122,3 +122,85 @@ def test_deleting_the_crd_deletes_its_objects_and_stops_serving(cluster):
     assert cluster.store.range("/registry/stable.example.com/", prefix=True).kvs == []
     assert cluster.client.list("customresourcedefinitions")["items"] == []
     assert _refusal(lambda: cluster.client.list("crontabs", "default")).code == 404
+
+
+def test_the_scale_subresource_reads_and_writes_the_declared_paths(cluster):
+    version = {**CRONTAB_CRD["spec"]["versions"][0],
+               "subresources": {"status": {}, "scale": {"specReplicasPath": ".spec.replicas",
+                                                        "statusReplicasPath": ".status.replicas"}}}
+    version["schema"]["openAPIV3Schema"]["properties"]["status"]["properties"]["replicas"] = {"type": "integer"}
+    cluster.client.create("customresourcedefinitions", crd(spec={**CRONTAB_CRD["spec"], "versions": [version]}))
+    cluster.client.create("crontabs", crontab(replicas=2), namespace="default")
+    scale = cluster.client.get("crontabs", "my-new-cron-object", "default", subresource="scale")
+    assert (scale["kind"], scale["spec"], scale["status"]) == ("Scale", {"replicas": 2}, {"replicas": 0})
+    scale["spec"]["replicas"] = 5
+    cluster.client.update("crontabs", scale, subresource="scale")
+    assert cluster.get("crontabs", "my-new-cron-object", "default")["spec"]["replicas"] == 5
+    scale["spec"]["replicas"] = 50   # the CRD's schema still holds: maximum 10
+    error = _refusal(lambda: cluster.client.update("crontabs", {**scale, "metadata": {
+        **scale["metadata"], "resourceVersion": ""}}, subresource="scale"))
+    assert error.code == 422 and "spec.replicas in body should be less than or equal to 10" in error.message
+
+
+def test_a_crd_serving_two_versions_is_refused_as_kubelab_serves_one(cluster):
+    v1 = CRONTAB_CRD["spec"]["versions"][0]
+    error = _refusal(lambda: cluster.client.create("customresourcedefinitions", crd(
+        spec={**CRONTAB_CRD["spec"], "versions": [v1, {**v1, "name": "v2", "storage": False}]})))
+    assert error.code == 422 and "kubelab serves one version per CustomResourceDefinition" in error.message
+
+
+def test_custom_objects_take_merge_and_json_patches_but_not_strategic_merge(cluster):
+    cluster.client.create("customresourcedefinitions", CRONTAB_CRD)
+    cluster.client.create("crontabs", crontab(), namespace="default")
+    patched = cluster.client.patch("crontabs", "my-new-cron-object", {"spec": {"replicas": 4, "typo": 1}}, "default")
+    assert patched["spec"]["replicas"] == 4 and "typo" not in patched["spec"]
+    patched = cluster.client.patch("crontabs", "my-new-cron-object",
+                                   [{"op": "replace", "path": "/spec/image", "value": "other"}], "default",
+                                   patch_type="application/json-patch+json")
+    assert patched["spec"]["image"] == "other"
+    error = _refusal(lambda: cluster.client.patch("crontabs", "my-new-cron-object", {"spec": {"replicas": 2}},
+                                                  "default", patch_type="application/strategic-merge-patch+json"))
+    assert error.code == 415 and "application/merge-patch+json" in error.message
+    error = _refusal(lambda: cluster.client.patch("crontabs", "my-new-cron-object", {"spec": {"replicas": 99}},
+                                                  "default"))
+    assert error.code == 422
+
+
+def test_a_new_cluster_in_the_same_process_serves_none_of_the_last_ones_custom_kinds(cluster):
+    from kubelab.apiserver.http.served import served
+    cluster.client.create("customresourcedefinitions", CRONTAB_CRD)
+    cluster.client.list("crontabs", "default")
+    assert "crontabs" in served()
+    Cluster(nodes=1, seed=1)
+    assert "crontabs" not in served()
+
+
+@pytest.mark.parametrize("spec", [
+    "crontabs", {"names": []}, {"versions": "v1"}, {"versions": [1]}, {"scope": 3},
+    {"versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": "object"}}]},
+    {"versions": [{"name": "v1", "served": "yes", "storage": True}]},
+    {"versions": [{**CRONTAB_CRD["spec"]["versions"][0], "additionalPrinterColumns": [1]}]},
+    {"versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
+        "type": "object", "properties": {"spec": {"type": "object", "properties": []}}}}}]},
+    {"versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
+        "type": "object", "properties": {"spec": {"type": "object", "required": "all"}}}}}]},
+])
+def test_a_crd_of_the_wrong_shape_is_a_400_or_422_never_a_500(cluster, spec):
+    body = crd(spec=spec if isinstance(spec, str) else {**CRONTAB_CRD["spec"], **spec})
+    error = _refusal(lambda: cluster.client.create("customresourcedefinitions", body))
+    assert error.code in (400, 422), error.status
+    assert cluster.client.list("customresourcedefinitions")["items"] == []
+
+
+@pytest.mark.parametrize("metadata", [{"labels": "web"}, {"annotations": ["a"]}, {"finalizers": "x"},
+                                      {"ownerReferences": {"kind": "X"}}])
+def test_a_custom_object_with_metadata_of_the_wrong_shape_is_a_400(cluster, metadata):
+    cluster.client.create("customresourcedefinitions", CRONTAB_CRD)
+    body = crontab()
+    body["metadata"].update(metadata)
+    error = _refusal(lambda: cluster.client.create("crontabs", body, namespace="default"))
+    assert error.code == 400 and "cannot be handled as a CronTab" in error.message, error.status
+    body = crontab()
+    body["spec"] = "every minute"
+    error = _refusal(lambda: cluster.client.create("crontabs", body, namespace="default"))
+    assert error.code == 422 and 'spec in body must be of type object: "string"' in error.message

@@ -5,7 +5,7 @@ import pytest
 
 from kubelab.apiserver import APIServer
 from kubelab.apiserver.compactor import COMPACT_REV_KEY, Compactor
-from kubelab.apiserver.request import TraceEntry, TraceLog
+from kubelab.api.request import TraceEntry, TraceLog
 from kubelab.client import ApiError, Client, InProcessTransport
 from kubelab.clock import VirtualClock
 from kubelab.store import MemoryStore

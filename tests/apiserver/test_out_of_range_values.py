@@ -104,3 +104,16 @@ def test_run_settle_and_requests_refuse_bad_arguments_in_one_line(cluster):
             call()
         assert str(refused.value) == words and "\n" not in str(refused.value)
     assert cluster.clock.now() == now   # nothing ran
+
+
+def test_other_integer_fields_are_held_to_their_go_types_too(cluster):
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "wide", "namespace": "default"},
+               "spec": {"ports": [{"port": 2 ** 31}]}}
+    error = refusal(lambda: cluster.client.create("services", service))
+    assert error.code == 400 and "cannot unmarshal number 2147483648 into Go struct field ServicePort.spec.ports.port " \
+                                 "of type int32" in error.message
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "forever", "namespace": "default"},
+           "spec": {"terminationGracePeriodSeconds": 2 ** 63, "containers": [{"name": "c", "image": "nginx"}]}}
+    error = refusal(lambda: cluster.client.create("pods", pod))
+    assert error.code == 400 and "number 9223372036854775808 into Go struct field PodSpec.spec." \
+                                 "terminationGracePeriodSeconds of type int64" in error.message

@@ -1,8 +1,8 @@
 """How the API server shows the store's history and the store's limits to its clients."""
 import pytest
 
-from kubelab.apiserver.errors import ApiError
-from kubelab.apiserver.request import Request
+from kubelab.api.errors import ApiError
+from kubelab.api.request import Request
 
 
 def pod(name: str, image: str = "nginx") -> dict:

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from kubelab.apiserver.request import Request
+from kubelab.api.request import Request
 from kubelab.client import ApiError, Client, Informer
 from kubelab.client.http import HTTPTransport, url_of
 from kubelab.client import kubeconfig

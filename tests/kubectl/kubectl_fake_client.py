@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 
-from kubelab.apiserver.errors import ApiError, already_exists, not_found, status
+from kubelab.api.errors import ApiError, already_exists, not_found, status
 from kubelab.apiserver.patch import merge_patch
 from kubelab.objects import selector
 

@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from kubelab.apiserver import APIServer
-from kubelab.apiserver.request import Request
+from kubelab.api.request import Request
 from kubelab.clock import RealClock
 from kubelab.cluster.store_server import StoreServer, open_store
 from kubelab.store import Compare, Op

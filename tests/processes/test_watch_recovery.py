@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 
 from kubelab.apiserver import APIServer
-from kubelab.apiserver.request import Request
+from kubelab.api.request import Request
 from kubelab.client import Client, InProcessTransport
 from kubelab.client.informer import Informer
 from kubelab.clock import RealClock

@@ -201,3 +201,15 @@ def test_a_scheduling_gate_may_be_removed_but_never_added(world):
     with pytest.raises(ApiError) as refused:
         world.client.update("pods", pod)
     assert "only deletion is allowed, but found new scheduling gate 'example.com/other'" in refused.value.message
+
+
+def test_kubelab_scheduler_refuses_a_bad_config_file_in_one_line(tmp_path, capsys):
+    from kubelab.cli import main
+    bad = tmp_path / "scheduler.yaml"
+    bad.write_text("apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n"
+                   "profiles:\n- schedulerName: x\n  plugins:\n    score:\n      enabled:\n"
+                   "      - {name: ImageLocality, weight: 101}\n")
+    assert main(["scheduler", "--config", str(bad), "--kubeconfig", str(tmp_path / "none")]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error == ("error: profiles[0].plugins.score.enabled[0].weight: Invalid value: 101: "
+                     "must be in the range [0, 100]")

@@ -52,3 +52,15 @@ def test_the_kubectl_scheduler_plugin_explains_and_replays_in_process():
     assert cluster.kubectl("scheduler explain web --disable Nope") == \
         "error: plugin 'Nope' is not in profile 'default-scheduler'"
     assert run(cluster.client, "scheduler explain web", 0).startswith("error: kubectl scheduler needs the scheduler")
+
+
+def test_the_scheduling_widget_shows_any_recent_decision(world, clock):
+    world.node("node-1")
+    scheduler = world.scheduler()
+    world.pod("a")
+    world.pod("b")
+    clock.settle()
+    widget = viz.scheduling_widget(scheduler)
+    choice = widget.children[0]
+    assert [label for label, _ in choice.options] == ["0: default/a → node-1", "1: default/b → node-1"]
+    choice.value = 0  # redraws without error

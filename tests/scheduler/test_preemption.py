@@ -125,3 +125,36 @@ def test_the_node_chosen_for_preemption_follows_upstreams_order_of_criteria():
     # all equal: fewer victims, then the most recently started
     assert pick_one_node_for_preemption([("a", [_victim("x", 5, "2025-01-01T00:00:00Z")]),
                                          ("b", [_victim("y", 5, "2025-01-02T00:00:00Z")])])[0] == "b"
+
+
+def test_room_made_by_preemption_is_kept_for_the_preemptor(cluster):
+    cluster.apply([pod("batch-0", "1500m", "low"), pod("batch-1", "1500m", "lowest")])
+    cluster.settle()
+    cluster.apply(pod("urgent", "1", "high"))
+    while not cluster.get("pods", "urgent", "default")["status"].get("nominatedNodeName"):
+        cluster.clock.step()
+    nominated = cluster.get("pods", "urgent", "default")["status"]["nominatedNodeName"]
+    cluster.apply(pod("sneaky", "1500m", "low"))  # arrives while the victim is still terminating
+    cluster.run(60)
+    assert cluster.get("pods", "urgent", "default")["spec"]["nodeName"] == nominated
+    assert cluster.get("pods", "sneaky", "default")["spec"].get("nodeName") in (None, "")
+
+
+def test_filters_count_nominated_pods_of_equal_or_higher_priority_only():
+    import random as _random
+    from kubelab.scheduler.plugins.registry import new_framework
+    from kubelab.scheduler.schedule_one import schedule_pod
+    from tests.scheduler.plugin_world import node, world
+    handle, cache = world([node("node-1", cpu="2")])
+    framework = new_framework(handle=handle)
+    waiting = {"metadata": {"name": "urgent", "namespace": "default"},
+               "spec": {"priority": 1000, "containers": [{"name": "c", "resources": {"requests": {"cpu": "1500m"}}}]},
+               "status": {"nominatedNodeName": "node-1"}}
+    def incoming(priority):
+        return {"metadata": {"name": f"p{priority}", "namespace": "default"},
+                "spec": {"priority": priority, "containers": [{"name": "c", "resources": {"requests": {"cpu": "1"}}}]}}
+    nodes = cache.snapshot().node_info_list
+    low = schedule_pod(framework, incoming(0), nodes, _random.Random(0), 0, 0, {"node-1": [waiting]})
+    assert low.node_name is None and "Insufficient cpu" in low.message
+    high = schedule_pod(framework, incoming(2000), nodes, _random.Random(0), 0, 0, {"node-1": [waiting]})
+    assert high.node_name == "node-1"

@@ -11,20 +11,21 @@ Each plugin is one small file and one class: a `name` (upstream's, as in
 (mutating) and/or `validate` (validating). A plugin refuses by raising an ApiError —
 `attributes.forbid("why")` gives upstream's 403 shape: `pods "web" is forbidden: why`.
 
-Writing your own plugin (a lesson exercise does this):
+Writing your own plugin (lesson 02's exercise 2.1 asks for another; its answer is only in
+solutions/):
 
     from kubelab.apiserver.admission import AdmissionPlugin
 
-    class RequireTeamLabel(AdmissionPlugin):
-        name = "RequireTeamLabel"
-        operations = ("CREATE",)
-        resources = ("pods",)
+    class NoConfigMapNamedTmp(AdmissionPlugin):
+        name = "NoConfigMapNamedTmp"
+        operations = ("CREATE", "UPDATE")
+        resources = ("configmaps",)
 
         def validate(self, attributes):
-            if "team" not in attributes.object["metadata"].get("labels", {}):
-                attributes.forbid("every pod needs a team label")
+            if attributes.object["metadata"].get("name") == "tmp":
+                attributes.forbid("choose a name that says what it holds")
 
-    cluster.apiserver.admission.add(RequireTeamLabel())   # or register() it by name
+    cluster.apiserver.admission.add(NoConfigMapNamedTmp())   # or register() it by name
 
 Real Kubernetes also calls admission webhooks (MutatingAdmissionWebhook,
 ValidatingAdmissionWebhook) and ValidatingAdmissionPolicy, and runs some twenty built-in

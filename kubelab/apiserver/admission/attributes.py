@@ -5,7 +5,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .. import errors
+from ...api import errors
 
 
 @dataclass
@@ -24,6 +24,7 @@ class Attributes:
     # lookup("serviceaccounts", "default", "default") -> dict or None.
     lookup: Callable[[str, str, str], dict | None] = lambda resource, namespace, name: None
     rng: random.Random = field(default_factory=lambda: random.Random(0))
+    groups: tuple[str, ...] = ()   # the user's groups (NodeRestriction knows a kubelet by system:nodes)
 
     def forbid(self, why: str) -> None:
         """Refuse the request with upstream's 403: `<resource> "<name>" is forbidden: <why>`."""

@@ -10,7 +10,7 @@ needs none.
 """
 from __future__ import annotations
 
-from .. import errors
+from ...api import errors
 from .attributes import Attributes
 from .chain import AdmissionPlugin
 

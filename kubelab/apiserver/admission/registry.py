@@ -10,11 +10,13 @@ from __future__ import annotations
 from .chain import AdmissionPlugin
 from .default_toleration_seconds import DefaultTolerationSeconds
 from .namespace_lifecycle import NamespaceLifecycle
+from .node_restriction import NodeRestriction
 from .priority import Priority
 from .service_account import ServiceAccount
 
 PLUGINS: dict[str, type[AdmissionPlugin]] = {
-    plugin.name: plugin for plugin in (NamespaceLifecycle, ServiceAccount, Priority, DefaultTolerationSeconds)}
+    plugin.name: plugin for plugin in (NamespaceLifecycle, ServiceAccount, Priority, DefaultTolerationSeconds,
+                                       NodeRestriction)}
 
 DEFAULT_PLUGINS = ["NamespaceLifecycle", "ServiceAccount", "Priority", "DefaultTolerationSeconds"]
 

@@ -15,8 +15,9 @@ On a pod's creation (v1.32):
 This is how a program in a pod finds its credentials to talk to the API server: the client
 libraries' "in-cluster config" reads exactly that folder.
 
-Real Kubernetes also enforces the account's mountable secrets (an annotation-driven, legacy
-rule) and skips mirror pods (static pods the kubelet mirrors); kubelab has neither.
+Mirror pods (static pods the kubelet mirrors) are left alone, as upstream leaves them. Real
+Kubernetes also enforces the account's mountable secrets (an annotation-driven, legacy rule);
+kubelab does not.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from .attributes import Attributes
 from .chain import AdmissionPlugin
 
 DEFAULT_SERVICE_ACCOUNT = "default"
+MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror"
 VOLUME_PREFIX = "kube-api-access-"
 MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
 TOKEN_EXPIRATION_SECONDS = 3607   # one hour, plus upstream's 7 s "warn only" margin
@@ -37,8 +39,9 @@ class ServiceAccount(AdmissionPlugin):
     resources = ("pods",)
 
     def admit(self, attributes: Attributes) -> None:
-        if attributes.subresource:
-            return
+        if attributes.subresource or MIRROR_POD_ANNOTATION in \
+                ((attributes.object.get("metadata") or {}).get("annotations") or {}):
+            return   # a mirror pod (a static pod the kubelet mirrors) runs as no service account
         spec = attributes.object.setdefault("spec", {})
         account_name = spec.get("serviceAccountName") or spec.get("serviceAccount") or DEFAULT_SERVICE_ACCOUNT
         spec["serviceAccountName"] = account_name

@@ -29,10 +29,11 @@ import copy
 from ...objects import conditions
 from ...store import Op
 from ..authentication.user import APISERVER_USER
-from ..errors import ApiError
-from ..request import Request
-from ..printers.table import CUSTOM_TABLES
-from ..resources import RESOURCES, Resource
+from ...api.errors import ApiError
+from ...api.request import Request
+from ...api.printers.table import CUSTOM_TABLES
+from ...api.resources import RESOURCES, Resource
+from . import scale
 from .strategy import CustomResourceStrategy
 
 PREFIX = "/registry/apiextensions.k8s.io/customresourcedefinitions/"
@@ -42,6 +43,7 @@ FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
 # API server this process runs (one per process under `kubelab up`; in-process, the last synced).
 SERVED: dict[str, Resource] = {}
 STRATEGIES: dict[str, CustomResourceStrategy] = {}
+GENERATION = [0]   # moves whenever the published kinds change (OpenAPI documents are cached by it)
 
 
 class CustomResources:
@@ -52,6 +54,7 @@ class CustomResources:
         self.strategies: dict[str, CustomResourceStrategy] = {}
         self._seen: tuple = ()
         self._syncing = False
+        self._publish()   # a new API server in this process: what the last one served is gone
 
     def resource(self, plural: str) -> Resource | None:
         strategy = self.strategies.get(plural)
@@ -59,6 +62,13 @@ class CustomResources:
 
     def strategy(self, plural: str) -> CustomResourceStrategy | None:
         return self.strategies.get(plural)
+
+    def subresource_handler(self, plural: str, subresource: str, verb: str):
+        """The scale subresource of a custom kind whose CRD declares it (scale.py), or None."""
+        strategy = self.strategies.get(plural)
+        if strategy is None or subresource != "scale" or not strategy.scale or verb not in scale.VERBS:
+            return None
+        return lambda server, resource, request: scale.VERBS[verb](server, strategy, resource, request)
 
     def sync(self) -> None:
         """Re-read the CRDs if any changed; name, establish and clean up as upstream's controllers."""
@@ -91,6 +101,9 @@ class CustomResources:
         self._publish()
 
     def _publish(self) -> None:
+        if STRATEGIES == self.strategies:
+            return
+        GENERATION[0] += 1
         SERVED.clear()
         SERVED.update({plural: s.resource for plural, s in self.strategies.items()})
         STRATEGIES.clear()

@@ -26,7 +26,7 @@ from __future__ import annotations
 import copy
 import re
 
-from .. import errors
+from ...api import errors
 
 Schema = dict   # one node of an openAPIV3Schema
 Path = str      # "spec.items[0].name", as upstream prints a field path

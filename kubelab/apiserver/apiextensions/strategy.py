@@ -16,8 +16,8 @@ from __future__ import annotations
 import copy
 
 from ...objects.timefmt import parse as parse_rfc3339
-from ..printers.timestamps import since
-from ..resources import Resource
+from ...api.printers.timestamps import since
+from ...api.resources import Resource
 from . import schema as schemas
 
 _EMPTY_SCHEMA = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
@@ -117,3 +117,47 @@ def json_path(obj, path: str):
         else:
             return None
     return value
+
+
+def definition_name(group: str, version: str, kind: str) -> str:
+    """Upstream's OpenAPI name for a custom kind: the group reversed (stable.example.com/v1
+    CronTab -> com.example.stable.v1.CronTab)."""
+    return ".".join(reversed(group.split("."))) + f".{version}.{kind}"
+
+
+def openapi_definitions(strategy: CustomResourceStrategy) -> dict[str, dict]:
+    """The kind's and its List's OpenAPI definitions, as kube-apiserver publishes a CRD's schema
+    (apiVersion, kind and metadata filled in, so `kubectl explain` shows them too)."""
+    resource = strategy.resource
+    name = definition_name(resource.group, resource.version, resource.kind)
+    meta = "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1."
+    type_meta = {
+        "apiVersion": {"type": "string", "description": "APIVersion defines the versioned schema of this "
+                       "representation of an object. Servers should convert recognized schemas to the latest "
+                       "internal value, and may reject unrecognized values. More info: https://git.k8s.io/"
+                       "community/contributors/devel/sig-architecture/api-conventions.md#resources"},
+        "kind": {"type": "string", "description": "Kind is a string value representing the REST resource this "
+                 "object represents. Servers may infer this from the endpoint the client submits requests to. "
+                 "Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/"
+                 "sig-architecture/api-conventions.md#types-kinds"}}
+    kind_schema = copy.deepcopy(strategy.schema)
+    kind_schema["properties"] = {**type_meta, "metadata": {"description": "Standard object's metadata. More "
+                                 "info: https://git.k8s.io/community/contributors/devel/sig-architecture/"
+                                 "api-conventions.md#metadata", "$ref": meta + "ObjectMeta"},
+                                 **{k: v for k, v in (kind_schema.get("properties") or {}).items()
+                                    if k not in ("apiVersion", "kind", "metadata")}}
+    kind_schema["x-kubernetes-group-version-kind"] = [
+        {"group": resource.group, "version": resource.version, "kind": resource.kind}]
+    list_schema = {
+        "description": f"{resource.kind}List is a list of {resource.kind}", "type": "object",
+        "required": ["items"],
+        "properties": {**type_meta, "items": {"description": f"List of {strategy.resource.plural}. More info: "
+                                              "https://git.k8s.io/community/contributors/devel/"
+                                              "sig-architecture/api-conventions.md",
+                                              "type": "array", "items": {"$ref": f"#/definitions/{name}"}},
+                       "metadata": {"description": "Standard list metadata. More info: https://git.k8s.io/"
+                                    "community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+                                    "$ref": meta + "ListMeta"}},
+        "x-kubernetes-group-version-kind": [{"group": resource.group, "version": resource.version,
+                                             "kind": strategy.list_kind}]}
+    return {name: kind_schema, definition_name(resource.group, resource.version, strategy.list_kind): list_schema}

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from .. import errors
+from ...api import errors
 
 TYPES = ["array", "boolean", "integer", "number", "object", "string"]
 _UNSUPPORTED = ("x-kubernetes-validations", "allOf", "oneOf", "not", "uniqueItems", "patternProperties",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from .. import errors
+from ...api import errors
 from ..validation import DNS1035_MSG, SUBDOMAIN_MSG, validate_labels, validate_annotations
 from . import structural
 

@@ -18,7 +18,7 @@ authenticators, and an authenticating proxy; kubelab has the two that its compon
 """
 from __future__ import annotations
 
-from .. import errors
+from ...api import errors
 from .serviceaccount import AuthenticationError
 from .user import ANONYMOUS_USER, UserInfo
 

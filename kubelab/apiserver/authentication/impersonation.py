@@ -17,7 +17,7 @@ Real Kubernetes also impersonates uids and extra fields (`Impersonate-Uid`,
 """
 from __future__ import annotations
 
-from .. import errors
+from ...api import errors
 from .user import (ALL_AUTHENTICATED, ALL_UNAUTHENTICATED, ANONYMOUS, SERVICE_ACCOUNTS_GROUP, UserInfo,
                    split_service_account)
 

@@ -15,7 +15,7 @@ it for an API server built without security (unit tests of other components).
 """
 from __future__ import annotations
 
-from .. import errors
+from ...api import errors
 from .attributes import Attributes
 
 

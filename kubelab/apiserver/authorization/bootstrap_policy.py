@@ -130,6 +130,13 @@ CLUSTER_ROLES: dict[str, list[dict]] = {
         rule("create", "authorization.k8s.io", "subjectaccessreviews"),
         rule(READ, "storage.k8s.io", "csinodes"), rule(READ, "", "namespaces"),
         rule(READ, "storage.k8s.io", "csidrivers csistoragecapacities")],
+    # Not in upstream's bootstrap policy: the cloud controller manager's manifests bring it
+    # (cloud-controller-manager-role.yaml), for the user its kubeconfig names.
+    "system:cloud-controller-manager": [
+        rule(*EVENTS), rule("create", "coordination.k8s.io", "leases"),
+        rule("get update", "coordination.k8s.io", "leases", "cloud-controller-manager"),
+        rule("create get", "", "serviceaccounts"), rule("create", "", "serviceaccounts/token"),
+        rule("list watch", "*", "*")],
     "system:kube-controller-manager": [
         rule(*EVENTS), rule("create", "coordination.k8s.io", "leases"),
         rule("get update", "coordination.k8s.io", "leases", "kube-controller-manager"),
@@ -165,6 +172,12 @@ CONTROLLER_ROLES: dict[str, list[dict]] = {
     "node-controller": [
         rule("delete get list patch update watch", "", "nodes"), rule("patch update", "", "nodes/status"),
         rule("patch update", "", "pods/status"), rule("delete get list watch", "", "pods"), rule(*EVENTS)],
+    # The cloud controller manager's controllers (upstream ships these with the CCM's manifests).
+    "cloud-node-controller": [rule("get list update watch delete patch", "", "nodes"),
+                              rule("patch update", "", "nodes/status"), rule(*EVENTS)],
+    "cloud-node-lifecycle-controller": [rule("get list watch delete patch update", "", "nodes"), rule(*EVENTS)],
+    "service-controller": [rule(READ, "", "services"), rule("patch update", "", "services services/status"),
+                           rule("list watch", "", "nodes"), rule(*EVENTS)],
     "taint-eviction-controller": [rule("delete get list watch", "", "pods"), rule("patch update", "", "pods/status"),
                                   rule(READ, "", "nodes"), rule(*EVENTS)],
     "pod-garbage-collector": [rule("delete list watch", "", "pods"), rule(READ, "", "nodes"),
@@ -183,6 +196,7 @@ CLUSTER_ROLE_BINDINGS: dict[str, list[tuple[str, ...]]] = {
     "system:node-proxier": [("User", "system:kube-proxy")],
     "system:kube-scheduler": [("User", "system:kube-scheduler")],
     "system:kube-controller-manager": [("User", "system:kube-controller-manager")],
+    "system:cloud-controller-manager": [("User", "cloud-controller-manager")],
 }
 
 _LABELS = {"kubernetes.io/bootstrapping": "rbac-defaults"}
@@ -233,8 +247,8 @@ def cluster_role_bindings() -> list[dict]:
 def ensure_policy(apiserver) -> None:
     """The `rbac/bootstrap-roles` post-start hook: create every default role and binding that is missing."""
     from ..authentication.user import APISERVER_USER
-    from ..errors import ApiError
-    from ..request import Request
+    from ...api.errors import ApiError
+    from ...api.request import Request
     for resource, objects in (("clusterroles", cluster_roles()), ("clusterrolebindings", cluster_role_bindings())):
         for obj in objects:
             try:

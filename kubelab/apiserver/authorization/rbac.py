@@ -94,20 +94,41 @@ class PolicyCache:
 
     def __init__(self, store):
         self.store = store
-        self.objects: dict[str, dict[str, dict]] = {kind: {} for kind in RBAC_KINDS}  # kind -> key -> obj
         self._bindings: dict[str, list] = {}  # namespace -> bindings(namespace); emptied on any change
         self._generation = 0  # bumped on every change, so a list computed across one is not kept
-        self._watchers = []
+        self._watchers, self._stale = [], False
+        self._list_and_watch()
+
+    def _list_and_watch(self) -> None:
+        """List the four kinds, then watch from just after; again whenever a watch ends (the
+        store restarted or compacted past it), as an informer relists — a binding deleted
+        meanwhile must stop granting."""
+        for watcher in self._watchers:
+            watcher.cancel()
+        objects: dict[str, dict[str, dict]] = {kind: {} for kind in RBAC_KINDS}  # kind -> key -> obj
+        watchers = []
         for kind in RBAC_KINDS:
             prefix = f"/registry/{kind}/"
-            listed = store.range(prefix, prefix=True)
+            listed = self.store.range(prefix, prefix=True)
             for kv in listed.kvs:
-                self.objects[kind][kv.key] = json.loads(kv.value)
-            self._watchers.append(store.watch(prefix, self._on_change(kind), prefix=True,
-                                              start_revision=listed.revision + 1))
+                objects[kind][kv.key] = json.loads(kv.value)
+            watchers.append(self.store.watch(prefix, self._on_change(kind), prefix=True,
+                                             start_revision=listed.revision + 1))
+        self.objects, self._watchers, self._stale = objects, watchers, False
+        self._generation += 1
+        self._bindings.clear()
+
+    def _relist_if_stale(self) -> None:
+        if self._stale:
+            self._list_and_watch()   # a store still away raises: the request fails, nothing is granted
 
     def _on_change(self, kind: str):
         def on_change(response) -> None:
+            if getattr(response, "canceled", False):
+                self._stale = True
+                self._generation += 1
+                self._bindings.clear()
+                return
             for event in getattr(response, "events", response):
                 if event.type == "DELETE":
                     self.objects[kind].pop(event.kv.key, None)
@@ -118,12 +139,14 @@ class PolicyCache:
         return on_change
 
     def role(self, kind: str, namespace: str, name: str) -> dict | None:
+        self._relist_if_stale()
         if kind == "ClusterRole":
             return self.objects["clusterroles"].get(f"/registry/clusterroles/{name}")
         return self.objects["roles"].get(f"/registry/roles/{namespace}/{name}")
 
     def bindings(self, namespace: str) -> list[tuple[str, dict]]:
         """ClusterRoleBindings, then the RoleBindings of `namespace`, in key order."""
+        self._relist_if_stale()
         found = self._bindings.get(namespace)
         if found is None:
             generation = self._generation

@@ -21,14 +21,11 @@ from __future__ import annotations
 
 import copy
 
-from .. import errors
+from ...api import errors
+from ...api.resources import REVIEW_GROUP as GROUP, REVIEW_KINDS  # noqa: F401  (re-exported)
 from ..authentication.user import UserInfo
 from .attributes import Attributes
 
-REVIEW_KINDS = {"selfsubjectaccessreviews": "SelfSubjectAccessReview",
-                "subjectaccessreviews": "SubjectAccessReview",
-                "selfsubjectrulesreviews": "SelfSubjectRulesReview"}
-GROUP = "authorization.k8s.io"
 
 
 def attributes_from_spec(spec: dict, user: UserInfo, kind: str) -> Attributes:

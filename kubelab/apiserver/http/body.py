@@ -13,7 +13,7 @@ Hostile bodies are read as Go's decoder reads them, at a cost bounded by their s
 - nesting: Go's decoder stops at 10,000 levels ("exceeded max depth"). kubelab stops at
   MAX_DEPTH = 100 with the same words, because its own code (validation, patches, copies)
   walks objects recursively in Python; no built-in object nests a tenth as deep;
-- YAML: aliases are expanded and counted as go-yaml does (yaml_body.py).
+- YAML: aliases are expanded and counted as go-yaml does (objects/goyaml.py).
 
 client-go sends built-in kinds as protobuf (`application/vnd.kubernetes.protobuf`); those
 bodies are read by protobuf.py. Answers are always JSON, which every client accepts.
@@ -26,8 +26,9 @@ import re
 
 import yaml
 
-from .. import errors
-from . import protobuf, yaml_body
+from ...api import errors
+from ...objects import goyaml
+from . import protobuf
 
 MAX_BODY_BYTES = 3 * 1024 * 1024  # upstream's MaxRequestBodyBytes: 3 MiB
 MAX_DEPTH = 100                   # kubelab's nesting limit (Go's is 10,000: see above)
@@ -58,8 +59,8 @@ def decode(raw: bytes, content_type: str):
 
 def _yaml(text: str):
     try:
-        value = yaml_body.load(text, MAX_DEPTH)
-    except yaml_body.YAMLBodyError as error:
+        value = goyaml.load(text, MAX_DEPTH)
+    except goyaml.YAMLBodyError as error:
         raise errors.bad_request(f"couldn't get version/kind; yaml parse error: {error}")
     except yaml.YAMLError as error:
         raise errors.bad_request(f"couldn't get version/kind; yaml parse error: {_one_line(error)}")

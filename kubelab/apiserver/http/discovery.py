@@ -17,7 +17,7 @@ there is discoverable (and reachable over HTTP) without touching this file.
 """
 from __future__ import annotations
 
-from ..resources import Resource
+from ...api.resources import Resource
 from .served import served
 
 GIT_VERSION = "v1.32.0-kubelab"   # the Kubernetes version whose semantics kubelab follows

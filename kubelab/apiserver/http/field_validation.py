@@ -19,7 +19,7 @@ keeps the last one, as Go's does without strict mode.
 """
 from __future__ import annotations
 
-from .. import errors
+from ...api import errors
 from . import openapi
 
 # Patch directives of a strategic merge patch: not fields, never unknown.
@@ -31,7 +31,7 @@ def unknown_fields(obj, schema: dict, path: str = "") -> list[str]:
     schema = _resolve(schema)
     found: list[str] = []
     if isinstance(obj, dict):
-        if "properties" in schema:
+        if "properties" in schema and not schema.get("x-kubernetes-preserve-unknown-fields"):
             for key, value in obj.items():
                 if key.startswith(_DIRECTIVES):
                     continue

@@ -33,7 +33,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler
 
-from .. import errors
+from ...api import errors
 from . import body as bodies
 
 IDLE_TIMEOUT, READ_HEADER_TIMEOUT, BODY_TIMEOUT = 90.0, 32.0, 60.0

@@ -29,6 +29,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from ..apiextensions import crds
+from ..apiextensions.strategy import openapi_definitions
 from .discovery import GIT_VERSION
 from .paths import paths_for
 from .served import served
@@ -43,14 +45,33 @@ def _shipped() -> dict[str, dict]:
     return json.loads(_DATA.read_text())["definitions"]
 
 
+def _custom() -> dict[str, dict]:
+    """The custom kinds' definitions, made from their CRDs' schemas (apiextensions/strategy.py)."""
+    out: dict[str, dict] = {}
+    for strategy in crds.STRATEGIES.values():
+        out.update(openapi_definitions(strategy))
+    return out
+
+
+def _all() -> dict[str, dict]:
+    return {**_shipped(), **_custom()} if crds.STRATEGIES else _shipped()
+
+
 def definitions_by_name() -> dict[str, dict]:
-    """Every shipped definition, by its upstream name (io.k8s.api.core.v1.Pod, ...)."""
-    return _shipped()
+    """Every definition, by its upstream name (io.k8s.api.core.v1.Pod, com.example.stable.v1.CronTab)."""
+    return _all()
+
+
+def schema_of(group: str, version: str, kind: str) -> dict | None:
+    """The definition of one kind, or None if neither upstream's schemas nor a CRD has it."""
+    for schema in _custom().values() if crds.STRATEGIES else ():
+        if (group, version, kind) in _gvk(schema):
+            return schema
+    return _shipped_schema_of(group, version, kind)
 
 
 @lru_cache(maxsize=None)
-def schema_of(group: str, version: str, kind: str) -> dict | None:
-    """The definition of one kind, or None if upstream's schemas do not have it."""
+def _shipped_schema_of(group: str, version: str, kind: str) -> dict | None:
     for schema in _shipped().values():
         if (group, version, kind) in _gvk(schema):
             return schema
@@ -73,7 +94,7 @@ def _served_kinds(group_version: str | None = None) -> set[tuple[str, str, str]]
 
 
 def _closure(roots: list[str]) -> dict[str, dict]:
-    shipped, kept, wanted = _shipped(), {}, list(roots)
+    shipped, kept, wanted = _all(), {}, list(roots)
     while wanted:
         name = wanted.pop()
         if name in kept or name not in shipped:
@@ -85,7 +106,7 @@ def _closure(roots: list[str]) -> dict[str, dict]:
 
 def _refs(schema) -> list[str]:
     if isinstance(schema, dict):
-        found = [schema["$ref"].split("/")[-1]] if "$ref" in schema else []
+        found = [schema["$ref"].split("/")[-1]] if isinstance(schema.get("$ref"), str) else []
         return found + [ref for value in schema.values() for ref in _refs(value)]
     if isinstance(schema, list):
         return [ref for item in schema for ref in _refs(item)]
@@ -95,13 +116,17 @@ def _refs(schema) -> list[str]:
 def definitions(group_version: str | None = None) -> dict[str, dict]:
     """The served kinds' definitions (all, or one group/version's) and everything they refer to."""
     kinds = _served_kinds(group_version)
-    roots = [name for name, schema in _shipped().items() if any(gvk in kinds for gvk in _gvk(schema))]
+    roots = [name for name, schema in _all().items() if any(gvk in kinds for gvk in _gvk(schema))]
     return _closure(roots + list(_ALWAYS))
 
 
-@lru_cache(maxsize=1)
 def v2() -> dict:
     """GET /openapi/v2: Swagger 2.0 with every served definition."""
+    return _v2(crds.GENERATION[0])
+
+
+@lru_cache(maxsize=2)
+def _v2(generation: int) -> dict:   # cached until the served CRDs change
     return {"swagger": "2.0", "info": {"title": "Kubernetes", "version": GIT_VERSION}, "paths": {},
             "definitions": definitions()}
 
@@ -110,9 +135,13 @@ def _path_of(group_version: str) -> str:
     return f"apis/{group_version}" if "/" in group_version else f"api/{group_version}"
 
 
-@lru_cache(maxsize=None)
 def v3(group_version: str) -> dict:
     """GET /openapi/v3/<api/v1 | apis/group/version>: OpenAPI 3.0, refs under components/schemas."""
+    return _v3(group_version, crds.GENERATION[0])
+
+
+@lru_cache(maxsize=64)
+def _v3(group_version: str, generation: int) -> dict:
     schemas = {name: _to_v3(schema) for name, schema in definitions(group_version).items()}
     return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": GIT_VERSION},
             "paths": paths_for(group_version, _names_by_kind(schemas)), "components": {"schemas": schemas}}
@@ -130,7 +159,7 @@ def _to_v3(schema):
         return schema
     out = {key: (_to_v3(value) if key != "properties" else {k: _to_v3(v) for k, v in value.items()})
            for key, value in schema.items() if key != "$ref"}
-    if "$ref" in schema:
+    if isinstance(schema.get("$ref"), str):
         ref = {"$ref": schema["$ref"].replace("#/definitions/", "#/components/schemas/")}
         if not out:
             return ref
@@ -138,8 +167,12 @@ def _to_v3(schema):
     return out
 
 
-@lru_cache(maxsize=None)
 def _hash(group_version: str) -> str:
+    return _hash_of(group_version, crds.GENERATION[0])
+
+
+@lru_cache(maxsize=64)
+def _hash_of(group_version: str, generation: int) -> str:
     return hashlib.sha512(json.dumps(v3(group_version), sort_keys=True).encode()).hexdigest().upper()
 
 

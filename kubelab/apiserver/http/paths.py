@@ -11,7 +11,7 @@ that this server validates fields itself. A schema-driven fuzzer reads the rest.
 """
 from __future__ import annotations
 
-from ..resources import Resource
+from ...api.resources import Resource
 from .served import served
 
 _QUERY = {

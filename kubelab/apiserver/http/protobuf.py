@@ -27,7 +27,7 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
-from .. import errors
+from ...api import errors
 
 MEDIA_TYPE = "application/vnd.kubernetes.protobuf"
 MAGIC = b"k8s\x00"

@@ -24,9 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
-from .. import errors
-from ..request import Request
-from ..resources import RESOURCES, Resource
+from ...api import errors
+from ...api.request import Request
+from ...api.resources import RESOURCES, Resource
 from .served import served
 
 _INT_PARAMS = ("limit", "gracePeriodSeconds", "timeoutSeconds", "tailLines", "sinceSeconds", "limitBytes")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..authorization import REVIEW_KINDS
 from ..authorization.review import GROUP as REVIEW_GROUP
 from ..apiextensions.crds import SERVED as CUSTOM
-from ..resources import RESOURCES, Resource
+from ...api.resources import RESOURCES, Resource
 
 
 def served() -> dict[str, Resource]:

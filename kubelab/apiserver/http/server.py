@@ -33,9 +33,9 @@ import time
 import traceback
 from http.server import ThreadingHTTPServer
 
-from .. import errors
-from ..errors import ApiError
-from ..printers.table import table, wants_table
+from ...api import errors
+from ...api.errors import ApiError
+from ...api.printers.table import table, wants_table
 from . import body as bodies
 from . import discovery, field_validation, framing, health, openapi, openapi_protobuf
 from .metrics import Metrics

@@ -35,8 +35,8 @@ import queue
 import sys
 import time
 
-from ..errors import ApiError
-from ..printers.table import table
+from ...api.errors import ApiError
+from ...api.printers.table import table
 
 BOOKMARK_EVERY = 60.0          # seconds between bookmarks, as upstream's watch cache roughly does
 DEFAULT_TIMEOUT = 1800.0       # upstream picks 30-60 minutes when the client names no timeout

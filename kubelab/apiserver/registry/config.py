@@ -16,7 +16,7 @@ import base64
 import binascii
 import re
 
-from .. import errors
+from ...api import errors
 
 MAX_SIZE = 1024 * 1024
 _CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")

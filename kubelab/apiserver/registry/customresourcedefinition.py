@@ -10,10 +10,10 @@ them as upstream does, with NamesAccepted=False.
 """
 from __future__ import annotations
 
-from .. import errors
+from ...api import errors
 from ..apiextensions import validation as crd_validation
 from ..apiextensions.crds import FINALIZER
-from ..resources import RESOURCES
+from ...api.resources import RESOURCES
 
 APPROVAL = "api-approved.kubernetes.io"
 
@@ -38,6 +38,11 @@ def validate(crd: dict) -> list[dict]:
                                    f'Required value: protected groups must have approval annotation "{APPROVAL}", '
                                    "see https://github.com/kubernetes/enhancements/pull/1111"))
     causes += _built_in_collisions(spec.get("names") or {})
+    served = [v for v in spec.get("versions") or [] if isinstance(v, dict) and v.get("served")]
+    if len(served) > 1:
+        # Deliberate simplification: one served version, so no conversion between versions.
+        causes.append(errors.forbidden_field("spec.versions", "kubelab serves one version per "
+                                             "CustomResourceDefinition; mark the others served: false"))
     return causes
 
 

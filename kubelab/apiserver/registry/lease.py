@@ -7,7 +7,7 @@ positive (upstream's ValidateLeaseSpec).
 """
 from __future__ import annotations
 
-from .. import errors
+from ...api import errors
 
 
 def validate(obj: dict) -> list[dict]:

@@ -15,7 +15,7 @@ to 1000000000 and may not take the "system-" prefix. Value and preemptionPolicy 
 """
 from __future__ import annotations
 
-from .. import errors
+from ...api import errors
 
 HIGHEST_USER_DEFINABLE_PRIORITY = 1_000_000_000
 SYSTEM_CLASSES = {"system-cluster-critical": 2_000_000_000, "system-node-critical": 2_000_001_000}

@@ -11,7 +11,7 @@ API groups, a Role cannot name URLs, a binding's roleRef is required and never c
 """
 from __future__ import annotations
 
-from .. import errors
+from ...api import errors
 
 SUBJECT_KINDS = ("ServiceAccount", "User", "Group")
 

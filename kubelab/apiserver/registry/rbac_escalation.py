@@ -20,7 +20,8 @@ only by a wildcard. What is missing is named in the 403:
     "system:authenticated"]) is attempting to grant RBAC permissions not currently held:
     {APIGroups:["*"], Resources:["*"], Verbs:["*"]}
 
-An update that changes only what the garbage collector writes (ownerReferences,
+A ClusterRole with an aggregationRule (which gathers the rules of other roles by label) needs
+all of `*` held, or `escalate`. An update that changes only what the garbage collector writes (ownerReferences,
 finalizers) is not checked, as upstream's IsOnlyMutatingGCFields lets it through.
 """
 from __future__ import annotations
@@ -28,7 +29,7 @@ from __future__ import annotations
 import copy
 import json
 
-from .. import errors
+from ...api import errors
 from ..authentication.user import SYSTEM_MASTERS, UserInfo
 from ..authorization.attributes import Attributes
 from ..authorization.rbac import RBACAuthorizer
@@ -36,6 +37,7 @@ from ..authorization.rbac import RBACAuthorizer
 RBAC_GROUP = "rbac.authorization.k8s.io"
 ROLE_KINDS = ("roles", "clusterroles")
 BINDING_KINDS = ("rolebindings", "clusterrolebindings")
+FULL_AUTHORITY = [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}, {"nonResourceURLs": ["*"], "verbs": ["*"]}]
 
 
 def check(apiserver, resource, request, obj: dict, old: dict | None = None) -> None:
@@ -67,6 +69,10 @@ def check(apiserver, resource, request, obj: dict, old: dict | None = None) -> N
                                    f'{kind}.{RBAC_GROUP} "{role_ref.get("name", "")}" not found')
         rules = role.get("rules") or []
     held = rbac.rules_for(user, namespace) if rbac else []
+    if resource.plural == "clusterroles" and obj.get("aggregationRule") and not covers(held, FULL_AUTHORITY)[0]:
+        # an aggregation rule can gather any rule at all: it takes everything to write one
+        raise errors.forbidden(resource.plural, resource.group, name,
+                               "must have cluster-admin privileges to use the aggregationRule")
     covered, missing = covers(held, rules)
     if not covered:
         groups = "[" + " ".join(json.dumps(group) for group in user.groups) + "]"

@@ -5,7 +5,7 @@ the write fails; server.py does the release, since only it knows whether the wri
 """
 from __future__ import annotations
 
-from .. import errors
+from ...api import errors
 from ...objects import meta
 
 

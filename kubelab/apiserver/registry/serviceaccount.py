@@ -6,7 +6,7 @@ subresources/token.py). Validation checks the references it may carry.
 """
 from __future__ import annotations
 
-from .. import errors
+from ...api import errors
 
 
 def validate(obj: dict) -> list[dict]:

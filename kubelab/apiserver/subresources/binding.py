@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ...objects import conditions
-from .. import decode, errors
+from .. import decode
+from ...api import errors
 
 
 def create(server, resource, request) -> dict:

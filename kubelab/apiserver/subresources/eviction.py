@@ -10,8 +10,9 @@ budget.") when a budget says no, and drain would retry.
 """
 from __future__ import annotations
 
-from ..request import Request
-from .. import decode, errors
+from ...api.request import Request
+from .. import decode
+from ...api import errors
 
 
 def create(server, resource, request) -> dict:
@@ -27,5 +28,5 @@ def create(server, resource, request) -> dict:
     options = body.get("deleteOptions") or {}
     params = {k: v for k, v in request.params.items() if k == "dryRun"}
     server.handle_delete(Request("delete", "pods", request.namespace, request.name, body=options,
-                                 params=params, user=request.user))
+                                 params=params, user=request.user, user_info=request.user_info))
     return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}

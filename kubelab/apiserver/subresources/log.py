@@ -23,7 +23,7 @@ import urllib.parse
 import urllib.request
 from typing import Callable
 
-from .. import errors
+from ...api import errors
 
 LogProvider = Callable[[str, str, str, dict], str]
 KUBELET_PORT = 10250

@@ -9,7 +9,8 @@ from __future__ import annotations
 import copy
 
 from ...objects import selector
-from .. import decode, errors
+from .. import decode
+from ...api import errors
 from ..patch import apply_patch
 
 

@@ -17,7 +17,9 @@ expirationSeconds is at least 600 (10 minutes) and at most 2^32, default 3600.
 from __future__ import annotations
 
 from ...objects.timefmt import rfc3339
-from .. import decode, errors
+from .. import decode
+from ...api import errors
+from ..admission.attributes import Attributes as AdmissionAttributes
 
 MIN_EXPIRATION_SECONDS = 600
 MAX_EXPIRATION_SECONDS = 1 << 32   # upstream's ValidateTokenRequest: at most 2^32 seconds
@@ -38,6 +40,11 @@ def create(server, resource, request) -> dict:
         raise errors.invalid("TokenRequest", "authentication.k8s.io", request.name, [errors.invalid_value(
             "spec.expirationSeconds", expiration, "may not specify a duration larger than 2^32 seconds")])
     account = server.read(resource, request.namespace, request.name)[1]
+    # Validating admission sees the TokenRequest (NodeRestriction: a kubelet's token must be bound
+    # to a pod on its node).
+    server.admission.validate(AdmissionAttributes(
+        "CREATE", "serviceaccounts", "", request.namespace, request.name, body, None, "token", request.user,
+        False, server.lookup, server.rng, tuple(request.user_info.groups) if request.user_info else ()))
     bound = _bound_object(server, request, spec.get("boundObjectRef"))
     tokens = server.service_account_tokens()
     options = {"expiration_seconds": expiration}

@@ -49,6 +49,8 @@ class ImageLocality(ScorePlugin):
         return [(NODE_ADD, None)]  # it never rejects a pod: nothing to wait for
 
     def score(self, state: CycleState, pod: dict, node_info: NodeInfo) -> int:
+        if not node_info.images:
+            return 0  # (calculate_priority of nothing: below the threshold)
         snapshot = self.handle.snapshot()
         total_nodes = len(snapshot.node_info_list)
         containers = (pod["spec"].get("initContainers") or []) + (pod["spec"].get("containers") or [])

@@ -53,6 +53,13 @@ class BalancedAllocation(PreScorePlugin, ScorePlugin):
 
     def score(self, state: CycleState, pod: dict, node_info: NodeInfo) -> int:
         request = state.get(_PRE_SCORE) or pod_requests(pod)
+        if self.resources == ["cpu", "memory"]:  # the default, read directly (runs per node and pod)
+            offered, used = node_info.allocatable, node_info.requested
+            cpu, memory = offered.milli_cpu, offered.memory
+            if cpu and memory:
+                f1 = min((used.milli_cpu + request.milli_cpu) / cpu, 1.0)
+                f2 = min((used.memory + request.memory) / memory, 1.0)
+                return int((1 - abs((f1 - f2) / 2)) * MAX_NODE_SCORE)
         requested, allocatable = [], []
         for resource in self.resources:
             offered = node_info.allocatable.get(resource)

@@ -109,11 +109,16 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, ScorePlugin):
     def score(self, state: CycleState, pod: dict, node_info: NodeInfo) -> int:
         request = state.get(_NON_ZERO_REQUESTS) or pod_requests(pod, non_zero=True)
         node_score = weight_sum = 0
+        offered, used = node_info.allocatable, node_info.non_zero_requested
         for resource, weight in self.resources:
-            allocatable = node_info.allocatable.get(resource)
+            if resource == "cpu":  # (the common two read directly: this runs for every node and pod)
+                allocatable, requested = offered.milli_cpu, used.milli_cpu + request.milli_cpu
+            elif resource == "memory":
+                allocatable, requested = offered.memory, used.memory + request.memory
+            else:
+                allocatable, requested = offered.get(resource), used.get(resource) + request.get(resource)
             if allocatable == 0:
                 continue  # the node doesn't offer it (an extended resource): it doesn't count
-            requested = node_info.non_zero_requested.get(resource) + request.get(resource)
             node_score += self.resource_score(requested, allocatable) * weight
             weight_sum += weight
         if weight_sum == 0:

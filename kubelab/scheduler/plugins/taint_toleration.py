@@ -26,7 +26,7 @@ ERR_REASON_UNTOLERATED_TAINT = "node(s) had untolerated taint {{{key}: {value}}}
 
 
 def _taints(node_info: NodeInfo) -> list[dict]:
-    return (node_info.node.get("spec") or {}).get("taints") or []
+    return node_info.taints
 
 
 def _tolerations(pod: dict) -> list[dict]:
@@ -44,6 +44,8 @@ class TaintToleration(FilterPlugin, ScorePlugin):
         return [(NODE_ADD, now_tolerated), (NODE_TAINT_CHANGE, now_tolerated)]
 
     def filter(self, state: CycleState, pod: dict, node_info: NodeInfo) -> Status:
+        if not node_info.taints:
+            return OK
         taint = find_untolerated_taint(_taints(node_info), _tolerations(pod),
                                        lambda t: t.get("effect") in (NO_SCHEDULE, NO_EXECUTE))
         if taint is None:
@@ -53,6 +55,8 @@ class TaintToleration(FilterPlugin, ScorePlugin):
 
     def score(self, state: CycleState, pod: dict, node_info: NodeInfo) -> int:
         """How many PreferNoSchedule taints the pod does not tolerate (fewer is better)."""
+        if not node_info.taints:
+            return 0
         tolerations = [t for t in _tolerations(pod) if t.get("effect", "") in ("", PREFER_NO_SCHEDULE)]
         return sum(1 for taint in _taints(node_info)
                    if taint.get("effect") == PREFER_NO_SCHEDULE and not tolerations_tolerate(tolerations, taint))

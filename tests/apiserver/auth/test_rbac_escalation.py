@@ -108,3 +108,30 @@ def test_what_is_missing_is_listed_rule_by_rule_and_wildcards_need_wildcards(pla
     assert not ok
     assert [compact_string(rule) for rule in compact(missing)] == [
         '{APIGroups:["apps"], Resources:["deployments"], Verbs:["delete" "*"]}']
+
+
+def test_after_its_store_watch_ends_rbac_lists_again_and_a_deleted_binding_stops_granting(plane):
+    reader = plane.service_account("default", "reader")
+    grant(plane, "reader", [{"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}])
+    assert reader.list("pods", "default")["items"] == []
+    policy = plane.apiserver.chain.policy
+    for watcher in policy._watchers:   # as when the store restarts: the watch ends under the cache
+        watcher.cancel()
+    policy._on_change("clusterrolebindings")(type("Response", (), {"canceled": True, "events": []})())
+    plane.admin.delete("clusterrolebindings", "reader-grant")
+    with pytest.raises(ApiError) as refused:
+        reader.list("pods", "default")
+    assert refused.value.code == 403
+
+
+def test_an_aggregation_rule_takes_everything_to_write(plane):
+    writer = plane.service_account("default", "aggregator")
+    grant(plane, "aggregator", [{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"],
+                                 "verbs": ["create"]}])
+    aggregated = {"apiVersion": RBAC, "kind": "ClusterRole", "metadata": {"name": "gatherer"},
+                  "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"gather": "me"}}]}, "rules": []}
+    with pytest.raises(ApiError) as refused:
+        writer.create("clusterroles", aggregated)
+    assert refused.value.message == ('clusterroles.rbac.authorization.k8s.io "gatherer" is forbidden: '
+                                     'must have cluster-admin privileges to use the aggregationRule')
+    assert plane.admin.create("clusterroles", aggregated)["metadata"]["name"] == "gatherer"

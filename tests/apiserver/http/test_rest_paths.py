@@ -1,7 +1,7 @@
 """Stories: a REST path and method become the API server's Request, as upstream's RequestInfo reads them."""
 import pytest
 
-from kubelab.apiserver.errors import ApiError
+from kubelab.api.errors import ApiError
 from kubelab.apiserver.http.routes import patch_type, resolve, split
 
 

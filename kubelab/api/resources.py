@@ -85,6 +85,13 @@ RESOURCES: dict[str, Resource] = {r.plural: r for r in [
 
 BY_KIND: dict[str, Resource] = {r.kind: r for r in RESOURCES.values()}
 
+# The access reviews `kubectl auth can-i` sends: served create-only and never stored, so they
+# have no row above (apiserver/authorization/review.py answers them).
+REVIEW_GROUP = "authorization.k8s.io"
+REVIEW_KINDS = {"selfsubjectaccessreviews": "SelfSubjectAccessReview",
+                "subjectaccessreviews": "SubjectAccessReview",
+                "selfsubjectrulesreviews": "SelfSubjectRulesReview"}
+
 
 def lookup(resource: str) -> Resource | None:
     """A Resource by plural, singular, short name or Kind (case-insensitive), as kubectl accepts."""

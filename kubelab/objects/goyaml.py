@@ -1,7 +1,8 @@
-"""YAML bodies read as kube-apiserver reads them: sigs.k8s.io/yaml, over go-yaml, into JSON.
+"""YAML read as Kubernetes reads it: sigs.k8s.io/yaml, over go-yaml, into JSON values.
 
-kube-apiserver turns a YAML body into JSON before decoding it (sigs.k8s.io/yaml's
-YAMLToJSON). go-yaml expands every alias where it is used, so a "billion laughs" document —
+kube-apiserver turns a YAML body into JSON before decoding it, and kubectl does the same with
+a manifest (sigs.k8s.io/yaml's YAMLToJSON); the API server's body decoder (apiserver/http/
+body.py) and kubectl's manifest reader (kubectl/manifests.py) both use this file. go-yaml expands every alias where it is used, so a "billion laughs" document —
 nine anchors, each a list of nine aliases of the one before — would grow a few hundred bytes
 into billions of values. go-yaml refuses it while decoding, by counting (CVE-2019-11254):
 
@@ -50,33 +51,44 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STARTS = {yaml.SequenceStartEvent: SequenceNode, yaml.MappingStartEvent: MappingNode}
 
 
-def load(text: str, max_depth: int):
-    """The YAML document as JSON-able Python values; YAMLBodyError with go-yaml's words."""
+def load(text: str, max_depth: int = 100):
+    """The one YAML document as JSON-able Python values; YAMLBodyError with go-yaml's words."""
+    documents = load_all(text, max_depth)
+    if len(documents) > 1:
+        raise YAMLBodyError("yaml: expected a single document in the stream")
+    return documents[0] if documents else None
+
+
+def load_all(text: str, max_depth: int = 100) -> list:
+    """Every document of the stream (`---` between them), each expanded and counted on its own."""
     loader = _Loader(text)
     try:
-        node, anchor_names = _compose(loader, max_depth)
+        documents = []
+        while True:
+            node, anchor_names, more = _compose(loader, max_depth)
+            if node is not None or more:
+                documents.append(None if node is None else _Expander(loader, max_depth, anchor_names).value(node, 1))
+            if not more:
+                return documents
     finally:
         loader.dispose()
-    if node is None:
-        return None
-    return _Expander(loader, max_depth, anchor_names).value(node, 1)
 
 
 def _compose(loader, max_depth: int):
-    """The document's node graph, built from the parser's events without recursion: an alias
-    is its anchor's node object, so the graph costs no more than the text. (root, anchor names)"""
+    """The next document's node graph, built from the parser's events without recursion: an
+    alias is its anchor's node object, so the graph costs no more than the text.
+    (root, anchor names, whether a document ended: False at the end of the stream)"""
     anchors: dict[str, object] = {}
     names: dict[int, str] = {}
     open_nodes: list = []        # collections being filled, outermost first
     pending_keys: list = []      # per open mapping: the key waiting for its value (or None)
-    root, documents = None, 0
+    root = None
     while loader.check_event():
         event = loader.get_event()
         if isinstance(event, yaml.DocumentStartEvent):
-            documents += 1
-            if documents > 1:
-                raise YAMLBodyError("yaml: expected a single document in the stream")
             continue
+        if isinstance(event, yaml.DocumentEndEvent):
+            return root, names, True
         if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             open_nodes.pop()
             pending_keys.pop()
@@ -93,7 +105,7 @@ def _compose(loader, max_depth: int):
             tag = event.tag if event.tag not in (None, "!") else loader.resolve(kind, None, event.implicit)
             node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
         else:
-            continue   # stream start/end, document end
+            continue   # stream start and end
         if not isinstance(event, yaml.AliasEvent) and event.anchor is not None:
             anchors[event.anchor], names[id(node)] = node, event.anchor
         if not open_nodes:
@@ -110,7 +122,7 @@ def _compose(loader, max_depth: int):
             pending_keys.append(None)
             if len(open_nodes) > max_depth:
                 raise YAMLBodyError(f"yaml: exceeded max depth of {max_depth}")
-    return root, names
+    return root, names, False
 
 
 class _Expander:
