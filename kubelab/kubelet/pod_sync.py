@@ -159,8 +159,13 @@ class PodSync:
         return True
 
     def _node_labels(self) -> dict[str, str]:
-        from .node_status import node_labels
-        return node_labels(self.machine)
+        """The Node's labels as the API has them (`kubectl label node` included), as upstream's
+        admission reads its node lister; the kubelet's own labels when the API can't say."""
+        try:
+            return self.client.get("nodes", self.node_name)["metadata"].get("labels") or {}
+        except ApiError:
+            from .node_status import node_labels
+            return node_labels(self.machine)
 
     def _lookup(self, resource: str, namespace: str, name: str) -> dict | None:
         try:
