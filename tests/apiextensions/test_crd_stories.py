@@ -204,3 +204,19 @@ def test_a_custom_object_with_metadata_of_the_wrong_shape_is_a_400(cluster, meta
     body["spec"] = "every minute"
     error = _refusal(lambda: cluster.client.create("crontabs", body, namespace="default"))
     assert error.code == 422 and 'spec in body must be of type object: "string"' in error.message
+
+
+def test_an_updated_crd_schema_judges_the_next_write(cluster):
+    cluster.client.create("customresourcedefinitions", CRONTAB_CRD)
+    cluster.client.create("crontabs", crontab(replicas=8), namespace="default")
+    stored = cluster.get("customresourcedefinitions", CRD_NAME)
+    stored["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["replicas"][
+        "maximum"] = 5
+    cluster.client.update("customresourcedefinitions", stored)
+    error = _refusal(lambda: cluster.client.create("crontabs", crontab(name="big", replicas=8), namespace="default"))
+    assert "spec.replicas in body should be less than or equal to 5" in error.message
+    renamed = cluster.get("customresourcedefinitions", CRD_NAME)
+    renamed["spec"]["group"] = "other.example.com"
+    error = _refusal(lambda: cluster.client.update("customresourcedefinitions", renamed))
+    assert error.code == 422 and any(c["field"] == "spec.group" and "field is immutable" in c["message"]
+                                     for c in error.status["details"]["causes"])
