@@ -30,8 +30,7 @@ LAYERS = [
     {"client"},
     {"controllers", "cloud", "scheduler", "kubelet", "proxy"},
     {"kubectl"},
-    {"processes"},   # until cluster/'s process shells move into processes/ (issue 7), then peers
-    {"cluster"},
+    {"cluster", "processes"},
     {"viz", "checks", "demo"},
     {"cli"},
     {"__main__", "__init__", "examples"},
@@ -118,6 +117,7 @@ def test_every_top_level_package_has_a_place_in_the_layers():
     ("kubelab.store.fake", "from ..client import Client\n", "upward (store is below client)"),
     ("kubelab.api.fake", "from kubelab.apiserver import server\n", "upward (api is below apiserver)"),
     ("kubelab.scheduler.fake", "from ..controllers import replicaset\n", "sideways"),
+    ("kubelab.processes.fake", "from ..cluster import Cluster\n", "sideways"),
     ("kubelab.cluster.fake", "from kubelab import viz\n", "upward (cluster is below viz)"),
     ("kubelab.objects.fake", "class A:\n    def f(self):\n        from kubelab.clock import VirtualClock\n",
      "sideways"),

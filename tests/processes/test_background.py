@@ -4,7 +4,7 @@ import glob
 import tempfile
 from pathlib import Path
 
-from kubelab.cluster.background import Background
+from kubelab.processes.background import Background
 
 
 def up_folders() -> set[str]:
