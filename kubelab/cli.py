@@ -75,6 +75,9 @@ def _add_process_commands(commands) -> None:
         else:
             command.add_argument("--controllers", default="*",
                                  help="upstream's syntax: '*' every default controller, '-name' off, 'name' on")
+            command.add_argument("--allocate-node-cidrs", action="store_true",
+                                 help="run node IPAM: give each Node a podCIDR from --cluster-cidr")
+            command.add_argument("--cluster-cidr", default="10.244.0.0/16")
             command.add_argument("--controller", action="append", default=[], metavar="DOTTED.PATH",
                                  help="also run your own controller class, e.g. mypackage.module.MyController")
     ccm = commands.add_parser("cloud-controller-manager", help="run the cloud controllers over kubelab's fake cloud")
@@ -87,7 +90,8 @@ def _add_process_commands(commands) -> None:
         command.add_argument("--kubeconfig", default=None)
         command.add_argument("--node-name", required=True)
         if component == "kubelet":
-            command.add_argument("--pod-cidr", default="10.244.1.0/24")
+            command.add_argument("--pod-cidr", default="",
+                                 help="this node's pod range (default: the Node's spec.podCIDR, from node IPAM)")
             command.add_argument("--node-ip", default="10.0.0.11")
             command.add_argument("--cloud-provider", choices=("", "external"), default="",
                                  help="external: wait for the cloud controller manager to initialize the Node")
@@ -175,11 +179,12 @@ def main(argv: list[str] | None = None) -> int:
         from .processes import daemon
         node = {"node_name": args.node_name} if args.command in ("kubelet", "proxy") else {}
         if args.command == "kubelet":
-            node.update(pod_cidr=args.pod_cidr, node_ip=args.node_ip, cloud_provider=args.cloud_provider)
+            node.update(pod_cidr=args.pod_cidr or None, node_ip=args.node_ip, cloud_provider=args.cloud_provider)
         if args.command == "scheduler" and args.config:
             node["config"] = args.config
         if args.command == "controller-manager":
-            node.update(controllers=args.controllers.split(","), extra_controllers=args.controller)
+            node.update(controllers=args.controllers.split(","), extra_controllers=args.controller,
+                        allocate_node_cidrs=args.allocate_node_cidrs, cluster_cidr=args.cluster_cidr)
         return daemon.run(args.command, args.kubeconfig, **node)
     if args.command == "demo":
         if args.nodes < 1:

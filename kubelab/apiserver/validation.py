@@ -144,6 +144,10 @@ def validate_container(container: dict, field: str) -> list[dict]:
         causes.append(errors.invalid_value(f"{field}.name", container["name"], LABEL_MSG))
     if not container.get("image"):
         causes.append(errors.required(f"{field}.image"))
+    if container.get("imagePullPolicy") not in ("Always", "IfNotPresent", "Never"):   # upstream's validatePullPolicy
+        causes.append(errors.required(f"{field}.imagePullPolicy") if not container.get("imagePullPolicy") else
+                      errors.not_supported(f"{field}.imagePullPolicy", container["imagePullPolicy"],
+                                           ["Always", "IfNotPresent", "Never"]))
     for i, port in enumerate(container.get("ports") or []):
         causes += _port(port.get("containerPort"), f"{field}.ports[{i}].containerPort")
         if port.get("protocol") not in ("TCP", "UDP", "SCTP"):

@@ -29,7 +29,12 @@ class InProcessTransport:
     def request(self, request: Request) -> dict:
         request.body = _copy(request.body) if request.body is not None else None
         request.user_info = None  # who the client is, only authentication says (as over a network)
-        return _copy(self.apiserver.handle(request))
+        try:
+            return _copy(self.apiserver.handle(request))
+        except ApiError as refusal:
+            # A refusal is the API server's answer, not a crash: the caller's traceback starts
+            # here, as over HTTP, not eight frames deep in the API server's internals.
+            raise refusal.with_traceback(None) from None
 
     def discover(self, plural: str = "") -> dict:
         """The kinds the API server's CRDs serve, as discovery would list them (plural -> Resource)."""
@@ -83,16 +88,17 @@ class Client:
                           fieldSelector=field_selector, limit=limit, **{"continue": continue_})
 
     def create(self, resource: str, obj: dict, namespace: str | None = None, dry_run: bool = False,
-               subresource: str = "", name: str = "") -> dict:
-        """POST an object (or, with `subresource` and `name`, to pods/eviction, serviceaccounts/token)."""
+               subresource: str = "", name: str = "", field_validation: str | None = None) -> dict:
+        """POST an object (or, with `subresource` and `name`, to pods/eviction, serviceaccounts/token).
+        `field_validation` "Strict" refuses unknown fields, as kubectl asks by default."""
         return self._call("create", resource, self._namespace(resource, namespace, obj), name, subresource,
-                          body=obj, dryRun="All" if dry_run else None)
+                          body=obj, dryRun="All" if dry_run else None, fieldValidation=field_validation)
 
     def update(self, resource: str, obj: dict, namespace: str | None = None, subresource: str = "",
-               dry_run: bool = False) -> dict:
+               dry_run: bool = False, field_validation: str | None = None) -> dict:
         """PUT the whole object; refused with 409 if its resourceVersion is stale."""
         return self._call("update", resource, self._namespace(resource, namespace, obj), meta.name(obj),
-                          subresource, body=obj, dryRun="All" if dry_run else None)
+                          subresource, body=obj, dryRun="All" if dry_run else None, fieldValidation=field_validation)
 
     def update_status(self, resource: str, obj: dict, namespace: str | None = None) -> dict:
         """PUT .../status: only the status of `obj` is written."""
@@ -100,11 +106,13 @@ class Client:
                           "status", body=obj)
 
     def patch(self, resource: str, name: str, patch: dict | list, namespace: str | None = None,
-              subresource: str = "", patch_type: str | None = None, dry_run: bool = False) -> dict:
+              subresource: str = "", patch_type: str | None = None, dry_run: bool = False,
+              field_validation: str | None = None) -> dict:
         """PATCH: a JSON merge patch unless `patch_type` names another
         ("application/strategic-merge-patch+json", "application/json-patch+json")."""
         return self._call("patch", resource, self._namespace(resource, namespace), name, subresource,
-                          body=patch, patchType=patch_type, dryRun="All" if dry_run else None)
+                          body=patch, patchType=patch_type, dryRun="All" if dry_run else None,
+                          fieldValidation=field_validation)
 
     def delete(self, resource: str, name: str, namespace: str | None = None,
                propagation_policy: str | None = None, grace_period_seconds: int | None = None,

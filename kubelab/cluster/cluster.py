@@ -30,7 +30,7 @@ import uuid
 import yaml
 
 from ..apiserver import APIServer
-from ..client import Client, InProcessTransport
+from ..client import ApiError, Client, InProcessTransport
 from ..client.leaderelection import LeaderElected
 from ..clock import VirtualClock
 from ..controllers import ControllerManager
@@ -243,11 +243,18 @@ class Cluster:
         return self.kubectl("apply -f -", stdin=manifest)
 
     def get(self, resource: str, name: str, namespace: str | None = None) -> dict:
-        return self.client.get(resource, name, namespace)
+        """One object, as a dict; a refusal is raised as the API server's one-line ApiError."""
+        try:
+            return self.client.get(resource, name, namespace)
+        except ApiError as refusal:
+            raise refusal.with_traceback(None) from None   # the learner's call is the whole story
 
     def list(self, resource: str, namespace: str | None = None, label_selector: str | None = None) -> list[dict]:
         """Objects of a resource (all namespaces unless one is named), as dicts."""
-        return self.client.list(resource, namespace, label_selector)["items"]
+        try:
+            return self.client.list(resource, namespace, label_selector)["items"]
+        except ApiError as refusal:
+            raise refusal.with_traceback(None) from None
 
     @property
     def trace(self) -> Trace:

@@ -15,7 +15,10 @@ One object failing does not stop the others; the errors are printed at the end, 
 file each object came from (apply reads every object first, so errors in reading — an
 unknown kind, a contradicting namespace — come before errors in writing, as upstream's do).
 
-Left out: server-side apply, `--prune`, `--dry-run`, `--save-config` and `-o`.
+Each write asks for `fieldValidation=Strict`, as kubectl's default `--validate=strict` does, so
+a typo in a field name is refused, not silently dropped.
+
+Left out: server-side apply, `--prune`, `--dry-run`, `--save-config`, `--validate` and `-o`.
 """
 from __future__ import annotations
 
@@ -31,6 +34,9 @@ from .merge import merge_patch_between, three_way_merge
 from .resources import ResourceType, for_object
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+# kubectl's default --validate=strict: the API server refuses a field its schema lacks
+# ("strict decoding error: unknown field \"spec.replica\""), in process as over HTTP.
+STRICT = "Strict"
 FLAGS = [flags.NAMESPACE, flags.FILENAME]
 
 _NO_ANNOTATION = ("Warning: resource {resource} is missing the kubectl.kubernetes.io/last-applied-configuration "
@@ -136,7 +142,7 @@ def _apply_one(client, resource: ResourceType, obj: dict, namespace: str | None,
         if error.reason != "NotFound":
             raise KubectlError(api_error_message(error, "retrieving current configuration of", source)) from None
         try:
-            client.create(resource.plural, _prune_nulls(modified), namespace)
+            client.create(resource.plural, _prune_nulls(modified), namespace, field_validation=STRICT)
         except ApiError as create_error:
             raise KubectlError(api_error_message(create_error, "creating", source)) from None
         return f"{resource.kind_prefix}/{name} created\n", []
@@ -154,7 +160,7 @@ def _apply_one(client, resource: ResourceType, obj: dict, namespace: str | None,
     if not patch:
         return f"{resource.kind_prefix}/{name} unchanged\n", warnings
     try:
-        client.patch(resource.plural, name, patch, namespace)
+        client.patch(resource.plural, name, patch, namespace, field_validation=STRICT)
     except ApiError as error:
         raise KubectlError(api_error_message(error, "patching", source)) from None
     return f"{resource.kind_prefix}/{name} configured\n", warnings
@@ -162,7 +168,7 @@ def _apply_one(client, resource: ResourceType, obj: dict, namespace: str | None,
 
 def _create_one(client, resource: ResourceType, obj: dict, namespace: str | None, source: str):
     try:
-        created = client.create(resource.plural, obj, namespace)
+        created = client.create(resource.plural, obj, namespace, field_validation=STRICT)
     except ApiError as error:
         raise KubectlError(api_error_message(error, "creating", source)) from None
     return f"{resource.kind_prefix}/{created.get('metadata', {}).get('name', '')} created\n", []

@@ -75,7 +75,7 @@ def _parse(text: str, source: str) -> list[Manifest]:
             continue
         if not isinstance(document, dict):
             raise KubectlError(f"error: error parsing {source}: json: cannot unmarshal "
-                               f"{type(document).__name__} into Go value of type map[string]interface {{}}")
+                               f"{json_type(document)} into Go value of type map[string]interface {{}}")
         document = _string_keys(document)
         missing = [f"{field} not set" for field in ("apiVersion", "kind") if not document.get(field)]
         if missing:
@@ -87,6 +87,13 @@ def _parse(text: str, source: str) -> list[Manifest]:
         else:
             manifests.append(Manifest(document, source))
     return manifests
+
+
+def json_type(value) -> str:
+    """The JSON word Go's decoder uses for a value (never Python's `str`, `list`, `int`)."""
+    if isinstance(value, bool):
+        return "bool"
+    return {str: "string", list: "array", int: "number", float: "number", dict: "object"}.get(type(value), "value")
 
 
 def _string_keys(value):

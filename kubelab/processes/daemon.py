@@ -46,10 +46,10 @@ def _elected(component, client: Client, clock: RealClock, lock: str):
 
 
 def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: str = "",
-          pod_cidr: str = "10.244.1.0/24", node_ip: str = "10.0.0.11", seed: int | None = None,
+          pod_cidr: str | None = None, node_ip: str = "10.0.0.11", seed: int | None = None,
           config: str | None = None, cloud_provider: str = "", nodes: int = 0,
           lb_provisioning_seconds: float = 20.0, controllers: list[str] | None = None,
-          extra_controllers: list[str] = ()):
+          extra_controllers: list[str] = (), allocate_node_cidrs: bool = False, cluster_cidr: str = ""):
     """The component object, wired to the API server named in `kubeconfig`."""
     rng = random.Random(seed)
     if component == "controller-manager":
@@ -58,8 +58,10 @@ def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: s
         manager = _client(kubeconfig, clock, "kube-controller-manager")
         # --use-service-account-credentials: each controller as kube-system/<its name>
         from ..controllers.manager import resolve_controller
-        controller_manager = ControllerManager(manager, clock, controllers,
-                                               client_builder=ServiceAccountClientBuilder(manager, clock))
+        from ..controllers.config import ControllerManagerConfig
+        controller_manager = ControllerManager(
+            manager, clock, controllers, client_builder=ServiceAccountClientBuilder(manager, clock),
+            config=ControllerManagerConfig(allocate_node_cidrs=allocate_node_cidrs, cluster_cidr=cluster_cidr))
         extra = [resolve_controller(path) for path in extra_controllers]   # a bad path: one line, exit 1
         start = controller_manager.start
         controller_manager.start = lambda: (start(), [controller_manager.add(c) for c in extra])

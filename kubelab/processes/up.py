@@ -43,7 +43,7 @@ from ..objects import conditions
 from .control import ControlServer
 from .supervisor import BACKOFF_INITIAL, Supervisor, die_with_parent
 from .certificate import make_serving_files, private_key_pem
-from ..cloud.addresses import node_internal_ip
+from ..cloud.addresses import CLUSTER_CIDR, LARGE_CLUSTER_CIDR, node_internal_ip
 
 READY_TIMEOUT_SECONDS = 60.0
 _die_with_parent = die_with_parent   # the name tests and older callers know
@@ -134,7 +134,10 @@ def component_argvs(cluster: Plan) -> list[tuple[str, list[str]]]:
     """The control plane's and every node's commands, in start order."""
     def config(component: str) -> str:
         return str(cluster.data_dir / "kubeconfigs" / component)
-    commands = [(name, ["controller-manager", "--kubeconfig", config("controller-manager")])
+    # The node IPAM controller gives each Node a /24 of the cluster CIDR (kubeadm's --pod-network-cidr).
+    cidr = CLUSTER_CIDR if cluster.nodes < 256 else LARGE_CLUSTER_CIDR
+    commands = [(name, ["controller-manager", "--kubeconfig", config("controller-manager"),
+                        "--allocate-node-cidrs", "--cluster-cidr", cidr])
                 for name in ["controller-manager"] + [f"controller-manager-{i}"
                                                       for i in range(1, cluster.controller_managers)]]
     commands += [(name, ["scheduler", "--kubeconfig", config("scheduler")])
@@ -147,8 +150,7 @@ def component_argvs(cluster: Plan) -> list[tuple[str, list[str]]]:
     for i in range(1, cluster.nodes + 1):
         node = f"node-{i}"
         commands.append((f"kubelet/{node}", ["kubelet", "--kubeconfig", config(f"kubelet-{node}"),
-                                             "--node-name", node, "--pod-cidr", f"10.244.{i}.0/24",
-                                             "--node-ip", node_internal_ip(i),
+                                             "--node-name", node, "--node-ip", node_internal_ip(i),
                                              *(["--cloud-provider", "external"] if cluster.cloud else [])]))
         commands.append((f"proxy/{node}", ["proxy", "--kubeconfig", config(f"proxy-{node}"),
                                            "--node-name", node]))

@@ -77,9 +77,8 @@ def eventually(check, seconds=30):
 def test_a_crd_applied_with_kubectl_is_served_explained_and_guarded(up, binary, tmp_path):
     BINARY[0] = binary
     assert "created" in ok(up, tmp_path, "apply", "-f", str(HERE / "crontab-crd.yaml"))
-    established = ok(up, tmp_path, "get", "crd", "crontabs.stable.example.com", "-o",
-                     'jsonpath={.status.conditions[?(@.type=="Established")].status}')
-    assert established == "True"
+    assert "condition met" in ok(up, tmp_path, "wait", "--for=condition=Established",
+                                 "crd/crontabs.stable.example.com", "--timeout=30s")
     applied = eventually(lambda: kubectl(up, tmp_path, "apply", "-f", "-",
                                          stdin=CRONTAB.format(name="nightly", spec="0 3 * * *", replicas=2)))
     assert applied.returncode == 0, applied.stderr

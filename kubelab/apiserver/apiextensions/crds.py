@@ -54,6 +54,7 @@ class CustomResources:
         self.strategies: dict[str, CustomResourceStrategy] = {}
         self._seen: tuple = ()
         self._syncing = False
+        self._publish()   # a new API server in this process: what the last one served is gone
 
     def resource(self, plural: str) -> Resource | None:
         strategy = self.strategies.get(plural)
