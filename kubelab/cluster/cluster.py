@@ -1,6 +1,7 @@
 """Cluster: every Kubernetes component, assembled in one Python process on a virtual clock.
 
-    store ◀── API server ◀── controller manager (deployment, replicaset, endpoints)
+    store ◀── API server ◀── controller manager (every controller in controllers/registry.py)
+                         ◀── cloud controller manager (with cloud=True: a FakeCloud)
                          ◀── scheduler
                          ◀── kubelet ×N  (each with its simulated container runtime)
                          ◀── kube-proxy ×N
@@ -15,6 +16,11 @@ clusters with the same seed print the same names, IPs and events.
 Faults (faults.py): `cluster.fault.partition("node-2")`, `.crash("kubelet/node-1")`, … each
 component has its own connection to the API server, which a fault cuts, slows or resets, and a
 restarted component is a new object on a new connection, as a restarted process is.
+
+This package is the in-process assembly only: cluster.py, faults.py, trace.py (who wrote
+what), credentials.py (each component's token), arguments.py. The same
+components as separate OS processes over HTTP — `kubelab up`, the daemons, the HTTPS front,
+the store server, certificates — are kubelab/processes/, beside this package.
 """
 from __future__ import annotations
 
@@ -34,7 +40,7 @@ from ..proxy import KubeProxy
 from ..scheduler import Scheduler
 from ..store import MemoryStore
 from . import arguments
-from .addresses import CLUSTER_CIDR, LARGE_CLUSTER_CIDR, node_internal_ip
+from ..cloud.addresses import CLUSTER_CIDR, LARGE_CLUSTER_CIDR, node_internal_ip
 from .credentials import ClusterCredentials
 from .faults import APIServerLink, ComponentTransport, Faults
 from .trace import Trace
