@@ -242,6 +242,29 @@ class Cluster:
             manifest = yaml.safe_dump_all(documents, sort_keys=False)
         return self.kubectl("apply -f -", stdin=manifest)
 
+    def exec(self, pod: str, command: list[str] | str, namespace: str = "default",
+             container: str | None = None, timeout: float = 60.0) -> str:
+        """`kubectl exec POD -- COMMAND` in process: run it in the pod's container (CRI ExecSync
+        on its node's runtime), on virtual time, and return its output."""
+        from ..kubelet.exec_sync import exec_sync
+        argv = command.split() if isinstance(command, str) else list(command)
+        obj = self.get("pods", pod, namespace)
+        name = container or obj["spec"]["containers"][0]["name"]
+        runtime = self.kubelets[obj["spec"].get("nodeName", "")].runtime if obj["spec"].get("nodeName") in \
+            self.kubelets else None
+        sandbox = runtime.sandbox_for_pod(obj["metadata"]["uid"]) if runtime else None
+        running = sandbox.containers.get(name) if sandbox else None
+        if running is None or running.state != "running":
+            message = (f"container {name} is not valid for pod {pod}" if running is None and sandbox is None
+                       or running is None else f'unable to upgrade connection: container not found ("{name}")')
+            raise ApiError({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                            "code": 400, "reason": "BadRequest", "message": message})
+        result = {}
+        exec_sync(runtime, running, argv, timeout, lambda outcome: result.setdefault("outcome", outcome))
+        while "outcome" not in result:
+            self.run(0.1)
+        return result["outcome"].output
+
     def get(self, resource: str, name: str, namespace: str | None = None) -> dict:
         """One object, as a dict; a refusal is raised as the API server's one-line ApiError."""
         try:
