@@ -322,6 +322,7 @@ class ContainerRuntime:
                 on_started(str(error))
                 return
             container.state, container.started_at = RUNNING, self.clock.now()
+            container.config.env = {"HOSTNAME": sandbox.name, **container.config.env}  # the runtime sets it
             container.process = Process(behaviour, argv, dict(container.config.env), container.files,
                                         sandbox.name, self.clock.now, self.resolve)
             self._announce(container)

@@ -302,8 +302,11 @@ class Process:
             output.append(time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime(int(self.now()))))
         elif name == "hostname":
             output.append(self.hostname)
+        elif name == "printenv" and args:
+            output.extend(self.env[a] for a in args if a in self.env)
+            code = 0 if all(a in self.env for a in args) else 1
         elif name in ("env", "printenv"):
-            output.extend(f"{k}={v}" for k, v in sorted(self.env.items()) if not args or k in args)
+            output.extend(f"{k}={v}" for k, v in sorted(self.env.items()))
         elif name == "nslookup":
             address = self.resolve(args[0]) if args else None
             if address is None:
