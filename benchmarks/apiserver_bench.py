@@ -189,7 +189,7 @@ def measure_apiservers(count: int, pods: int) -> dict[str, list[float]]:
         if count == 1:
             store_args = ["--store", "memory"]
         else:
-            children.append(subprocess.Popen([*python, "kubelab.cluster.store_server", "--port", str(ports[-1])],
+            children.append(subprocess.Popen([*python, "kubelab.processes.store_server", "--port", str(ports[-1])],
                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             _wait_answers(ports[-1], "/v3/maintenance/status", "POST")
             store_args = ["--store", "etcd", "--etcd-endpoint", f"http://127.0.0.1:{ports[-1]}"]

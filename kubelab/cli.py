@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_process_commands(commands) -> None:
-    """`kubelab up` and one command per component, each a process talking HTTP (cluster/daemon.py)."""
+    """`kubelab up` and one command per component, each a process talking HTTP (processes/daemon.py)."""
     up = commands.add_parser("up", help="run the whole cluster, each component its own process")
     up.add_argument("--nodes", type=int, default=3, help="number of worker nodes (default 3)")
     up.add_argument("--port", type=int, default=6443, help="the API's port on 127.0.0.1 (default 6443)")
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         return fault_main(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "up":
-        from .cluster.processes import up
+        from .processes.up import up
         return up(nodes=args.nodes, port=args.port, data_dir=args.data_dir, store=args.store,
                   apiservers=args.apiservers, timeout=args.timeout, restart_backoff=args.restart_backoff,
                   controller_managers=args.controller_managers, schedulers=args.schedulers, cloud=args.cloud)
@@ -172,11 +172,11 @@ def main(argv: list[str] | None = None) -> int:
         return run(args.port, args.store, args.data_dir, args.etcd_endpoint, args.seed,
                    args.token_auth_file, args.service_account_key_file, args.etcd_compaction_interval)
     if args.command == "cloud-controller-manager":
-        from .cluster import daemon
+        from .processes import daemon
         return daemon.run(args.command, args.kubeconfig, nodes=args.nodes,
                           lb_provisioning_seconds=args.load_balancer_provisioning_seconds)
     if args.command in ("controller-manager", "scheduler", "kubelet", "proxy"):
-        from .cluster import daemon
+        from .processes import daemon
         node = {"node_name": args.node_name} if args.command in ("kubelet", "proxy") else {}
         if args.command == "kubelet":
             node.update(pod_cidr=args.pod_cidr or None, node_ip=args.node_ip, cloud_provider=args.cloud_provider)

@@ -130,7 +130,7 @@ print(inspect.getsource(scale.scale))
 # Starting it takes a few seconds:
 
 # %%
-from kubelab.cluster.background import Background
+from kubelab.processes.background import Background
 
 up = Background(nodes=2)
 print("using", up.kubectl_used)

@@ -67,7 +67,8 @@ cluster.client.update("nodes", node)
 
 cluster.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "db"},
                "spec": {"nodeSelector": {"disktype": "ssd"},
-                        "containers": [{"name": "db", "image": "postgres:17"}]}})
+                        "containers": [{"name": "db", "image": "postgres:17",
+                                        "env": [{"name": "POSTGRES_PASSWORD", "value": "example"}]}]}})
 cluster.settle()
 print(cluster.kubectl("scheduler explain db"))
 
@@ -88,7 +89,7 @@ cluster.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "gpu-job"
                "spec": {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
                    "nodeSelectorTerms": [{"matchExpressions": [
                        {"key": "accelerator", "operator": "In", "values": ["nvidia-a100"]}]}]}}},
-                   "containers": [{"name": "job", "image": "cuda:12"}]}})
+                   "containers": [{"name": "job", "image": "busybox:1.37", "command": ["sleep", "3600"]}]}})
 cluster.settle()
 print(cluster.kubectl("get events --field-selector involvedObject.name=gpu-job"))
 
@@ -134,7 +135,7 @@ for name in ("node-1", "node-3"):
     node["spec"]["taints"] = [{"key": "dedicated", "value": "ml", "effect": "NoSchedule"}]
     cluster.client.update("nodes", node)
 cluster.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "batch"},
-               "spec": {"containers": [{"name": "batch", "image": "busybox:1.37"}]}})
+               "spec": {"containers": [{"name": "batch", "image": "busybox:1.37", "command": ["sleep", "3600"]}]}})
 cluster.settle()
 print(cluster.kubectl("get pod batch -o wide"))
 
@@ -198,7 +199,8 @@ full.apply([{"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "met
              "value": value} for name, value in (("batch", 100), ("critical", 100000))])
 full.apply([{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"batch-{i}"},
              "spec": {"priorityClassName": "batch", "containers": [
-                 {"name": "job", "image": "busybox:1.37", "resources": {"requests": {"cpu": "1500m"}}}]}}
+                 {"name": "job", "image": "busybox:1.37", "command": ["sleep", "3600"],
+                  "resources": {"requests": {"cpu": "1500m"}}}]}}
             for i in range(2)])
 full.settle()
 full.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "checkout"},

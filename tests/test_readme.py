@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from kubelab.cluster.background import READY_LINE
+from kubelab.processes.background import READY_LINE
 from kubelab.store.etcd_process import free_ports
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -27,7 +27,8 @@ from ..api import errors
 _SCHEMAS = Path(__file__).with_name("http") / "openapi-v1.32.json"
 _PACKAGES = {"": "io.k8s.api.core.v1.", "apps": "io.k8s.api.apps.v1.",
              "coordination.k8s.io": "io.k8s.api.coordination.v1.",
-             "rbac.authorization.k8s.io": "io.k8s.api.rbac.v1.", "scheduling.k8s.io": "io.k8s.api.scheduling.v1."}
+             "rbac.authorization.k8s.io": "io.k8s.api.rbac.v1.", "scheduling.k8s.io": "io.k8s.api.scheduling.v1.",
+             "apiextensions.k8s.io": "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1."}
 _JSON_NAMES = {str: "string", int: "number", float: "number", bool: "bool", list: "array", dict: "object"}
 
 
@@ -40,6 +41,18 @@ def check(resource, obj: dict) -> None:
     """Decode `obj` in place as the resource's Go type would: 400 on a type mismatch; `null`s and
     unknown fields dropped, as Go's decoder leaves zero values and ignores what it does not know."""
     name = _PACKAGES.get(resource.group, "") + resource.kind
+    if resource.group not in _PACKAGES and isinstance(obj.get("metadata"), dict):
+        # A custom kind (a CRD's): only its metadata has a Go type, ObjectMeta; the rest is
+        # checked against the CRD's schema (apiextensions/schema.py), as upstream's unstructured decoding.
+        try:
+            _decode(obj["metadata"], {"$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},
+                    "", "ObjectMeta")
+        except _Mismatch as mismatch:
+            where, value, go_type = mismatch.args
+            raise errors.bad_request(f'{resource.kind} in version "{resource.version}" cannot be handled as a '
+                                     f"{resource.kind}: json: cannot unmarshal {_describe(value)} into Go struct "
+                                     f"field {where} of type {go_type}")
+        return
     check_definition(name, obj, resource.kind, resource.version)
 
 

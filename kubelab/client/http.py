@@ -288,7 +288,7 @@ class HTTPTransport:
 
 
 # The process's open watches, and a delay for their events: what `kubelab fault drop-watch`
-# and `delay-watch` act on (a component's process holds one component: cluster/daemon.py).
+# and `delay-watch` act on (a component's process holds one component: processes/daemon.py).
 OPEN_WATCHES: "weakref.WeakSet[HTTPWatch]" = weakref.WeakSet()
 WATCH_DELAY = [0.0]   # seconds every watch event waits before delivery (0: none)
 

@@ -19,7 +19,7 @@ the API server answers), of `users` (credentials: here a bearer token), and of `
 
 Which file: `--kubeconfig`, else the first file of $KUBECONFIG, else ~/.kube/config (kubectl's
 order). The server is `https://` with the CA in `certificate-authority-data`: kubectl sends a
-token to an https server only (cluster/certificate.py). Real kubectl also merges every file
+token to an https server only (processes/certificate.py). Real kubectl also merges every file
 of $KUBECONFIG and knows client certificates, exec plugins and OIDC; kubelab reads one file,
 and tokens only.
 """

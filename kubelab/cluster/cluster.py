@@ -1,6 +1,7 @@
 """Cluster: every Kubernetes component, assembled in one Python process on a virtual clock.
 
-    store ◀── API server ◀── controller manager (deployment, replicaset, endpoints)
+    store ◀── API server ◀── controller manager (every controller in controllers/registry.py)
+                         ◀── cloud controller manager (with cloud=True: a FakeCloud)
                          ◀── scheduler
                          ◀── kubelet ×N  (each with its simulated container runtime)
                          ◀── kube-proxy ×N
@@ -15,6 +16,11 @@ clusters with the same seed print the same names, IPs and events.
 Faults (faults.py): `cluster.fault.partition("node-2")`, `.crash("kubelet/node-1")`, … each
 component has its own connection to the API server, which a fault cuts, slows or resets, and a
 restarted component is a new object on a new connection, as a restarted process is.
+
+This package is the in-process assembly only: cluster.py, faults.py, trace.py (who wrote
+what), credentials.py (each component's token), arguments.py. The same
+components as separate OS processes over HTTP — `kubelab up`, the daemons, the HTTPS front,
+the store server, certificates — are kubelab/processes/, beside this package.
 """
 from __future__ import annotations
 
@@ -34,7 +40,7 @@ from ..proxy import KubeProxy
 from ..scheduler import Scheduler
 from ..store import MemoryStore
 from . import arguments
-from .addresses import CLUSTER_CIDR, LARGE_CLUSTER_CIDR, node_internal_ip
+from ..cloud.addresses import CLUSTER_CIDR, LARGE_CLUSTER_CIDR, node_internal_ip
 from .credentials import ClusterCredentials
 from .faults import APIServerLink, ComponentTransport, Faults
 from .trace import Trace
@@ -235,6 +241,29 @@ class Cluster:
             documents = manifest if isinstance(manifest, list) else [manifest]
             manifest = yaml.safe_dump_all(documents, sort_keys=False)
         return self.kubectl("apply -f -", stdin=manifest)
+
+    def exec(self, pod: str, command: list[str] | str, namespace: str = "default",
+             container: str | None = None, timeout: float = 60.0) -> str:
+        """`kubectl exec POD -- COMMAND` in process: run it in the pod's container (CRI ExecSync
+        on its node's runtime), on virtual time, and return its output."""
+        from ..kubelet.exec_sync import exec_sync
+        argv = command.split() if isinstance(command, str) else list(command)
+        obj = self.get("pods", pod, namespace)
+        name = container or obj["spec"]["containers"][0]["name"]
+        runtime = self.kubelets[obj["spec"].get("nodeName", "")].runtime if obj["spec"].get("nodeName") in \
+            self.kubelets else None
+        sandbox = runtime.sandbox_for_pod(obj["metadata"]["uid"]) if runtime else None
+        running = sandbox.containers.get(name) if sandbox else None
+        if running is None or running.state != "running":
+            message = (f"container {name} is not valid for pod {pod}" if running is None and sandbox is None
+                       or running is None else f'unable to upgrade connection: container not found ("{name}")')
+            raise ApiError({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                            "code": 400, "reason": "BadRequest", "message": message})
+        result = {}
+        exec_sync(runtime, running, argv, timeout, lambda outcome: result.setdefault("outcome", outcome))
+        while "outcome" not in result:
+            self.run(0.1)
+        return result["outcome"].output
 
     def get(self, resource: str, name: str, namespace: str | None = None) -> dict:
         """One object, as a dict; a refusal is raised as the API server's one-line ApiError."""

@@ -9,7 +9,7 @@ timestamps and limitBytes.
 kubelab's runtime writes what the image would print: an nginx container prints its
 entrypoint's start-up lines, then one access-log line per request it serves (in nginx's
 "combined" format), all stamped by the virtual clock — so the same seed gives the same logs.
-Other images print one start-up line.
+Other images print what their command prints (shell.py); a log keeps its last 5,000 lines.
 """
 from __future__ import annotations
 
@@ -36,10 +36,22 @@ def _nginx_time(seconds: float, style: str) -> str:
     return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(int(seconds)))  # access log
 
 
+MAX_LINES = 5_000  # the runtime rotates a container's log (containerLogMaxSize): memory stays bounded
+
+
+def write(container, now: float, line: str) -> None:
+    """One line the container's process printed."""
+    container.logs.append((now, line))
+    if len(container.logs) > MAX_LINES:
+        del container.logs[:len(container.logs) - MAX_LINES]
+
+
 def on_start(container, now: float) -> None:
-    """The lines a container prints as its process starts."""
+    """The lines a server prints as its process starts (nginx's entrypoint, hello-app's one line)."""
+    if "hello-app" in container.image.repository:
+        container.logs.append((now, f"{_nginx_time(now, 'error')} Server listening on port 8080"))
+        return
     if "nginx" not in container.image.repository:
-        container.logs.append((now, f"Started {container.image.repository} in container {container.name}"))
         return
     container.logs.extend((now, line) for line in NGINX_STARTUP)
     last = container.image.tag.rsplit("/", 1)[-1].split("@")[0]

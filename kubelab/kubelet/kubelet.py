@@ -18,13 +18,13 @@ per pod is in flight at a time (upstream's pod workers serialize each pod the sa
 while one is, sync_pod returns early and the operation's callback enqueues the pod again.
 
 The Lease in kube-node-lease is renewed every 10 s (node_lease.py), beside the node status.
-Left out, for later issues: nodeStatusReportFrequency (upstream writes unchanged status only every 5 min), probes,
-restarts and CrashLoopBackOff, image pull errors and backoff, volumes, static pods,
-eviction, and admission (a pod that doesn't fit is not rejected).
+What it does with each pod is pod_sync.py (admission, init containers, restarts with
+CrashLoopBackOff, image pull back-off, env and volumes, termination with preStop in
+lifecycle.py). Left out: nodeStatusReportFrequency (upstream writes unchanged status only
+every 5 min), static pods and eviction under node pressure.
 """
 from __future__ import annotations
 
-import copy
 import random
 
 from ..client import ApiError, Client, Controller, EventRecorder, Informer
@@ -35,8 +35,9 @@ from ..api import errors
 from .container_logs import read as read_logs
 from .node_lease import RENEW_INTERVAL, NodeLease
 from .node_status import Machine, initial_node, node_status, reconcile_registration
-from .pod_status import Waiting, generate_pod_status
-from .runtime import RUNNING, Container, ContainerRuntime, PullResult, Sandbox
+from .pod_status import Waiting
+from .pod_sync import PodSync
+from .runtime import ContainerRuntime
 
 NODE_STATUS_UPDATE_FREQUENCY = 10.0  # seconds (nodeStatusUpdateFrequency)
 DEFAULT_CAPACITY = {"cpu": "2", "memory": "4Gi", "pods": "110"}
@@ -55,7 +56,7 @@ def go_duration(seconds: float) -> str:
     return f"{minutes}m{text}" if minutes else text
 
 
-class Kubelet(Controller):
+class Kubelet(PodSync, Controller):
     """One node's kubelet: registers the Node, reports its status, runs the pods bound to it."""
     name = "kubelet"
 
@@ -78,6 +79,7 @@ class Kubelet(Controller):
         self.in_flight: dict[Key, str] = {}           # pods with a runtime operation under way
         self.waiting: dict[Key, dict[str, Waiting]] = {}  # why a pod's container can't start
         self.node_lease = NodeLease(client, clock, node_name)
+        self._init_pod_sync()
         self.registered = False
         self.running = False
         self._heartbeat = None
@@ -110,7 +112,7 @@ class Kubelet(Controller):
         if self._lease_timer is not None:
             self._lease_timer.cancel()
 
-    def _on_container_event(self, sandbox: Sandbox, container: Container) -> None:
+    def _on_container_event(self, sandbox, container) -> None:
         self.enqueue(f"{sandbox.namespace}/{sandbox.name}")
 
     # -- the node ----------------------------------------------------------------------------
@@ -174,6 +176,12 @@ class Kubelet(Controller):
         proxies `kubectl logs` to): the container's output from the runtime."""
         sandboxes = sorted(self.runtime.list_pod_sandboxes(namespace, pod_name), key=lambda s: s.created_at)
         container = sandboxes[-1].containers.get(container_name) if sandboxes else None
+        if str(options.get("previous")).lower() == "true":
+            previous = sandboxes[-1].previous.get(container_name) if sandboxes else None
+            if previous is None:
+                raise errors.bad_request(f'previous terminated container "{container_name}" in pod "{pod_name}" '
+                                         f"not found")
+            return read_logs(previous, self.clock.now(), options)
         if container is None or container.started_at is None:
             raise errors.bad_request(f'container "{container_name}" in pod "{pod_name}" is waiting to start: '
                                      f"ContainerCreating")
@@ -190,132 +198,5 @@ class Kubelet(Controller):
 
     # -- pods --------------------------------------------------------------------------------
     def sync(self, key: Key) -> None:
-        """The Controller worker's entry point: for the kubelet, a key is a pod."""
+        """The Controller worker's entry point: for the kubelet, a key is a pod (pod_sync.py)."""
         self.sync_pod(key)
-
-    def sync_pod(self, key: Key) -> None:
-        """Make the runtime match the pod, then report what the runtime shows (upstream's SyncPod)."""
-        if not self.running or key in self.in_flight:
-            return  # the operation under way enqueues the pod again when it ends
-        pod = self.pods.get(key)
-        self._remove_stale_sandboxes(key, pod)
-        if pod is None:
-            self.waiting.pop(key, None)
-            return
-        sandbox = self.runtime.sandbox_for_pod(meta.uid(pod))
-        if meta.is_being_deleted(pod):
-            self._terminate_pod(key, pod, sandbox)
-            return
-        if sandbox is None:
-            if self.runtime.network is None:
-                self._learn_pod_cidr(self.client.get("nodes", self.node_name))
-            if self.runtime.network is None:   # no podCIDR yet: the CNI plugin cannot give an IP
-                self.queue.add_after(key, 1.0)
-                return
-            sandbox = self.runtime.run_pod_sandbox(meta.name(pod), meta.namespace(pod), meta.uid(pod))
-        for container in pod["spec"]["containers"]:
-            if container["name"] in sandbox.containers:
-                continue
-            if self._start_container(key, pod, sandbox, container):
-                break  # one container at a time, in spec order
-        self._write_status(pod, sandbox)
-
-    def _remove_stale_sandboxes(self, key: Key, pod: dict | None) -> None:
-        """Sandboxes of a pod that is gone (or was replaced by a new pod of the same name)."""
-        namespace, name = meta.split_key(key)
-        for sandbox in self.runtime.list_pod_sandboxes(namespace, name):
-            if pod is None or sandbox.uid != meta.uid(pod):
-                self.runtime.remove_pod_sandbox(sandbox.id)
-
-    def _write_status(self, pod: dict, sandbox: Sandbox | None, terminal: bool = False) -> None:
-        status = generate_pod_status(pod, sandbox, self.machine.internal_ip, self.clock.now(), terminal,
-                                     self.waiting.get(meta.key(pod)))
-        if status == pod.get("status"):
-            return  # nothing new to say: no write
-        updated = copy.deepcopy(pod)
-        updated["status"] = copy.deepcopy(status)
-        self.client.update_status("pods", updated)
-
-    def _operation_done(self, key: Key) -> None:
-        self.in_flight.pop(key, None)
-        if self.running:
-            self.enqueue(key)
-
-    # -- starting a container: image, create, start ------------------------------------------
-    def _start_container(self, key: Key, pod: dict, sandbox: Sandbox, container: dict) -> bool:
-        """Begin upstream's startContainer (ensure the image, create, start); False if it can't."""
-        image, policy = container["image"], container.get("imagePullPolicy", "IfNotPresent")
-        present = self.runtime.image_status(image) is not None
-        if policy == "Never" and not present:
-            message = f'Container image "{image}" is not present with pull policy of Never'
-            self.recorder.event(pod, WARNING, "ErrImageNeverPull", message)
-            self.waiting.setdefault(key, {})[container["name"]] = {"reason": "ErrImageNeverPull",
-                                                                   "message": message}
-            return False
-        self.waiting.get(key, {}).pop(container["name"], None)
-        self.in_flight[key] = f"starting container {container['name']}"
-        if present and policy != "Always":
-            self.recorder.event(pod, NORMAL, "Pulled",
-                                f'Container image "{image}" already present on machine')
-            self._create_and_start(key, pod, sandbox, container)
-            return True
-        self.recorder.event(pod, NORMAL, "Pulling", f'Pulling image "{image}"')
-        self.runtime.pull_image(
-            image, lambda pulled: self._on_image_pulled(key, pod, sandbox, container, pulled))
-        return True
-
-    def _on_image_pulled(self, key: Key, pod: dict, sandbox: Sandbox, container: dict,
-                         pulled: PullResult) -> None:
-        if not self.running:
-            return
-        self.recorder.event(pod, NORMAL, "Pulled",
-                            f'Successfully pulled image "{container["image"]}" in '
-                            f'{go_duration(pulled.pull_seconds)} ({go_duration(pulled.total_seconds)} '
-                            f'including waiting). Image size: {pulled.image.size} bytes.')
-        current = self.pods.get(key)
-        if current is None or meta.uid(current) != meta.uid(pod) or meta.is_being_deleted(current):
-            self._operation_done(key)  # the pod went away meanwhile: don't start anything
-            return
-        self._create_and_start(key, current, sandbox, container)
-
-    def _create_and_start(self, key: Key, pod: dict, sandbox: Sandbox, container: dict) -> None:
-        ports = [port["containerPort"] for port in container.get("ports") or []]
-        container_id = self.runtime.create_container(sandbox.id, container["name"], container["image"],
-                                                     ports)
-        self.recorder.event(pod, NORMAL, "Created", f"Created container {container['name']}")
-
-        def started() -> None:
-            if self.running:
-                self.recorder.event(pod, NORMAL, "Started", f"Started container {container['name']}")
-                self._operation_done(key)
-        self.runtime.start_container(container_id, started)
-
-    # -- stopping a pod ------------------------------------------------------------------------
-    def _terminate_pod(self, key: Key, pod: dict, sandbox: Sandbox | None) -> None:
-        """Stop the containers within the grace period, report the end, delete the pod for good."""
-        running = [c for c in sandbox.containers.values() if c.state == RUNNING] if sandbox else []
-        if running:
-            self._kill_containers(key, pod, running)
-            return
-        if sandbox is not None:
-            self.runtime.stop_pod_sandbox(sandbox.id)
-            self._write_status(pod, sandbox, terminal=True)
-        try:
-            self.client.delete("pods", meta.name(pod), meta.namespace(pod), grace_period_seconds=0)
-        except ApiError as error:
-            if error.code != 404:
-                raise
-
-    def _kill_containers(self, key: Key, pod: dict, running: list[Container]) -> None:
-        grace = pod["metadata"].get("deletionGracePeriodSeconds",
-                                    pod["spec"].get("terminationGracePeriodSeconds", 30))
-        self.in_flight[key] = "killing containers"
-        remaining = {container.id for container in running}
-
-        def stopped(container_id: str) -> None:
-            remaining.discard(container_id)
-            if not remaining:
-                self._operation_done(key)
-        for container in running:
-            self.recorder.event(pod, NORMAL, "Killing", f"Stopping container {container.name}")
-            self.runtime.stop_container(container.id, grace, lambda cid=container.id: stopped(cid))

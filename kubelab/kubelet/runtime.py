@@ -36,7 +36,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import container_logs
+from . import container_logs, images
+from .shell import FileView, Process, StartError, check_executable, effective_argv
 
 CREATED, RUNNING, EXITED = "created", "running", "exited"   # CRI's CONTAINER_* states
 SANDBOX_READY, SANDBOX_NOTREADY = "ready", "notready"
@@ -94,6 +95,16 @@ def image_content(tag: str) -> Image:
 
 
 @dataclass
+class ContainerConfig:
+    """CRI's ContainerConfig, the part kubelab models: what to run and with what."""
+    command: list | None = None           # the pod's command / args (None: the image's)
+    args: list | None = None
+    env: dict = field(default_factory=dict)
+    mounts: dict = field(default_factory=dict)    # mount path -> a volume's files (shared dict)
+    memory_limit: int | None = None       # bytes (resources.limits.memory); past it: OOMKilled
+
+
+@dataclass
 class Container:
     id: str                   # "containerd://<64 hex>"
     name: str
@@ -104,9 +115,20 @@ class Container:
     started_at: float | None = None
     finished_at: float | None = None
     exit_code: int | None = None
+    reason: str = ""          # when exited: Completed, Error, OOMKilled, StartError
+    message: str = ""
     restart_count: int = 0    # CRI's attempt number
     shutdown_seconds: float = 0.2  # how long the process takes to exit on SIGTERM
     logs: list = field(default_factory=list)  # (time, line): its stdout, see container_logs.py
+    config: ContainerConfig = field(default_factory=ContainerConfig)
+    process: Process | None = None
+    sick: bool = False        # the app's health endpoint fails (a notebook can make it sick)
+    killed_by_probe: bool = False  # stopped by the kubelet after a failed liveness/startup probe
+    files: FileView | None = None
+
+    @property
+    def listening(self) -> set[int]:
+        return self.process.listening if self.process is not None and self.state == RUNNING else set()
 
 
 @dataclass
@@ -119,6 +141,7 @@ class Sandbox:
     state: str = SANDBOX_READY
     created_at: float = 0.0
     containers: dict[str, Container] = field(default_factory=dict)  # by container name
+    previous: dict[str, Container] = field(default_factory=dict)    # the last exited attempt, by name
 
 
 @dataclass
@@ -126,6 +149,7 @@ class PullResult:
     image: Image
     pull_seconds: float       # the transfer itself
     total_seconds: float      # including waiting for earlier pulls (serial pulls)
+    error: str | None = None  # containerd's words when the registry has no such image
 
 
 class ContainerRuntime:
@@ -142,6 +166,8 @@ class ContainerRuntime:
         self.containers: dict[str, tuple[str, str]] = {}  # container id -> (sandbox id, name)
         self._pulls_busy_until = 0.0               # serial pulls: when the current one ends
         self.subscribers: list[Callable[[Sandbox, Container], None]] = []
+        self.host_paths: dict[str, dict] = {}      # hostPath volumes: the node's own files
+        self.dns: Callable[[str], str | None] | None = None  # name -> address, for nslookup/wget
 
     def subscribe(self, listener: Callable[[Sandbox, Container], None]) -> None:
         """CRI GetContainerEvents: call `listener(sandbox, container)` on every state change."""
@@ -188,7 +214,7 @@ class ContainerRuntime:
             return
         for container in sandbox.containers.values():
             if container.state != EXITED:
-                self._exit(container, 137)  # SIGKILL
+                self._exit(container, 137, "Error")  # SIGKILL
         sandbox.state = SANDBOX_NOTREADY
         if sandbox.ip:
             self.ips_in_use.discard(sandbox.ip)
@@ -220,10 +246,14 @@ class ContainerRuntime:
         return [self.images[tag] for tag in sorted(self.images)]
 
     def pull_image(self, image: str, on_pulled: Callable[[PullResult], None]) -> None:
-        """CRI PullImage, on virtual time: a few seconds (less when cached), one pull at a time."""
+        """CRI PullImage, on virtual time: a few seconds (less when cached), one pull at a time.
+        An image the registries don't have (images.py) fails after the registry's answer."""
         tag = normalize_image(image)
         content = image_content(tag)
-        if tag in self.images:
+        known = images.lookup(tag) is not None
+        if not known:
+            seconds = self.rng.uniform(0.5, 1.5)   # the round trips to learn it isn't there
+        elif tag in self.images:
             seconds = self.rng.uniform(0.3, 0.8)   # only the manifest is fetched
         else:
             bandwidth = self.rng.uniform(15e6, 40e6)  # bytes per second, this node's network
@@ -233,20 +263,34 @@ class ContainerRuntime:
         self._pulls_busy_until = begins + seconds
 
         def pulled() -> None:
+            if not known:
+                on_pulled(PullResult(content, seconds, self.clock.now() - requested, images.pull_error(tag)))
+                return
             self.images[tag] = content
             on_pulled(PullResult(content, seconds, self.clock.now() - requested))
         self.clock.call_later(begins + seconds - requested, pulled)
 
     # -- containers --------------------------------------------------------------------------
-    def create_container(self, sandbox_id: str, name: str, image: str, ports: list[int]) -> str:
-        """CRI CreateContainer: a container in the sandbox from a pulled image; returns its id."""
+    def create_container(self, sandbox_id: str, name: str, image: str, ports: list[int],
+                         config: ContainerConfig | None = None) -> str:
+        """CRI CreateContainer: a container in the sandbox from a pulled image; returns its id.
+        A container of the same name that exited before becomes the sandbox's `previous` one
+        (its logs stay for `kubectl logs --previous`) and the new one is the next attempt."""
         sandbox = self.sandboxes[sandbox_id]
         content = self.image_status(image)
         if content is None:
             raise RuntimeError(f'failed to create containerd container: image "{image}": not found')
+        old = sandbox.containers.get(name)
+        attempt = 0
+        if old is not None:
+            sandbox.previous[name] = old
+            self.containers.pop(old.id, None)
+            attempt = old.restart_count + 1
+        config = config or ContainerConfig()
         container = Container(f"containerd://{self._new_id()}", name, content, ports,
-                              created_at=self.clock.now(),
-                              shutdown_seconds=round(self.rng.uniform(0.1, 0.6), 3))
+                              created_at=self.clock.now(), restart_count=attempt,
+                              shutdown_seconds=round(self.rng.uniform(0.1, 0.6), 3), config=config,
+                              files=FileView(config.mounts))
         sandbox.containers[name] = container
         self.containers[container.id] = (sandbox_id, name)
         self._announce(container)
@@ -259,38 +303,108 @@ class ContainerRuntime:
         sandbox_id, name = self.containers[container_id]
         return self.sandboxes[sandbox_id].containers[name]
 
-    def start_container(self, container_id: str, on_started: Callable[[], None]) -> None:
-        """CRI StartContainer: the process is up a moment later (a normal timer)."""
+    def start_container(self, container_id: str, on_started: Callable[[str | None], None]) -> None:
+        """CRI StartContainer: the process is up a moment later (a normal timer); `on_started`
+        gets None, or runc's error when the command isn't in the image (exit 128, StartError)."""
         def started() -> None:
             container = self.container_status(container_id)
-            if container is not None and container.state == CREATED:
-                container.state, container.started_at = RUNNING, self.clock.now()
-                container_logs.on_start(container, self.clock.now())
-                self._announce(container)
-            on_started()
+            if container is None or container.state != CREATED:
+                on_started(None)
+                return
+            sandbox = self.sandboxes[self.containers[container_id][0]]
+            behaviour = images.lookup(container.image.tag) or images.ImageBehaviour(container.image.repository)
+            argv = effective_argv(behaviour, container.config.command, container.config.args)
+            try:
+                check_executable(behaviour, argv)
+            except StartError as error:
+                container.started_at = self.clock.now()
+                self._exit(container, 128, "StartError", str(error))
+                on_started(str(error))
+                return
+            container.state, container.started_at = RUNNING, self.clock.now()
+            container.config.env = {"HOSTNAME": sandbox.name, **container.config.env}  # the runtime sets it
+            container.process = Process(behaviour, argv, dict(container.config.env), container.files,
+                                        sandbox.name, self.clock.now, self.resolve)
+            self._announce(container)
+            self._advance(container, container.process.program())
+            on_started(None)
         self.clock.call_later(round(self.rng.uniform(0.2, 0.8), 3), started)
 
+    def _advance(self, container: Container, program) -> None:
+        """Run the container's program until it sleeps, waits or exits (shell.py's actions).
+        Its sleeps are daemon timers: a process that lives on is not "work to settle"."""
+        for _ in range(10_000):  # a loop that never sleeps still yields to the clock
+            if container.state != RUNNING:
+                return
+            if self._out_of_memory(container):
+                return
+            try:
+                action = next(program)
+            except StopIteration as end:
+                code = end.value if isinstance(end.value, int) else 0
+                self._exit(container, code, "Completed" if code == 0 else "Error")
+                return
+            if action[0] == "log":
+                container_logs.write(container, self.clock.now(), action[1])
+            elif action[0] == "started":
+                container_logs.on_start(container, self.clock.now())
+            elif action[0] == "serve":
+                container.process.listening.update(action[1])
+                if self._out_of_memory(container):
+                    return
+            elif action[0] == "wait":
+                return
+            elif action[0] == "sleep":
+                self.clock.call_later(max(action[1], 0.01), self._advance, container, program, daemon=True)
+                return
+        self.clock.call_later(0.01, self._advance, container, program, daemon=True)
+
+    def _out_of_memory(self, container: Container) -> bool:
+        """The kernel's OOM killer: a process past its cgroup's memory limit dies with SIGKILL."""
+        limit = container.config.memory_limit
+        if limit is None or container.process is None or container.process.memory_mib * 1024 * 1024 <= limit:
+            return False
+        self._exit(container, 137, "OOMKilled")
+        return True
+
     def stop_container(self, container_id: str, timeout: float, on_stopped: Callable[[], None]) -> None:
-        """CRI StopContainer: SIGTERM; exit when the process is done, or SIGKILL at `timeout`."""
+        """CRI StopContainer: SIGTERM; exit when the process is done, or SIGKILL at `timeout`.
+        A PID 1 without a SIGTERM handler (a shell, `sleep`) ignores SIGTERM: SIGKILL it is."""
         container = self.container_status(container_id)
         if container is None or container.state != RUNNING:
             self.clock.call_soon(on_stopped)
             return
-        graceful = container.shutdown_seconds <= timeout
+        handles = container.process is None or container.process.exits_on_sigterm
+        graceful = handles and container.shutdown_seconds <= timeout
         delay = container.shutdown_seconds if graceful else max(0.0, timeout)
 
         def stopped() -> None:
             if container.state != EXITED:
-                self._exit(container, 0 if graceful else 137)
+                self._exit(container, 0 if graceful else 137, "Completed" if graceful else "Error")
             on_stopped()
         self.clock.call_later(delay, stopped)
 
-    def _exit(self, container: Container, exit_code: int) -> None:
+    def _exit(self, container: Container, exit_code: int, reason: str = "", message: str = "") -> None:
+        if container.state == EXITED:
+            return
         if container.started_at is None:
             container.started_at = self.clock.now()
         container.state, container.exit_code = EXITED, exit_code
+        container.reason = reason or ("Completed" if exit_code == 0 else "Error")
+        container.message = message
         container.finished_at = self.clock.now()
         self._announce(container)
+
+    def set_sick(self, namespace: str, pod: str, container: str | None = None, sick: bool = True) -> None:
+        """Make a pod's app fail (or pass again) its health checks: HTTP 500, gRPC NOT_SERVING."""
+        for sandbox in self.list_pod_sandboxes(namespace, pod):
+            for running in sandbox.containers.values():
+                if container is None or running.name == container:
+                    running.sick = sick
+
+    def resolve(self, name: str) -> str | None:
+        """The cluster DNS as a container sees it (set by whoever assembles the node)."""
+        return self.dns(name) if self.dns is not None else None
 
     # -- traffic -----------------------------------------------------------------------------
     def serve(self, ip: str, port: int, client_ip: str | None = None) -> dict | None:
@@ -299,9 +413,7 @@ class ContainerRuntime:
         for sandbox in self.sandboxes.values():
             if sandbox.ip != ip or sandbox.state != SANDBOX_READY:
                 continue
-            running = [c for c in sandbox.containers.values() if c.state == RUNNING]
-            declared = [c for c in running if c.ports]
-            listening = [c for c in declared if port in c.ports] if declared else running
+            listening = [c for c in sandbox.containers.values() if port in c.listening]
             if listening:
                 container_logs.on_request(listening[0], self.clock.now(),
                                           client_ip or str(self.network.network_address + 1))

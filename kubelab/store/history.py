@@ -137,7 +137,7 @@ class StoreServerProcess:
         self.kills = 0
 
     def start(self) -> "StoreServerProcess":
-        self.process = subprocess.Popen([sys.executable, "-m", "kubelab.cluster.store_server", "--port",
+        self.process = subprocess.Popen([sys.executable, "-m", "kubelab.processes.store_server", "--port",
                                          str(self.port), "--store", self.kind, "--data-dir", self.data_dir],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                         preexec_fn=_die_with_parent)

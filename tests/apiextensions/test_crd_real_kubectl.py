@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kubelab.cluster.background import Background, real_kubectl
+from kubelab.processes.background import Background, real_kubectl
 
 HERE = Path(__file__).resolve().parent
 

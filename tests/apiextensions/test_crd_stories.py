@@ -173,3 +173,50 @@ def test_a_new_cluster_in_the_same_process_serves_none_of_the_last_ones_custom_k
     assert "crontabs" in served()
     Cluster(nodes=1, seed=1)
     assert "crontabs" not in served()
+
+
+@pytest.mark.parametrize("spec", [
+    "crontabs", {"names": []}, {"versions": "v1"}, {"versions": [1]}, {"scope": 3},
+    {"versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": "object"}}]},
+    {"versions": [{"name": "v1", "served": "yes", "storage": True}]},
+    {"versions": [{**CRONTAB_CRD["spec"]["versions"][0], "additionalPrinterColumns": [1]}]},
+    {"versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
+        "type": "object", "properties": {"spec": {"type": "object", "properties": []}}}}}]},
+    {"versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
+        "type": "object", "properties": {"spec": {"type": "object", "required": "all"}}}}}]},
+])
+def test_a_crd_of_the_wrong_shape_is_a_400_or_422_never_a_500(cluster, spec):
+    body = crd(spec=spec if isinstance(spec, str) else {**CRONTAB_CRD["spec"], **spec})
+    error = _refusal(lambda: cluster.client.create("customresourcedefinitions", body))
+    assert error.code in (400, 422), error.status
+    assert cluster.client.list("customresourcedefinitions")["items"] == []
+
+
+@pytest.mark.parametrize("metadata", [{"labels": "web"}, {"annotations": ["a"]}, {"finalizers": "x"},
+                                      {"ownerReferences": {"kind": "X"}}])
+def test_a_custom_object_with_metadata_of_the_wrong_shape_is_a_400(cluster, metadata):
+    cluster.client.create("customresourcedefinitions", CRONTAB_CRD)
+    body = crontab()
+    body["metadata"].update(metadata)
+    error = _refusal(lambda: cluster.client.create("crontabs", body, namespace="default"))
+    assert error.code == 400 and "cannot be handled as a CronTab" in error.message, error.status
+    body = crontab()
+    body["spec"] = "every minute"
+    error = _refusal(lambda: cluster.client.create("crontabs", body, namespace="default"))
+    assert error.code == 422 and 'spec in body must be of type object: "string"' in error.message
+
+
+def test_an_updated_crd_schema_judges_the_next_write(cluster):
+    cluster.client.create("customresourcedefinitions", CRONTAB_CRD)
+    cluster.client.create("crontabs", crontab(replicas=8), namespace="default")
+    stored = cluster.get("customresourcedefinitions", CRD_NAME)
+    stored["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["replicas"][
+        "maximum"] = 5
+    cluster.client.update("customresourcedefinitions", stored)
+    error = _refusal(lambda: cluster.client.create("crontabs", crontab(name="big", replicas=8), namespace="default"))
+    assert "spec.replicas in body should be less than or equal to 5" in error.message
+    renamed = cluster.get("customresourcedefinitions", CRD_NAME)
+    renamed["spec"]["group"] = "other.example.com"
+    error = _refusal(lambda: cluster.client.update("customresourcedefinitions", renamed))
+    assert error.code == 422 and any(c["field"] == "spec.group" and "field is immutable" in c["message"]
+                                     for c in error.status["details"]["causes"])

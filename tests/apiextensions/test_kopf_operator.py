@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from kubelab.client import ApiError
-from kubelab.cluster.background import Background
+from kubelab.processes.background import Background
 
 pytest.importorskip("kopf", reason="kopf is in the test extra: pip install -e '.[test]'")
 EXAMPLES = Path(__file__).resolve().parents[2] / "kubelab" / "examples"

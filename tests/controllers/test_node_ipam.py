@@ -84,7 +84,7 @@ def test_a_five_thousand_node_cluster_starts_with_valid_unique_node_and_pod_addr
 
 
 def test_kubelab_up_plans_node_ipam_for_any_node_count(tmp_path):
-    from kubelab.cluster.processes import Plan, component_argvs
+    from kubelab.processes.up import Plan, component_argvs
     plan = Plan(tmp_path, 6443, 5000, "memory", [0])
     commands = dict(component_argvs(plan))
     assert commands["controller-manager"][-3:] == ["--allocate-node-cidrs", "--cluster-cidr", "10.128.0.0/9"]

@@ -65,7 +65,7 @@ def _running_container(runtime, clock, ports=()):
     runtime.pull_image("nginx:1.27", lambda result: None)
     clock.settle()
     container_id = runtime.create_container(sandbox.id, "nginx", "nginx:1.27", list(ports))
-    runtime.start_container(container_id, lambda: None)
+    runtime.start_container(container_id, lambda error: None)
     clock.settle()
     return sandbox, runtime.container_status(container_id)
 
@@ -81,12 +81,13 @@ def test_a_container_that_outlives_its_timeout_is_killed(runtime, clock):
     assert (container.state, container.exit_code) == (EXITED, 137)
 
 
-def test_a_pod_with_no_declared_ports_answers_on_any_port(runtime, clock):
+def test_nginx_answers_on_the_port_it_listens_on_whatever_ports_the_pod_declares(runtime, clock):
     sandbox, _ = _running_container(runtime, clock, ports=())
-    assert runtime.serve(sandbox.ip, 8080) == {"pod": "web", "namespace": "default", "node": "node-1",
-                                              "container": "nginx"}
+    assert runtime.serve(sandbox.ip, 80) == {"pod": "web", "namespace": "default", "node": "node-1",
+                                            "container": "nginx"}
+    assert runtime.serve(sandbox.ip, 8080) is None   # declaring a port doesn't open it; nginx listens on 80
     runtime.stop_pod_sandbox(sandbox.id)
-    assert runtime.serve("10.244.1.2", 8080) is None
+    assert runtime.serve("10.244.1.2", 80) is None
 
 
 def test_container_events_reach_subscribers(runtime, clock):

@@ -2,7 +2,7 @@
 own when the real one is absent, and leaves no keys or tokens behind in /tmp."""
 from pathlib import Path
 
-from kubelab.cluster.background import Background
+from kubelab.processes.background import Background
 
 
 def test_without_a_real_kubectl_kubelabs_own_answers_over_https_and_says_so(monkeypatch):

@@ -3,7 +3,7 @@ the real kubectl sees the nodes' zones and a LoadBalancer Service's external IP 
 import subprocess
 import time
 
-from kubelab.cluster.background import real_kubectl
+from kubelab.processes.background import real_kubectl
 
 from .running_up import RunningUp
 

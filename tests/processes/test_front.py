@@ -28,8 +28,8 @@ def _server(name: str) -> ThreadingHTTPServer:
 
 
 def _start_front(port: int, backends: list[int]) -> subprocess.Popen:
-    """`python -m kubelab.cluster.front` as `kubelab up` starts it; bounded by `timeout`."""
-    front = subprocess.Popen(["timeout", "60", sys.executable, "-m", "kubelab.cluster.front", "--port", str(port),
+    """`python -m kubelab.processes.front` as `kubelab up` starts it; bounded by `timeout`."""
+    front = subprocess.Popen(["timeout", "60", sys.executable, "-m", "kubelab.processes.front", "--port", str(port),
                               *[f"127.0.0.1:{backend}" for backend in backends]],
                              stderr=subprocess.PIPE, text=True)
     assert "front listening" in front.stderr.readline()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kubelab.cluster.background import Background, real_kubectl
+from kubelab.processes.background import Background, real_kubectl
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "kubelab" / "examples"
 

@@ -8,7 +8,7 @@ import pytest
 from kubelab.apiserver import APIServer
 from kubelab.api.request import Request
 from kubelab.clock import RealClock
-from kubelab.cluster.store_server import StoreServer, open_store
+from kubelab.processes.store_server import StoreServer, open_store
 from kubelab.store import Compare, Op
 from kubelab.store.etcd import EtcdStore
 

@@ -17,7 +17,7 @@ from running_up import ROOT, RunningUp  # noqa: E402
 
 import subprocess  # noqa: E402
 
-from kubelab.cluster.processes import _ready_nodes  # noqa: E402
+from kubelab.processes.up import _ready_nodes  # noqa: E402
 
 
 def pod(name: str) -> dict:

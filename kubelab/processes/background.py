@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .processes import free_ports
+from .up import free_ports
 
 READY_LINE = "kubelab is ready"
 

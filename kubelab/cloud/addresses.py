@@ -3,6 +3,8 @@
 Node IPs are what the machines' network (DHCP, the cloud) gives them: node-N is
 10.0.0.10 + N inside 10.0.0.0/16, so 65,000 nodes fit. Pod addresses come from the cluster
 CIDR, a /24 per node handed out by the node IPAM controller (controllers/node_ipam.py).
+It lives with the cloud (the machines' network) so both assemblies read the same plan: the
+in-process Cluster (cluster/) and `kubelab up` (processes/), which sit side by side.
 """
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ only. Real load balancers in front of kube-apiserver usually pass TLS through an
 /readyz; kubelab's front only skips an instance that refuses to connect. It is plumbing,
 run as its own process by `kubelab up`:
 
-    python -m kubelab.cluster.front --port 6443 --tls-cert-file apiserver.crt \
+    python -m kubelab.processes.front --port 6443 --tls-cert-file apiserver.crt \
         --tls-private-key-file apiserver.key 127.0.0.1:6444 127.0.0.1:6445
 """
 from __future__ import annotations
@@ -103,7 +103,7 @@ def parse_backend(text: str) -> Backend:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kubelab.cluster.front",
+    parser = argparse.ArgumentParser(prog="python -m kubelab.processes.front",
                                      description="round-robin TCP front for several API servers")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--tls-cert-file", default=None, help="serve HTTPS with this certificate (PEM)")

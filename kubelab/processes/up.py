@@ -40,10 +40,10 @@ from ..client import Client
 from ..client import kubeconfig
 from ..client.http import HTTPTransport
 from ..objects import conditions
-from ..processes.control import ControlServer
-from ..processes.supervisor import BACKOFF_INITIAL, Supervisor, die_with_parent
+from .control import ControlServer
+from .supervisor import BACKOFF_INITIAL, Supervisor, die_with_parent
 from .certificate import make_serving_files, private_key_pem
-from .addresses import CLUSTER_CIDR, LARGE_CLUSTER_CIDR, node_internal_ip
+from ..cloud.addresses import CLUSTER_CIDR, LARGE_CLUSTER_CIDR, node_internal_ip
 
 READY_TIMEOUT_SECONDS = 60.0
 _die_with_parent = die_with_parent   # the name tests and older callers know
@@ -212,7 +212,7 @@ def start(cluster: Plan, supervisor: Supervisor, say=print) -> None:
                                "--tls-cert-file", str(cluster.data_dir / "apiserver.crt"),
                                "--tls-private-key-file", str(cluster.data_dir / "apiserver.key"),
                                *[f"127.0.0.1:{p}" for p in cluster.apiserver_ports]],
-                     module="kubelab.cluster.front")
+                     module="kubelab.processes.front")
     authority = cluster.certificate_authority
     wait_until(lambda: _answers_readyz(cluster.server, admin, authority), READY_TIMEOUT_SECONDS, "the front",
                supervisor)
@@ -245,7 +245,7 @@ def _start_store(cluster: Plan, supervisor: Supervisor) -> str:
     port, = free_ports(1)
     supervisor.start("store", ["--port", str(port), "--store", cluster.store,
                                "--data-dir", str(cluster.data_dir / "store")],
-                     module="kubelab.cluster.store_server")
+                     module="kubelab.processes.store_server")
     endpoint = f"http://127.0.0.1:{port}"
     wait_until(lambda: _store_answers(endpoint), READY_TIMEOUT_SECONDS, "the store", supervisor)
     return endpoint

@@ -69,7 +69,7 @@ def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: s
     if component == "cloud-controller-manager":
         from ..cloud import CloudControllerManager, FakeCloud
         from ..client.clientbuilder import ServiceAccountClientBuilder
-        from .addresses import node_internal_ip
+        from ..cloud.addresses import node_internal_ip
         cloud = FakeCloud(clock, lb_provisioning_seconds=lb_provisioning_seconds)
         for index in range(1, nodes + 1):
             cloud.launch(f"node-{index}", node_internal_ip(index))

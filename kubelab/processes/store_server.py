@@ -305,7 +305,7 @@ def open_store(kind: str, data_dir: str, clock: RealClock):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kubelab.cluster.store_server",
+    parser = argparse.ArgumentParser(prog="python -m kubelab.processes.store_server",
                                      description="kubelab's store, served over etcd's v3 JSON protocol")
     parser.add_argument("--port", type=int, default=2379)
     parser.add_argument("--store", choices=("memory", "file"), default="memory")
