@@ -6,7 +6,8 @@ upstream does (`spec.template.spec.containers[0].image`), so a 422 from kubelab 
 
 Scheduling fields (nodeSelector, affinity, topology spread, scheduling gates) are checked in
 pod_scheduling_validation.py.
-Left out: the long tail of pod rules (volumes, probes, security contexts);
+Probes, hooks, volume mounts and env references: pod_container_validation.py.
+Left out: the long tail of pod rules (volume sources, security contexts);
 kubelab checks what its lessons and the documentation's manifests exercise.
 """
 from __future__ import annotations
@@ -178,6 +179,12 @@ def validate_pod_spec(spec: dict, field: str) -> list[dict]:
     if not containers:
         causes.append(errors.required(f"{field}.containers"))
     seen = set()
+    from .pod_container_validation import validate_container_runtime_fields, validate_volumes
+    volume_names = {volume.get("name") for volume in spec.get("volumes") or []}
+    causes += validate_volumes(spec, field)
+    for kind in ("initContainers", "containers"):
+        for i, container in enumerate(spec.get(kind) or []):
+            causes += validate_container_runtime_fields(container, f"{field}.{kind}[{i}]", volume_names)
     for i, container in enumerate(containers):
         causes += validate_container(container, f"{field}.containers[{i}]")
         if container.get("name") in seen:

@@ -133,3 +133,23 @@ def test_cluster_exec_runs_a_command_in_the_container_and_sees_its_shared_volume
     with pytest.raises(Exception) as refused:
         cluster.exec("two", "ls", container="nope")
     assert "not valid for pod two" in str(refused.value)
+
+
+@pytest.mark.parametrize("container, field, words", [
+    ({"livenessProbe": {"periodSeconds": 5}}, "spec.containers[0].livenessProbe", "must specify a handler type"),
+    ({"readinessProbe": {"exec": {"command": ["true"]}, "tcpSocket": {"port": 80}}},
+     "spec.containers[0].readinessProbe.tcpSocket", "may not specify more than 1 handler type"),
+    ({"livenessProbe": {"tcpSocket": {"port": 80}, "successThreshold": 2}},
+     "spec.containers[0].livenessProbe.successThreshold", "Invalid value: 2: must be 1"),
+    ({"readinessProbe": {"tcpSocket": {"port": 80}, "periodSeconds": -1}},
+     "spec.containers[0].readinessProbe.periodSeconds", "must be greater than or equal to 0"),
+    ({"volumeMounts": [{"name": "config", "mountPath": "/etc/app"}]},
+     "spec.containers[0].volumeMounts[0].name", 'Not found: "config"'),
+])
+def test_invalid_probes_and_volume_references_are_refused_at_the_api(cluster, container, field, words):
+    from kubelab.client import ApiError
+    with pytest.raises(ApiError) as refused:
+        cluster.client.create("pods", make("bad", {"image": "nginx:1.27", **container}))
+    causes = refused.value.status["details"]["causes"]
+    assert any(c["field"] == field and words in c["message"] for c in causes), causes
+    assert refused.value.code == 422
