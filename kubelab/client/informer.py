@@ -18,6 +18,13 @@ off as client-go's reflector does: 0.8 s doubling to 30 s, each with up to as mu
 seeded jitter, and back to 0.8 s once two minutes pass without one. Without this a control
 plane whose store was restarted would stay deaf (issue 12).
 
+Indexes (client-go's Indexer): the cache keeps, for each index, a map from an index value to
+the keys of the objects that have it — always "namespace", and whatever a component adds
+with `add_indexers` (the ReplicaSet controller: pods by controlling owner's UID). Each event
+updates them with the cache, so `list(namespace)` and `by_index` touch only the objects they
+return, not the whole cache: on a big cluster that is the difference between a sync that costs
+its own pods and one that costs every pod. Answers are sorted by key, as a full scan's are.
+
 Left out: periodic resync (client-go's resyncPeriod) — kubelab's controllers re-queue
 explicitly when they need another look; and re-watching from the last resourceVersion
 without a list after a clean end (client-go does; kubelab always lists again).
@@ -32,6 +39,8 @@ from ..objects import meta, selector
 from .client import ApiError, Client
 
 Handler = Callable[..., None]
+IndexFunc = Callable[[dict], list[str]]
+NAMESPACE_INDEX = "namespace"   # client-go's cache.NamespaceIndex
 
 MIN_WATCH_TIMEOUT = 300.0      # client-go's minWatchTimeout: each watch asks for 5-10 minutes
 BACKOFF_INITIAL = 0.8          # client-go's reflector backoff: 800 ms ...
@@ -57,6 +66,34 @@ class Informer:
         self._last_failure = None      # clock time of the last retry scheduled
         self._retry = None             # the pending retry's timer
         self.relists = 0               # how many times the informer listed again after a failure
+        # index name -> (object -> its index values); index name -> value -> keys having it
+        self.indexers: dict[str, IndexFunc] = {NAMESPACE_INDEX: lambda obj: [meta.namespace(obj)]}
+        self.indices: dict[str, dict[str, set[str]]] = {NAMESPACE_INDEX: {}}
+
+    def add_indexers(self, indexers: dict[str, IndexFunc]) -> None:
+        """More indexes (client-go's AddIndexers), built at once over what the cache holds.
+        An index already there is kept: a shared informer's users agree on what a name means."""
+        for name, function in indexers.items():
+            if name in self.indexers:
+                continue
+            self.indexers[name], self.indices[name] = function, {}
+            for key, obj in self.cache.items():
+                for value in function(obj):
+                    self.indices[name].setdefault(value, set()).add(key)
+
+    def _reindex(self, key: str, old: dict | None, new: dict | None) -> None:
+        for name, function in self.indexers.items():
+            index = self.indices[name]
+            before = set(function(old)) if old is not None else set()
+            after = set(function(new)) if new is not None else set()
+            for value in before - after:
+                keys = index.get(value)
+                if keys is not None:
+                    keys.discard(key)
+                    if not keys:
+                        del index[value]
+            for value in after - before:
+                index.setdefault(value, set()).add(key)
 
     def add_handlers(self, on_add: Handler | None = None, on_update: Handler | None = None,
                      on_delete: Handler | None = None) -> None:
@@ -76,7 +113,7 @@ class Informer:
             return
         fresh = {meta.key(obj): obj for obj in listed["items"]}
         for key in sorted(set(self.cache) - set(fresh)):
-            self._dispatch("DELETED", self.cache.pop(key))
+            self._dispatch("DELETED", self.cache[key])
         for key in sorted(fresh):
             self._dispatch("MODIFIED" if key in self.cache else "ADDED", fresh[key])
         self.last_resource_version = listed["metadata"]["resourceVersion"]
@@ -124,8 +161,10 @@ class Informer:
         old = self.cache.get(key)
         if event_type == "DELETED":
             self.cache.pop(key, None)
+            self._reindex(key, old, None)
         else:
             self.cache[key] = obj
+            self._reindex(key, old, obj)
         for on_add, on_update, on_delete in list(self.handlers):
             if event_type == "DELETED":
                 if on_delete:
@@ -147,9 +186,15 @@ class Informer:
             requirements = selector.from_label_selector(label_selector)
         else:
             requirements = selector.parse(label_selector)
-        return [self.cache[key] for key in sorted(self.cache)
-                if (namespace is None or meta.namespace(self.cache[key]) == namespace)
-                and selector.matches(requirements, meta.labels(self.cache[key]))]
+        keys = self.cache if namespace is None else self.indices[NAMESPACE_INDEX].get(namespace, ())
+        return [self.cache[key] for key in sorted(keys)
+                if selector.matches(requirements, meta.labels(self.cache[key]))]
+
+    def by_index(self, name: str, *values: str) -> list[dict]:
+        """Cached objects having any of these values in index `name` (client-go's ByIndex), by key."""
+        index = self.indices[name]
+        keys = set().union(*(index.get(value, ()) for value in values))
+        return [self.cache[key] for key in sorted(keys)]
 
 
 class SharedInformerFactory:

@@ -17,7 +17,11 @@ down deletes the least valuable pods first (active_pods.py). Events use upstream
 
 Real Kubernetes also creates pods in doubling "slow start" batches (1, 2, 4, ...) in parallel
 goroutines; kubelab creates one pod at a time and stops at the first failure (the same effect
-without threads). ReplicationControllers, which upstream serves with this same code, are not
+without threads). A sync reads only the pods it could claim: an index of the pod informer by controlling
+owner's UID (orphans under "orphan/<namespace>") gives the ReplicaSet's own pods and the
+namespace's orphans — the pods owned by other controllers, which claiming skips anyway, are
+never looked at (upstream indexes pods by controller UID the same way), so a sync costs its
+own pods, not the namespace's. ReplicationControllers, which upstream serves with this same code, are not
 modelled.
 """
 from __future__ import annotations
@@ -32,6 +36,13 @@ from .controller_ref_manager import ControllerRefManager, resolve_controller_ref
 from .expectations import ControllerExpectations
 
 BURST_REPLICAS = 500  # most pods created or deleted in one sync (upstream's BurstReplicas)
+CONTROLLER_UID_INDEX = "controller-uid"   # pods by their controller's UID, orphans by namespace
+
+
+def controller_uid_index(pod: dict) -> list[str]:
+    """Index values of a pod: its controller's UID, or "orphan/<namespace>" if it has none."""
+    reference = meta.controller_of(pod)
+    return [reference.get("uid", "")] if reference is not None else [f"orphan/{meta.namespace(pod)}"]
 
 
 class ReplicaSetController(Controller):
@@ -42,6 +53,7 @@ class ReplicaSetController(Controller):
         self.expectations = ControllerExpectations(clock)
         self.replicasets = factory.informer("replicasets")
         self.pods = factory.informer("pods")
+        self.pods.add_indexers({CONTROLLER_UID_INDEX: controller_uid_index})
         self.replicasets.add_handlers(self.on_replicaset_add, self.on_replicaset_update,
                                       self.on_replicaset_delete)
         self.pods.add_handlers(self.on_pod_add, self.on_pod_update, self.on_pod_delete)
@@ -125,7 +137,10 @@ class ReplicaSetController(Controller):
             return
         needs_sync = self.expectations.satisfied(key)
         requirements = selector.from_label_selector(replicaset["spec"].get("selector"))
-        active = [pod for pod in self.pods.list(meta.namespace(replicaset)) if is_active(pod)]
+        candidates = self.pods.by_index(CONTROLLER_UID_INDEX, meta.uid(replicaset),
+                                        f"orphan/{meta.namespace(replicaset)}")
+        active = [pod for pod in candidates
+                  if meta.namespace(pod) == meta.namespace(replicaset) and is_active(pod)]
         manager = ControllerRefManager(
             self.client, replicaset, "pods", requirements,
             lambda: self.client.get("replicasets", meta.name(replicaset), meta.namespace(replicaset)))
