@@ -36,7 +36,7 @@ from .authentication import Authenticator, StaticTokens, Unauthenticated, bearer
 from .authentication.impersonation import impersonate
 from .authentication.serviceaccount import ServiceAccountTokens
 from .authentication.user import UserInfo
-from .authorization import (REVIEW_KINDS, AlwaysAllow, Authorizer, NodeAuthorizer, PolicyCache,
+from .authorization import (REVIEW_KINDS, AlwaysAllow, Attributes, Authorizer, NodeAuthorizer, PolicyCache,
                             RBACAuthorizer, for_path, for_request, forbidden, review)
 from .authorization.node_graph import NodeGraph
 
@@ -115,9 +115,16 @@ class HandlerChain:
             user = self.authenticator.authenticate(credentials)
         if getattr(request, "impersonate_user", "") or getattr(request, "impersonate_groups", None):
             user = impersonate(user, request.impersonate_user, list(request.impersonate_groups or []),
-                               self.authorizer)
+                               self._may_impersonate)
         request.user_info, request.user = user, user.name
         return user
+
+    def _may_impersonate(self, requester: UserInfo, namespace: str, resource: str, name: str) -> None:
+        """Raise the 403 unless `requester` may impersonate `resource` `name` (verb impersonate)."""
+        attributes = Attributes(requester, "impersonate", namespace, "", resource, name=name)
+        allowed, reason = self.authorizer.authorize(attributes)
+        if not allowed:
+            raise forbidden(attributes, reason)
 
     def authorize(self, request, user: UserInfo) -> str:
         """The reason the request is allowed; raises the 403 otherwise."""
