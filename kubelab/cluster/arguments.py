@@ -15,7 +15,7 @@ import math
 from ..objects import quantity
 
 MAX_NODES = 5000   # the node count every address plan supports (DESIGN.md)
-_KINDS = {str: "a string", int: "a whole number", float: "a number", bool: "True or False", list: "a list",
+_KINDS = {str: "a string", int: "a whole number", float: "a fractional number", bool: "True or False", list: "a list",
           tuple: "a tuple", dict: "a dict", type(None): "None"}
 
 

@@ -74,12 +74,12 @@ def test_an_absurd_quantity_exponent_is_read_at_once():
 
 
 @pytest.mark.parametrize("call, error", [
-    (lambda: Cluster(nodes="3"), "TypeError: Cluster(nodes='3'): nodes must be a whole number, not str"),
+    (lambda: Cluster(nodes="3"), "TypeError: Cluster(nodes='3'): nodes must be a whole number, not a string"),
     (lambda: Cluster(nodes=-1), "ValueError: Cluster(nodes=-1): nodes must be between 0 and 5000"),
     (lambda: Cluster(nodes=10 ** 9), "ValueError: Cluster(nodes=1000000000): nodes must be between 0 and 5000"),
     (lambda: Cluster(node_cpu="-1"), "ValueError: Cluster(node_cpu='-1'): node_cpu must be greater than 0"),
     (lambda: Cluster(max_pods=0), "ValueError: Cluster(max_pods=0): max_pods must be between 1 and 1000000"),
-    (lambda: Cluster(seed=1.5), "TypeError: Cluster(seed=1.5): seed must be a whole number, not float"),
+    (lambda: Cluster(seed=1.5), "TypeError: Cluster(seed=1.5): seed must be a whole number, not a fractional number"),
 ])
 def test_cluster_arguments_of_the_wrong_type_or_sign_fail_in_one_line(call, error):
     with pytest.raises((TypeError, ValueError)) as refused:
@@ -91,14 +91,14 @@ def test_run_settle_and_requests_refuse_bad_arguments_in_one_line(cluster):
     now = cluster.clock.now()
     for call, kind, words in [
         (lambda: cluster.run(-5), ValueError, "run(seconds=-5): seconds must be a finite number, at least 0"),
-        (lambda: cluster.run("10"), TypeError, "run(seconds='10'): seconds must be a number of seconds, not str"),
+        (lambda: cluster.run("10"), TypeError, "run(seconds='10'): seconds must be a number of seconds, not a string"),
         (lambda: cluster.run(float("inf")), ValueError, "run(seconds=inf): seconds must be a finite number, at least 0"),
         (lambda: cluster.settle(0), ValueError, "settle(max_seconds=0): max_seconds must be a finite number "
                                                 "greater than 0"),
         (lambda: cluster.requests("web", count=-1), ValueError, "requests(count=-1): count must be between 0 and "
                                                                 "1000000"),
         (lambda: cluster.requests("web", count="5"), TypeError, "requests(count='5'): count must be a whole number, "
-                                                                "not str"),
+                                                                "not a string"),
     ]:
         with pytest.raises(kind) as refused:
             call()
