@@ -208,12 +208,14 @@ print(cluster.kubectl("get pods -o wide"))
 # ## 8. Try it: scale with a slider
 #
 # Move the slider: it runs `kubectl scale`, lets the cluster settle, and redraws the nodes
-# from live state. Try 10, then 1. Where do new pods go? Which pods go away first?
+# from live state. Try 10, then 1. Where do new pods go? Which pods go away first? The slider
+# goes up to 30, the number the first question below asks about: past what the nodes' CPUs
+# hold, some pods stay Pending.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 # (a live widget: tests/viz/test_widgets.py checks it; nbval cannot replay widgets)
-viz.scale_widget(cluster, "deployment/nginx-deployment")
+viz.scale_widget(cluster, "deployment/nginx-deployment", maximum=30)
 
 # %% [markdown]
 # ## 9. When nothing fits
