@@ -344,6 +344,7 @@ class APIServer:
             obj["status"] = {}  # status is the controllers' to write, never the creator's
         defaults.apply_defaults(resource.plural, obj)
         registry.apply_defaults(resource.plural, obj)
+        registry.prepare_for_create(resource.plural, obj)
         strategy = self.custom.strategy(resource.plural)
         if strategy is not None:
             strategy.prepare(obj)  # prune unknown fields, default, keep status out
@@ -394,6 +395,7 @@ class APIServer:
                     new["metadata"].pop(kept, None)
             defaults.apply_defaults(resource.plural, new)
             registry.apply_defaults(resource.plural, new)
+            registry.prepare_for_update(resource.plural, new, old)
             if strategy is not None:
                 strategy.prepare(new, old)
             if resource.has_generation and new.get("spec") != old.get("spec"):

@@ -4,7 +4,8 @@ Upstream gives every kind a *strategy* (pkg/registry/<group>/<kind>/strategy.go)
 PrepareForCreate, PrepareForUpdate, Validate, ValidateUpdate. Here each kind's file makes a
 `Strategy` (strategy.py says what it answers) and STRATEGIES lists it under the plural of its
 row in the resource table (api/resources.py); the API server's generic path asks
-`apply_defaults`, `validate` and `validate_update` below, never a kind by name. A kind's file
+`apply_defaults`, `prepare_for_create`, `prepare_for_update`, `validate` and
+`validate_update` below, never a kind by name. A kind's file
 written as plain functions is wrapped by `FunctionStrategy`.
 
 kubelab's first kinds (pods, deployments, replicasets, services, endpoints, namespaces, nodes)
@@ -40,6 +41,16 @@ def register(strategy: Strategy) -> None:
 def apply_defaults(resource: str, obj: dict) -> None:
     if resource in STRATEGIES:
         STRATEGIES[resource].default(obj)
+
+
+def prepare_for_create(resource: str, obj: dict) -> None:
+    if resource in STRATEGIES:
+        STRATEGIES[resource].prepare_for_create(obj)
+
+
+def prepare_for_update(resource: str, obj: dict, old: dict) -> None:
+    if resource in STRATEGIES:
+        STRATEGIES[resource].prepare_for_update(obj, old)
 
 
 def validate(resource: str, obj: dict) -> list[dict]:
