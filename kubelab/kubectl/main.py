@@ -16,6 +16,7 @@ import shlex
 
 from kubelab.client import ApiError
 
+from .annotate import annotate
 from .apply import apply, create
 from .auth import auth
 from .delete import delete
@@ -24,10 +25,11 @@ from .resources import learn_from
 from .errors import KubectlError, api_error_message
 from .flags import find_command
 from .get import get
+from .label import label
 from .scale import scale
 
 COMMANDS = {"get": get, "describe": describe, "apply": apply, "create": create, "delete": delete,
-            "scale": scale, "auth": auth}
+            "scale": scale, "auth": auth, "label": label, "annotate": annotate}
 NEEDS_STDIN = ("apply", "create", "delete")
 
 USAGE = """kubectl controls the Kubernetes cluster manager (kubelab's own, small kubectl).
@@ -46,6 +48,10 @@ Troubleshooting and Debugging Commands:
 Advanced Commands:
   apply         Apply a configuration to a resource by file name or stdin
   auth          Inspect authorization
+
+Settings Commands:
+  label         Update the labels on a resource
+  annotate      Update the annotations on a resource
 
 Usage:
   kubectl [flags] [options]
