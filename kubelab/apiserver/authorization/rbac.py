@@ -112,7 +112,7 @@ class PolicyCache:
             listed = self.store.range(prefix, prefix=True)
             for kv in listed.kvs:
                 objects[kind][kv.key] = json.loads(kv.value)
-            watchers.append(self.store.watch(prefix, self._on_change(kind), prefix=True,
+            watchers.append(self.store.watch(prefix, self._on_change(objects[kind]), prefix=True,
                                              start_revision=listed.revision + 1))
         self.objects, self._watchers, self._stale = objects, watchers, False
         self._generation += 1
@@ -122,7 +122,9 @@ class PolicyCache:
         if self._stale:
             self._list_and_watch()   # a store still away raises: the request fails, nothing is granted
 
-    def _on_change(self, kind: str):
+    def _on_change(self, cache: dict[str, dict]):
+        """A watch's callback, writing into the dict of the listing it continues: a real etcd calls
+        back from its reader thread, possibly before `self.objects` is assigned."""
         def on_change(response) -> None:
             if getattr(response, "canceled", False):
                 self._stale = True
@@ -131,9 +133,9 @@ class PolicyCache:
                 return
             for event in getattr(response, "events", response):
                 if event.type == "DELETE":
-                    self.objects[kind].pop(event.kv.key, None)
+                    cache.pop(event.kv.key, None)
                 else:
-                    self.objects[kind][event.kv.key] = json.loads(event.kv.value)
+                    cache[event.kv.key] = json.loads(event.kv.value)
             self._generation += 1  # after the change: a list computed from older objects is not kept
             self._bindings.clear()
         return on_change
