@@ -39,7 +39,7 @@ def test_taint_refusals_name_the_bad_part(kubectl):
     assert kubectl("taint nodes node-1 a=b").startswith(
         "error: invalid taint spec: a=b, name part must consist of alphanumeric characters")
     assert kubectl("taint nodes node-1 a=b:NoSchedule a:NoSchedule") == (
-        "error: duplicated taints with the same key and effect: {a b NoSchedule <nil>}\n"
+        "error: duplicated taints with the same key and effect: {a  NoSchedule <nil>}\n"
         "See 'kubectl taint -h' for help and examples\n")
 
 
