@@ -35,6 +35,8 @@ def change_metadata(client, argv: list[str], namespace: str, command: str, field
     """Shared by label and annotate: `field` is "labels" or "annotations", `verb` "labeled"/"annotated"."""
     options, args = flags.parse("label" if command == "label" else "annotate", argv, FLAGS)
     namespace = options["namespace"] or namespace
+    if options["all"] and options["selector"]:
+        raise KubectlError("error: cannot set --all and --selector at the same time")
     words = [arg for arg in args if "=" not in arg and not arg.endswith("-")]
     updates = [arg for arg in args if arg not in words]
     if not updates:

@@ -20,6 +20,7 @@ from .annotate import annotate
 from .apply import apply, create
 from .auth import auth
 from .delete import delete
+from .cordon import cordon
 from .describe import describe
 from .resources import learn_from
 from .errors import KubectlError, api_error_message
@@ -27,9 +28,13 @@ from .flags import find_command
 from .get import get
 from .label import label
 from .scale import scale
+from .taint import taint
+from .top import top
+from .uncordon import uncordon
 
 COMMANDS = {"get": get, "describe": describe, "apply": apply, "create": create, "delete": delete,
-            "scale": scale, "auth": auth, "label": label, "annotate": annotate}
+            "scale": scale, "auth": auth, "label": label, "annotate": annotate,
+            "cordon": cordon, "uncordon": uncordon, "taint": taint, "top": top}
 NEEDS_STDIN = ("apply", "create", "delete")
 
 USAGE = """kubectl controls the Kubernetes cluster manager (kubelab's own, small kubectl).
@@ -41,6 +46,12 @@ Basic Commands:
 
 Deploy Commands:
   scale         Set a new size for a deployment or replica set
+
+Cluster Management Commands:
+  top           Display resource (CPU/memory) usage
+  cordon        Mark node as unschedulable
+  uncordon      Mark node as schedulable
+  taint         Update the taints on one or more nodes
 
 Troubleshooting and Debugging Commands:
   describe      Show details of a specific resource or group of resources
