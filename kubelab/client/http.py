@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import select
 import socket
 import ssl
 import threading
@@ -39,6 +38,7 @@ import weakref
 from ..api.errors import ApiError, status
 from ..api.request import Request
 from ..api.resources import RESOURCES, REVIEW_GROUP, REVIEW_KINDS, Resource
+from ..store.etcd_gateway import closed_by_peer  # the same kept-alive HTTP/1.1 question
 
 METHODS = {"get": "GET", "list": "GET", "watch": "GET", "create": "POST", "update": "PUT",
            "patch": "PATCH", "delete": "DELETE", "deletecollection": "DELETE"}
@@ -113,19 +113,6 @@ def error_of(code: int, payload: bytes) -> ApiError:
         reason = "InternalError"
         message = f'an error on the server ("{text or "unknown"}") has prevented the request from succeeding'
     return ApiError(status(code, reason, message))
-
-
-def _closed_by_peer(connection: http.client.HTTPConnection) -> bool:
-    """Has the server closed this idle kept-alive connection? An idle connection the server
-    has nothing to say on is never readable; readable means its end (or TLS's close_notify)."""
-    sock = connection.sock
-    if sock is None:
-        return False
-    try:
-        readable, _, _ = select.select([sock], [], [], 0)
-        return bool(readable)
-    except (OSError, ValueError):
-        return True
 
 
 class HTTPTransport:
@@ -226,7 +213,7 @@ class HTTPTransport:
         sending it twice could apply it twice, so the caller gets a 503 and decides.
         """
         connection = getattr(self._local, "connection", None)
-        if connection is not None and _closed_by_peer(connection):
+        if connection is not None and closed_by_peer(connection):
             self._drop()
             connection = None
         reused = connection is not None

@@ -89,7 +89,7 @@ SAFE_TO_RETRY = frozenset({"/v3/kv/range", "/v3/maintenance/status", "/v3/lease/
                            "/v3/lease/leases"})   # calls that change nothing
 
 
-def _closed_by_peer(connection: http.client.HTTPConnection) -> bool:
+def closed_by_peer(connection: http.client.HTTPConnection) -> bool:
     """Has the server closed this idle kept-alive connection? An idle connection the server
     has nothing to say on is never readable; readable means its end (or TLS's close_notify)."""
     sock = connection.sock
@@ -125,7 +125,7 @@ class Gateway:
         """
         body = json.dumps(request).encode()
         connection = getattr(self._local, "connection", None)
-        if connection is not None and _closed_by_peer(connection):
+        if connection is not None and closed_by_peer(connection):
             self._drop()   # the server closed it while idle (it restarted): nothing was sent yet
             connection = None
         reused = connection is not None

@@ -8,11 +8,8 @@ a Deployment (subresources/scale.py).
 """
 from __future__ import annotations
 
-import copy
-
-from .. import decode
-from ...api import errors
 from ..patch import apply_patch
+from ..subresources import scale as builtin_scale
 from .strategy import json_path
 
 
@@ -33,25 +30,14 @@ def get(server, strategy, resource, request) -> dict:
 
 
 def update(server, strategy, resource, request, body: dict | None = None) -> dict:
-    scale = body if body is not None else request.body
-    if not isinstance(scale, dict):
-        raise errors.bad_request("the body of the request was in an unknown format")
-    decode.check_definition("io.k8s.api.autoscaling.v1.Scale", scale, "Scale", "v1")
-    replicas = (scale.get("spec") or {}).get("replicas")
-    if not isinstance(replicas, int) or replicas < 0:
-        raise errors.invalid("Scale", "autoscaling", request.name, [
-            errors.invalid_value("spec.replicas", replicas, "must be greater than or equal to 0")])
-    kv, obj = server.read(resource, request.namespace, request.name)
-    wanted_version = (scale.get("metadata") or {}).get("resourceVersion")
-    if wanted_version and wanted_version != obj["metadata"]["resourceVersion"]:
-        raise errors.conflict(resource.plural, resource.group, request.name, errors.STALE)
-    new = copy.deepcopy(obj)
     *parents, leaf = strategy.scale["specReplicasPath"].lstrip(".").split(".")
-    node = new
-    for part in parents:
-        node = node.setdefault(part, {})
-    node[leaf] = replicas
-    return _to_scale(strategy, server.update_object(resource, request, kv, obj, new))
+
+    def set_replicas(obj: dict, replicas: int) -> None:
+        node = obj
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = replicas
+    return _to_scale(strategy, builtin_scale.write_replicas(server, resource, request, body, set_replicas))
 
 
 def patch(server, strategy, resource, request) -> dict:

@@ -30,6 +30,14 @@ def get(server, resource, request) -> dict:
 
 
 def update(server, resource, request, body: dict | None = None) -> dict:
+    def set_replicas(obj: dict, replicas: int) -> None:
+        obj["spec"]["replicas"] = replicas
+    return to_scale(write_replicas(server, resource, request, body, set_replicas))
+
+
+def write_replicas(server, resource, request, body: dict | None, set_replicas) -> dict:
+    """Check a Scale body, then write its replicas into the object with `set_replicas(obj, n)`
+    (a built-in kind's spec.replicas, a custom kind's specReplicasPath); the updated object."""
     scale = body if body is not None else request.body
     if not isinstance(scale, dict):
         raise errors.bad_request("the body of the request was in an unknown format")
@@ -43,9 +51,8 @@ def update(server, resource, request, body: dict | None = None) -> dict:
     if wanted_version and wanted_version != obj["metadata"]["resourceVersion"]:
         raise errors.conflict(resource.plural, resource.group, request.name, errors.STALE)
     new = copy.deepcopy(obj)
-    new["spec"]["replicas"] = replicas
-    updated = server.update_object(resource, request, kv, obj, new)
-    return to_scale(updated)
+    set_replicas(new, replicas)
+    return server.update_object(resource, request, kv, obj, new)
 
 
 def patch(server, resource, request) -> dict:
