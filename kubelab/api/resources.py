@@ -81,6 +81,8 @@ RESOURCES: dict[str, Resource] = {r.plural: r for r in [
     Resource("customresourcedefinitions", "CustomResourceDefinition", "apiextensions.k8s.io", "v1", False,
              "apiextensions.k8s.io/customresourcedefinitions", ("crd", "crds"), ("status",)),
     Resource("priorityclasses", "PriorityClass", "scheduling.k8s.io", "v1", False, "priorityclasses", ("pc",)),
+    Resource("jobs", "Job", "batch", "v1", True, "jobs", (), ("status",), has_generation=True),
+    Resource("cronjobs", "CronJob", "batch", "v1", True, "cronjobs", ("cj",), ("status",), has_generation=True),
 ]}
 
 BY_KIND: dict[str, Resource] = {r.kind: r for r in RESOURCES.values()}

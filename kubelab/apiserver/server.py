@@ -342,6 +342,8 @@ class APIServer:
             metadata.pop(server_set, None)
         if resource.plural in ("deployments", "replicasets", "services"):
             obj["status"] = {}  # status is the controllers' to write, never the creator's
+        if getattr(registry.STRATEGIES.get(resource.plural), "uid_before_prepare", False):
+            metadata["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))  # a Job's selector names it
         defaults.apply_defaults(resource.plural, obj)
         registry.apply_defaults(resource.plural, obj)
         registry.prepare_for_create(resource.plural, obj)
@@ -351,7 +353,8 @@ class APIServer:
         _omit_empty(metadata)
         attributes = self.admit("CREATE", resource, request, obj)
         rbac_escalation.check(self, resource, request, obj)
-        metadata["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        if "uid" not in metadata:
+            metadata["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         metadata["creationTimestamp"] = rfc3339(self.clock.now())
         if resource.has_generation:
             metadata["generation"] = 1

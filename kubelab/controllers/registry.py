@@ -10,6 +10,7 @@ from __future__ import annotations
 from .deployment import DeploymentController
 from .endpoints import EndpointsController
 from .garbage_collector import GarbageCollector
+from .job import JobController
 from .namespace import NamespaceController
 from .node_ipam import NodeIpamController
 from .node_lifecycle import NodeLifecycleController
@@ -31,6 +32,7 @@ CONTROLLERS = {
     "nodelifecycle": NodeLifecycleController,      # silent Nodes -> Ready Unknown, pods NotReady, taints
     "taint-eviction-controller": TaintEvictionController,  # NoExecute taints -> pods evicted when tolerations end
     "podgc": PodGCController,                      # pods on deleted Nodes -> force-deleted
+    "job": JobController,                          # Jobs -> Pods run to completion
 }
 
 # Off unless named (upstream: bootstrapsigner, tokencleaner; nodeipam runs only with

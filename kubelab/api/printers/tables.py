@@ -18,6 +18,7 @@ from typing import Callable
 
 from kubelab.objects import selector
 
+from .batch import BATCH_TABLES
 from .config_and_rbac import CONFIG_AND_RBAC_TABLES
 from .pod_status import pod_summary
 from .timestamps import since
@@ -228,6 +229,7 @@ TABLES: dict[str, tuple[list[Column], Row]] = {
                 ("Subobject", True), ("Source", True), ("Message", False), ("First Seen", True),
                 ("Count", True), ("Name", True)], event_row),
     **CONFIG_AND_RBAC_TABLES,
+    **BATCH_TABLES,
 }
 
 # The column kubectl prefixes with the kind (`pod/x`) when several types print together.
