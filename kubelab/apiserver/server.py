@@ -97,10 +97,11 @@ class APIServer:
             if handler is None:
                 raise errors.method_not_allowed("the server does not allow this method on the requested resource")
             return handler(self, resource, request)
-        if request.verb in ("create", "update", "patch") and \
-                str(request.params.get("fieldValidation") or "").lower() == "strict":
+        directive = str(request.params.get("fieldValidation") or "").lower()
+        if request.verb in ("create", "update", "patch") and directive in ("strict", "warn"):
             from .http import field_validation   # (here: the http package imports this module)
-            field_validation.check(resource, request.body, "Strict")   # in process as over HTTP
+            # Strict refuses, Warn answers with warnings: in process as over HTTP
+            request.warnings.extend(field_validation.check(resource, request.body, directive))
         handler = {"get": self._get, "list": self._list, "create": self._create,
                    "update": self._update, "patch": self._patch, "delete": self.handle_delete}.get(request.verb)
         if handler is None:

@@ -28,6 +28,7 @@ from .flags import find_command
 from .get import get
 from .label import label
 from .logs import logs
+from .replace import replace
 from .rollout import rollout
 from .scale import scale
 from .taint import taint
@@ -37,9 +38,9 @@ from .uncordon import uncordon
 COMMANDS = {"get": get, "describe": describe, "apply": apply, "create": create, "delete": delete,
             "scale": scale, "auth": auth, "label": label, "annotate": annotate,
             "cordon": cordon, "uncordon": uncordon, "taint": taint, "top": top}
-COMMANDS.update({"logs": logs, "rollout": rollout})
+COMMANDS.update({"logs": logs, "rollout": rollout, "replace": replace})
 NEEDS_CLOCK = ("rollout",)   # they wait: given the cluster's clock, they advance virtual time
-NEEDS_STDIN = ("apply", "create", "delete")
+NEEDS_STDIN = ("apply", "create", "delete", "replace")
 
 USAGE = """kubectl controls the Kubernetes cluster manager (kubelab's own, small kubectl).
 
@@ -64,6 +65,7 @@ Troubleshooting and Debugging Commands:
 
 Advanced Commands:
   apply         Apply a configuration to a resource by file name or stdin
+  replace       Replace a resource by file name or stdin
   auth          Inspect authorization
 
 Settings Commands:
