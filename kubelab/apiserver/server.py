@@ -72,6 +72,9 @@ class APIServer:
         for plugin in self.admission.plugins:  # Priority reads every PriorityClass (upstream: a lister)
             if hasattr(plugin, "list_classes"):
                 plugin.list_classes = self._priority_classes
+            if hasattr(plugin, "list_objects"):   # DefaultStorageClass reads every StorageClass
+                plugin.list_objects = lambda plural: [self.decode(RESOURCES[plural], kv) for kv in self.store.range(
+                    RESOURCES[plural].prefix(None), prefix=True).kvs]
         self.node_connections = NodeConnections()  # node name -> its kubelet's log endpoint
         self.tokens = None                          # ServiceAccountTokens; made on first use
         self.trace = TraceLog(trace_limit)          # the last `trace_limit` writes (request.py)
