@@ -53,6 +53,7 @@ class Client:
         self.transport = transport
         self.user_agent = user_agent
         self.token_source = token  # a token, or a callable returning the current one (it may refresh)
+        self.warnings: list[str] = []   # the last answer's Warning texts
 
     @property
     def token(self) -> str:
@@ -71,9 +72,11 @@ class Client:
 
     def _call(self, verb, resource, namespace="", name="", subresource="", body=None, **params):
         params = {k: v for k, v in params.items() if v is not None}
-        return self.transport.request(Request(verb, resource, namespace, name, subresource, body,
-                                              params, self.user_agent, credentials=self.token,
-                                              user_agent=self.user_agent))
+        request = Request(verb, resource, namespace, name, subresource, body, params, self.user_agent,
+                          credentials=self.token, user_agent=self.user_agent)
+        answer = self.transport.request(request)
+        self.warnings = list(request.warnings)   # what the server warned about (kubectl prints them)
+        return answer
 
     def get(self, resource: str, name: str, namespace: str | None = None, subresource: str = "",
             **params) -> dict:
