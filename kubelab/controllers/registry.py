@@ -8,6 +8,7 @@ written so far; a new one is one file and one line here.
 from __future__ import annotations
 
 from .deployment import DeploymentController
+from .disruption import DisruptionController
 from .endpoints import EndpointsController
 from .garbage_collector import GarbageCollector
 from .namespace import NamespaceController
@@ -31,6 +32,7 @@ CONTROLLERS = {
     "nodelifecycle": NodeLifecycleController,      # silent Nodes -> Ready Unknown, pods NotReady, taints
     "taint-eviction-controller": TaintEvictionController,  # NoExecute taints -> pods evicted when tolerations end
     "podgc": PodGCController,                      # pods on deleted Nodes -> force-deleted
+    "disruption": DisruptionController,            # PodDisruptionBudgets -> how many pods may go now
 }
 
 # Off unless named (upstream: bootstrapsigner, tokencleaner; nodeipam runs only with
