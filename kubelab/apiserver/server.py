@@ -38,6 +38,7 @@ from .authentication.user import APISERVER_USER
 from ..api.errors import ApiError
 from .handler_chain import HandlerChain
 from .ipallocator import IPAllocator
+from .portallocator import PortAllocator
 from .patch import patch_stored
 from .compactor import DEFAULT_INTERVAL, Compactor
 from ..api.request import Request, TraceEntry, TraceLog
@@ -66,10 +67,14 @@ class APIServer:
         self.advertise_address = advertise_address
         self.rng = rng or random.Random(0)
         self.ips = IPAllocator(service_cidr, random.Random(self.rng.random()))
+        self.node_ports = PortAllocator(rng=random.Random(self.rng.random()))
         self.admission = AdmissionChain(default_plugins(admission_plugins))
         for plugin in self.admission.plugins:  # Priority reads every PriorityClass (upstream: a lister)
             if hasattr(plugin, "list_classes"):
                 plugin.list_classes = self._priority_classes
+            if hasattr(plugin, "list_objects"):   # DefaultStorageClass reads every StorageClass
+                plugin.list_objects = lambda plural: [self.decode(RESOURCES[plural], kv) for kv in self.store.range(
+                    RESOURCES[plural].prefix(None), prefix=True).kvs]
         self.node_connections = NodeConnections()  # node name -> its kubelet's log endpoint
         self.tokens = None                          # ServiceAccountTokens; made on first use
         self.trace = TraceLog(trace_limit)          # the last `trace_limit` writes (request.py)
@@ -80,6 +85,7 @@ class APIServer:
             ip = json.loads(kv.value)["spec"].get("clusterIP")
             if ip and ip != "None":
                 self.ips.taken.add(ip)
+            self.node_ports.taken |= service.held_node_ports(json.loads(kv.value))
 
     # -- entry points ------------------------------------------------------------------
     def handle(self, request: Request) -> dict:
@@ -94,10 +100,11 @@ class APIServer:
             if handler is None:
                 raise errors.method_not_allowed("the server does not allow this method on the requested resource")
             return handler(self, resource, request)
-        if request.verb in ("create", "update", "patch") and \
-                str(request.params.get("fieldValidation") or "").lower() == "strict":
+        directive = str(request.params.get("fieldValidation") or "").lower()
+        if request.verb in ("create", "update", "patch") and directive in ("strict", "warn"):
             from .http import field_validation   # (here: the http package imports this module)
-            field_validation.check(resource, request.body, "Strict")   # in process as over HTTP
+            # Strict refuses, Warn answers with warnings: in process as over HTTP
+            request.warnings.extend(field_validation.check(resource, request.body, directive))
         handler = {"get": self._get, "list": self._list, "create": self._create,
                    "update": self._update, "patch": self._patch, "delete": self.handle_delete}.get(request.verb)
         if handler is None:
@@ -243,6 +250,8 @@ class APIServer:
             raise errors.conflict(resource.plural, resource.group, meta.name(obj), errors.STALE)
         if resource.plural == "services" and obj["spec"].get("clusterIP") not in (None, "", "None"):
             self.ips.release(obj["spec"]["clusterIP"])
+        if resource.plural == "services":
+            service.release_node_ports(self.node_ports, obj)
         obj["metadata"]["resourceVersion"] = str(response.revision)
         self._record(request, resource, obj, "delete")
         if key.startswith(CRD_PREFIX):
@@ -359,10 +368,17 @@ class APIServer:
         self.admission.validate(attributes)
         allocated = service.allocate_cluster_ip(self.ips, resource, obj)
         try:
+            ports = service.allocate_node_ports(self.node_ports, resource, obj)
+        except errors.ApiError:
+            self.ips.release(allocated)
+            raise
+        try:
             return self.write(resource, request, obj, 0, "create")
         finally:
-            if allocated and (_dry_run(request) or "resourceVersion" not in metadata):
+            if _dry_run(request) or "resourceVersion" not in metadata:
                 self.ips.release(allocated)  # a dry run, or a refused write: leave nothing behind
+                for port in ports:
+                    self.node_ports.release(port)
 
     def _update(self, resource: Resource, request: Request, body: dict | None = None) -> dict:
         new = self._check_body(resource, request, request.body if body is None else body)
@@ -412,7 +428,18 @@ class APIServer:
             return old  # a no-op update writes nothing and keeps the resourceVersion
         if deletion.should_delete_during_update(resource, new):
             return self.remove(resource, request, new, kv.mod_revision)
-        return self.write(resource, request, new, kv.mod_revision, "update", summary(resource, old, new))
+        ports = service.allocate_node_ports(self.node_ports, resource, new, old) \
+            if not request.subresource else []
+        written = False
+        try:
+            written = self.write(resource, request, new, kv.mod_revision, "update", summary(resource, old, new))
+            return written
+        finally:
+            if written and not _dry_run(request) and resource.plural == "services":
+                service.release_node_ports(self.node_ports, old, keep=new)  # the ports it gave up
+            elif not written or _dry_run(request):
+                for port in ports:
+                    self.node_ports.release(port)
 
     def _patch(self, resource: Resource, request: Request) -> dict:
         """PATCH: apply the patch to the stored object and write it back (patch.py)."""

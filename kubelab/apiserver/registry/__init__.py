@@ -14,6 +14,7 @@ still keep their rules in defaults.py and validation.py (issue 7 moves them here
 from __future__ import annotations
 
 from . import config, customresourcedefinition, lease, priorityclass, rbac, serviceaccount
+from . import persistentvolume, persistentvolumeclaim, storageclass
 from .endpointslice import EndpointSliceStrategy
 from .poddisruptionbudget import PodDisruptionBudgetStrategy
 from .strategy import FunctionStrategy, Strategy
@@ -32,6 +33,7 @@ STRATEGIES: dict[str, Strategy] = {strategy.plural: strategy for strategy in [
                      customresourcedefinition.validate, customresourcedefinition.validate_update),
     FunctionStrategy("priorityclasses", priorityclass.default, priorityclass.validate,
                      priorityclass.validate_update),
+    storageclass.STRATEGY, persistentvolume.STRATEGY, persistentvolumeclaim.STRATEGY,
     PodDisruptionBudgetStrategy(),
     EndpointSliceStrategy(),
 ]}
