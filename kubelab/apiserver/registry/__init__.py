@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from . import config, customresourcedefinition, lease, priorityclass, rbac, serviceaccount
 from . import persistentvolume, persistentvolumeclaim, storageclass
+from .endpointslice import EndpointSliceStrategy
+from .poddisruptionbudget import PodDisruptionBudgetStrategy
 from .strategy import FunctionStrategy, Strategy
 
 STRATEGIES: dict[str, Strategy] = {strategy.plural: strategy for strategy in [
@@ -32,6 +34,8 @@ STRATEGIES: dict[str, Strategy] = {strategy.plural: strategy for strategy in [
     FunctionStrategy("priorityclasses", priorityclass.default, priorityclass.validate,
                      priorityclass.validate_update),
     storageclass.STRATEGY, persistentvolume.STRATEGY, persistentvolumeclaim.STRATEGY,
+    PodDisruptionBudgetStrategy(),
+    EndpointSliceStrategy(),
 ]}
 
 
