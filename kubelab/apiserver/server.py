@@ -38,6 +38,7 @@ from .authentication.user import APISERVER_USER
 from ..api.errors import ApiError
 from .handler_chain import HandlerChain
 from .ipallocator import IPAllocator
+from .portallocator import PortAllocator
 from .patch import patch_stored
 from .compactor import DEFAULT_INTERVAL, Compactor
 from ..api.request import Request, TraceEntry, TraceLog
@@ -65,6 +66,7 @@ class APIServer:
         self.advertise_address = advertise_address
         self.rng = rng or random.Random(0)
         self.ips = IPAllocator(service_cidr, random.Random(self.rng.random()))
+        self.node_ports = PortAllocator(rng=random.Random(self.rng.random()))
         self.admission = AdmissionChain(default_plugins(admission_plugins))
         for plugin in self.admission.plugins:  # Priority reads every PriorityClass (upstream: a lister)
             if hasattr(plugin, "list_classes"):
@@ -75,10 +77,8 @@ class APIServer:
         self.compactor = Compactor(store, clock, compaction_interval)   # compactor.py
         self.chain = HandlerChain.trusting(clock)   # handler_chain.secure(...) adds tokens and RBAC
         self.custom = CustomResources(self)         # the kinds CRDs add (apiextensions/crds.py)
-        for kv in self.store.range("/registry/services/specs/", prefix=True).kvs:
-            ip = json.loads(kv.value)["spec"].get("clusterIP")
-            if ip and ip != "None":
-                self.ips.taken.add(ip)
+        for strategy in registry.STRATEGIES.values():
+            strategy.restore(self)                  # what stored objects hold (Services' addresses)
 
     # -- entry points ------------------------------------------------------------------
     def handle(self, request: Request) -> dict:
@@ -350,7 +350,7 @@ class APIServer:
             metadata["generation"] = 1
         self._validate(resource, obj)
         self.admission.validate(attributes)
-        undo = strategy.reserve(self, resource, obj)   # a Service's ClusterIP
+        undo = strategy.reserve(self, resource, obj)   # a Service's ClusterIP and node ports
         try:
             return self.write(resource, request, obj, 0, "create")
         finally:
@@ -397,7 +397,16 @@ class APIServer:
             return old  # a no-op update writes nothing and keeps the resourceVersion
         if strategy.should_delete_during_update(new):
             return self.remove(resource, request, new, kv.mod_revision)
-        return self.write(resource, request, new, kv.mod_revision, "update", strategy.summary(old, new))
+        undo = None if request.subresource else strategy.reserve(self, resource, new, old)
+        written = None
+        try:
+            written = self.write(resource, request, new, kv.mod_revision, "update", strategy.summary(old, new))
+            return written
+        finally:
+            if written is not None and not _dry_run(request):
+                strategy.release(self, old, keep=new)   # what the update gave up (a Service's node ports)
+            elif undo:
+                undo()
 
     def _patch(self, resource: Resource, request: Request) -> dict:
         """PATCH: apply the patch to the stored object and write it back (patch.py)."""

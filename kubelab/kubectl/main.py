@@ -27,6 +27,7 @@ from .errors import KubectlError, api_error_message
 from .flags import find_command
 from .get import get
 from .label import label
+from .logs import logs
 from .scale import scale
 from .taint import taint
 from .top import top
@@ -35,6 +36,7 @@ from .uncordon import uncordon
 COMMANDS = {"get": get, "describe": describe, "apply": apply, "create": create, "delete": delete,
             "scale": scale, "auth": auth, "label": label, "annotate": annotate,
             "cordon": cordon, "uncordon": uncordon, "taint": taint, "top": top}
+COMMANDS.update({"logs": logs})
 NEEDS_STDIN = ("apply", "create", "delete")
 
 USAGE = """kubectl controls the Kubernetes cluster manager (kubelab's own, small kubectl).
@@ -55,6 +57,7 @@ Cluster Management Commands:
 
 Troubleshooting and Debugging Commands:
   describe      Show details of a specific resource or group of resources
+  logs          Print the logs for a container in a pod
 
 Advanced Commands:
   apply         Apply a configuration to a resource by file name or stdin

@@ -18,9 +18,11 @@ names a kind:
             validate_update(obj, old) -> causes what an update may not change (ValidateUpdate)
             check_write(server, resource, request, obj, old)
                                                a check that needs the server (RBAC escalation)
-            reserve(server, resource, obj) -> undo | None
+            reserve(server, resource, obj, old=None) -> undo | None
                                                take what the object holds outside the store (a
-                                               Service's ClusterIP); undo() if the write fails
+                                               Service's ClusterIP, node ports); undo() if the
+                                               write does not happen
+            restore(server)                    an API server starts: take what stored objects hold
             spec_changed(old, new) -> bool     does metadata.generation move?
             summary(old, new) -> str           a few words for the trace ("replicas 3 → 5")
   delete    delete(server, resource, request, obj, mod) -> answer | None
@@ -29,7 +31,8 @@ names a kind:
             graceful_delete_seconds(obj, grace) -> seconds | None
                                                CheckGracefulDelete: pods on a node wait for the kubelet
             should_delete_during_update(obj)   the update that removed the last finalizer ends it
-            release(server, obj)               give back what reserve() took, once it is gone
+            release(server, obj, keep=None)    give back what reserve() took, once it is gone (or
+                                               what an update to `keep` gave up)
             returns_deleted_object             DELETE answers with the object, not a Status
   read      field_selectors                    the fields `?fieldSelector=` may name (GetAttrs)
             table_columns(), table_row(obj, now)
@@ -99,9 +102,13 @@ class Strategy:
     def check_write(self, server, resource: Resource, request, obj: dict, old: dict | None = None) -> None:
         """Refuse (raise ApiError) a write this kind forbids for reasons beyond the object."""
 
-    def reserve(self, server, resource: Resource, obj: dict) -> Callable[[], None] | None:
-        """Take what `obj` holds outside the store before it is created; returns how to give it back."""
+    def reserve(self, server, resource: Resource, obj: dict, old: dict | None = None) -> Callable[[], None] | None:
+        """Take what `obj` holds outside the store before it is written (created, or updated from
+        `old`); returns how to give it back if the write does not happen."""
         return None
+
+    def restore(self, server) -> None:
+        """An API server starts: take again what the stored objects of this kind hold."""
 
     def spec_changed(self, old: dict, new: dict) -> bool:
         """Does this update move metadata.generation (for kinds that have one)?"""
@@ -127,8 +134,9 @@ class Strategy:
         return meta.is_being_deleted(obj) and not obj["metadata"].get("finalizers") and \
             obj["metadata"].get("deletionGracePeriodSeconds") == 0
 
-    def release(self, server, obj: dict) -> None:
-        """Give back what reserve() took, now that `obj` has left the store."""
+    def release(self, server, obj: dict, keep: dict | None = None) -> None:
+        """Give back what reserve() took: all of it once `obj` has left the store, or (after an
+        update to `keep`) what `keep` no longer holds."""
 
     # -- read ----------------------------------------------------------------------------
     @property
