@@ -71,6 +71,9 @@ class APIServer:
         for plugin in self.admission.plugins:  # Priority reads every PriorityClass (upstream: a lister)
             if hasattr(plugin, "list_classes"):
                 plugin.list_classes = self._priority_classes
+            if hasattr(plugin, "list_objects"):   # DefaultStorageClass reads every StorageClass
+                plugin.list_objects = lambda plural: [self.decode(RESOURCES[plural], kv) for kv in self.store.range(
+                    RESOURCES[plural].prefix(None), prefix=True).kvs]
         self.node_connections = NodeConnections()  # node name -> its kubelet's log endpoint
         self.tokens = None                          # ServiceAccountTokens; made on first use
         self.trace = TraceLog(trace_limit)          # the last `trace_limit` writes (request.py)
@@ -93,10 +96,11 @@ class APIServer:
             if handler is None:
                 raise errors.method_not_allowed("the server does not allow this method on the requested resource")
             return handler(self, resource, request)
-        if request.verb in ("create", "update", "patch") and \
-                str(request.params.get("fieldValidation") or "").lower() == "strict":
+        directive = str(request.params.get("fieldValidation") or "").lower()
+        if request.verb in ("create", "update", "patch") and directive in ("strict", "warn"):
             from .http import field_validation   # (here: the http package imports this module)
-            field_validation.check(resource, request.body, "Strict")   # in process as over HTTP
+            # Strict refuses, Warn answers with warnings: in process as over HTTP
+            request.warnings.extend(field_validation.check(resource, request.body, directive))
         handler = {"get": self._get, "list": self._list, "create": self._create,
                    "update": self._update, "patch": self._patch, "delete": self.handle_delete}.get(request.verb)
         if handler is None:

@@ -16,6 +16,7 @@ import re
 
 from ..objects import quantity, selector
 from ..api import errors
+from . import enum_validation
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -154,6 +155,7 @@ def validate_container(container: dict, field: str) -> list[dict]:
         if port.get("protocol") not in ("TCP", "UDP", "SCTP"):
             causes.append(errors.not_supported(f"{field}.ports[{i}].protocol", port.get("protocol"),
                                                ["SCTP", "TCP", "UDP"]))
+    causes += enum_validation.container_enums(container, field)
     resources = container.get("resources") or {}
     for section in ("requests", "limits"):
         for name, amount in (resources.get(section) or {}).items():
@@ -193,6 +195,7 @@ def validate_pod_spec(spec: dict, field: str) -> list[dict]:
     if spec.get("restartPolicy") not in ("Always", "OnFailure", "Never"):
         causes.append(errors.not_supported(f"{field}.restartPolicy", spec.get("restartPolicy"),
                                            ["Always", "OnFailure", "Never"]))
+    causes += enum_validation.pod_spec_enums(spec, field)
     from .pod_scheduling_validation import validate_pod_scheduling  # (it reuses this module's rules)
     return causes + validate_pod_scheduling(spec, field)
 
@@ -224,7 +227,7 @@ def _validate_workload(obj: dict, kind_field: str = "spec") -> list[dict]:
     if (template.get("spec") or {}).get("restartPolicy", "Always") != "Always":
         causes.append(errors.not_supported("spec.template.spec.restartPolicy",
                                            template["spec"]["restartPolicy"], ["Always"]))
-    return causes
+    return causes + enum_validation.deployment_enums(spec)
 
 
 def validate_service(obj: dict) -> list[dict]:
@@ -248,4 +251,4 @@ def validate_service(obj: dict) -> list[dict]:
         if isinstance(target, int):
             causes += _port(target, f"spec.ports[{i}].targetPort")
     causes += validate_labels(spec.get("selector"), "spec.selector")
-    return causes
+    return causes + enum_validation.service_enums(spec)

@@ -18,6 +18,7 @@ from .taint_eviction import TaintEvictionController
 from .replicaset import ReplicaSetController
 from .serviceaccount import ServiceAccountsController
 from .tokens import TokensController
+from .volume_protection import PVCProtectionController, PVProtectionController
 
 CONTROLLERS = {
     "deployment": DeploymentController,    # Deployments -> ReplicaSets
@@ -31,6 +32,8 @@ CONTROLLERS = {
     "nodelifecycle": NodeLifecycleController,      # silent Nodes -> Ready Unknown, pods NotReady, taints
     "taint-eviction-controller": TaintEvictionController,  # NoExecute taints -> pods evicted when tolerations end
     "podgc": PodGCController,                      # pods on deleted Nodes -> force-deleted
+    "pvc-protection": PVCProtectionController,     # a deleted PVC -> gone once no pod uses it
+    "pv-protection": PVProtectionController,       # a deleted PV -> gone once no longer Bound
 }
 
 # Off unless named (upstream: bootstrapsigner, tokencleaner; nodeipam runs only with
