@@ -8,8 +8,10 @@ written so far; a new one is one file and one line here.
 from __future__ import annotations
 
 from .deployment import DeploymentController
+from .disruption import DisruptionController
 from .endpoints import EndpointsController
 from .garbage_collector import GarbageCollector
+from .cronjob import CronJobController
 from .job import JobController
 from .namespace import NamespaceController
 from .node_ipam import NodeIpamController
@@ -35,7 +37,9 @@ CONTROLLERS = {
     "podgc": PodGCController,                      # pods on deleted Nodes -> force-deleted
     "pvc-protection": PVCProtectionController,     # a deleted PVC -> gone once no pod uses it
     "pv-protection": PVProtectionController,       # a deleted PV -> gone once no longer Bound
+    "disruption": DisruptionController,            # PodDisruptionBudgets -> how many pods may go now
     "job": JobController,                          # Jobs -> Pods run to completion
+    "cronjob": CronJobController,                  # CronJobs -> a Job per scheduled time
 }
 
 # Off unless named (upstream: bootstrapsigner, tokencleaner; nodeipam runs only with

@@ -22,6 +22,7 @@ from .batch import BATCH_TABLES
 from .config_and_rbac import CONFIG_AND_RBAC_TABLES
 from .pod_status import pod_summary
 from .storage import STORAGE_TABLES
+from .policy_and_discovery import POLICY_AND_DISCOVERY_TABLES
 from .timestamps import since
 
 Column = tuple[str, bool]                  # (upstream's column name, only with -o wide)
@@ -231,6 +232,7 @@ TABLES: dict[str, tuple[list[Column], Row]] = {
                 ("Count", True), ("Name", True)], event_row),
     **CONFIG_AND_RBAC_TABLES,
     **STORAGE_TABLES,
+    **POLICY_AND_DISCOVERY_TABLES,
     **BATCH_TABLES,
 }
 

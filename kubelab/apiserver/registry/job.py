@@ -181,3 +181,6 @@ class JobStrategy(Strategy):
         if new_spec.get("template") != old_spec.get("template"):
             causes.append(errors.invalid_value("spec.template", "", "field is immutable"))
         return causes
+
+
+STRATEGY = JobStrategy()
