@@ -181,11 +181,11 @@ class Kubelet(PodSync, Controller):
             if previous is None:
                 raise errors.bad_request(f'previous terminated container "{container_name}" in pod "{pod_name}" '
                                          f"not found")
-            return read_logs(previous, self.clock.now(), options)
+            return read_logs(previous, self.clock.now(), options, self.runtime.log_lines(previous))
         if container is None or container.started_at is None:
             raise errors.bad_request(f'container "{container_name}" in pod "{pod_name}" is waiting to start: '
                                      f"ContainerCreating")
-        return read_logs(container, self.clock.now(), options)
+        return read_logs(container, self.clock.now(), options, self.runtime.log_lines(container))
 
     def _lease_tick(self) -> None:
         if not self.running:
