@@ -8,6 +8,7 @@ written so far; a new one is one file and one line here.
 from __future__ import annotations
 
 from .deployment import DeploymentController
+from .disruption import DisruptionController
 from .endpoints import EndpointsController
 from .garbage_collector import GarbageCollector
 from .namespace import NamespaceController
@@ -36,6 +37,7 @@ CONTROLLERS = {
     "podgc": PodGCController,                      # pods on deleted Nodes -> force-deleted
     "pvc-protection": PVCProtectionController,     # a deleted PVC -> gone once no pod uses it
     "pv-protection": PVProtectionController,       # a deleted PV -> gone once no longer Bound
+    "disruption": DisruptionController,            # PodDisruptionBudgets -> how many pods may go now
 }
 
 # Off unless named (upstream: bootstrapsigner, tokencleaner; nodeipam runs only with

@@ -25,9 +25,11 @@ from .describe import describe
 from .resources import learn_from
 from .errors import KubectlError, api_error_message
 from .flags import find_command
+from .explain import explain
 from .get import get
 from .label import label
 from .logs import logs
+from .replace import replace
 from .rollout import rollout
 from .scale import scale
 from .taint import taint
@@ -37,14 +39,15 @@ from .uncordon import uncordon
 COMMANDS = {"get": get, "describe": describe, "apply": apply, "create": create, "delete": delete,
             "scale": scale, "auth": auth, "label": label, "annotate": annotate,
             "cordon": cordon, "uncordon": uncordon, "taint": taint, "top": top}
-COMMANDS.update({"logs": logs, "rollout": rollout})
-NEEDS_CLOCK = ("rollout",)   # they wait: given the cluster's clock, they advance virtual time
-NEEDS_STDIN = ("apply", "create", "delete")
+COMMANDS.update({"logs": logs, "rollout": rollout, "replace": replace, "explain": explain})
+NEEDS_CLOCK = ("rollout", "get")   # they wait: given the cluster's clock, they advance virtual time
+NEEDS_STDIN = ("apply", "create", "delete", "replace")
 
 USAGE = """kubectl controls the Kubernetes cluster manager (kubelab's own, small kubectl).
 
 Basic Commands:
   create        Create a resource from a file or from stdin
+  explain       Get documentation for a resource
   get           Display one or many resources
   delete        Delete resources by file names, stdin, resources and names, or by resources and label selector
 
@@ -64,6 +67,7 @@ Troubleshooting and Debugging Commands:
 
 Advanced Commands:
   apply         Apply a configuration to a resource by file name or stdin
+  replace       Replace a resource by file name or stdin
   auth          Inspect authorization
 
 Settings Commands:
