@@ -12,6 +12,12 @@ into the kubelet's clock and answered when the kubelet has read its runtime's lo
 kubelet's code still runs on its one thread. Upstream's kubelet API also serves exec, attach,
 port-forward, metrics and pod listings, behind authentication; kubelab serves logs only, on
 127.0.0.1 only.
+
+`kubectl exec POD -- COMMAND` comes the same way: the API server passes the upgraded
+connection through, and GET /exec/<ns>/<pod>/<container>?command=…&stdout=1 answers as a
+WebSocket speaking v5.channel.k8s.io (websocket.py): the command runs to its end through the
+runtime's ExecSync, its output goes out on stdout, its exit on the error stream. Interactive
+sessions (stdin, a TTY) and attach and port-forward are left out.
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from ..api.errors import ApiError, status
+from . import websocket
 
 
 class KubeletServer:
@@ -52,6 +59,24 @@ class KubeletServer:
             raise outcome["error"]
         return outcome["text"]
 
+    def exec(self, namespace: str, pod: str, container: str, argv: list[str], seconds: float = 300.0):
+        """Run `argv` in the container on the kubelet's thread; its ExecResult (raises ApiError)."""
+        done, outcome = threading.Event(), {}
+
+        def start() -> None:
+            try:
+                self.kubelet.exec_in_container(namespace, pod, container, argv,
+                                               lambda result: (outcome.setdefault("result", result), done.set()))
+            except ApiError as error:
+                outcome["error"] = error
+                done.set()
+        self.clock.call_soon_threadsafe(start)
+        if not done.wait(seconds):
+            raise ApiError(status(504, "Timeout", "the command did not finish in time"))
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]
+
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
@@ -68,6 +93,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         url = urllib.parse.urlsplit(self.path)
         parts = url.path.strip("/").split("/")
+        if len(parts) == 4 and parts[0] == "exec":
+            return self._exec(parts[1], parts[2], parts[3], urllib.parse.parse_qs(url.query))
         if len(parts) != 4 or parts[0] != "containerLogs":
             return self._answer(404, "application/json", json.dumps(status(404, "NotFound", "404 page not found")))
         options = {name: values[-1] for name, values in urllib.parse.parse_qs(url.query).items()}
@@ -76,6 +103,39 @@ class _Handler(BaseHTTPRequestHandler):
         except ApiError as error:   # the API server passes the kubelet's words on (log.http_provider)
             return self._answer(error.code, "text/plain; charset=utf-8", error.message)
         self._answer(200, "text/plain; charset=utf-8", text)
+
+    def _exec(self, namespace: str, pod: str, container: str, query: dict) -> None:
+        """The exec WebSocket: handshake, the command's output on stdout, its end on the error stream."""
+        protocol = websocket.choose_protocol(self.headers.get("Sec-WebSocket-Protocol", ""))
+        if self.headers.get("Upgrade", "").lower() != "websocket" or protocol is None:
+            return self._answer(400, "text/plain; charset=utf-8",
+                                "kubelab's kubelet speaks exec over WebSocket (v5.channel.k8s.io, v4.channel.k8s.io)")
+        argv = query.get("command") or []
+        self.send_response(101, "Switching Protocols")
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", websocket.accept_key(self.headers.get("Sec-WebSocket-Key", "")))
+        self.send_header("Sec-WebSocket-Protocol", protocol)
+        self.end_headers()
+        self.wfile.write(websocket.message(websocket.STDOUT, b""))   # "connected", as upstream's wsstream says
+        self.wfile.flush()
+        try:
+            result = self.server.owner.exec(namespace, pod, container, argv)
+        except ApiError as error:
+            self.wfile.write(websocket.message(websocket.ERROR, websocket.failure_status(error.message)))
+        else:
+            if result.exit_code == 126 or result.exit_code < 0 and not result.timed_out:
+                text = result.output.strip() or f"exec: {argv[0] if argv else ''}: not found"
+                text = text.split("unable to start container process: ")[-1].removesuffix(": unknown")
+                self.wfile.write(websocket.message(websocket.ERROR, websocket.failure_status(
+                    f"OCI runtime exec failed: exec failed: unable to start container process: {text}: unknown")))
+            else:
+                if result.output:
+                    self.wfile.write(websocket.message(websocket.STDOUT, result.output.encode()))
+                self.wfile.write(websocket.message(websocket.ERROR, websocket.exit_status(result.exit_code, argv)))
+        self.wfile.write(websocket.close_frame())
+        self.wfile.flush()
+        self.close_connection = True
 
     def _answer(self, code: int, content_type: str, text: str) -> None:
         payload = text.encode()

@@ -2,7 +2,7 @@
 
 The real kubectl deploys the catalogue's nginx; a real TCP connection to each pod IP gets an
 HTTP 200 naming the pod; `kubectl logs` shows the server's access log and a busybox loop's
-output; deleting a pod stops its processes, and stopping `kubelab up` leaves none behind —
+output; `kubectl exec` runs a command in a pod; deleting a pod stops its processes, and stopping `kubelab up` leaves none behind —
 not even after its kubelet was SIGKILLed.
 """
 import http.client
@@ -74,6 +74,12 @@ def test_process_runtime_pods_answer_on_loopback_log_and_leave_nothing_behind(tm
         up.eventually(lambda: '"GET / HTTP/1.1" 200' in run("logs", some_pod), 20, "the access log line")
         up.eventually(lambda: "tick" in run("logs", "ticker", "--tail=2"), 30, "the busybox loop's output")
         assert run("logs", "ticker").startswith("hello from busybox\n")
+
+        # kubectl exec: a WebSocket through the API server to the kubelet, the command a real process
+        assert run("exec", "ticker", "--", "sh", "-c", "echo $HOSTNAME; exit 0") == "ticker\n"
+        failed = subprocess.run([kubectl, "--kubeconfig", config, "exec", "ticker", "--", "sh", "-c", "exit 3"],
+                                capture_output=True, text=True, timeout=60)
+        assert failed.returncode == 3 and "command terminated with exit code 3" in failed.stderr
 
         # a deleted pod's processes stop; its IP refuses connections
         gone_ip = ips[some_pod]
