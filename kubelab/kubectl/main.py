@@ -40,7 +40,7 @@ COMMANDS = {"get": get, "describe": describe, "apply": apply, "create": create, 
             "scale": scale, "auth": auth, "label": label, "annotate": annotate,
             "cordon": cordon, "uncordon": uncordon, "taint": taint, "top": top}
 COMMANDS.update({"logs": logs, "rollout": rollout, "replace": replace, "explain": explain})
-NEEDS_CLOCK = ("rollout",)   # they wait: given the cluster's clock, they advance virtual time
+NEEDS_CLOCK = ("rollout", "get")   # they wait: given the cluster's clock, they advance virtual time
 NEEDS_STDIN = ("apply", "create", "delete", "replace")
 
 USAGE = """kubectl controls the Kubernetes cluster manager (kubelab's own, small kubectl).

@@ -106,3 +106,6 @@ def _is_ipv4(address: str) -> bool:
         return isinstance(ipaddress.ip_address(address), ipaddress.IPv4Address)
     except ValueError:
         return False
+
+
+STRATEGY = EndpointSliceStrategy()

@@ -108,3 +108,6 @@ class PodDisruptionBudgetStrategy(Strategy):
 
     def validate_update(self, obj: dict, old: dict) -> list[dict]:
         return []   # since v1.15 every spec field may change (ValidatePodDisruptionBudgetUpdate)
+
+
+STRATEGY = PodDisruptionBudgetStrategy()
