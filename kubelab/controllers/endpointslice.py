@@ -10,7 +10,8 @@
                    reconcile = keep each existing slice's endpoints that are still desired,
                              fill slices that have room, create new ones for the rest
                              (generateName "<service>-"), delete slices left empty; a Service
-                             with no endpoints keeps one empty "placeholder" slice
+                             with no endpoints keeps one empty "placeholder" slice, which its
+                             first endpoints then fill
 
 Invariant: every endpoint is in exactly one of the Service's slices, no slice holds more than
 max_endpoints_per_slice (100, kube-controller-manager's --max-endpoints-per-slice), and a
@@ -99,6 +100,10 @@ class EndpointSliceController(Controller):
         plan = self.reconcile(existing, desired)
         if not plan:   # no endpoints at all: one empty placeholder slice
             plan = [(existing[0] if existing else None, (), [])]
+        placeholders = [s for s in existing if not s.get("endpoints") and s not in [c for c, _, _ in plan]]
+        if placeholders and any(current is None for current, _, _ in plan):
+            index = next(i for i, (current, _, _) in enumerate(plan) if current is None)
+            plan[index] = (placeholders[0], *plan[index][1:])   # fill the placeholder, not a new slice
         kept = {meta.name(s) for s, _, _ in plan if s is not None}
         for current, ports, endpoints in plan:
             self.write_slice(service, current, list(ports), endpoints, labels)

@@ -56,6 +56,10 @@ def test_a_service_without_pods_keeps_one_empty_placeholder_slice(client, clock,
     clock.settle()
     [placeholder] = slices_of(client)
     assert placeholder["endpoints"] is None and placeholder["ports"] is None
+    ready_pod(client, clock, "web-1", "10.244.1.2")
+    clock.settle()
+    [filled] = slices_of(client)
+    assert meta.name(filled) == meta.name(placeholder) and len(filled["endpoints"]) == 1
 
 
 def test_no_slice_holds_more_than_100_endpoints_and_one_pod_rewrites_one_slice(client, clock, manager):
