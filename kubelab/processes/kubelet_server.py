@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -58,6 +59,18 @@ class KubeletServer:
         if "error" in outcome:
             raise outcome["error"]
         return outcome["text"]
+
+    def running(self, namespace: str, pod: str, container: str) -> str | None:
+        """The id of the container while it runs, else None (a followed log ends with its container)."""
+        done, outcome = threading.Event(), {}
+
+        def look() -> None:
+            sandboxes = self.kubelet.runtime.list_pod_sandboxes(namespace, pod)
+            found = sandboxes[-1].containers.get(container) if sandboxes else None
+            outcome["running"] = found.id if found is not None and found.state == "running" else None
+            done.set()
+        self.clock.call_soon_threadsafe(look)
+        return outcome.get("running") if done.wait(10) else None
 
     def exec(self, namespace: str, pod: str, container: str, argv: list[str], seconds: float = 300.0):
         """Run `argv` in the container on the kubelet's thread; its ExecResult (raises ApiError)."""
@@ -98,11 +111,46 @@ class _Handler(BaseHTTPRequestHandler):
         if len(parts) != 4 or parts[0] != "containerLogs":
             return self._answer(404, "application/json", json.dumps(status(404, "NotFound", "404 page not found")))
         options = {name: values[-1] for name, values in urllib.parse.parse_qs(url.query).items()}
+        if options.pop("follow", "").lower() == "true":
+            return self._follow(parts[1], parts[2], parts[3], options)
         try:
             text = self.server.owner.logs(parts[1], parts[2], parts[3], options)
         except ApiError as error:   # the API server passes the kubelet's words on (log.http_provider)
             return self._answer(error.code, "text/plain; charset=utf-8", error.message)
         self._answer(200, "text/plain; charset=utf-8", text)
+
+    def _follow(self, namespace: str, pod: str, container: str, options: dict) -> None:
+        """`kubectl logs -f`: what there is, then each new line as it comes (chunked), until the
+        container stops or the client goes away. The API server passes this answer through."""
+        owner = self.server.owner
+        whole = {k: v for k, v in options.items() if k not in ("tailLines", "limitBytes", "sinceSeconds", "sinceTime")}
+        try:
+            first, seen = owner.logs(namespace, pod, container, options), owner.logs(namespace, pod, container, whole)
+        except ApiError as error:
+            return self._answer(error.code, "text/plain; charset=utf-8", error.message)
+        self.send_response(200)   # HTTP/1.0: the body is everything until the connection closes
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        following = owner.running(namespace, pod, container)
+        try:
+            self._write(first)
+            while following is not None:
+                time.sleep(0.5)   # this server thread polls the runtime's log; the kubelet's loop never waits
+                still = owner.running(namespace, pod, container)
+                text = owner.logs(namespace, pod, container, whole) if still in (following, None) else seen
+                if text.startswith(seen) and len(text) > len(seen):
+                    self._write(text[len(seen):])
+                seen = text
+                if still != following:
+                    break
+        except (ApiError, OSError):
+            pass
+        self.close_connection = True
+
+    def _write(self, text: str) -> None:
+        self.wfile.write(text.encode())
+        self.wfile.flush()
 
     def _exec(self, namespace: str, pod: str, container: str, query: dict) -> None:
         """The exec WebSocket: handshake, the command's output on stdout, its end on the error stream."""

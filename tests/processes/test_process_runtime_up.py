@@ -2,7 +2,7 @@
 
 The real kubectl deploys the catalogue's nginx; a real TCP connection to each pod IP gets an
 HTTP 200 naming the pod; `kubectl logs` shows the server's access log and a busybox loop's
-output; `kubectl exec` runs a command in a pod; deleting a pod stops its processes, and stopping `kubelab up` leaves none behind —
+output; `kubectl exec` runs a command in a pod and `logs -f` follows one; deleting a pod stops its processes, and stopping `kubelab up` leaves none behind —
 not even after its kubelet was SIGKILLed.
 """
 import http.client
@@ -80,6 +80,13 @@ def test_process_runtime_pods_answer_on_loopback_log_and_leave_nothing_behind(tm
         failed = subprocess.run([kubectl, "--kubeconfig", config, "exec", "ticker", "--", "sh", "-c", "exit 3"],
                                 capture_output=True, text=True, timeout=60)
         assert failed.returncode == 3 and "command terminated with exit code 3" in failed.stderr
+
+        # kubectl logs -f: lines as they come, until the container ends
+        run("run", "counter", "--image=busybox:1.37", "--restart=Never", "--",
+            "sh", "-c", "sleep 2; for i in 1 2 3; do echo n $i; sleep 1; done")
+        up.eventually(lambda: (up.client.get("pods", "counter", "default").get("status") or {}).get("phase")
+                      == "Running", 30, "the counter running")
+        assert run("logs", "-f", "counter") == "n 1\nn 2\nn 3\n"
 
         # a deleted pod's processes stop; its IP refuses connections
         gone_ip = ips[some_pod]
