@@ -8,6 +8,7 @@ written so far; a new one is one file and one line here.
 from __future__ import annotations
 
 from .deployment import DeploymentController
+from .disruption import DisruptionController
 from .endpoints import EndpointsController
 from .garbage_collector import GarbageCollector
 from .namespace import NamespaceController
@@ -18,6 +19,7 @@ from .taint_eviction import TaintEvictionController
 from .replicaset import ReplicaSetController
 from .serviceaccount import ServiceAccountsController
 from .tokens import TokensController
+from .volume_protection import PVCProtectionController, PVProtectionController
 
 CONTROLLERS = {
     "deployment": DeploymentController,    # Deployments -> ReplicaSets
@@ -31,6 +33,9 @@ CONTROLLERS = {
     "nodelifecycle": NodeLifecycleController,      # silent Nodes -> Ready Unknown, pods NotReady, taints
     "taint-eviction-controller": TaintEvictionController,  # NoExecute taints -> pods evicted when tolerations end
     "podgc": PodGCController,                      # pods on deleted Nodes -> force-deleted
+    "pvc-protection": PVCProtectionController,     # a deleted PVC -> gone once no pod uses it
+    "pv-protection": PVProtectionController,       # a deleted PV -> gone once no longer Bound
+    "disruption": DisruptionController,            # PodDisruptionBudgets -> how many pods may go now
 }
 
 # Off unless named (upstream: bootstrapsigner, tokencleaner; nodeipam runs only with

@@ -22,8 +22,6 @@ Simplification: `-f` cannot block a notebook cell, so it prints what has been wr
 """
 from __future__ import annotations
 
-import re
-
 from kubelab.client import ApiError
 from kubelab.objects import selector as selectors
 from kubelab.objects.timefmt import parse as parse_time
@@ -167,19 +165,7 @@ def _log_options(container: str, options: dict) -> dict:
     if options["since"] and options["since_time"]:
         raise KubectlError("error: at most one of `sinceTime` or `sinceSeconds` may be specified")
     if options["since"]:
-        query["sinceSeconds"] = max(1, int(_seconds(options["since"])))
+        query["sinceSeconds"] = max(1, int(flags.duration_seconds("logs", "since", options["since"])))
     if options["since_time"]:
         query["sinceTime"] = options["since_time"]
     return query
-
-
-_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
-
-
-def _seconds(duration: str) -> float:
-    """A Go duration ("1h", "5m30s") in seconds, refused in pflag's words when malformed."""
-    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", duration)
-    if not parts or "".join(number + unit for number, unit in parts) != duration:
-        raise KubectlError(f'Error: invalid argument "{duration}" for "--since" flag: time: invalid duration '
-                           f'"{duration}"\nSee \'kubectl logs --help\' for usage.')
-    return sum(float(number) * _UNITS[unit] for number, unit in parts)
