@@ -66,8 +66,7 @@ class APIServer:
         self.advertise_address = advertise_address
         self.rng = rng or random.Random(0)
         self.ips = IPAllocator(service_cidr, random.Random(self.rng.random()))
-        # Seeded from the generator's state without drawing from it, so names and IPs stay as they were.
-        self.node_ports = PortAllocator(rng=random.Random(hash(self.rng.getstate())))
+        self.node_ports = PortAllocator(rng=random.Random(self.rng.random()))
         self.admission = AdmissionChain(default_plugins(admission_plugins))
         for plugin in self.admission.plugins:  # Priority reads every PriorityClass (upstream: a lister)
             if hasattr(plugin, "list_classes"):
