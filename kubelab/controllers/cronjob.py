@@ -39,6 +39,7 @@ TOO_MANY_MISSED = 100
 
 class CronJobController(Controller):
     name = "cronjob-controller"
+    primary = "cronjobs"
 
     def __init__(self, client, clock, factory):
         super().__init__(client, clock, factory)

@@ -56,6 +56,7 @@ ORPHAN = "orphan-pod:"   # queue keys for pods whose Job is gone: only their fin
 
 class JobController(Controller):
     name = "job-controller"
+    primary = "jobs"
 
     def __init__(self, client, clock, factory):
         super().__init__(client, clock, factory)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from .deployment import DeploymentController
 from .disruption import DisruptionController
 from .endpoints import EndpointsController
+from .endpointslice import EndpointSliceController
 from .garbage_collector import GarbageCollector
 from .cronjob import CronJobController
 from .job import JobController
@@ -19,6 +20,7 @@ from .node_lifecycle import NodeLifecycleController
 from .pod_gc import PodGCController
 from .taint_eviction import TaintEvictionController
 from .replicaset import ReplicaSetController
+from .root_ca_publisher import RootCACertPublisher
 from .serviceaccount import ServiceAccountsController
 from .tokens import TokensController
 from .volume_protection import PVCProtectionController, PVProtectionController
@@ -29,6 +31,7 @@ CONTROLLERS = {
     "endpoints": EndpointsController,      # Services + Pods -> Endpoints
     "serviceaccount": ServiceAccountsController,   # Namespaces -> their "default" ServiceAccount
     "serviceaccount-token": TokensController,      # token Secrets -> filled with a token
+    "root-ca-cert-publisher": RootCACertPublisher,  # Namespaces -> their kube-root-ca.crt ConfigMap
     "namespace": NamespaceController,              # a deleted Namespace -> emptied, finalized
     "garbagecollector": GarbageCollector,          # ownerReferences -> dependents follow owners
     "nodeipam": NodeIpamController,                # Nodes -> a podCIDR each (with --allocate-node-cidrs)
@@ -37,6 +40,7 @@ CONTROLLERS = {
     "podgc": PodGCController,                      # pods on deleted Nodes -> force-deleted
     "pvc-protection": PVCProtectionController,     # a deleted PVC -> gone once no pod uses it
     "pv-protection": PVProtectionController,       # a deleted PV -> gone once no longer Bound
+    "endpointslice": EndpointSliceController,      # Services + Pods -> EndpointSlices of at most 100
     "disruption": DisruptionController,            # PodDisruptionBudgets -> how many pods may go now
     "job": JobController,                          # Jobs -> Pods run to completion
     "cronjob": CronJobController,                  # CronJobs -> a Job per scheduled time

@@ -47,6 +47,7 @@ def controller_uid_index(pod: dict) -> list[str]:
 
 class ReplicaSetController(Controller):
     name = "replicaset-controller"
+    primary = "replicasets"
 
     def __init__(self, client, clock, factory):
         super().__init__(client, clock, factory)
