@@ -60,7 +60,7 @@ RESOURCES: dict[str, Resource] = {r.plural: r for r in [
              ("status", "finalize"), ("metadata.name", "status.phase")),
     Resource("nodes", "Node", "", "v1", False, "minions", ("no",), ("status",),
              ("metadata.name", "spec.unschedulable")),
-    Resource("pods", "Pod", "", "v1", True, "pods", ("po",), ("status", "binding", "eviction", "log"),
+    Resource("pods", "Pod", "", "v1", True, "pods", ("po",), ("status", "binding", "eviction", "log", "exec"),
              _POD_FIELDS),
     Resource("services", "Service", "", "v1", True, "services/specs", ("svc",), ("status",)),
     Resource("endpoints", "Endpoints", "", "v1", True, "services/endpoints", ("ep",)),
@@ -85,6 +85,9 @@ RESOURCES: dict[str, Resource] = {r.plural: r for r in [
     Resource("persistentvolumes", "PersistentVolume", "", "v1", False, "persistentvolumes", ("pv",), ("status",)),
     Resource("persistentvolumeclaims", "PersistentVolumeClaim", "", "v1", True, "persistentvolumeclaims", ("pvc",),
              ("status",)),
+    Resource("poddisruptionbudgets", "PodDisruptionBudget", "policy", "v1", True, "poddisruptionbudgets",
+             ("pdb",), ("status",), has_generation=True),
+    Resource("endpointslices", "EndpointSlice", "discovery.k8s.io", "v1", True, "endpointslices"),
 ]}
 
 BY_KIND: dict[str, Resource] = {r.kind: r for r in RESOURCES.values()}

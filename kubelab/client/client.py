@@ -40,6 +40,17 @@ class InProcessTransport:
         """The kinds the API server's CRDs serve, as discovery would list them (plural -> Resource)."""
         return self.apiserver.custom_resources()
 
+    def get_path(self, path: str) -> dict:
+        """GET a document that is no object: the OpenAPI documents (`kubectl explain` reads them)."""
+        from ..apiserver.http import openapi   # the documents the HTTP server serves, as they are
+        segments = [part for part in path.split("?")[0].split("/") if part]
+        found = openapi.document(segments[1:]) if segments[:1] == ["openapi"] else None
+        if found is None:
+            raise ApiError({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                            "message": "the server could not find the requested resource", "reason": "NotFound",
+                            "details": {}, "code": 404})
+        return _copy(found)
+
     def watch(self, request: Request, on_event):
         request.user_info = None
         return self.apiserver.watch(request, lambda event_type, obj: on_event(event_type, _copy(obj)))
@@ -54,6 +65,10 @@ class Client:
         self.user_agent = user_agent
         self.token_source = token  # a token, or a callable returning the current one (it may refresh)
         self.warnings: list[str] = []   # the last answer's Warning texts
+
+    def get_path(self, path: str) -> dict:
+        """GET a path that is no resource (/openapi/v3/api/v1, ...), through the transport."""
+        return self.transport.get_path(path)
 
     @property
     def token(self) -> str:
@@ -135,10 +150,11 @@ class Client:
         return self._call("create", "pods", meta.namespace(pod), meta.name(pod), "binding", body=binding)
 
     def request_token(self, name: str, namespace: str | None = None, audiences: list[str] | None = None,
-                      expiration_seconds: int | None = None) -> dict:
-        """POST serviceaccounts/<name>/token: a TokenRequest answered with a signed token."""
-        spec = {k: v for k, v in {"audiences": audiences, "expirationSeconds": expiration_seconds}.items()
-                if v is not None}
+                      expiration_seconds: int | None = None, bound_object_ref: dict | None = None) -> dict:
+        """POST serviceaccounts/<name>/token: a TokenRequest answered with a signed token
+        (`bound_object_ref`: {"kind": "Pod", "apiVersion": "v1", "name", "uid"}, as a kubelet sends)."""
+        spec = {k: v for k, v in {"audiences": audiences, "expirationSeconds": expiration_seconds,
+                                  "boundObjectRef": bound_object_ref}.items() if v is not None}
         return self._call("create", "serviceaccounts", namespace or "default", name, "token",
                           body={"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec})
 

@@ -8,7 +8,9 @@ written so far; a new one is one file and one line here.
 from __future__ import annotations
 
 from .deployment import DeploymentController
+from .disruption import DisruptionController
 from .endpoints import EndpointsController
+from .endpointslice import EndpointSliceController
 from .garbage_collector import GarbageCollector
 from .namespace import NamespaceController
 from .node_ipam import NodeIpamController
@@ -16,6 +18,7 @@ from .node_lifecycle import NodeLifecycleController
 from .pod_gc import PodGCController
 from .taint_eviction import TaintEvictionController
 from .replicaset import ReplicaSetController
+from .root_ca_publisher import RootCACertPublisher
 from .serviceaccount import ServiceAccountsController
 from .tokens import TokensController
 from .volume_protection import PVCProtectionController, PVProtectionController
@@ -26,6 +29,7 @@ CONTROLLERS = {
     "endpoints": EndpointsController,      # Services + Pods -> Endpoints
     "serviceaccount": ServiceAccountsController,   # Namespaces -> their "default" ServiceAccount
     "serviceaccount-token": TokensController,      # token Secrets -> filled with a token
+    "root-ca-cert-publisher": RootCACertPublisher,  # Namespaces -> their kube-root-ca.crt ConfigMap
     "namespace": NamespaceController,              # a deleted Namespace -> emptied, finalized
     "garbagecollector": GarbageCollector,          # ownerReferences -> dependents follow owners
     "nodeipam": NodeIpamController,                # Nodes -> a podCIDR each (with --allocate-node-cidrs)
@@ -34,6 +38,8 @@ CONTROLLERS = {
     "podgc": PodGCController,                      # pods on deleted Nodes -> force-deleted
     "pvc-protection": PVCProtectionController,     # a deleted PVC -> gone once no pod uses it
     "pv-protection": PVProtectionController,       # a deleted PV -> gone once no longer Bound
+    "endpointslice": EndpointSliceController,      # Services + Pods -> EndpointSlices of at most 100
+    "disruption": DisruptionController,            # PodDisruptionBudgets -> how many pods may go now
 }
 
 # Off unless named (upstream: bootstrapsigner, tokencleaner; nodeipam runs only with
