@@ -7,6 +7,7 @@ written so far; a new one is one file and one line here.
 """
 from __future__ import annotations
 
+from .daemonset import DaemonSetsController
 from .deployment import DeploymentController
 from .endpoints import EndpointsController
 from .garbage_collector import GarbageCollector
@@ -16,6 +17,8 @@ from .node_lifecycle import NodeLifecycleController
 from .pod_gc import PodGCController
 from .taint_eviction import TaintEvictionController
 from .replicaset import ReplicaSetController
+from .replicationcontroller import ReplicationManager
+from .statefulset import StatefulSetController
 from .serviceaccount import ServiceAccountsController
 from .tokens import TokensController
 
@@ -31,6 +34,9 @@ CONTROLLERS = {
     "nodelifecycle": NodeLifecycleController,      # silent Nodes -> Ready Unknown, pods NotReady, taints
     "taint-eviction-controller": TaintEvictionController,  # NoExecute taints -> pods evicted when tolerations end
     "podgc": PodGCController,                      # pods on deleted Nodes -> force-deleted
+    "replicationcontroller": ReplicationManager,   # ReplicationControllers -> Pods (the ReplicaSet code)
+    "daemonset": DaemonSetsController,             # DaemonSets + Nodes -> a pod per eligible node
+    "statefulset": StatefulSetController,          # StatefulSets -> ordered pods web-0, web-1, ... (+ claims)
 }
 
 # Off unless named (upstream: bootstrapsigner, tokencleaner; nodeipam runs only with

@@ -14,6 +14,10 @@ still keep their rules in defaults.py and validation.py (issue 7 moves them here
 from __future__ import annotations
 
 from . import config, customresourcedefinition, lease, priorityclass, rbac, serviceaccount
+from .controllerrevision import ControllerRevisionStrategy
+from .daemonset import DaemonSetStrategy
+from .replicationcontroller import ReplicationControllerStrategy
+from .statefulset import StatefulSetStrategy
 from .strategy import FunctionStrategy, Strategy
 
 STRATEGIES: dict[str, Strategy] = {strategy.plural: strategy for strategy in [
@@ -30,6 +34,7 @@ STRATEGIES: dict[str, Strategy] = {strategy.plural: strategy for strategy in [
                      customresourcedefinition.validate, customresourcedefinition.validate_update),
     FunctionStrategy("priorityclasses", priorityclass.default, priorityclass.validate,
                      priorityclass.validate_update),
+    ReplicationControllerStrategy(), DaemonSetStrategy(), StatefulSetStrategy(), ControllerRevisionStrategy(),
 ]}
 
 
