@@ -35,6 +35,7 @@ class Request:
     steps: list = field(default_factory=list)   # request-path steps recorded so far
     impersonate_user: str = ""                  # kubectl --as (the Impersonate-User header)
     impersonate_groups: list = field(default_factory=list)  # kubectl --as-group
+    warnings: list = field(default_factory=list)   # the server's answer's `Warning:` texts (fieldValidation=Warn)
 
 
 @dataclass(frozen=True)

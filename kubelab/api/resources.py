@@ -81,6 +81,13 @@ RESOURCES: dict[str, Resource] = {r.plural: r for r in [
     Resource("customresourcedefinitions", "CustomResourceDefinition", "apiextensions.k8s.io", "v1", False,
              "apiextensions.k8s.io/customresourcedefinitions", ("crd", "crds"), ("status",)),
     Resource("priorityclasses", "PriorityClass", "scheduling.k8s.io", "v1", False, "priorityclasses", ("pc",)),
+    Resource("storageclasses", "StorageClass", "storage.k8s.io", "v1", False, "storageclasses", ("sc",)),
+    Resource("persistentvolumes", "PersistentVolume", "", "v1", False, "persistentvolumes", ("pv",), ("status",)),
+    Resource("persistentvolumeclaims", "PersistentVolumeClaim", "", "v1", True, "persistentvolumeclaims", ("pvc",),
+             ("status",)),
+    Resource("poddisruptionbudgets", "PodDisruptionBudget", "policy", "v1", True, "poddisruptionbudgets",
+             ("pdb",), ("status",), has_generation=True),
+    Resource("endpointslices", "EndpointSlice", "discovery.k8s.io", "v1", True, "endpointslices"),
     # The workload kinds of issue 10 (controllers/replicationcontroller.py, daemonset.py, statefulset.py)
     Resource("replicationcontrollers", "ReplicationController", "", "v1", True, "controllers", ("rc",),
              ("status", "scale"), has_generation=True),

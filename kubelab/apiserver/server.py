@@ -29,19 +29,19 @@ import uuid
 from ..objects import meta, selector
 from ..objects.timefmt import rfc3339
 from ..store import Compare, Op, Store, StoreError
-from . import decode, defaults, deletion, pagination, registry, subresources, validation
+from . import decode, deletion, pagination, registry, subresources, validation
 from ..api import errors
-from .registry import rbac_escalation, service
+from .registry.strategy import Strategy
 from .apiextensions.crds import PREFIX as CRD_PREFIX, CustomResources
 from .admission import AdmissionChain, Attributes, default_plugins
 from .authentication.user import APISERVER_USER
 from ..api.errors import ApiError
 from .handler_chain import HandlerChain
 from .ipallocator import IPAllocator
+from .portallocator import PortAllocator
 from .patch import patch_stored
 from .compactor import DEFAULT_INTERVAL, Compactor
 from ..api.request import Request, TraceEntry, TraceLog
-from .summary import summary
 from .registry.priorityclass import SYSTEM_CLASSES as SYSTEM_PRIORITY_CLASSES
 from .registry.priorityclass import system_class as system_priority_class
 from ..api.resources import RESOURCES, Resource
@@ -66,20 +66,22 @@ class APIServer:
         self.advertise_address = advertise_address
         self.rng = rng or random.Random(0)
         self.ips = IPAllocator(service_cidr, random.Random(self.rng.random()))
+        self.node_ports = PortAllocator(rng=random.Random(self.rng.random()))
         self.admission = AdmissionChain(default_plugins(admission_plugins))
         for plugin in self.admission.plugins:  # Priority reads every PriorityClass (upstream: a lister)
             if hasattr(plugin, "list_classes"):
                 plugin.list_classes = self._priority_classes
+            if hasattr(plugin, "list_objects"):   # DefaultStorageClass reads every StorageClass
+                plugin.list_objects = lambda plural: [self.decode(RESOURCES[plural], kv) for kv in self.store.range(
+                    RESOURCES[plural].prefix(None), prefix=True).kvs]
         self.node_connections = NodeConnections()  # node name -> its kubelet's log endpoint
         self.tokens = None                          # ServiceAccountTokens; made on first use
         self.trace = TraceLog(trace_limit)          # the last `trace_limit` writes (request.py)
         self.compactor = Compactor(store, clock, compaction_interval)   # compactor.py
         self.chain = HandlerChain.trusting(clock)   # handler_chain.secure(...) adds tokens and RBAC
         self.custom = CustomResources(self)         # the kinds CRDs add (apiextensions/crds.py)
-        for kv in self.store.range("/registry/services/specs/", prefix=True).kvs:
-            ip = json.loads(kv.value)["spec"].get("clusterIP")
-            if ip and ip != "None":
-                self.ips.taken.add(ip)
+        for strategy in registry.STRATEGIES.values():
+            strategy.restore(self)                  # what stored objects hold (Services' addresses)
 
     # -- entry points ------------------------------------------------------------------
     def handle(self, request: Request) -> dict:
@@ -94,10 +96,11 @@ class APIServer:
             if handler is None:
                 raise errors.method_not_allowed("the server does not allow this method on the requested resource")
             return handler(self, resource, request)
-        if request.verb in ("create", "update", "patch") and \
-                str(request.params.get("fieldValidation") or "").lower() == "strict":
+        directive = str(request.params.get("fieldValidation") or "").lower()
+        if request.verb in ("create", "update", "patch") and directive in ("strict", "warn"):
             from .http import field_validation   # (here: the http package imports this module)
-            field_validation.check(resource, request.body, "Strict")   # in process as over HTTP
+            # Strict refuses, Warn answers with warnings: in process as over HTTP
+            request.warnings.extend(field_validation.check(resource, request.body, directive))
         handler = {"get": self._get, "list": self._list, "create": self._create,
                    "update": self._update, "patch": self._patch, "delete": self.handle_delete}.get(request.verb)
         if handler is None:
@@ -241,8 +244,7 @@ class APIServer:
         response = self._txn([Compare(key, "mod", "=", mod)], [Op.delete(key)])
         if not response.succeeded:
             raise errors.conflict(resource.plural, resource.group, meta.name(obj), errors.STALE)
-        if resource.plural == "services" and obj["spec"].get("clusterIP") not in (None, "", "None"):
-            self.ips.release(obj["spec"]["clusterIP"])
+        self.strategy(resource).release(self, obj)
         obj["metadata"]["resourceVersion"] = str(response.revision)
         self._record(request, resource, obj, "delete")
         if key.startswith(CRD_PREFIX):
@@ -288,15 +290,15 @@ class APIServer:
         decode.check(resource, obj)  # the Go types' shape, as upstream's decoder enforces
         return obj
 
+    def strategy(self, resource: Resource) -> Strategy:
+        """The kind's rules: a CRD's strategy for a custom kind, else its file in registry/."""
+        return self.custom.strategy(resource.plural) or registry.strategy_for(resource.plural)
+
     def _validate(self, resource: Resource, obj: dict, old: dict | None = None) -> None:
-        causes = validation.validate(resource.plural, obj, resource.namespaced) + \
-            registry.validate(resource.plural, obj)
-        strategy = self.custom.strategy(resource.plural)
-        if strategy is not None:
-            causes += strategy.validate(obj)
+        strategy = self.strategy(resource)
+        causes = validation.validate_metadata(resource.plural, obj, resource.namespaced) + strategy.validate(obj)
         if old is not None:
-            causes += validation.validate_update(resource.plural, old, obj) + \
-                registry.validate_update(resource.plural, old, obj)
+            causes += strategy.validate_update(obj, old)
         if causes:
             raise errors.invalid(resource.kind, resource.group, meta.name(obj), causes)
 
@@ -323,11 +325,11 @@ class APIServer:
         return {"apiVersion": resource.api_version, "kind": f"{resource.kind}List",
                 "metadata": metadata, "items": items}
 
-    @staticmethod
-    def field_requirements(resource: Resource, text: str | None):
+    def field_requirements(self, resource: Resource, text: str | None):
         requirements = selector.parse_fields(text)
+        supported = self.strategy(resource).field_selectors
         for path, _, _ in requirements:
-            if path not in resource.field_selectors:
+            if path not in supported:
                 raise selector.SelectorError(f'field label not supported: {path}')
         return requirements
 
@@ -340,29 +342,24 @@ class APIServer:
         for server_set in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp",
                            "deletionGracePeriodSeconds", "generation"):
             metadata.pop(server_set, None)
-        if resource.plural in ("deployments", "replicasets", "services"):
-            obj["status"] = {}  # status is the controllers' to write, never the creator's
-        defaults.apply_defaults(resource.plural, obj)
-        registry.apply_defaults(resource.plural, obj)
-        registry.prepare_for_create(resource.plural, obj)
-        strategy = self.custom.strategy(resource.plural)
-        if strategy is not None:
-            strategy.prepare(obj)  # prune unknown fields, default, keep status out
+        strategy = self.strategy(resource)
+        strategy.default(obj)
+        strategy.prepare_for_create(obj)
         _omit_empty(metadata)
         attributes = self.admit("CREATE", resource, request, obj)
-        rbac_escalation.check(self, resource, request, obj)
+        strategy.check_write(self, resource, request, obj)
         metadata["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         metadata["creationTimestamp"] = rfc3339(self.clock.now())
         if resource.has_generation:
             metadata["generation"] = 1
         self._validate(resource, obj)
         self.admission.validate(attributes)
-        allocated = service.allocate_cluster_ip(self.ips, resource, obj)
+        undo = strategy.reserve(self, resource, obj)   # a Service's ClusterIP and node ports
         try:
             return self.write(resource, request, obj, 0, "create")
         finally:
-            if allocated and (_dry_run(request) or "resourceVersion" not in metadata):
-                self.ips.release(allocated)  # a dry run, or a refused write: leave nothing behind
+            if undo and (_dry_run(request) or "resourceVersion" not in metadata):
+                undo()  # a dry run, or a refused write: leave nothing behind
 
     def _update(self, resource: Resource, request: Request, body: dict | None = None) -> dict:
         new = self._check_body(resource, request, request.body if body is None else body)
@@ -379,11 +376,9 @@ class APIServer:
         """The update path once the new object is known: keep what may not change, default,
         admit, validate, write (or, if the last finalizer went, delete)."""
         _omit_empty(new["metadata"])
-        strategy = self.custom.strategy(resource.plural)
+        strategy = self.strategy(resource)
         if request.subresource in ("status", "finalize"):
-            new = _subresource_update(resource, request.subresource, old, new)
-            if strategy is not None:
-                strategy.prepare_status(new)
+            new = strategy.prepare_for_subresource_update(request.subresource, new, old)
         else:
             if "status" in resource.subresources:
                 new["status"] = old.get("status", {})  # the main resource cannot change status
@@ -393,26 +388,29 @@ class APIServer:
                     new["metadata"][kept] = old["metadata"][kept]
                 else:
                     new["metadata"].pop(kept, None)
-            defaults.apply_defaults(resource.plural, new)
-            registry.apply_defaults(resource.plural, new)
-            registry.prepare_for_update(resource.plural, new, old)
-            if strategy is not None:
-                strategy.prepare(new, old)
-            if resource.has_generation and new.get("spec") != old.get("spec"):
+            strategy.default(new)
+            strategy.prepare_for_update(new, old)
+            if resource.has_generation and strategy.spec_changed(old, new):
                 new["metadata"]["generation"] = old["metadata"].get("generation", 1) + 1
-            if resource.plural == "services":
-                new["spec"].setdefault("clusterIP", old["spec"].get("clusterIP"))
-                new["spec"].setdefault("clusterIPs", old["spec"].get("clusterIPs"))
         attributes = self.admit("UPDATE", resource, request, new, old)
-        rbac_escalation.check(self, resource, request, new, old)
+        strategy.check_write(self, resource, request, new, old)
         self._validate(resource, new, old)
         self.admission.validate(attributes)
         new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
         if new == old:
             return old  # a no-op update writes nothing and keeps the resourceVersion
-        if deletion.should_delete_during_update(resource, new):
+        if strategy.should_delete_during_update(new):
             return self.remove(resource, request, new, kv.mod_revision)
-        return self.write(resource, request, new, kv.mod_revision, "update", summary(resource, old, new))
+        undo = None if request.subresource else strategy.reserve(self, resource, new, old)
+        written = None
+        try:
+            written = self.write(resource, request, new, kv.mod_revision, "update", strategy.summary(old, new))
+            return written
+        finally:
+            if written is not None and not _dry_run(request):
+                strategy.release(self, old, keep=new)   # what the update gave up (a Service's node ports)
+            elif undo:
+                undo()
 
     def _patch(self, resource: Resource, request: Request) -> dict:
         """PATCH: apply the patch to the stored object and write it back (patch.py)."""
@@ -437,17 +435,3 @@ def _dry_run(request: Request) -> bool:
     value = request.params.get("dryRun")
     return bool(value) and value != "false"
 
-
-def _subresource_update(resource: Resource, subresource: str, old: dict, new: dict) -> dict:
-    """status: only .status changes; finalize (namespaces): only .spec.finalizers changes."""
-    merged = copy.deepcopy(old)
-    if subresource == "finalize":
-        merged.setdefault("spec", {})["finalizers"] = (new.get("spec") or {}).get("finalizers") or []
-        return merged
-    merged["status"] = new.get("status", {})
-    if resource.plural in ("deployments", "replicasets"):
-        # Their status strategy lets a status write carry annotations (the revision).
-        merged["metadata"]["annotations"] = new["metadata"].get("annotations") or {}
-        if not merged["metadata"]["annotations"]:
-            del merged["metadata"]["annotations"]
-    return merged

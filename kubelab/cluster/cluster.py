@@ -233,7 +233,8 @@ class Cluster:
     def kubectl(self, command: str, stdin: str | None = None) -> str:
         """What `kubectl <command>` would print against this cluster (kubelab's own kubectl)."""
         from ..kubectl import run  # kubectl is a layer above the cluster: imported on use
-        return run(self.client, command, self.clock.now(), stdin=stdin, scheduler=self.scheduler).rstrip("\n")
+        return run(self.client, command, self.clock.now(), stdin=stdin, scheduler=self.scheduler,
+                   clock=self.clock).rstrip("\n")
 
     def apply(self, manifest: str | dict | list) -> str:
         """`kubectl apply -f` a manifest (YAML/JSON text, a dict, or a list of dicts)."""

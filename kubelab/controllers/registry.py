@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .daemonset import DaemonSetsController
 from .deployment import DeploymentController
+from .disruption import DisruptionController
 from .endpoints import EndpointsController
 from .garbage_collector import GarbageCollector
 from .namespace import NamespaceController
@@ -21,6 +22,7 @@ from .replicationcontroller import ReplicationManager
 from .statefulset import StatefulSetController
 from .serviceaccount import ServiceAccountsController
 from .tokens import TokensController
+from .volume_protection import PVCProtectionController, PVProtectionController
 
 CONTROLLERS = {
     "deployment": DeploymentController,    # Deployments -> ReplicaSets
@@ -34,6 +36,9 @@ CONTROLLERS = {
     "nodelifecycle": NodeLifecycleController,      # silent Nodes -> Ready Unknown, pods NotReady, taints
     "taint-eviction-controller": TaintEvictionController,  # NoExecute taints -> pods evicted when tolerations end
     "podgc": PodGCController,                      # pods on deleted Nodes -> force-deleted
+    "pvc-protection": PVCProtectionController,     # a deleted PVC -> gone once no pod uses it
+    "pv-protection": PVProtectionController,       # a deleted PV -> gone once no longer Bound
+    "disruption": DisruptionController,            # PodDisruptionBudgets -> how many pods may go now
     "replicationcontroller": ReplicationManager,   # ReplicationControllers -> Pods (the ReplicaSet code)
     "daemonset": DaemonSetsController,             # DaemonSets + Nodes -> a pod per eligible node
     "statefulset": StatefulSetController,          # StatefulSets -> ordered pods web-0, web-1, ... (+ claims)

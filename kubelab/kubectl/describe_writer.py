@@ -36,6 +36,10 @@ class Writer:
     def line(self, level: int, text: str) -> None:
         self.write(level, text + "\n")
 
+    def unaligned(self) -> str:
+        """The lines as written, tabs kept (how `kubectl rollout history --revision` prints a template)."""
+        return "".join(self._parts)
+
     def __str__(self) -> str:
         return tabwrite("".join(self._parts), minwidth=0, padding=2)
 

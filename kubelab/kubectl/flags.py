@@ -24,6 +24,7 @@ class Flag:
     short: str = ""          # one letter, or ""
     kind: str = "string"     # "string" | "bool" | "int" | "list" (repeatable)
     default: object = None
+    no_value: str | None = None   # pflag's NoOptDefVal: the value of a bare `--validate`
 
     @property
     def label(self) -> str:
@@ -69,6 +70,8 @@ def parse(command: str, argv: list[str], flags: list[Flag]) -> tuple[dict, list[
             flag = by_long.get(name)
             if flag is None:
                 raise usage_error(command, f"unknown flag: --{name}")
+            if not has_value and flag.no_value is not None:
+                has_value, value = True, flag.no_value
             if not has_value and flag.kind != "bool":
                 if not words:
                     raise usage_error(command, f"flag needs an argument: --{name}")
@@ -123,3 +126,18 @@ def _store(command: str, values: dict, flag: Flag, value: str) -> None:
         values[key] = tuple(values[key]) + tuple(part for part in value.split(",") if part)
     else:
         values[key] = value
+
+
+_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+
+
+def duration_seconds(command: str, flag: str, value: str) -> float:
+    """A Go duration flag ("1h", "5m30s", "0") in seconds, refused in pflag's words when malformed."""
+    import re
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", value)
+    if value == "0":
+        return 0.0
+    if not parts or "".join(number + unit for number, unit in parts) != value:
+        raise usage_error(command, f'invalid argument "{value}" for "--{flag}" flag: time: invalid duration '
+                                   f'"{value}"')
+    return sum(float(number) * _UNITS[unit] for number, unit in parts)

@@ -25,8 +25,12 @@ from .describe import describe
 from .resources import learn_from
 from .errors import KubectlError, api_error_message
 from .flags import find_command
+from .explain import explain
 from .get import get
 from .label import label
+from .logs import logs
+from .replace import replace
+from .rollout import rollout
 from .scale import scale
 from .taint import taint
 from .top import top
@@ -35,16 +39,20 @@ from .uncordon import uncordon
 COMMANDS = {"get": get, "describe": describe, "apply": apply, "create": create, "delete": delete,
             "scale": scale, "auth": auth, "label": label, "annotate": annotate,
             "cordon": cordon, "uncordon": uncordon, "taint": taint, "top": top}
-NEEDS_STDIN = ("apply", "create", "delete")
+COMMANDS.update({"logs": logs, "rollout": rollout, "replace": replace, "explain": explain})
+NEEDS_CLOCK = ("rollout", "get")   # they wait: given the cluster's clock, they advance virtual time
+NEEDS_STDIN = ("apply", "create", "delete", "replace")
 
 USAGE = """kubectl controls the Kubernetes cluster manager (kubelab's own, small kubectl).
 
 Basic Commands:
   create        Create a resource from a file or from stdin
+  explain       Get documentation for a resource
   get           Display one or many resources
   delete        Delete resources by file names, stdin, resources and names, or by resources and label selector
 
 Deploy Commands:
+  rollout       Manage the rollout of a resource
   scale         Set a new size for a deployment or replica set
 
 Cluster Management Commands:
@@ -55,9 +63,11 @@ Cluster Management Commands:
 
 Troubleshooting and Debugging Commands:
   describe      Show details of a specific resource or group of resources
+  logs          Print the logs for a container in a pod
 
 Advanced Commands:
   apply         Apply a configuration to a resource by file name or stdin
+  replace       Replace a resource by file name or stdin
   auth          Inspect authorization
 
 Settings Commands:
@@ -70,16 +80,18 @@ Usage:
 
 
 def run(client, args: str | list[str], now: float, *, stdin: str | None = None, namespace: str = "default",
-        check: bool = False, scheduler=None) -> str:
+        check: bool = False, scheduler=None, clock=None) -> str:
     """What `kubectl <args>` prints. With check=True a failure raises KubectlError (exit code 1).
 
     `scheduler`: the in-process scheduler, for the `kubectl scheduler` plugin (scheduler_plugin.py).
+    `clock`: the cluster's virtual clock, for commands that wait (`rollout status`, `get -w`);
+    without it they print once and return.
     """
     try:
         if _words(args)[:1] == ["scheduler"]:
             from .scheduler_plugin import scheduler_plugin
             return scheduler_plugin(scheduler, _words(args)[1:], namespace)
-        return _dispatch(client, args, now, stdin, namespace)
+        return _dispatch(client, args, now, stdin, namespace, clock)
     except KubectlError as error:
         if check:
             raise
@@ -101,7 +113,7 @@ def _words(args: str | list[str]) -> list[str]:
     return words[1:] if words[:1] == ["kubectl"] else words
 
 
-def _dispatch(client, args: str | list[str], now: float, stdin: str | None, namespace: str) -> str:
+def _dispatch(client, args: str | list[str], now: float, stdin: str | None, namespace: str, clock=None) -> str:
     if isinstance(args, str):
         try:
             argv = shlex.split(args)
@@ -122,6 +134,8 @@ def _dispatch(client, args: str | list[str], now: float, stdin: str | None, name
         raise KubectlError(f'Error: unknown command "{command}" for "kubectl"' + _suggestions(command))
     if command in NEEDS_STDIN:
         return handler(client, rest, now, namespace, stdin=stdin)
+    if command in NEEDS_CLOCK:
+        return handler(client, rest, now, namespace, clock=clock)
     return handler(client, rest, now, namespace)
 
 

@@ -286,12 +286,15 @@ class PodSync:
             return True
         pull_key = f"{meta.uid(pod)}/{image}"
         if self.image_backoff.in_backoff_since_update(pull_key):
+            delay, last = self.image_backoff.entries[pull_key]
+            if (self.waiting.get(key) or {}).get(container["name"], {}).get("reason") == "ErrImagePull" \
+                    and self.clock.now() < last + 1.0 - 1e-6:
+                return False   # ErrImagePull shows until the pod worker's next look (a second later)
             message = f'Back-off pulling image "{image}"'
             if self._set_waiting(pod, container["name"], "ImagePullBackOff",
                                  f"{message}: ErrImagePull: {self.pull_errors.get(pull_key, '')}"):
                 self.recorder.event(pod, NORMAL, "BackOff", message)
                 self.recorder.event(pod, WARNING, "Failed", "Error: ImagePullBackOff")
-            delay, last = self.image_backoff.entries[pull_key]
             self._wake_at(key, last + delay)
             return False
         self.in_flight[key] = f"pulling image {image}"

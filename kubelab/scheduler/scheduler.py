@@ -190,9 +190,9 @@ class Scheduler(BindingCycle):
             return
         snapshot = self.cache.snapshot()
         decision = schedule_pod(profile, info.pod, snapshot.node_info_list, self.rng, self.clock.now(),
-                                self.next_start_node_index, self.queue.nominated_pods())
+                                self.next_start_node_index, self.queue.nominated_pods(), snapshot.table)
         if snapshot.node_info_list:
-            processed = len(decision.filter_results)
+            processed = decision.processed
             self.next_start_node_index = (self.next_start_node_index + processed) % len(snapshot.node_info_list)
         self.decisions.append(decision)
         if decision.error:

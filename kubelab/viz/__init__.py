@@ -10,10 +10,12 @@
     viz.request_path(record)                       # one request: authentication → … → store
     viz.scheduling(cluster.scheduler.last_decision)  # nodes coloured by the scheduler's verdict
     viz.scheduling_widget(cluster.scheduler)       # pick a decision: its table and its nodes
+    viz.watch_pod(cluster, "web", 60)              # a pod's life: READY/STATUS/RESTARTS over time
 
 Every function returns a `Diagram`: DOT text (`.source`) that Jupyter shows as SVG.
 """
 from .architecture import architecture
+from .pod_timeline import PodTimeline, watch_pod
 from .render import Diagram, RenderError, render_svg
 from .request_path import request_path
 from .scheduling import scheduling, scheduling_table, scheduling_widget
@@ -24,5 +26,5 @@ from .widgets import scale_widget
 __all__ = [
     "Diagram", "RenderError", "architecture", "cluster_state", "draw", "ownership",
     "pod_status", "render_svg", "request_path", "scale_widget", "scheduling", "scheduling_table", "scheduling_widget",
-    "service_routing", "store_browser",
+    "service_routing", "store_browser", "PodTimeline", "watch_pod",
 ]

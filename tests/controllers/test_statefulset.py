@@ -134,3 +134,29 @@ def test_only_some_fields_of_a_statefulset_may_change(client):
         client.patch("statefulsets", "web", {"spec": {"serviceName": "other"}})
     assert "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template'" in \
         refused.value.message
+
+
+def test_each_pod_gets_its_own_claim_from_the_volume_claim_templates(client, clock, manager):
+    claim = {"metadata": {"name": "www"}, "spec": {"accessModes": ["ReadWriteOnce"],
+                                                   "resources": {"requests": {"storage": "1Gi"}}}}
+    client.create("statefulsets", sts_manifest(replicas=2, volumeClaimTemplates=[claim],
+                                               persistentVolumeClaimRetentionPolicy={"whenDeleted": "Delete",
+                                                                                     "whenScaled": "Retain"}))
+    clock.run(1)
+    ready(client, clock, "web-0")
+
+    claims = {meta.name(c): c for c in client.list("persistentvolumeclaims", "default")["items"]}
+    assert sorted(claims) == ["www-web-0", "www-web-1"]
+    assert claims["www-web-0"]["metadata"]["labels"] == {"app": "web"}
+    assert claims["www-web-0"]["metadata"]["ownerReferences"][0]["kind"] == "StatefulSet"   # whenDeleted: Delete
+    assert {"name": "www", "persistentVolumeClaim": {"claimName": "www-web-1"}} in \
+        client.get("pods", "web-1")["spec"]["volumes"]
+    assert events(client, "SuccessfulCreate")[:2] == [
+        "create Claim www-web-0 Pod web-0 in StatefulSet web success",
+        "create Pod web-0 in StatefulSet web successful"]
+
+    client.delete("pods", "web-0")   # the replacement mounts the same claim
+    clock.run(1)
+    assert {"name": "www", "persistentVolumeClaim": {"claimName": "www-web-0"}} in \
+        client.get("pods", "web-0")["spec"]["volumes"]
+    assert len(client.list("persistentvolumeclaims", "default")["items"]) == 2

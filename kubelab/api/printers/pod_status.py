@@ -15,8 +15,8 @@ derives it from the containers:
 READY counts containers that are ready *and* running; RESTARTS sums restart counts and, when
 a container has died before, says how long ago (`3 (45s ago)`).
 
-Left out: sidecar (restartable init) containers, counted by upstream in READY; kubelab's
-kubelet does not run them.
+Native sidecars (init containers with `restartPolicy: Always`) count as containers in READY
+once started, their restarts count beside the app's, and they never hold `Init:N/M`.
 """
 from __future__ import annotations
 
@@ -38,10 +38,19 @@ def pod_summary(pod: dict, now: float) -> tuple[str, str, str]:
 
     init_statuses = status.get("initContainerStatuses") or []
     init_total = len(spec.get("initContainers") or [])
+    sidecars = {c["name"] for c in spec.get("initContainers") or [] if c.get("restartPolicy") == "Always"}
+    total += len(sidecars)
+    sidecar_restarts, sidecar_last_restart = 0, None
     initializing = False
     for index, container in enumerate(init_statuses):
         restarts += container.get("restartCount", 0)
         last_restart = _later(last_restart, container)
+        if container.get("name") in sidecars:   # a native sidecar: ready when started and ready
+            sidecar_restarts += container.get("restartCount", 0)
+            sidecar_last_restart = _later(sidecar_last_restart, container)
+            if container.get("started") and container.get("ready"):
+                ready_containers += 1
+            continue
         state = container.get("state") or {}
         terminated, waiting = state.get("terminated"), state.get("waiting")
         if terminated and terminated.get("exitCode", 0) == 0:
@@ -56,7 +65,7 @@ def pod_summary(pod: dict, now: float) -> tuple[str, str, str]:
         break
 
     if not initializing or _condition_true(status, "Initialized"):
-        restarts, last_restart = 0, None
+        restarts, last_restart = sidecar_restarts, sidecar_last_restart
         has_running = False
         # Walk backwards so the first container in the spec has the last word.
         for container in reversed(status.get("containerStatuses") or []):

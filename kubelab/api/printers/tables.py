@@ -20,6 +20,8 @@ from kubelab.objects import selector
 
 from .config_and_rbac import CONFIG_AND_RBAC_TABLES
 from .pod_status import pod_summary
+from .storage import STORAGE_TABLES
+from .policy_and_discovery import POLICY_AND_DISCOVERY_TABLES
 from .timestamps import since
 
 Column = tuple[str, bool]                  # (upstream's column name, only with -o wide)
@@ -272,6 +274,8 @@ TABLES: dict[str, tuple[list[Column], Row]] = {
     "controllerrevisions": ([("Name", False), ("Controller", False), ("Revision", False), ("Age", False)],
                             controllerrevision_row),
     **CONFIG_AND_RBAC_TABLES,
+    **STORAGE_TABLES,
+    **POLICY_AND_DISCOVERY_TABLES,
 }
 
 # The column kubectl prefixes with the kind (`pod/x`) when several types print together.

@@ -2,12 +2,13 @@
 
 Upstream's default order (kube-apiserver --enable-admission-plugins defaults, v1.32) starts
 NamespaceLifecycle, LimitRanger, ServiceAccount, ..., Priority, DefaultTolerationSeconds, ...;
-kubelab keeps the relative order of the four it has. `register(YourPlugin)` makes a plugin
+kubelab keeps the relative order of the six it has. `register(YourPlugin)` makes a plugin
 known by name, so `APIServer(..., admission_plugins=[..., "YourPlugin"])` can enable it.
 """
 from __future__ import annotations
 
 from .chain import AdmissionPlugin
+from .default_storage_class import DefaultStorageClass, StorageObjectInUseProtection
 from .default_toleration_seconds import DefaultTolerationSeconds
 from .namespace_lifecycle import NamespaceLifecycle
 from .node_restriction import NodeRestriction
@@ -16,9 +17,10 @@ from .service_account import ServiceAccount
 
 PLUGINS: dict[str, type[AdmissionPlugin]] = {
     plugin.name: plugin for plugin in (NamespaceLifecycle, ServiceAccount, Priority, DefaultTolerationSeconds,
-                                       NodeRestriction)}
+                                       NodeRestriction, DefaultStorageClass, StorageObjectInUseProtection)}
 
-DEFAULT_PLUGINS = ["NamespaceLifecycle", "ServiceAccount", "Priority", "DefaultTolerationSeconds"]
+DEFAULT_PLUGINS = ["NamespaceLifecycle", "ServiceAccount", "Priority", "DefaultTolerationSeconds",
+                   "DefaultStorageClass", "StorageObjectInUseProtection"]
 
 
 def register(plugin_class: type[AdmissionPlugin]) -> type[AdmissionPlugin]:

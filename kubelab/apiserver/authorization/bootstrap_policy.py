@@ -183,6 +183,14 @@ CONTROLLER_ROLES: dict[str, list[dict]] = {
     "pod-garbage-collector": [rule("delete list watch", "", "pods"), rule(READ, "", "nodes"),
                               rule("patch update", "", "pods/status")],
     "service-account-controller": [rule("create", "", "serviceaccounts"), rule(*EVENTS)],
+    "disruption-controller": [
+        rule("get list watch", "extensions, apps", "deployments"), rule("get list watch", "apps, extensions", "replicasets"),
+        rule("get list watch", "", "replicationcontrollers"), rule("get list watch", "policy", "poddisruptionbudgets"),
+        rule("get list watch", "apps", "statefulsets"), rule("update", "policy", "poddisruptionbudgets/status"),
+        rule("patch update", "", "pods/status"), rule("get", "*", "*/scale"), rule(*EVENTS)],
+    "endpointslice-controller": [
+        rule("get list watch", "", "services pods nodes"), rule("update", "", "services/finalizers"),
+        rule("get list create update delete", "discovery.k8s.io", "endpointslices"), rule(*EVENTS)],
     "replication-controller": [
         rule("get list update watch", "", "replicationcontrollers"),
         rule("update", "", "replicationcontrollers/status"),

@@ -23,3 +23,6 @@ class ControllerRevisionStrategy(Strategy):
         if obj.get("data") != old.get("data"):
             return [errors.invalid_value("data", "", "field is immutable")]
         return []
+
+
+STRATEGY = ControllerRevisionStrategy()

@@ -53,6 +53,9 @@ class DaemonSetStrategy(Strategy):
         return []
 
 
+STRATEGY = DaemonSetStrategy()
+
+
 def validate_update_strategy(strategy: dict) -> list[dict]:
     """ValidateDaemonSetUpdateStrategy."""
     field = "spec.updateStrategy"

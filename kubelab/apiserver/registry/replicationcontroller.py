@@ -47,3 +47,6 @@ class ReplicationControllerStrategy(Strategy):
             causes.append(errors.invalid_value("spec.template.metadata.labels", template_labels(template),
                                                "selector does not match labels in spec.template"))
         return causes + validate_template(template, "spec.template", "ReplicationController")
+
+
+STRATEGY = ReplicationControllerStrategy()

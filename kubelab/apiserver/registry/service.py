@@ -1,17 +1,96 @@
-"""Services: a ClusterIP from the service range on creation (see ../ipallocator.py).
+"""Services: defaulting, validation, a ClusterIP from the service range (../ipallocator.py) and
+node ports from the node-port range (../portallocator.py), as upstream's service REST gives them.
 
-Upstream's service REST allocates the address before the object is stored and releases it if
-the write fails; server.py does the release, since only it knows whether the write happened.
+Upstream: pkg/registry/core/service (strategy.go, storage/alloc.go). Allocation happens before
+the object is stored (`reserve`); the generic path calls the undo it returns if the write does
+not happen (a refusal, a dry run), and `release` once the Service is gone or an update gave
+ports up. The ClusterIP may not change once set; an update that leaves it out keeps it.
+An API server starting rebuilds what stored Services hold (`restore`). Node ports, as in v1.32:
+
+- type NodePort, and type LoadBalancer unless `allocateLoadBalancerNodePorts: false`, get a
+  `nodePort` on every port: the one asked for if it is in range and free ("provided port is
+  already allocated", "provided port is not in the valid range. The range of valid ports is
+  30000-32767"), else a random free one;
+- type LoadBalancer with `externalTrafficPolicy: Local` also gets `healthCheckNodePort`, where
+  kube-proxy answers the cloud's health checks with how many local endpoints the node has;
+- an update keeps a port's nodePort when the new spec leaves it out (matched by port and
+  protocol, as upstream's patchAllocatedValues), and drops them all when the type no longer
+  needs them; the ports given up are released once the update is written;
+- deleting the Service releases them.
+
+Left out: upstream's split of the range (static ports from the lower part), and the repair
+loop that reconciles the bitmap with the stored Services (one API server here rebuilds its
+taken set at start).
 """
 from __future__ import annotations
 
+import json
+
 from ...api import errors
 from ...objects import meta
+from .. import defaults, validation
+from .strategy import Strategy
+
+
+class ServiceStrategy(Strategy):
+    plural = "services"
+    returns_deleted_object = True
+
+    def default(self, obj: dict) -> None:
+        defaults.service(obj)
+
+    def prepare_for_create(self, obj: dict) -> None:
+        obj["status"] = {"loadBalancer": {}}   # the controllers' to write; as defaulted
+
+    def prepare_for_update(self, obj: dict, old: dict) -> None:
+        obj["spec"].setdefault("clusterIP", old["spec"].get("clusterIP"))
+        obj["spec"].setdefault("clusterIPs", old["spec"].get("clusterIPs"))
+
+    def validate(self, obj: dict) -> list[dict]:
+        return validation.validate_service(obj)
+
+    def validate_update(self, obj: dict, old: dict) -> list[dict]:
+        if old["spec"].get("clusterIP") and obj["spec"].get("clusterIP") not in (None, "", old["spec"]["clusterIP"]):
+            return [errors.invalid_value("spec.clusterIPs[0]", obj["spec"]["clusterIP"], "field is immutable")]
+        return []
+
+    def reserve(self, server, resource, obj: dict, old: dict | None = None):
+        """A new Service's ClusterIP, then every Service's node ports; nothing stays taken on a refusal."""
+        address = allocate_cluster_ip(server.ips, resource, obj) if old is None else None
+        try:
+            ports = allocate_node_ports(server.node_ports, resource, obj, old)
+        except errors.ApiError:
+            if address:
+                server.ips.release(address)
+            raise
+
+        def undo() -> None:
+            if address:
+                server.ips.release(address)
+            for port in ports:
+                server.node_ports.release(port)
+        return undo
+
+    def release(self, server, obj: dict, keep: dict | None = None) -> None:
+        if keep is None and obj["spec"].get("clusterIP") not in (None, "", "None"):
+            server.ips.release(obj["spec"]["clusterIP"])
+        release_node_ports(server.node_ports, obj, keep)
+
+    def restore(self, server) -> None:
+        for kv in server.store.range(self.resource.prefix(None), prefix=True).kvs:
+            service = json.loads(kv.value)
+            ip = service["spec"].get("clusterIP")
+            if ip and ip != "None":
+                server.ips.taken.add(ip)
+            server.node_ports.taken |= held_node_ports(service)
+
+
+STRATEGY = ServiceStrategy()
 
 
 def allocate_cluster_ip(ips, resource, obj: dict) -> str | None:
     """Give a Service its ClusterIP (and clusterIPs, families) from the range; None if it gets none."""
-    if resource.plural != "services" or obj["spec"].get("type") == "ExternalName" \
+    if obj["spec"].get("type") == "ExternalName" \
             or obj["spec"].get("clusterIP") == "None":
         return None
     try:
@@ -24,3 +103,82 @@ def allocate_cluster_ip(ips, resource, obj: dict) -> str | None:
     obj["spec"].setdefault("ipFamilies", ["IPv4"])
     obj["spec"].setdefault("ipFamilyPolicy", "SingleStack")
     return address
+
+
+def needs_node_ports(spec: dict) -> bool:
+    """Does kube-proxy open a port on every node for this Service's ports?"""
+    return spec.get("type") == "NodePort" or \
+        spec.get("type") == "LoadBalancer" and spec.get("allocateLoadBalancerNodePorts", True) is not False
+
+
+def needs_health_check_node_port(spec: dict) -> bool:
+    return spec.get("type") == "LoadBalancer" and spec.get("externalTrafficPolicy") == "Local"
+
+
+def held_node_ports(obj: dict | None) -> set[int]:
+    """Every node port a stored Service holds: its ports' nodePorts and its healthCheckNodePort."""
+    spec = (obj or {}).get("spec") or {}
+    held = {port["nodePort"] for port in spec.get("ports") or [] if port.get("nodePort")}
+    return held | ({spec["healthCheckNodePort"]} if spec.get("healthCheckNodePort") else set())
+
+
+def allocate_node_ports(node_ports, resource, obj: dict, old: dict | None = None) -> list[int]:
+    """Give each port of a NodePort/LoadBalancer Service its nodePort (and healthCheckNodePort);
+    returns the ports newly taken, so the caller can give them back if the write fails.
+    On a refusal nothing stays taken."""
+    spec = obj["spec"]
+    if spec.get("type") == "LoadBalancer":
+        spec.setdefault("allocateLoadBalancerNodePorts", True)
+    old_spec = (old or {}).get("spec") or {}
+    was_held = held_node_ports(old)
+    kept = {(port.get("port"), port.get("protocol", "TCP")): port["nodePort"]
+            for port in old_spec.get("ports") or [] if port.get("nodePort")}
+    wanted = needs_node_ports(spec)
+    causes, taken = [], []
+
+    def take(port: int | None, field: str) -> int | None:
+        if port and port in was_held:
+            return port                                 # already this Service's own
+        try:
+            number = node_ports.allocate(port or None)
+        except ValueError as error:
+            causes.append(errors.invalid_value(field, port, str(error)))
+            return None
+        taken.append(number)
+        return number
+
+    for index, port in enumerate(spec.get("ports") or []):
+        field = f"spec.ports[{index}].nodePort"
+        if not wanted:
+            if port.get("nodePort") and spec.get("type") in ("ClusterIP", "ExternalName") and old is None:
+                causes.append(errors.forbidden_field(field, f"may not be used when `type` is '{spec.get('type')}'"))
+            if old is not None and port.get("nodePort") in was_held:
+                port.pop("nodePort")                    # upstream drops type-dependent fields
+            continue
+        asked = port.get("nodePort") or kept.get((port.get("port"), port.get("protocol", "TCP")))
+        number = take(asked, field)
+        if number:
+            port["nodePort"] = number
+    if needs_health_check_node_port(spec):
+        number = take(spec.get("healthCheckNodePort") or old_spec.get("healthCheckNodePort"),
+                      "spec.healthCheckNodePort")
+        if number:
+            spec["healthCheckNodePort"] = number
+    elif spec.get("healthCheckNodePort"):
+        if old is not None and spec["healthCheckNodePort"] in was_held:
+            spec.pop("healthCheckNodePort")
+        else:
+            causes.append(errors.invalid_value("spec.healthCheckNodePort", spec["healthCheckNodePort"],
+                                               "may only be set when `type` is 'LoadBalancer' and "
+                                               "`externalTrafficPolicy` is 'Local'"))
+    if causes:
+        for number in taken:
+            node_ports.release(number)
+        raise errors.invalid(resource.kind, resource.group, meta.name(obj), causes)
+    return taken
+
+
+def release_node_ports(node_ports, obj: dict, keep: dict | None = None) -> None:
+    """Give back the node ports `obj` holds (all of them, or those `keep` no longer holds)."""
+    for number in held_node_ports(obj) - held_node_ports(keep):
+        node_ports.release(number)
