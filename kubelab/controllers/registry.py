@@ -11,6 +11,7 @@ from .daemonset import DaemonSetsController
 from .deployment import DeploymentController
 from .disruption import DisruptionController
 from .endpoints import EndpointsController
+from .endpointslice import EndpointSliceController
 from .garbage_collector import GarbageCollector
 from .namespace import NamespaceController
 from .node_ipam import NodeIpamController
@@ -38,6 +39,7 @@ CONTROLLERS = {
     "podgc": PodGCController,                      # pods on deleted Nodes -> force-deleted
     "pvc-protection": PVCProtectionController,     # a deleted PVC -> gone once no pod uses it
     "pv-protection": PVProtectionController,       # a deleted PV -> gone once no longer Bound
+    "endpointslice": EndpointSliceController,      # Services + Pods -> EndpointSlices of at most 100
     "disruption": DisruptionController,            # PodDisruptionBudgets -> how many pods may go now
     "replicationcontroller": ReplicationManager,   # ReplicationControllers -> Pods (the ReplicaSet code)
     "daemonset": DaemonSetsController,             # DaemonSets + Nodes -> a pod per eligible node
