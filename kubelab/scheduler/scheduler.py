@@ -42,7 +42,7 @@ SCHEDULER_NAME = "default-scheduler"
 REASON_UNSCHEDULABLE = "Unschedulable"     # v1.PodReasonUnschedulable
 REASON_SCHEDULER_ERROR = "SchedulerError"  # v1.PodReasonSchedulerError
 # what else the plugins read (namespaceSelector, default spreading); listed when kubelab serves them
-EXTRA_INFORMERS = ("namespaces", "services", "replicasets")
+EXTRA_INFORMERS = ("namespaces", "services", "replicasets", "poddisruptionbudgets")
 
 
 def assigned(pod: dict) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 
 from ...api import errors
+from ...api.request import Step
 from ...objects import meta
 from ...objects.timefmt import rfc3339
 from .. import defaults
@@ -46,6 +47,7 @@ class NamespaceStrategy(Strategy):
         if obj["metadata"].get("finalizers"):
             if not meta.is_being_deleted(obj):
                 return mark(server, resource, request, obj, mod, 0, "finalizers pending")
+            request.steps.append(Step("store", "passed", "already being deleted: nothing written"))
             return obj
         return deleted_status(self, resource, server.remove(resource, request, obj, mod))
 

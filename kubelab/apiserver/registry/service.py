@@ -127,6 +127,7 @@ def allocate_node_ports(node_ports, resource, obj: dict, old: dict | None = None
     returns the ports newly taken, so the caller can give them back if the write fails.
     On a refusal nothing stays taken."""
     spec = obj["spec"]
+    default_session_affinity(spec)
     if spec.get("type") == "LoadBalancer":
         spec.setdefault("allocateLoadBalancerNodePorts", True)
     old_spec = (old or {}).get("spec") or {}
@@ -176,6 +177,13 @@ def allocate_node_ports(node_ports, resource, obj: dict, old: dict | None = None
             node_ports.release(number)
         raise errors.invalid(resource.kind, resource.group, meta.name(obj), causes)
     return taken
+
+
+def default_session_affinity(spec: dict) -> None:
+    """ClientIP affinity sticks for three hours unless told otherwise (upstream's SetDefaults_Service)."""
+    if spec.get("sessionAffinity") == "ClientIP":
+        client_ip = spec.setdefault("sessionAffinityConfig", {}).setdefault("clientIP", {})
+        client_ip.setdefault("timeoutSeconds", 10800)
 
 
 def release_node_ports(node_ports, obj: dict, keep: dict | None = None) -> None:
