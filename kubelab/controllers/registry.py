@@ -21,6 +21,7 @@ from .taint_eviction import TaintEvictionController
 from .replicaset import ReplicaSetController
 from .replicationcontroller import ReplicationManager
 from .statefulset import StatefulSetController
+from .root_ca_publisher import RootCACertPublisher
 from .serviceaccount import ServiceAccountsController
 from .tokens import TokensController
 from .volume_protection import PVCProtectionController, PVProtectionController
@@ -31,6 +32,7 @@ CONTROLLERS = {
     "endpoints": EndpointsController,      # Services + Pods -> Endpoints
     "serviceaccount": ServiceAccountsController,   # Namespaces -> their "default" ServiceAccount
     "serviceaccount-token": TokensController,      # token Secrets -> filled with a token
+    "root-ca-cert-publisher": RootCACertPublisher,  # Namespaces -> their kube-root-ca.crt ConfigMap
     "namespace": NamespaceController,              # a deleted Namespace -> emptied, finalized
     "garbagecollector": GarbageCollector,          # ownerReferences -> dependents follow owners
     "nodeipam": NodeIpamController,                # Nodes -> a podCIDR each (with --allocate-node-cidrs)

@@ -183,6 +183,7 @@ CONTROLLER_ROLES: dict[str, list[dict]] = {
     "pod-garbage-collector": [rule("delete list watch", "", "pods"), rule(READ, "", "nodes"),
                               rule("patch update", "", "pods/status")],
     "service-account-controller": [rule("create", "", "serviceaccounts"), rule(*EVENTS)],
+    "root-ca-cert-publisher": [rule("create update", "", "configmaps"), rule(*EVENTS)],
     "disruption-controller": [
         rule("get list watch", "extensions, apps", "deployments"), rule("get list watch", "apps, extensions", "replicasets"),
         rule("get list watch", "", "replicationcontrollers"), rule("get list watch", "policy", "poddisruptionbudgets"),
