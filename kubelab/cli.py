@@ -67,6 +67,8 @@ def _add_process_commands(commands) -> None:
     apiserver.add_argument("--service-account-key-file", default=None,
                            help="PEM RSA key signing and verifying service-account tokens "
                                 "(default: a random key, kept in DATA_DIR/sa.key)")
+    apiserver.add_argument("--service-cluster-ip-range", default="10.96.0.0/12",
+                           help="the ClusterIPs' range (kubelab up --runtime process: 127.96.0.0/16, loopback)")
     apiserver.add_argument("--etcd-compaction-interval", type=_duration, default=300.0,
                            help="how often the store is compacted, e.g. 5m, 90s (0 = never; default 5m)")
     for component, what in (("controller-manager", "the controllers"), ("scheduler", "the scheduler")):
@@ -102,6 +104,9 @@ def _add_process_commands(commands) -> None:
             command.add_argument("--runtime", choices=("simulated", "process"), default="simulated",
                                  help="process: each container a real local process on a loopback pod IP")
             command.add_argument("--root-dir", default="", help="the process runtime's pods, volumes and logs")
+        else:
+            command.add_argument("--proxy-mode", choices=("iptables", "userspace"), default="iptables",
+                                 help="userspace: also listen on each loopback ClusterIP:port and carry its TCP")
 
 
 def _duration(text: str) -> float:
@@ -180,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "apiserver":
         from .apiserver.http.process import run
         return run(args.port, args.store, args.data_dir, args.etcd_endpoint, args.seed,
-                   args.token_auth_file, args.service_account_key_file, args.etcd_compaction_interval)
+                   args.token_auth_file, args.service_account_key_file, args.etcd_compaction_interval,
+                   args.service_cluster_ip_range)
     if args.command == "cloud-controller-manager":
         from .processes import daemon
         return daemon.run(args.command, args.kubeconfig, nodes=args.nodes,
@@ -191,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "kubelet":
             node.update(pod_cidr=args.pod_cidr or None, node_ip=args.node_ip, cloud_provider=args.cloud_provider,
                         runtime=args.runtime, root_dir=args.root_dir)
+        if args.command == "proxy":
+            node["proxy_mode"] = args.proxy_mode
         if args.command == "scheduler" and args.config:
             node["config"] = args.config
         if args.command == "controller-manager":

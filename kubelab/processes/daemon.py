@@ -50,7 +50,7 @@ def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: s
           config: str | None = None, cloud_provider: str = "", nodes: int = 0,
           lb_provisioning_seconds: float = 20.0, controllers: list[str] | None = None,
           extra_controllers: list[str] = (), allocate_node_cidrs: bool = False, cluster_cidr: str = "",
-          root_ca_file: str = "", runtime: str = "simulated", root_dir: str = ""):
+          root_ca_file: str = "", runtime: str = "simulated", root_dir: str = "", proxy_mode: str = "iptables"):
     """The component object, wired to the API server named in `kubeconfig`."""
     rng = random.Random(seed)
     if component == "controller-manager":
@@ -100,6 +100,8 @@ def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: s
         return kubelet
     if component == "proxy":
         from ..proxy import KubeProxy
+        if proxy_mode == "userspace":   # the rules also carry real TCP on loopback (process runtime)
+            from ..proxy.userspace import UserspaceKubeProxy as KubeProxy
         return KubeProxy(_client(kubeconfig, clock, f"kube-proxy/{node_name}"), clock, node_name, rng)
     raise ValueError(f"unknown component {component!r}")
 
