@@ -68,6 +68,7 @@ class Decision:
     num_all_nodes: int = 0
     num_nodes_to_find: int = 0
     start_index: int = 0
+    state: CycleState | None = field(default=None, repr=False, compare=False)  # the cycle's, for Reserve..PreBind
 
     @property
     def feasible_nodes(self) -> list[str]:
@@ -116,6 +117,7 @@ def schedule_pod(framework: Framework, pod: dict, node_infos: list[NodeInfo], rn
         decision.message = NO_NODES_AVAILABLE
         return decision
     state: CycleState = {}
+    decision.state = state   # the binding cycle goes on with it (upstream passes one CycleState through)
     pre_filter = framework.run_pre_filter_plugins(state, pod)
     if pre_filter.code == ERROR:
         decision.error = pre_filter.message
