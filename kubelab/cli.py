@@ -143,7 +143,9 @@ def _kubectl(argv: list[str]) -> int:
     client = Client(HTTPTransport(config.server, config.token, certificate_authority=config.certificate_authority,
                                   insecure=config.insecure_skip_tls_verify), "kubectl")
     try:
-        print(run(client, rest, time.time(), stdin=stdin, namespace=config.namespace, check=True), end="")
+        from .clock import RealClock   # `rollout status` waits on the wall clock here
+        print(run(client, rest, time.time(), stdin=stdin, namespace=config.namespace, check=True,
+                  clock=RealClock()), end="")
     except KubectlError as error:
         print(error.printed, end="")
         print(error.stderr, end="", file=sys.stderr)

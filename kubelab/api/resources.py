@@ -85,6 +85,9 @@ RESOURCES: dict[str, Resource] = {r.plural: r for r in [
     Resource("persistentvolumes", "PersistentVolume", "", "v1", False, "persistentvolumes", ("pv",), ("status",)),
     Resource("persistentvolumeclaims", "PersistentVolumeClaim", "", "v1", True, "persistentvolumeclaims", ("pvc",),
              ("status",)),
+    Resource("poddisruptionbudgets", "PodDisruptionBudget", "policy", "v1", True, "poddisruptionbudgets",
+             ("pdb",), ("status",), has_generation=True),
+    Resource("endpointslices", "EndpointSlice", "discovery.k8s.io", "v1", True, "endpointslices"),
 ]}
 
 BY_KIND: dict[str, Resource] = {r.kind: r for r in RESOURCES.values()}

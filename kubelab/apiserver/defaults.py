@@ -133,15 +133,3 @@ def namespace(obj: dict) -> None:
 def node(obj: dict) -> None:
     obj.setdefault("spec", {})
     obj.setdefault("status", {})
-
-
-DEFAULTERS = {"pods": pod, "deployments": deployment, "replicasets": replicaset,
-              "services": service, "endpoints": endpoints, "namespaces": namespace,
-              "nodes": node}
-
-
-def apply_defaults(resource: str, obj: dict) -> None:
-    """Fill in the defaulted fields of `obj` (a private copy) for its resource."""
-    defaulter = DEFAULTERS.get(resource)
-    if defaulter:
-        defaulter(obj)

@@ -17,9 +17,10 @@ An object is not always gone when DELETE returns. Three things can hold it:
                                                  the owner go; the dependents stay.
 
 An update that removes the last finalizer of an object being deleted (with grace period 0)
-deletes it (upstream's ShouldDeleteDuringUpdate). A namespace is special: its
-`spec.finalizers` ("kubernetes") is the namespace controller's, deletion marks it
-Terminating, and the controller empties it and then calls `namespaces/<name>/finalize`.
+deletes it (upstream's ShouldDeleteDuringUpdate). What differs by kind is the kind's strategy's
+(registry/strategy.py): graceful deletion (pods), a deletion of its own (namespaces: marked
+Terminating, emptied by the namespace controller), what is released once it is gone (a
+Service's ClusterIP), and whether DELETE answers with the object.
 
 Real Kubernetes also accepts the deprecated `orphanDependents` option and per-kind default
 policies (Orphan for some old API versions); kubelab takes propagationPolicy only, default
@@ -30,11 +31,11 @@ from __future__ import annotations
 from ..objects import meta
 from ..objects.timefmt import rfc3339
 from ..api import errors
+from ..api.request import Step
+from .handler_chain import step
 
 ORPHAN, FOREGROUND = "orphan", "foregroundDeletion"
 POLICIES = ("Background", "Foreground", "Orphan")
-NAMESPACE_PURGING = ("The system is ensuring all content is removed from this namespace.  Upon completion, "
-                     "this namespace will automatically be purged by the system.")
 
 
 def delete_options(request) -> dict:
@@ -89,71 +90,48 @@ def with_gc_finalizers(obj: dict, policy: str | None) -> bool:
 
 def delete(server, resource, request) -> dict:
     """The DELETE verb (see the module note)."""
-    options = delete_options(request)
-    kv, obj = server.read(resource, request.namespace, request.name)
-    check_preconditions(resource, obj, options)
+    with step(request, "validation"):   # DeleteOptions that do not parse
+        options = delete_options(request)
+    with step(request, "store"):
+        kv, obj = server.read(resource, request.namespace, request.name)
+        check_preconditions(resource, obj, options)
     server.admit("DELETE", resource, request, None, obj)
-    if resource.plural == "namespaces":
-        return _delete_namespace(server, resource, request, obj, kv.mod_revision)
+    request.steps.append(Step("validation", "skipped", "a delete is not validated"))
+    strategy = server.strategy(resource)
+    answer = strategy.delete(server, resource, request, obj, kv.mod_revision)   # namespaces
+    if answer is not None:
+        return answer
     grace = options.get("gracePeriodSeconds")
     being_deleted = meta.is_being_deleted(obj)
     if not being_deleted:
         with_gc_finalizers(obj, options.get("propagationPolicy") or "Background")
-    if resource.plural == "pods" and obj["spec"].get("nodeName") and grace != 0 and not being_deleted:
-        # Graceful deletion: the kubelet stops the containers, then deletes with grace 0.
-        seconds = obj["spec"].get("terminationGracePeriodSeconds", 30) if grace is None else grace
-        return _mark(server, resource, request, obj, kv.mod_revision, seconds, "graceful")
+        # Graceful deletion (pods on a node): the kubelet stops the containers, then deletes with grace 0.
+        seconds = strategy.graceful_delete_seconds(obj, grace)
+        if seconds is not None:
+            return mark(server, resource, request, obj, kv.mod_revision, seconds, "graceful")
     if obj["metadata"].get("finalizers"):
         if not being_deleted:
-            return _mark(server, resource, request, obj, kv.mod_revision, 0, "finalizers pending")
+            return mark(server, resource, request, obj, kv.mod_revision, 0, "finalizers pending")
         if grace == 0 and obj["metadata"].get("deletionGracePeriodSeconds") != 0:
-            return _mark(server, resource, request, obj, kv.mod_revision, 0, "finalizers pending")
+            return mark(server, resource, request, obj, kv.mod_revision, 0, "finalizers pending")
+        request.steps.append(Step("store", "passed", "already being deleted: nothing written"))
         return obj
-    return deleted_status(resource, server.remove(resource, request, obj, kv.mod_revision))
+    return deleted_status(strategy, resource, server.remove(resource, request, obj, kv.mod_revision))
 
 
-# Registries that answer a finished DELETE with the object (upstream's ReturnDeletedObject).
-RETURNS_DELETED_OBJECT = ("pods", "services", "serviceaccounts")
-
-
-def deleted_status(resource, obj: dict) -> dict:
+def deleted_status(strategy, resource, obj: dict) -> dict:
     """What DELETE answers once the object is really gone: a Success Status naming it, or for
-    a few kinds the object (an object still pending — grace period, finalizers — is always
-    answered with the object itself)."""
-    if resource.plural in RETURNS_DELETED_OBJECT:
+    a few kinds the object (upstream's ReturnDeletedObject; an object still pending — grace
+    period, finalizers — is always answered with the object itself)."""
+    if strategy.returns_deleted_object:
         return obj
     return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
             "details": {"name": meta.name(obj), "group": resource.group, "kind": resource.plural,
                         "uid": meta.uid(obj)}}
 
 
-def _mark(server, resource, request, obj: dict, mod: int, seconds: int, summary: str) -> dict:
+def mark(server, resource, request, obj: dict, mod: int, seconds: int, summary: str) -> dict:
+    """Mark `obj` deleted in `seconds` (deletionTimestamp, deletionGracePeriodSeconds) and store it."""
     obj["metadata"]["deletionTimestamp"] = rfc3339(server.clock.now() + seconds)
     obj["metadata"]["deletionGracePeriodSeconds"] = seconds
     return server.write(resource, request, obj, mod, "delete", summary)
-
-
-def _delete_namespace(server, resource, request, obj: dict, mod: int) -> dict:
-    """Mark the namespace Terminating; it goes once the namespace controller has finalized it."""
-    if obj.get("spec", {}).get("finalizers"):
-        if meta.is_being_deleted(obj):
-            raise errors.conflict(resource.plural, resource.group, meta.name(obj), NAMESPACE_PURGING)
-        obj["metadata"]["deletionTimestamp"] = rfc3339(server.clock.now())
-        obj["metadata"]["deletionGracePeriodSeconds"] = 0
-        obj.setdefault("status", {})["phase"] = "Terminating"
-        return server.write(resource, request, obj, mod, "delete", "Terminating")
-    if obj["metadata"].get("finalizers"):
-        if not meta.is_being_deleted(obj):
-            return _mark(server, resource, request, obj, mod, 0, "finalizers pending")
-        return obj
-    return deleted_status(resource, server.remove(resource, request, obj, mod))
-
-
-def should_delete_during_update(resource, obj: dict) -> bool:
-    """An update that leaves a deleted object without finalizers ends it."""
-    metadata = obj["metadata"]
-    if not meta.is_being_deleted(obj) or metadata.get("finalizers"):
-        return False
-    if resource.plural == "namespaces":
-        return not (obj.get("spec") or {}).get("finalizers")
-    return metadata.get("deletionGracePeriodSeconds") == 0

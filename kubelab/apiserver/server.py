@@ -4,8 +4,16 @@ Every write takes the same path, as in kube-apiserver's generic registry:
 
     resolve the resource → decode the body → default
     → MUTATING admission (admission/: NamespaceLifecycle, ServiceAccount, Priority, DefaultTolerationSeconds)
-    → prepare (server-set fields) → validate (validation.py, registry/) → VALIDATING admission
+    → prepare (server-set fields) → validate (registry/<kind>.py) → VALIDATING admission
     → write to the store with compare-and-swap (unless dryRun=All) → record the trace
+
+Each step records itself on the request (handler_chain.step): the admission plugins by name,
+validation, the store — the request record and viz.request_path read them. Every kind-specific
+rule is asked of the kind's strategy (registry/): this file names no kind.
+
+Each step records itself on the request (handler_chain.step): the admission plugins by name,
+validation, the store — the request record and viz.request_path read them. Every kind-specific
+rule is asked of the kind's strategy (registry/): this file names no kind.
 
 Reads come straight from the store; a LIST may come in pages (pagination.py). Writes are
 transactions that compare the key's `mod_revision`, which is how a stale `resourceVersion`
@@ -29,22 +37,17 @@ import uuid
 from ..objects import meta, selector
 from ..objects.timefmt import rfc3339
 from ..store import Compare, Op, Store, StoreError
-from . import decode, defaults, deletion, pagination, registry, subresources, validation
+from . import decode, deletion, pagination, registry, subresources, validation
 from ..api import errors
-from .registry import rbac_escalation, service
+from .registry.strategy import Strategy
 from .apiextensions.crds import PREFIX as CRD_PREFIX, CustomResources
 from .admission import AdmissionChain, Attributes, default_plugins
-from .authentication.user import APISERVER_USER
-from ..api.errors import ApiError
-from .handler_chain import HandlerChain
+from .handler_chain import HandlerChain, Step, step
 from .ipallocator import IPAllocator
 from .portallocator import PortAllocator
 from .patch import patch_stored
 from .compactor import DEFAULT_INTERVAL, Compactor
 from ..api.request import Request, TraceEntry, TraceLog
-from .summary import summary
-from .registry.priorityclass import SYSTEM_CLASSES as SYSTEM_PRIORITY_CLASSES
-from .registry.priorityclass import system_class as system_priority_class
 from ..api.resources import RESOURCES, Resource
 from .subresources.log import NodeConnections
 from . import watch_list
@@ -81,11 +84,8 @@ class APIServer:
         self.compactor = Compactor(store, clock, compaction_interval)   # compactor.py
         self.chain = HandlerChain.trusting(clock)   # handler_chain.secure(...) adds tokens and RBAC
         self.custom = CustomResources(self)         # the kinds CRDs add (apiextensions/crds.py)
-        for kv in self.store.range("/registry/services/specs/", prefix=True).kvs:
-            ip = json.loads(kv.value)["spec"].get("clusterIP")
-            if ip and ip != "None":
-                self.ips.taken.add(ip)
-            self.node_ports.taken |= service.held_node_ports(json.loads(kv.value))
+        for strategy in registry.STRATEGIES.values():
+            strategy.restore(self)                  # what stored objects hold (Services' addresses)
 
     # -- entry points ------------------------------------------------------------------
     def handle(self, request: Request) -> dict:
@@ -93,22 +93,33 @@ class APIServer:
         return self.chain.serve(request, self._serve)  # authentication, authorization first (handler_chain.py)
 
     def _serve(self, request: Request) -> dict:
-        resource = self._resource(request)
-        if request.subresource not in ("", "status", "finalize"):
-            handler = subresources.handler(resource.plural, request.subresource, request.verb) or \
-                self.custom.subresource_handler(resource.plural, request.subresource, request.verb)
+        """Route the request to its verb; each step on the way records itself (handler_chain.step)."""
+        with step(request, "routing"):
+            resource = self._resource(request)
+            handler = {"get": self._get, "list": self._list, "create": self._create, "update": self._update,
+                       "patch": self._patch, "delete": self.handle_delete}.get(request.verb)
+            if request.subresource not in ("", "status", "finalize"):
+                found = subresources.handler(resource.plural, request.subresource, request.verb) or \
+                    self.custom.subresource_handler(resource.plural, request.subresource, request.verb)
+                handler = found and (lambda resource, request: self._serve_subresource(found, resource, request))
             if handler is None:
                 raise errors.method_not_allowed("the server does not allow this method on the requested resource")
-            return handler(self, resource, request)
-        if request.verb in ("create", "update", "patch") and \
-                str(request.params.get("fieldValidation") or "").lower() == "strict":
+        directive = str(request.params.get("fieldValidation") or "").lower()
+        if request.verb in ("create", "update", "patch") and directive in ("strict", "warn") \
+                and request.subresource in ("", "status"):
             from .http import field_validation   # (here: the http package imports this module)
-            field_validation.check(resource, request.body, "Strict")   # in process as over HTTP
-        handler = {"get": self._get, "list": self._list, "create": self._create,
-                   "update": self._update, "patch": self._patch, "delete": self.handle_delete}.get(request.verb)
-        if handler is None:
-            raise errors.method_not_allowed("the server does not allow this method on the requested resource")
+            with step(request, "validation"):   # Strict refuses, Warn answers with warnings
+                request.warnings.extend(field_validation.check(resource, request.body, directive))
         return handler(resource, request)
+
+    def _serve_subresource(self, handler, resource: Resource, request: Request):
+        """binding, eviction, log, scale, token: the handler's inner steps, or one step of its own."""
+        recorded = len(request.steps)
+        with step(request, request.subresource):
+            answer = handler(self, resource, request)
+        if len(request.steps) == recorded:
+            request.steps.append(Step(request.subresource, "passed", ""))
+        return answer
 
     def watch(self, request: Request, on_event) -> Watch:
         """Start a watch; `on_event(type, obj)` is called through the clock, in order."""
@@ -117,37 +128,9 @@ class APIServer:
         return Watch(self, resource, request, on_event)
 
     def bootstrap(self) -> None:
-        """What a new cluster has before anyone asks: the four namespaces, the kubernetes Service."""
-        for name in ("default", "kube-node-lease", "kube-public", "kube-system"):
-            self._ensure("namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
-        self._ensure("services", {
-            "apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": "kubernetes", "namespace": "default",
-                         "labels": {"component": "apiserver", "provider": "kubernetes"}},
-            "spec": {"clusterIP": str(self.ips.network.network_address + 1),
-                     "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]}})
-        # The API server keeps the kubernetes Service's Endpoints pointing at itself (its
-        # "master endpoint reconciler"); kubelab's control plane answers at 10.0.0.10:6443.
-        self._ensure("endpoints", {
-            "apiVersion": "v1", "kind": "Endpoints",
-            "metadata": {"name": "kubernetes", "namespace": "default",
-                         "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
-            "subsets": [{"addresses": [{"ip": self.advertise_address}],
-                         "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}]})
-        for name, value in SYSTEM_PRIORITY_CLASSES.items():  # upstream's scheduling post-start hook
-            self._ensure("priorityclasses", system_priority_class(name, value))
-
-    def _ensure(self, resource: str, obj: dict) -> None:
-        """Create `obj` unless it is already stored (a restarted API server finds it there)."""
-        info = RESOURCES[resource]
-        if self.store.get(info.key(meta.namespace(obj), meta.name(obj))) is not None:
-            return
-        try:
-            self.handle(Request("create", resource, meta.namespace(obj), body=obj, user=APISERVER_USER.name,
-                                user_info=APISERVER_USER))
-        except ApiError as error:
-            if error.reason != "AlreadyExists":
-                raise
+        """What a new cluster has before anyone asks (bootstrap.py: namespaces, the kubernetes Service)."""
+        from .bootstrap import bootstrap
+        bootstrap(self)
 
     def service_account_tokens(self):
         """The service-account token issuer (authentication/serviceaccount.py), made on first use."""
@@ -217,14 +200,17 @@ class APIServer:
               summary: str = "") -> dict:
         """Compare-and-swap `obj` into the store: the key must still be at `expect_mod` (0 = absent)."""
         if _dry_run(request):
+            request.steps.append(Step("store", "skipped", "dryRun: nothing written"))
             return obj
         key = resource.key(meta.namespace(obj), meta.name(obj))
         target = "create" if expect_mod == 0 else "mod"
-        response = self._txn([Compare(key, target, "=", expect_mod)], [Op.put(key, self._encode(obj))])
-        if not response.succeeded:
-            if expect_mod == 0:
-                raise errors.already_exists(resource.plural, resource.group, meta.name(obj))
-            raise errors.conflict(resource.plural, resource.group, meta.name(obj), errors.STALE)
+        with step(request, "store"):
+            response = self._txn([Compare(key, target, "=", expect_mod)], [Op.put(key, self._encode(obj))])
+            if not response.succeeded:
+                if expect_mod == 0:
+                    raise errors.already_exists(resource.plural, resource.group, meta.name(obj))
+                raise errors.conflict(resource.plural, resource.group, meta.name(obj), errors.STALE)
+        request.steps.append(Step("store", "passed", f"resourceVersion {response.revision}"))
         obj["metadata"]["resourceVersion"] = str(response.revision)
         self._record(request, resource, obj, verb, summary)
         if key.startswith(CRD_PREFIX):
@@ -242,15 +228,15 @@ class APIServer:
     def remove(self, resource: Resource, request: Request, obj: dict, mod: int) -> dict:
         """Delete the object from the store if it is still at `mod`."""
         if _dry_run(request):
+            request.steps.append(Step("store", "skipped", "dryRun: nothing deleted"))
             return obj
         key = resource.key(meta.namespace(obj), meta.name(obj))
-        response = self._txn([Compare(key, "mod", "=", mod)], [Op.delete(key)])
-        if not response.succeeded:
-            raise errors.conflict(resource.plural, resource.group, meta.name(obj), errors.STALE)
-        if resource.plural == "services" and obj["spec"].get("clusterIP") not in (None, "", "None"):
-            self.ips.release(obj["spec"]["clusterIP"])
-        if resource.plural == "services":
-            service.release_node_ports(self.node_ports, obj)
+        with step(request, "store"):
+            response = self._txn([Compare(key, "mod", "=", mod)], [Op.delete(key)])
+            if not response.succeeded:
+                raise errors.conflict(resource.plural, resource.group, meta.name(obj), errors.STALE)
+        request.steps.append(Step("store", "passed", f"deleted at resourceVersion {response.revision}"))
+        self.strategy(resource).release(self, obj)
         obj["metadata"]["resourceVersion"] = str(response.revision)
         self._record(request, resource, obj, "delete")
         if key.startswith(CRD_PREFIX):
@@ -259,60 +245,55 @@ class APIServer:
 
     def admit(self, operation: str, resource: Resource, request: Request, obj: dict | None,
               old: dict | None = None) -> Attributes:
-        """Run the mutating admission plugins; returns the attributes for the validating phase."""
+        """Run the mutating admission plugins (each records its step); returns the attributes for
+        the validating phase."""
         attributes = Attributes(operation, resource.plural, resource.group, request.namespace,
                                 meta.name(obj or old or {}) or request.name, obj, old, request.subresource,
                                 request.user, _dry_run(request), self.lookup, self.rng,
                                 tuple(request.user_info.groups) if request.user_info else ())
-        self.admission.mutate(attributes)
+        if not self.admission.handles(attributes):
+            request.steps.append(Step("admission", "passed", f"no plugin admits {operation} {resource.plural}"))
+        self.admission.mutate(attributes, request.steps)
         if operation == "DELETE":
-            self.admission.validate(attributes)
+            self.admission.validate(attributes, request.steps)
         return attributes
 
-    def _check_body(self, resource: Resource, request: Request, body) -> dict:
-        if not isinstance(body, dict):
-            raise errors.bad_request("the body of the request was in an unknown format")
-        obj = copy.deepcopy(body)
-        kind = obj.setdefault("kind", resource.kind)
-        obj.setdefault("apiVersion", resource.api_version)
-        if kind != resource.kind or obj["apiVersion"] != resource.api_version:
-            raise errors.bad_request(f"the API version in the data ({obj['apiVersion']}) does not match "
-                                     f"the expected API version ({resource.api_version})"
-                                     if kind == resource.kind else
-                                     f"{kind} in version \"{obj['apiVersion']}\" cannot be handled as a "
-                                     f"{resource.kind}: no kind \"{kind}\" is registered for version "
-                                     f"\"{obj['apiVersion']}\"")
-        metadata = obj.setdefault("metadata", {})
-        if not isinstance(metadata, dict):
-            raise errors.bad_request("metadata: expected an object")
-        if resource.namespaced:
-            body_ns = metadata.get("namespace")
-            if body_ns and request.namespace and body_ns != request.namespace:
-                raise errors.bad_request("the namespace of the provided object does not match "
-                                         "the namespace sent on the request")
-            metadata["namespace"] = request.namespace or body_ns or "default"
-        else:
-            metadata.pop("namespace", None)
-        decode.check(resource, obj)  # the Go types' shape, as upstream's decoder enforces
-        return obj
+    def strategy(self, resource: Resource) -> Strategy:
+        """The kind's rules: a CRD's strategy for a custom kind, else its file in registry/."""
+        return self.custom.strategy(resource.plural) or registry.strategy_for(resource.plural)
 
-    def _validate(self, resource: Resource, obj: dict, old: dict | None = None) -> None:
-        causes = validation.validate(resource.plural, obj, resource.namespaced) + \
-            registry.validate(resource.plural, obj)
-        strategy = self.custom.strategy(resource.plural)
-        if strategy is not None:
-            causes += strategy.validate(obj)
-        if old is not None:
-            causes += validation.validate_update(resource.plural, old, obj) + \
-                registry.validate_update(resource.plural, old, obj)
-        if causes:
-            raise errors.invalid(resource.kind, resource.group, meta.name(obj), causes)
+    def _validate(self, resource: Resource, request: Request, obj: dict, old: dict | None = None) -> None:
+        """The validation step: the kind's own checks, then its rules (one 422 naming every cause)."""
+        strategy = self.strategy(resource)
+        with step(request, "validation", f"{resource.kind} rules hold"):
+            strategy.check_write(self, resource, request, obj, old)   # RBAC escalation
+            causes = validation.validate_metadata(resource.plural, obj, resource.namespaced) + strategy.validate(obj)
+            if old is not None:
+                causes += strategy.validate_update(obj, old)
+            if causes:
+                raise errors.invalid(resource.kind, resource.group, meta.name(obj), causes)
+
+    def _read_steps(self, request: Request, read):
+        """A read is neither admitted nor validated: the store answers (or its query is refused)."""
+        request.steps.append(Step("admission", "skipped", "reads are not admitted or validated"))
+        with step(request, "validation"):
+            query = read()
+        request.steps.append(Step("validation", "skipped", ""))
+        with step(request, "store"):
+            answer = query()
+        version = (answer.get("metadata") or {}).get("resourceVersion")
+        request.steps.append(Step("store", "passed", f"resourceVersion {version}" if version else ""))
+        return answer
 
     # -- verbs -------------------------------------------------------------------------
     def _get(self, resource: Resource, request: Request) -> dict:
-        return self.read(resource, request.namespace, request.name)[1]
+        return self._read_steps(request, lambda: lambda: self.read(resource, request.namespace, request.name)[1])
 
     def _list(self, resource: Resource, request: Request) -> dict:
+        return self._read_steps(request, lambda: self._list_query(resource, request))
+
+    def _list_query(self, resource: Resource, request: Request):
+        """Check the list's parameters (400 for a bad selector); returns the query that reads the page."""
         watch_list.validate_list(request.params)
         try:
             labels = selector.parse(request.params.get("labelSelector"))
@@ -325,22 +306,26 @@ class APIServer:
             if not version.isdigit() or version == "0":
                 raise errors.bad_request(f'invalid resource version "{version}"')
             revision = int(version)
-        items, metadata = pagination.list_page(
-            self, resource, request, resource.prefix(request.namespace), revision,
-            lambda obj: selector.matches(labels, meta.labels(obj)) and selector.fields_match(fields, obj))
-        return {"apiVersion": resource.api_version, "kind": f"{resource.kind}List",
-                "metadata": metadata, "items": items}
 
-    @staticmethod
-    def field_requirements(resource: Resource, text: str | None):
+        def query() -> dict:
+            items, metadata = pagination.list_page(
+                self, resource, request, resource.prefix(request.namespace), revision,
+                lambda obj: selector.matches(labels, meta.labels(obj)) and selector.fields_match(fields, obj))
+            return {"apiVersion": resource.api_version, "kind": f"{resource.kind}List",
+                    "metadata": metadata, "items": items}
+        return query
+
+    def field_requirements(self, resource: Resource, text: str | None):
         requirements = selector.parse_fields(text)
+        supported = self.strategy(resource).field_selectors
         for path, _, _ in requirements:
-            if path not in resource.field_selectors:
+            if path not in supported:
                 raise selector.SelectorError(f'field label not supported: {path}')
         return requirements
 
     def _create(self, resource: Resource, request: Request) -> dict:
-        obj = self._check_body(resource, request, request.body)
+        with step(request, "validation"):   # a body that does not decode is refused before admission
+            obj = decode.body(resource, request, request.body)
         metadata = obj["metadata"]
         if not metadata.get("name") and metadata.get("generateName"):
             suffix = "".join(self.rng.choice(_NAME_ALPHABET) for _ in range(5))
@@ -348,57 +333,45 @@ class APIServer:
         for server_set in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp",
                            "deletionGracePeriodSeconds", "generation"):
             metadata.pop(server_set, None)
-        if resource.plural in ("deployments", "replicasets", "services"):
-            obj["status"] = {}  # status is the controllers' to write, never the creator's
-        defaults.apply_defaults(resource.plural, obj)
-        registry.apply_defaults(resource.plural, obj)
-        registry.prepare_for_create(resource.plural, obj)
-        strategy = self.custom.strategy(resource.plural)
-        if strategy is not None:
-            strategy.prepare(obj)  # prune unknown fields, default, keep status out
+        strategy = self.strategy(resource)
+        strategy.default(obj)
+        strategy.prepare_for_create(obj)
         _omit_empty(metadata)
         attributes = self.admit("CREATE", resource, request, obj)
-        rbac_escalation.check(self, resource, request, obj)
         metadata["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         metadata["creationTimestamp"] = rfc3339(self.clock.now())
         if resource.has_generation:
             metadata["generation"] = 1
-        self._validate(resource, obj)
-        self.admission.validate(attributes)
-        allocated = service.allocate_cluster_ip(self.ips, resource, obj)
-        try:
-            ports = service.allocate_node_ports(self.node_ports, resource, obj)
-        except errors.ApiError:
-            self.ips.release(allocated)
-            raise
+        self._validate(resource, request, obj)
+        self.admission.validate(attributes, request.steps)
+        with step(request, "store"):
+            undo = strategy.reserve(self, resource, obj)   # a Service's ClusterIP and node ports
         try:
             return self.write(resource, request, obj, 0, "create")
         finally:
-            if _dry_run(request) or "resourceVersion" not in metadata:
-                self.ips.release(allocated)  # a dry run, or a refused write: leave nothing behind
-                for port in ports:
-                    self.node_ports.release(port)
+            if undo and (_dry_run(request) or "resourceVersion" not in metadata):
+                undo()  # a dry run, or a refused write: leave nothing behind
 
     def _update(self, resource: Resource, request: Request, body: dict | None = None) -> dict:
-        new = self._check_body(resource, request, request.body if body is None else body)
-        if new["metadata"].get("name") != request.name:
-            raise errors.bad_request("the name of the object (%s) does not match the name on the URL (%s)"
-                                     % (new["metadata"].get("name"), request.name))
-        kv, old = self.read(resource, request.namespace, request.name)
-        wanted_version = new["metadata"].get("resourceVersion")
-        if wanted_version and wanted_version != str(kv.mod_revision):
-            raise errors.conflict(resource.plural, resource.group, request.name, errors.STALE)
+        with step(request, "validation"):   # a body that does not decode is refused before admission
+            new = decode.body(resource, request, request.body if body is None else body)
+            if new["metadata"].get("name") != request.name:
+                raise errors.bad_request("the name of the object (%s) does not match the name on the URL (%s)"
+                                         % (new["metadata"].get("name"), request.name))
+        with step(request, "store"):
+            kv, old = self.read(resource, request.namespace, request.name)
+            wanted_version = new["metadata"].get("resourceVersion")
+            if wanted_version and wanted_version != str(kv.mod_revision):
+                raise errors.conflict(resource.plural, resource.group, request.name, errors.STALE)
         return self.update_object(resource, request, kv, old, new)
 
     def update_object(self, resource: Resource, request: Request, kv, old: dict, new: dict) -> dict:
         """The update path once the new object is known: keep what may not change, default,
         admit, validate, write (or, if the last finalizer went, delete)."""
         _omit_empty(new["metadata"])
-        strategy = self.custom.strategy(resource.plural)
+        strategy = self.strategy(resource)
         if request.subresource in ("status", "finalize"):
-            new = _subresource_update(resource, request.subresource, old, new)
-            if strategy is not None:
-                strategy.prepare_status(new)
+            new = strategy.prepare_for_subresource_update(request.subresource, new, old)
         else:
             if "status" in resource.subresources:
                 new["status"] = old.get("status", {})  # the main resource cannot change status
@@ -408,37 +381,30 @@ class APIServer:
                     new["metadata"][kept] = old["metadata"][kept]
                 else:
                     new["metadata"].pop(kept, None)
-            defaults.apply_defaults(resource.plural, new)
-            registry.apply_defaults(resource.plural, new)
-            registry.prepare_for_update(resource.plural, new, old)
-            if strategy is not None:
-                strategy.prepare(new, old)
-            if resource.has_generation and new.get("spec") != old.get("spec"):
+            strategy.default(new)
+            strategy.prepare_for_update(new, old)
+            if resource.has_generation and strategy.spec_changed(old, new):
                 new["metadata"]["generation"] = old["metadata"].get("generation", 1) + 1
-            if resource.plural == "services":
-                new["spec"].setdefault("clusterIP", old["spec"].get("clusterIP"))
-                new["spec"].setdefault("clusterIPs", old["spec"].get("clusterIPs"))
         attributes = self.admit("UPDATE", resource, request, new, old)
-        rbac_escalation.check(self, resource, request, new, old)
-        self._validate(resource, new, old)
-        self.admission.validate(attributes)
+        self._validate(resource, request, new, old)
+        self.admission.validate(attributes, request.steps)
         new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
-        if new == old:
-            return old  # a no-op update writes nothing and keeps the resourceVersion
-        if deletion.should_delete_during_update(resource, new):
+        if new == old:   # a no-op update writes nothing and keeps the resourceVersion
+            request.steps.append(Step("store", "passed", "no change: nothing written"))
+            return old
+        if strategy.should_delete_during_update(new):
             return self.remove(resource, request, new, kv.mod_revision)
-        ports = service.allocate_node_ports(self.node_ports, resource, new, old) \
-            if not request.subresource else []
-        written = False
+        with step(request, "store"):
+            undo = None if request.subresource else strategy.reserve(self, resource, new, old)
+        written = None
         try:
-            written = self.write(resource, request, new, kv.mod_revision, "update", summary(resource, old, new))
+            written = self.write(resource, request, new, kv.mod_revision, "update", strategy.summary(old, new))
             return written
         finally:
-            if written and not _dry_run(request) and resource.plural == "services":
-                service.release_node_ports(self.node_ports, old, keep=new)  # the ports it gave up
-            elif not written or _dry_run(request):
-                for port in ports:
-                    self.node_ports.release(port)
+            if written is not None and not _dry_run(request):
+                strategy.release(self, old, keep=new)   # what the update gave up (a Service's node ports)
+            elif undo:
+                undo()
 
     def _patch(self, resource: Resource, request: Request) -> dict:
         """PATCH: apply the patch to the stored object and write it back (patch.py)."""
@@ -448,7 +414,8 @@ class APIServer:
         """DELETE (deletion.py); also callable with just a Request, as eviction does."""
         if request is None:
             request = resource
-            resource = self._resource(request)
+            with step(request, "routing"):
+                resource = self._resource(request)
         return deletion.delete(self, resource, request)
 
 
@@ -463,17 +430,3 @@ def _dry_run(request: Request) -> bool:
     value = request.params.get("dryRun")
     return bool(value) and value != "false"
 
-
-def _subresource_update(resource: Resource, subresource: str, old: dict, new: dict) -> dict:
-    """status: only .status changes; finalize (namespaces): only .spec.finalizers changes."""
-    merged = copy.deepcopy(old)
-    if subresource == "finalize":
-        merged.setdefault("spec", {})["finalizers"] = (new.get("spec") or {}).get("finalizers") or []
-        return merged
-    merged["status"] = new.get("status", {})
-    if resource.plural in ("deployments", "replicasets"):
-        # Their status strategy lets a status write carry annotations (the revision).
-        merged["metadata"]["annotations"] = new["metadata"].get("annotations") or {}
-        if not merged["metadata"]["annotations"]:
-            del merged["metadata"]["annotations"]
-    return merged

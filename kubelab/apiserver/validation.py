@@ -16,6 +16,7 @@ import re
 
 from ..objects import quantity, selector
 from ..api import errors
+from . import enum_validation
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -154,6 +155,7 @@ def validate_container(container: dict, field: str) -> list[dict]:
         if port.get("protocol") not in ("TCP", "UDP", "SCTP"):
             causes.append(errors.not_supported(f"{field}.ports[{i}].protocol", port.get("protocol"),
                                                ["SCTP", "TCP", "UDP"]))
+    causes += enum_validation.container_enums(container, field)
     resources = container.get("resources") or {}
     for section in ("requests", "limits"):
         for name, amount in (resources.get(section) or {}).items():
@@ -193,6 +195,7 @@ def validate_pod_spec(spec: dict, field: str) -> list[dict]:
     if spec.get("restartPolicy") not in ("Always", "OnFailure", "Never"):
         causes.append(errors.not_supported(f"{field}.restartPolicy", spec.get("restartPolicy"),
                                            ["Always", "OnFailure", "Never"]))
+    causes += enum_validation.pod_spec_enums(spec, field)
     from .pod_scheduling_validation import validate_pod_scheduling  # (it reuses this module's rules)
     return causes + validate_pod_scheduling(spec, field)
 
@@ -224,7 +227,7 @@ def _validate_workload(obj: dict, kind_field: str = "spec") -> list[dict]:
     if (template.get("spec") or {}).get("restartPolicy", "Always") != "Always":
         causes.append(errors.not_supported("spec.template.spec.restartPolicy",
                                            template["spec"]["restartPolicy"], ["Always"]))
-    return causes
+    return causes + enum_validation.deployment_enums(spec)
 
 
 def validate_service(obj: dict) -> list[dict]:
@@ -248,52 +251,4 @@ def validate_service(obj: dict) -> list[dict]:
         if isinstance(target, int):
             causes += _port(target, f"spec.ports[{i}].targetPort")
     causes += validate_labels(spec.get("selector"), "spec.selector")
-    return causes
-
-
-VALIDATORS = {
-    "pods": lambda obj: validate_pod_spec(obj.get("spec") or {}, "spec"),
-    "deployments": _validate_workload,
-    "replicasets": _validate_workload,
-    "services": validate_service,
-}
-
-
-def validate(resource: str, obj: dict, namespaced: bool) -> list[dict]:
-    """Every rule broken by `obj`, as causes; [] when valid."""
-    causes = validate_metadata(resource, obj, namespaced)
-    validator = VALIDATORS.get(resource)
-    if validator:
-        causes += validator(obj)
-    return causes
-
-
-def validate_update(resource: str, old: dict, new: dict) -> list[dict]:
-    """Rules about what an update may change (immutable fields)."""
-    causes = []
-    if resource in ("deployments", "replicasets") and \
-            (old.get("spec") or {}).get("selector") != (new.get("spec") or {}).get("selector"):
-        causes.append(errors.invalid_value("spec.selector", new["spec"].get("selector"), "field is immutable"))
-    if resource == "pods":
-        from .pod_scheduling_validation import validate_scheduling_gates_update
-        old_spec, new_spec = dict(old.get("spec") or {}), dict(new.get("spec") or {})
-        causes += validate_scheduling_gates_update(old_spec, new_spec)
-        gated = bool(old_spec.get("schedulingGates"))
-        for spec in (old_spec, new_spec):
-            spec.pop("schedulingGates", None)  # removal only, checked above
-            if gated:  # a gated pod's placement may still be changed (upstream: narrowed) before it is tried
-                spec.pop("nodeSelector", None)
-                spec.pop("affinity", None)
-            spec["containers"] = [{k: v for k, v in c.items() if k != "image"} for c in spec.get("containers") or []]
-            spec.pop("activeDeadlineSeconds", None)
-            spec.pop("tolerations", None)
-        if old_spec != new_spec:
-            causes.append(errors.forbidden_field(
-                "spec", "pod updates may not change fields other than `spec.containers[*].image`,"
-                "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` "
-                "(only additions to existing tolerations),`spec.terminationGracePeriodSeconds` "
-                "(allow it to be set to 1 if it was previously negative)"))
-    if resource == "services" and old["spec"].get("clusterIP") and \
-            new["spec"].get("clusterIP") not in (None, "", old["spec"]["clusterIP"]):
-        causes.append(errors.invalid_value("spec.clusterIPs[0]", new["spec"]["clusterIP"], "field is immutable"))
-    return causes
+    return causes + enum_validation.service_enums(spec)

@@ -40,6 +40,17 @@ class InProcessTransport:
         """The kinds the API server's CRDs serve, as discovery would list them (plural -> Resource)."""
         return self.apiserver.custom_resources()
 
+    def get_path(self, path: str) -> dict:
+        """GET a document that is no object: the OpenAPI documents (`kubectl explain` reads them)."""
+        from ..apiserver.http import openapi   # the documents the HTTP server serves, as they are
+        segments = [part for part in path.split("?")[0].split("/") if part]
+        found = openapi.document(segments[1:]) if segments[:1] == ["openapi"] else None
+        if found is None:
+            raise ApiError({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                            "message": "the server could not find the requested resource", "reason": "NotFound",
+                            "details": {}, "code": 404})
+        return _copy(found)
+
     def watch(self, request: Request, on_event):
         request.user_info = None
         return self.apiserver.watch(request, lambda event_type, obj: on_event(event_type, _copy(obj)))
@@ -53,6 +64,11 @@ class Client:
         self.transport = transport
         self.user_agent = user_agent
         self.token_source = token  # a token, or a callable returning the current one (it may refresh)
+        self.warnings: list[str] = []   # the last answer's Warning texts
+
+    def get_path(self, path: str) -> dict:
+        """GET a path that is no resource (/openapi/v3/api/v1, ...), through the transport."""
+        return self.transport.get_path(path)
 
     @property
     def token(self) -> str:
@@ -71,9 +87,11 @@ class Client:
 
     def _call(self, verb, resource, namespace="", name="", subresource="", body=None, **params):
         params = {k: v for k, v in params.items() if v is not None}
-        return self.transport.request(Request(verb, resource, namespace, name, subresource, body,
-                                              params, self.user_agent, credentials=self.token,
-                                              user_agent=self.user_agent))
+        request = Request(verb, resource, namespace, name, subresource, body, params, self.user_agent,
+                          credentials=self.token, user_agent=self.user_agent)
+        answer = self.transport.request(request)
+        self.warnings = list(request.warnings)   # what the server warned about (kubectl prints them)
+        return answer
 
     def get(self, resource: str, name: str, namespace: str | None = None, subresource: str = "",
             **params) -> dict:

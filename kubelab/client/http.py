@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import socket
 import ssl
 import threading
@@ -115,6 +116,16 @@ def error_of(code: int, payload: bytes) -> ApiError:
     return ApiError(status(code, reason, message))
 
 
+def warning_texts(headers: list[str]) -> list[str]:
+    """`299 - "unknown field \\"x\\""` headers (RFC 7234, as the API server sends them) -> their texts."""
+    texts = []
+    for header in headers:
+        match = re.match(r'\s*\d{3}\s+\S+\s+"((?:[^"\\]|\\.)*)"', header)
+        if match:
+            texts.append(re.sub(r'\\(.)', r'\1', match.group(1)))
+    return texts
+
+
 class HTTPTransport:
     """Sends kubelab's Requests to an API server over HTTP, as a bearer-token user."""
 
@@ -157,8 +168,11 @@ class HTTPTransport:
         url = url_of(request, self.discover(request.resource))
         body = json.dumps(request.body).encode() if request.body is not None else None
         code, payload = self._send(method, url, body, self._headers(request, body is not None))
+        request.warnings = warning_texts(getattr(self._local, "warnings", []))
         if not 200 <= code < 300:
             raise error_of(code, payload)
+        if request.subresource == "log":   # the one answer that is text/plain, not JSON
+            return payload.decode("utf-8", "replace")
         return json.loads(payload) if payload else {}
 
     def discover(self, plural: str) -> dict | None:
@@ -222,6 +236,7 @@ class HTTPTransport:
         try:
             connection.request(method, url, body, headers)
             response = connection.getresponse()
+            self._local.warnings = response.headers.get_all("Warning") or []
             return response.status, response.read()
         except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as error:
             self._drop()

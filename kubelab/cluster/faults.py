@@ -96,6 +96,12 @@ class ComponentTransport:
         inner = getattr(self.transport, "discover", None)
         return (inner(plural) or {}) if inner else {}
 
+    def get_path(self, path: str) -> dict:
+        """A document that is no object (OpenAPI), through the same connection."""
+        if self.cut or (self.link is not None and self.link.down):
+            raise _unavailable()
+        return self.transport.get_path(path)
+
     def watch(self, request, on_event):
         if self.cut or (self.link is not None and self.link.down):
             raise _unavailable()

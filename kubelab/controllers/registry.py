@@ -8,7 +8,9 @@ written so far; a new one is one file and one line here.
 from __future__ import annotations
 
 from .deployment import DeploymentController
+from .disruption import DisruptionController
 from .endpoints import EndpointsController
+from .endpointslice import EndpointSliceController
 from .garbage_collector import GarbageCollector
 from .hostpath_provisioner import HostPathProvisioner
 from .namespace import NamespaceController
@@ -38,6 +40,8 @@ CONTROLLERS = {
     "hostpath-provisioner": HostPathProvisioner,   # kubelab.io/hostpath claims -> new PVs; the "standard" class
     "pvc-protection": PVCProtectionController,     # a deleted PVC -> gone once no pod uses it
     "pv-protection": PVProtectionController,       # a deleted PV -> gone once no longer Bound
+    "endpointslice": EndpointSliceController,      # Services + Pods -> EndpointSlices of at most 100
+    "disruption": DisruptionController,            # PodDisruptionBudgets -> how many pods may go now
 }
 
 # Off unless named (upstream: bootstrapsigner, tokencleaner; nodeipam runs only with

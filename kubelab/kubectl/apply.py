@@ -16,9 +16,11 @@ file each object came from (apply reads every object first, so errors in reading
 unknown kind, a contradicting namespace — come before errors in writing, as upstream's do).
 
 Each write asks for `fieldValidation=Strict`, as kubectl's default `--validate=strict` does, so
-a typo in a field name is refused, not silently dropped.
+a typo in a field name is refused, not silently dropped; `--validate=warn` asks for `Warn`
+(the object is written and kubectl prints the server's `Warning: unknown field "..."` lines),
+`--validate=ignore` (or false) for `Ignore`. `kubectl replace -f` (replace.py) shares all this.
 
-Left out: server-side apply, `--prune`, `--dry-run`, `--save-config`, `--validate` and `-o`.
+Left out: server-side apply, `--prune`, `--dry-run`, `--save-config` and `-o`.
 """
 from __future__ import annotations
 
@@ -37,7 +39,9 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 # kubectl's default --validate=strict: the API server refuses a field its schema lacks
 # ("strict decoding error: unknown field \"spec.replica\""), in process as over HTTP.
 STRICT = "Strict"
-FLAGS = [flags.NAMESPACE, flags.FILENAME]
+VALIDATE = flags.Flag("validate", default="strict", no_value="strict")
+DIRECTIVES = {"strict": "Strict", "true": "Strict", "warn": "Warn", "ignore": "Ignore", "false": "Ignore"}
+FLAGS = [flags.NAMESPACE, flags.FILENAME, VALIDATE]
 
 _NO_ANNOTATION = ("Warning: resource {resource} is missing the kubectl.kubernetes.io/last-applied-configuration "
                   "annotation which is required by kubectl apply. kubectl apply should only be used on resources "
@@ -57,6 +61,10 @@ def create(client, argv: list[str], now: float, namespace: str, stdin: str | Non
 
 def _each_manifest(command: str, client, argv: list[str], namespace: str, stdin: str | None, handle) -> str:
     options, args = flags.parse(command, argv, FLAGS)
+    directive = DIRECTIVES.get(options["validate"].lower())
+    if directive is None:
+        raise KubectlError(f'error: invalid - validate option "{options["validate"]}"; must be one of: strict '
+                           f"(or true), warn, ignore (or false)")
     if args:
         raise KubectlError(f"error: Unexpected args: {args}\nSee 'kubectl {command} -h' for help and examples")
     if not options["filename"]:
@@ -70,9 +78,9 @@ def _each_manifest(command: str, client, argv: list[str], namespace: str, stdin:
             work.append((resource, *place(manifest, resource, options["namespace"], namespace), manifest.source))
         except KubectlError as error:
             errors.append(error.stderr.rstrip("\n"))
-            if command == "create":
+            if command != "apply":
                 work.append(error)
-    if command == "create":
+    if command != "apply":
         errors = []
     if not work and not errors:
         raise KubectlError(f"error: no objects passed to {command}")
@@ -83,7 +91,7 @@ def _each_manifest(command: str, client, argv: list[str], namespace: str, stdin:
             continue
         resource, obj, object_namespace, source = item
         try:
-            line, warnings = handle(client, resource, obj, object_namespace, source)
+            line, warnings = handle(client, resource, obj, object_namespace, source, directive)
             shown += "".join(warning + "\n" for warning in warnings) + line
         except KubectlError as error:
             errors.append(error.stderr.rstrip("\n"))
@@ -133,7 +141,8 @@ def _prune_nulls(value):
     return value
 
 
-def _apply_one(client, resource: ResourceType, obj: dict, namespace: str | None, source: str):
+def _apply_one(client, resource: ResourceType, obj: dict, namespace: str | None, source: str,
+               directive: str = STRICT):
     name = obj.get("metadata", {}).get("name", "")
     modified, _ = last_applied(obj)
     try:
@@ -142,10 +151,10 @@ def _apply_one(client, resource: ResourceType, obj: dict, namespace: str | None,
         if error.reason != "NotFound":
             raise KubectlError(api_error_message(error, "retrieving current configuration of", source)) from None
         try:
-            client.create(resource.plural, _prune_nulls(modified), namespace, field_validation=STRICT)
+            client.create(resource.plural, _prune_nulls(modified), namespace, field_validation=directive)
         except ApiError as create_error:
             raise KubectlError(api_error_message(create_error, "creating", source)) from None
-        return f"{resource.kind_prefix}/{name} created\n", []
+        return f"{resource.kind_prefix}/{name} created\n", server_warnings(client)
     warnings = []
     annotations = current.get("metadata", {}).get("annotations") or {}
     original = None
@@ -160,15 +169,22 @@ def _apply_one(client, resource: ResourceType, obj: dict, namespace: str | None,
     if not patch:
         return f"{resource.kind_prefix}/{name} unchanged\n", warnings
     try:
-        client.patch(resource.plural, name, patch, namespace, field_validation=STRICT)
+        client.patch(resource.plural, name, patch, namespace, field_validation=directive)
     except ApiError as error:
         raise KubectlError(api_error_message(error, "patching", source)) from None
-    return f"{resource.kind_prefix}/{name} configured\n", warnings
+    return f"{resource.kind_prefix}/{name} configured\n", warnings + server_warnings(client)
 
 
-def _create_one(client, resource: ResourceType, obj: dict, namespace: str | None, source: str):
+def _create_one(client, resource: ResourceType, obj: dict, namespace: str | None, source: str,
+                directive: str = STRICT):
     try:
-        created = client.create(resource.plural, obj, namespace, field_validation=STRICT)
+        created = client.create(resource.plural, obj, namespace, field_validation=directive)
     except ApiError as error:
         raise KubectlError(api_error_message(error, "creating", source)) from None
-    return f"{resource.kind_prefix}/{created.get('metadata', {}).get('name', '')} created\n", []
+    name = created.get("metadata", {}).get("name", "")
+    return f"{resource.kind_prefix}/{name} created\n", server_warnings(client)
+
+
+def server_warnings(client) -> list[str]:
+    """The last answer's warnings, as kubectl prints them (before the object's line)."""
+    return [f"Warning: {text}" for text in getattr(client, "warnings", None) or []]

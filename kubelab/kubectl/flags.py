@@ -24,6 +24,7 @@ class Flag:
     short: str = ""          # one letter, or ""
     kind: str = "string"     # "string" | "bool" | "int" | "list" (repeatable)
     default: object = None
+    no_value: str | None = None   # pflag's NoOptDefVal: the value of a bare `--validate`
 
     @property
     def label(self) -> str:
@@ -69,6 +70,8 @@ def parse(command: str, argv: list[str], flags: list[Flag]) -> tuple[dict, list[
             flag = by_long.get(name)
             if flag is None:
                 raise usage_error(command, f"unknown flag: --{name}")
+            if not has_value and flag.no_value is not None:
+                has_value, value = True, flag.no_value
             if not has_value and flag.kind != "bool":
                 if not words:
                     raise usage_error(command, f"flag needs an argument: --{name}")

@@ -14,7 +14,7 @@ a GET per name. Then, as kubectl's get command does:
   `List` of everything;
 - errors (a name that does not exist) are printed after whatever was found.
 
-Left out: watching (`-w`), custom columns and templates (`-o jsonpath=...`).
+Watching (`-w`, `--watch-only`) is get_watch.py. Left out: custom columns and templates (`-o jsonpath=...`).
 """
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ from .targets import parse_targets
 FLAGS = [flags.NAMESPACE, flags.ALL_NAMESPACES, flags.SELECTOR, flags.FIELD_SELECTOR, flags.OUTPUT,
          flags.Flag("show-labels", kind="bool", default=False),
          flags.Flag("no-headers", kind="bool", default=False), flags.Flag("sort-by", default=""),
-         flags.Flag("watch", "w", "bool", False)]
+         flags.Flag("watch", "w", "bool", False), flags.Flag("watch-only", kind="bool", default=False),
+         flags.Flag("output-watch-events", kind="bool", default=False), flags.Flag("request-timeout", default="")]
 
 OUTPUTS = ("", "wide", "yaml", "json", "name")
 _UPSTREAM_OUTPUTS = ("custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,"
@@ -42,12 +43,15 @@ _UPSTREAM_OUTPUTS = ("custom-columns,custom-columns-file,go-template,go-template
 Found = tuple[ResourceType, list[dict]]   # one response: the objects of one list or one get
 
 
-def get(client, argv: list[str], now: float, namespace: str) -> str:
-    """Run `kubectl get` with `argv` (everything after "get")."""
+def get(client, argv: list[str], now: float, namespace: str, clock=None) -> str:
+    """Run `kubectl get` with `argv` (everything after "get"); `clock` lets -w wait (get_watch.py)."""
     options, args = flags.parse("get", argv, FLAGS)
     _check_options(options, args)
     targets, single = parse_targets(args)
     namespace = options["namespace"] or namespace
+    if options["watch"] or options["watch_only"]:
+        from .get_watch import watch
+        return watch(client, targets, options, namespace, now, clock)
     all_namespaces = options["all_namespaces"]
     found, errors = _fetch(client, targets, options, namespace)
     if options["sort_by"]:
@@ -71,10 +75,9 @@ def get(client, argv: list[str], now: float, namespace: str) -> str:
 
 
 def _check_options(options: dict, args: list[str]) -> None:
-    if options["watch"]:
-        raise KubectlError("error: kubelab's kubectl does not watch (-w): on the cluster's virtual clock time only "
-                           "moves when you run it, so run the cluster, then get again")
     output = options["output"]
+    if (options["watch"] or options["watch_only"]) and output not in ("", "wide"):
+        raise KubectlError(f"error: kubelab's kubectl watches tables only (-w with -o {output} is left out)")
     if output not in OUTPUTS:
         if output.split("=")[0] in _UPSTREAM_OUTPUTS.split(","):
             raise KubectlError(f'error: kubelab\'s kubectl does not support -o {output} yet; '

@@ -22,12 +22,15 @@ from .auth import auth
 from .delete import delete
 from .cordon import cordon
 from .describe import describe
+from .drain import drain
 from .resources import learn_from
 from .errors import KubectlError, api_error_message
 from .flags import find_command
+from .explain import explain
 from .get import get
 from .label import label
 from .logs import logs
+from .replace import replace
 from .rollout import rollout
 from .scale import scale
 from .taint import taint
@@ -37,14 +40,16 @@ from .uncordon import uncordon
 COMMANDS = {"get": get, "describe": describe, "apply": apply, "create": create, "delete": delete,
             "scale": scale, "auth": auth, "label": label, "annotate": annotate,
             "cordon": cordon, "uncordon": uncordon, "taint": taint, "top": top}
-COMMANDS.update({"logs": logs, "rollout": rollout})
-NEEDS_CLOCK = ("rollout",)   # they wait: given the cluster's clock, they advance virtual time
-NEEDS_STDIN = ("apply", "create", "delete")
+COMMANDS.update({"drain": drain})
+COMMANDS.update({"logs": logs, "rollout": rollout, "replace": replace, "explain": explain})
+NEEDS_CLOCK = ("rollout", "get", "drain")   # they wait: given the cluster's clock, they advance virtual time
+NEEDS_STDIN = ("apply", "create", "delete", "replace")
 
 USAGE = """kubectl controls the Kubernetes cluster manager (kubelab's own, small kubectl).
 
 Basic Commands:
   create        Create a resource from a file or from stdin
+  explain       Get documentation for a resource
   get           Display one or many resources
   delete        Delete resources by file names, stdin, resources and names, or by resources and label selector
 
@@ -56,6 +61,7 @@ Cluster Management Commands:
   top           Display resource (CPU/memory) usage
   cordon        Mark node as unschedulable
   uncordon      Mark node as schedulable
+  drain         Drain node in preparation for maintenance
   taint         Update the taints on one or more nodes
 
 Troubleshooting and Debugging Commands:
@@ -64,6 +70,7 @@ Troubleshooting and Debugging Commands:
 
 Advanced Commands:
   apply         Apply a configuration to a resource by file name or stdin
+  replace       Replace a resource by file name or stdin
   auth          Inspect authorization
 
 Settings Commands:

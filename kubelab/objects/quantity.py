@@ -6,6 +6,7 @@ original text and a canonical form; kubelab keeps the text in objects and comput
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from fractions import Fraction
@@ -32,7 +33,12 @@ def parse(text: str | int | float) -> Fraction:
     """A quantity string -> its exact value ("250m" -> 1/4, "1Ki" -> 1024)."""
     if isinstance(text, (int, float)):
         return Fraction(text)
-    match = _QUANTITY.match(str(text).strip())
+    return _parse_text(str(text))
+
+
+@functools.lru_cache(maxsize=4096)  # a cluster repeats a few dozen quantities ("100m", "128Mi") millions of times
+def _parse_text(text: str) -> Fraction:
+    match = _QUANTITY.match(text.strip())
     if not match or match.group(1) in (".", "+", "-", ""):
         raise QuantityError("quantities must match the regular expression "
                             "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")

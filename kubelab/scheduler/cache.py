@@ -16,7 +16,9 @@ counted pods the informer has not yet confirmed as bound.
 
 The snapshot a cycle reads (`Snapshot`) lists the nodes in name order, the nodes holding pods
 with affinity terms (InterPodAffinity visits only those), and how many nodes hold each image
-(ImageLocality). It is rebuilt only when a node or an affinity pod came or went.
+(ImageLocality), and the same nodes as columns (node_table.py, for filtering and scoring all nodes
+at once). It is rebuilt only when a node or an affinity pod came or went; a pod coming or going
+refreshes its node's row.
 
 Real Kubernetes also expires assumptions that are never confirmed (off by default since
 v1.23) and copies the cache into a snapshot at the start of each cycle, because its informers
@@ -25,12 +27,11 @@ changes under it and the cache's NodeInfos serve as the snapshot directly.
 """
 from __future__ import annotations
 
-import copy
-
 from dataclasses import dataclass, field
 
 from ..objects import meta
 from .node_info import NodeInfo
+from .node_table import NodeTable
 
 
 @dataclass
@@ -41,6 +42,18 @@ class Snapshot:
     have_pods_with_affinity: list[NodeInfo] = field(default_factory=list)
     have_pods_with_required_anti_affinity: list[NodeInfo] = field(default_factory=list)
     image_num_nodes: dict[str, int] = field(default_factory=dict)  # image name -> nodes holding it
+    _table: NodeTable | None = None
+
+    @property
+    def table(self) -> NodeTable:
+        """The same nodes as columns (node_table.py), built on first use, kept current by the cache."""
+        if self._table is None:
+            self._table = NodeTable(self.node_info_list)
+        return self._table
+
+    def refresh(self, node_name: str) -> None:
+        if self._table is not None:
+            self._table.refresh(node_name)
 
     def get(self, node_name: str) -> NodeInfo | None:
         return self.by_name.get(node_name)
@@ -82,6 +95,8 @@ class Cache:
         self.pod_nodes[key] = node_name
         if key in info.pods_with_affinity:
             self._snapshot = None
+        elif self._snapshot is not None:
+            self._snapshot.refresh(node_name)
 
     update_pod = add_pod
 
@@ -95,13 +110,14 @@ class Cache:
         if key in info.pods_with_affinity:
             self._snapshot = None
         info.remove_pod(key)
+        if self._snapshot is not None:
+            self._snapshot.refresh(node_name)
         if info.node is None and not info.pods:
             del self.node_infos[node_name]
 
     def assume_pod(self, pod: dict, node_name: str) -> None:
         """Count `pod` on `node_name` now, ahead of the binding (on a copy: never touch the informer's)."""
-        assumed = copy.deepcopy(pod)
-        assumed["spec"]["nodeName"] = node_name
+        assumed = {**pod, "spec": {**pod["spec"], "nodeName": node_name}}  # the cache never changes a pod
         self.add_pod(assumed)
         self.assumed.add(meta.key(pod))
 

@@ -154,6 +154,11 @@ class FilterPlugin(Plugin):
         """Can `pod` run on this node? Success, or a rejection with reasons."""
         raise NotImplementedError
 
+    def filter_mask(self, state: CycleState, pod: dict, table):
+        """The same question asked of every node at once (node_table.py): a bool array, True where
+        `filter` would succeed — or None to be asked node by node. `filter` stays the definition."""
+        return None
+
 
 class PostFilterPlugin(Plugin):
     def post_filter(self, state: CycleState, pod: dict, node_statuses: dict[str, Status]) -> tuple[Status, str]:
@@ -175,6 +180,14 @@ class ScorePlugin(Plugin):
     def normalize_score(self, state: CycleState, pod: dict, scores: dict[str, int]) -> dict[str, int]:
         """Bring every node's score to 0..100; by default scores are already there."""
         return scores
+
+    def score_array(self, state: CycleState, pod: dict, table, rows):
+        """`score` for the table's `rows` at once (an int array), or None to be asked node by node."""
+        return None
+
+    def normalize_array(self, state: CycleState, pod: dict, scores):
+        """`normalize_score` over an array of the rows' scores, or None to go through the dict form."""
+        return scores if type(self).normalize_score is ScorePlugin.normalize_score else None
 
 
 class ReservePlugin(Plugin):

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 
 from ..objects import meta
 from .framework import ERROR, CycleState, NodeInfo, Status, fit_error_message
+from . import schedule_columns
+from .node_table import NodeTable
 from .runtime import Framework
 
 NO_NODES_AVAILABLE = "no nodes available to schedule pods"
@@ -55,10 +57,6 @@ class Decision:
     pod: str                                                  # "namespace/name"
     time: float
     profile: str = "default-scheduler"
-    filter_results: dict[str, dict[str, Status]] = field(default_factory=dict)  # node -> plugin -> verdict
-    scores: dict[str, dict[str, int]] = field(default_factory=dict)  # feasible node -> plugin -> weighted score
-    raw_scores: dict[str, dict[str, int]] = field(default_factory=dict)         # plugin -> node -> raw
-    normalized_scores: dict[str, dict[str, int]] = field(default_factory=dict)  # plugin -> node -> 0..100
     weights: dict[str, int] = field(default_factory=dict)
     node_name: str | None = None                              # the chosen node, or None
     message: str = ""                                         # why none, upstream's wording
@@ -68,7 +66,59 @@ class Decision:
     num_all_nodes: int = 0
     num_nodes_to_find: int = 0
     start_index: int = 0
+<<<<<<< HEAD
     state: CycleState | None = field(default=None, repr=False, compare=False)  # the cycle's, for Reserve..PreBind
+=======
+    processed: int = 0                                        # nodes Filter visited (the next search starts after)
+    # node -> plugin -> verdict; feasible node -> plugin -> weighted score; plugin -> node -> raw / 0..100.
+    # The column path (schedule_columns.py) leaves them as arrays until someone reads them.
+    _filter_results: dict = field(default_factory=dict, repr=False)
+    _scores: dict = field(default_factory=dict, repr=False)
+    _raw_scores: dict = field(default_factory=dict, repr=False)
+    _normalized_scores: dict = field(default_factory=dict, repr=False)
+    _columns: object = field(default=None, repr=False)
+
+    def _expand(self) -> None:
+        if self._columns is not None:
+            columns, self._columns = self._columns, None
+            columns.expand(self)
+
+    @property
+    def filter_results(self) -> dict[str, dict[str, Status]]:
+        self._expand()
+        return self._filter_results
+
+    @filter_results.setter
+    def filter_results(self, value) -> None:
+        self._filter_results = value
+
+    @property
+    def scores(self) -> dict[str, dict[str, int]]:
+        self._expand()
+        return self._scores
+
+    @scores.setter
+    def scores(self, value) -> None:
+        self._scores = value
+
+    @property
+    def raw_scores(self) -> dict[str, dict[str, int]]:
+        self._expand()
+        return self._raw_scores
+
+    @raw_scores.setter
+    def raw_scores(self, value) -> None:
+        self._raw_scores = value
+
+    @property
+    def normalized_scores(self) -> dict[str, dict[str, int]]:
+        self._expand()
+        return self._normalized_scores
+
+    @normalized_scores.setter
+    def normalized_scores(self, value) -> None:
+        self._normalized_scores = value
+>>>>>>> main
 
     @property
     def feasible_nodes(self) -> list[str]:
@@ -109,8 +159,13 @@ class Decision:
 
 
 def schedule_pod(framework: Framework, pod: dict, node_infos: list[NodeInfo], rng: random.Random,
-                 now: float, start_index: int = 0, nominated: dict[str, list[dict]] | None = None) -> Decision:
-    """Decide where `pod` goes among `node_infos` (or why nowhere), visiting nodes from `start_index`."""
+                 now: float, start_index: int = 0, nominated: dict[str, list[dict]] | None = None,
+                 table: NodeTable | None = None) -> Decision:
+    """Decide where `pod` goes among `node_infos` (or why nowhere), visiting nodes from `start_index`.
+
+    With `table` (the same nodes as columns), filters and scores that can answer for every node
+    at once do (schedule_columns.py); the decision is the same either way.
+    """
     decision = Decision(meta.key(pod), now, framework.profile_name, weights=dict(framework.weights),
                         num_all_nodes=len(node_infos), start_index=start_index)
     if not node_infos:
@@ -126,7 +181,7 @@ def schedule_pod(framework: Framework, pod: dict, node_infos: list[NodeInfo], rn
         decision.message = fit_error_message(len(node_infos), {}, pre_filter_message=pre_filter.message)
         decision.unschedulable_plugins = {pre_filter.plugin}
         return decision
-    feasible = find_nodes_that_fit(framework, state, pod, node_infos, decision, nominated or {})
+    feasible = find_nodes_that_fit(framework, state, pod, node_infos, decision, nominated or {}, table)
     if decision.error:
         return decision
     if not feasible:
@@ -142,6 +197,8 @@ def schedule_pod(framework: Framework, pod: dict, node_infos: list[NodeInfo], rn
     pre_score = framework.run_pre_score_plugins(state, pod, feasible)
     if pre_score.code == ERROR:
         decision.error = pre_score.message
+        return decision
+    if decision._columns is not None and schedule_columns.score(framework, state, pod, table, decision, rng):
         return decision
     explain: dict = {}
     decision.scores, score_status = framework.run_score_plugins(state, pod, feasible, explain)
@@ -167,7 +224,8 @@ def with_nominated_pods(pod: dict, info: NodeInfo, nominated: dict[str, list[dic
 
 
 def find_nodes_that_fit(framework: Framework, state: CycleState, pod: dict, node_infos: list[NodeInfo],
-                        decision: Decision, nominated_pods: dict[str, list[dict]] | None = None) -> list[NodeInfo]:
+                        decision: Decision, nominated_pods: dict[str, list[dict]] | None = None,
+                        table: NodeTable | None = None) -> list[NodeInfo]:
     """Run the filters from the start index until enough nodes passed; record each verdict."""
     nominated_pods = nominated_pods or {}
     nominated = (pod.get("status") or {}).get("nominatedNodeName")
@@ -179,12 +237,17 @@ def find_nodes_that_fit(framework: Framework, state: CycleState, pod: dict, node
                                                         plugins)
                 if all(status.is_success() for status in verdicts.values()):
                     decision.filter_results[info.name] = verdicts
+                    decision.processed = 1
                     return [info]
                 break
     total = len(node_infos)
     decision.num_nodes_to_find = wanted = num_feasible_nodes_to_find(framework.percentage_of_nodes_to_score, total)
-    feasible = []
     start = decision.start_index % total
+    if table is not None and not nominated_pods and len(table) == total:
+        feasible = schedule_columns.find_feasible(framework, state, pod, table, plugins, start, wanted, decision)
+        if feasible is not None:
+            return feasible
+    feasible = []
     for offset in range(total):
         info = node_infos[(start + offset) % total]
         seen = with_nominated_pods(pod, info, nominated_pods) if nominated_pods else info
@@ -198,6 +261,7 @@ def find_nodes_that_fit(framework: Framework, state: CycleState, pod: dict, node
         elif failed.code == ERROR:
             decision.error = failed.message
             break
+    decision.processed = len(decision.filter_results)
     return feasible
 
 

@@ -42,11 +42,15 @@ SCHEDULER_NAME = "default-scheduler"
 REASON_UNSCHEDULABLE = "Unschedulable"     # v1.PodReasonUnschedulable
 REASON_SCHEDULER_ERROR = "SchedulerError"  # v1.PodReasonSchedulerError
 # what else the plugins read (namespaceSelector, default spreading); listed when kubelab serves them
+<<<<<<< HEAD
 EXTRA_INFORMERS = ("namespaces", "services", "replicasets", "persistentvolumeclaims", "persistentvolumes",
                    "storageclasses")
 # the storage events that may make a pod fit (VolumeBinding, VolumeZone): resource -> ClusterEvent kind
 STORAGE_EVENTS = {"persistentvolumeclaims": ("PersistentVolumeClaim", "Pvc"),
                   "persistentvolumes": ("PersistentVolume", "Pv"), "storageclasses": ("StorageClass", "StorageClass")}
+=======
+EXTRA_INFORMERS = ("namespaces", "services", "replicasets", "poddisruptionbudgets")
+>>>>>>> main
 
 
 def assigned(pod: dict) -> bool:
@@ -200,9 +204,9 @@ class Scheduler(BindingCycle):
             return
         snapshot = self.cache.snapshot()
         decision = schedule_pod(profile, info.pod, snapshot.node_info_list, self.rng, self.clock.now(),
-                                self.next_start_node_index, self.queue.nominated_pods())
+                                self.next_start_node_index, self.queue.nominated_pods(), snapshot.table)
         if snapshot.node_info_list:
-            processed = len(decision.filter_results)
+            processed = decision.processed
             self.next_start_node_index = (self.next_start_node_index + processed) % len(snapshot.node_info_list)
         state, decision.state = decision.state, None   # kept decisions don't hold on to a cycle's state
         self.decisions.append(decision)

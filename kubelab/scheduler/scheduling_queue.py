@@ -91,6 +91,7 @@ class SchedulingQueue:
         self.unschedulable: dict[str, QueuedPodInfo] = {}  # unschedulablePods
         self.on_ready = None  # set by the scheduler: called when activeQ gains a pod
         self.moves: list[tuple[float, str, int]] = []     # (time, event label, pods moved), for lessons
+        self._maybe_nominated = False  # a queued pod may carry status.nominatedNodeName (else: skip the scan)
 
     def run(self) -> None:
         """Start the periodic flush of pods left too long in unschedulablePods."""
@@ -101,6 +102,7 @@ class SchedulingQueue:
     def add(self, pod: dict) -> None:
         """A new pending pod goes to activeQ — unless PreEnqueue refuses it (then it waits, gated)."""
         self._remove(meta.key(pod))
+        self._note(pod)
         self._to_active_or_gated(QueuedPodInfo(pod, self.clock.now()))
 
     def _to_active_or_gated(self, info: QueuedPodInfo) -> None:
@@ -116,6 +118,7 @@ class SchedulingQueue:
     def update(self, old: dict, new: dict) -> None:
         """Keep the newest copy; a real change (not just status) to an unschedulable pod retries it."""
         key = meta.key(new)
+        self._note(new)
         for queue in (self.active, self.backoff):
             if key in queue:
                 queue[key].pod = new
@@ -160,11 +163,13 @@ class SchedulingQueue:
         """No node fitted: park the pod until a cluster event might help."""
         info.timestamp = self.clock.now()
         info.unschedulable_plugins = plugins
+        self._note(info.pod)
         self.unschedulable[info.key] = info
 
     def add_backoff(self, info: QueuedPodInfo) -> None:
         """The attempt failed for another reason (an API error): retry after the backoff."""
         info.timestamp = self.clock.now()
+        self._note(info.pod)
         self._to_backoff(info)
 
     # -- moving between the queues ---------------------------------------------------------------
@@ -236,14 +241,21 @@ class SchedulingQueue:
             self.moves.append((now, UNSCHEDULABLE_TIMEOUT.label, len(stale)))
         self.run()
 
+    def _note(self, pod: dict) -> None:
+        if (pod.get("status") or {}).get("nominatedNodeName"):
+            self._maybe_nominated = True
+
     def nominated_pods(self) -> dict[str, list[dict]]:
         """node -> the waiting pods preemption nominated for it (status.nominatedNodeName)."""
         nominated: dict[str, list[dict]] = {}
+        if not self._maybe_nominated:  # (no pod that entered the queues since the last empty scan was)
+            return nominated
         for queue in (self.active, self.backoff, self.unschedulable):
             for info in queue.values():
                 node_name = (info.pod.get("status") or {}).get("nominatedNodeName")
                 if node_name:
                     nominated.setdefault(node_name, []).append(info.pod)
+        self._maybe_nominated = bool(nominated)
         return nominated
 
     def pending(self) -> dict[str, list[str]]:

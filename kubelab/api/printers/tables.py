@@ -21,6 +21,7 @@ from kubelab.objects import selector
 from .config_and_rbac import CONFIG_AND_RBAC_TABLES
 from .pod_status import pod_summary
 from .storage import STORAGE_TABLES
+from .policy_and_discovery import POLICY_AND_DISCOVERY_TABLES
 from .timestamps import since
 
 Column = tuple[str, bool]                  # (upstream's column name, only with -o wide)
@@ -230,6 +231,7 @@ TABLES: dict[str, tuple[list[Column], Row]] = {
                 ("Count", True), ("Name", True)], event_row),
     **CONFIG_AND_RBAC_TABLES,
     **STORAGE_TABLES,
+    **POLICY_AND_DISCOVERY_TABLES,
 }
 
 # The column kubectl prefixes with the kind (`pod/x`) when several types print together.

@@ -18,13 +18,17 @@ import copy
 from ...objects.timefmt import parse as parse_rfc3339
 from ...api.printers.timestamps import since
 from ...api.resources import Resource
+from ..registry.strategy import NAME_AND_NAMESPACE, Strategy
 from . import schema as schemas
 
 _EMPTY_SCHEMA = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
 
 
-class CustomResourceStrategy:
-    """Everything the API server needs to serve one custom kind."""
+class CustomResourceStrategy(Strategy):
+    """Everything the API server needs to serve one custom kind (registry/strategy.py's questions)."""
+
+    resource = None                        # this kind's row, made from the CRD (not the static table)
+    field_selectors = NAME_AND_NAMESPACE   # upstream adds the CRD's selectableFields (not modelled)
 
     def __init__(self, crd: dict):
         spec = crd["spec"]
@@ -41,11 +45,23 @@ class CustomResourceStrategy:
             names["plural"], names["kind"], self.group, self.version["name"], spec["scope"] == "Namespaced",
             f"{self.group}/{names['plural']}", tuple(names.get("shortNames") or ()),
             tuple(s for s in ("status", "scale") if s in subresources), has_generation=True)
+        self.plural = names["plural"]
         self.singular = names.get("singular") or names["kind"].lower()
         self.list_kind = names.get("listKind") or names["kind"] + "List"
         self.categories = list(names.get("categories") or [])
 
     # -- create / update -------------------------------------------------------------------
+    def prepare_for_create(self, obj: dict) -> None:
+        self.prepare(obj)
+
+    def prepare_for_update(self, obj: dict, old: dict) -> None:
+        self.prepare(obj, old)
+
+    def prepare_for_subresource_update(self, subresource: str, obj: dict, old: dict) -> dict:
+        merged = super().prepare_for_subresource_update(subresource, obj, old)
+        self.prepare_status(merged)
+        return merged
+
     def prepare(self, obj: dict, old: dict | None = None) -> list[str]:
         """Prune, default, and (with a status subresource) keep status out of the main resource.
         Returns the pruned field paths (field validation reports them)."""

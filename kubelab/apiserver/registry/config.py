@@ -17,6 +17,7 @@ import binascii
 import re
 
 from ...api import errors
+from .strategy import FunctionStrategy
 
 MAX_SIZE = 1024 * 1024
 _CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
@@ -117,3 +118,7 @@ def _decoded(value) -> bytes | None:
         return base64.b64decode(str(value), validate=True)
     except (binascii.Error, ValueError):
         return None
+
+
+STRATEGIES = [FunctionStrategy("configmaps", default_configmap, validate_configmap, validate_update),
+              FunctionStrategy("secrets", default_secret, validate_secret, validate_update)]

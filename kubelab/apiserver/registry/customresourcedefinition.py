@@ -14,6 +14,7 @@ from ...api import errors
 from ..apiextensions import validation as crd_validation
 from ..apiextensions.crds import FINALIZER
 from ...api.resources import RESOURCES
+from .strategy import FunctionStrategy
 
 APPROVAL = "api-approved.kubernetes.io"
 
@@ -70,3 +71,6 @@ def _built_in_collisions(names: dict) -> list[dict]:
 
 def validate_update(old: dict, new: dict) -> list[dict]:
     return crd_validation.validate_update(old, new)
+
+
+STRATEGY = FunctionStrategy("customresourcedefinitions", default, validate, validate_update)

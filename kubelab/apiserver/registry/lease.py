@@ -8,6 +8,7 @@ positive (upstream's ValidateLeaseSpec).
 from __future__ import annotations
 
 from ...api import errors
+from .strategy import FunctionStrategy
 
 
 def validate(obj: dict) -> list[dict]:
@@ -21,3 +22,6 @@ def validate(obj: dict) -> list[dict]:
         causes.append(errors.invalid_value("spec.leaseTransitions", transitions,
                                            "must be greater than or equal to 0"))
     return causes
+
+
+STRATEGY = FunctionStrategy("leases", validate=validate)

@@ -16,6 +16,7 @@ to 1000000000 and may not take the "system-" prefix. Value and preemptionPolicy 
 from __future__ import annotations
 
 from ...api import errors
+from .strategy import FunctionStrategy
 
 HIGHEST_USER_DEFINABLE_PRIORITY = 1_000_000_000
 SYSTEM_CLASSES = {"system-cluster-critical": 2_000_000_000, "system-node-critical": 2_000_001_000}
@@ -62,3 +63,6 @@ def validate_update(old: dict, new: dict) -> list[dict]:
         if old.get(field) != new.get(field):
             causes.append(errors.invalid_value(field, new.get(field), "field is immutable"))
     return causes
+
+
+STRATEGY = FunctionStrategy("priorityclasses", default, validate, validate_update)

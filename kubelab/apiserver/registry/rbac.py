@@ -12,6 +12,7 @@ API groups, a Role cannot name URLs, a binding's roleRef is required and never c
 from __future__ import annotations
 
 from ...api import errors
+from .strategy import FunctionStrategy
 
 SUBJECT_KINDS = ("ServiceAccount", "User", "Group")
 
@@ -82,3 +83,18 @@ def validate_binding_update(old: dict, new: dict) -> list[dict]:
     if old.get("roleRef") != new.get("roleRef"):
         return [errors.invalid_value("roleRef", new.get("roleRef"), "cannot change roleRef")]
     return []
+
+
+class RBACStrategy(FunctionStrategy):
+    """An RBAC kind: its validation functions above, and the escalation check (rbac_escalation.py)."""
+
+    def check_write(self, server, resource, request, obj: dict, old: dict | None = None) -> None:
+        from .rbac_escalation import check   # (it reads the authorizer, which reads these kinds)
+        check(server, resource, request, obj, old)
+
+
+ROLES = RBACStrategy("roles", validate=validate_role)
+CLUSTER_ROLES = RBACStrategy("clusterroles", validate=validate_cluster_role)
+ROLE_BINDINGS = RBACStrategy("rolebindings", validate=validate_binding, validate_update=validate_binding_update)
+CLUSTER_ROLE_BINDINGS = RBACStrategy("clusterrolebindings", validate=validate_binding,
+                                     validate_update=validate_binding_update)

@@ -1,8 +1,11 @@
-"""Services: a ClusterIP from the service range (../ipallocator.py) and node ports from the
-node-port range (../portallocator.py), as upstream's service REST storage gives them.
+"""Services: defaulting, validation, a ClusterIP from the service range (../ipallocator.py) and
+node ports from the node-port range (../portallocator.py), as upstream's service REST gives them.
 
-Upstream allocates before the object is stored and releases if the write fails; server.py does
-the release, since only it knows whether the write happened. Node ports, as in v1.32:
+Upstream: pkg/registry/core/service (strategy.go, storage/alloc.go). Allocation happens before
+the object is stored (`reserve`); the generic path calls the undo it returns if the write does
+not happen (a refusal, a dry run), and `release` once the Service is gone or an update gave
+ports up. The ClusterIP may not change once set; an update that leaves it out keeps it.
+An API server starting rebuilds what stored Services hold (`restore`). Node ports, as in v1.32:
 
 - type NodePort, and type LoadBalancer unless `allocateLoadBalancerNodePorts: false`, get a
   `nodePort` on every port: the one asked for if it is in range and free ("provided port is
@@ -21,13 +24,73 @@ taken set at start).
 """
 from __future__ import annotations
 
+import json
+
 from ...api import errors
 from ...objects import meta
+from .. import defaults, validation
+from .strategy import Strategy
+
+
+class ServiceStrategy(Strategy):
+    plural = "services"
+    returns_deleted_object = True
+
+    def default(self, obj: dict) -> None:
+        defaults.service(obj)
+
+    def prepare_for_create(self, obj: dict) -> None:
+        obj["status"] = {"loadBalancer": {}}   # the controllers' to write; as defaulted
+
+    def prepare_for_update(self, obj: dict, old: dict) -> None:
+        obj["spec"].setdefault("clusterIP", old["spec"].get("clusterIP"))
+        obj["spec"].setdefault("clusterIPs", old["spec"].get("clusterIPs"))
+
+    def validate(self, obj: dict) -> list[dict]:
+        return validation.validate_service(obj)
+
+    def validate_update(self, obj: dict, old: dict) -> list[dict]:
+        if old["spec"].get("clusterIP") and obj["spec"].get("clusterIP") not in (None, "", old["spec"]["clusterIP"]):
+            return [errors.invalid_value("spec.clusterIPs[0]", obj["spec"]["clusterIP"], "field is immutable")]
+        return []
+
+    def reserve(self, server, resource, obj: dict, old: dict | None = None):
+        """A new Service's ClusterIP, then every Service's node ports; nothing stays taken on a refusal."""
+        address = allocate_cluster_ip(server.ips, resource, obj) if old is None else None
+        try:
+            ports = allocate_node_ports(server.node_ports, resource, obj, old)
+        except errors.ApiError:
+            if address:
+                server.ips.release(address)
+            raise
+
+        def undo() -> None:
+            if address:
+                server.ips.release(address)
+            for port in ports:
+                server.node_ports.release(port)
+        return undo
+
+    def release(self, server, obj: dict, keep: dict | None = None) -> None:
+        if keep is None and obj["spec"].get("clusterIP") not in (None, "", "None"):
+            server.ips.release(obj["spec"]["clusterIP"])
+        release_node_ports(server.node_ports, obj, keep)
+
+    def restore(self, server) -> None:
+        for kv in server.store.range(self.resource.prefix(None), prefix=True).kvs:
+            service = json.loads(kv.value)
+            ip = service["spec"].get("clusterIP")
+            if ip and ip != "None":
+                server.ips.taken.add(ip)
+            server.node_ports.taken |= held_node_ports(service)
+
+
+STRATEGY = ServiceStrategy()
 
 
 def allocate_cluster_ip(ips, resource, obj: dict) -> str | None:
     """Give a Service its ClusterIP (and clusterIPs, families) from the range; None if it gets none."""
-    if resource.plural != "services" or obj["spec"].get("type") == "ExternalName" \
+    if obj["spec"].get("type") == "ExternalName" \
             or obj["spec"].get("clusterIP") == "None":
         return None
     try:
@@ -63,9 +126,8 @@ def allocate_node_ports(node_ports, resource, obj: dict, old: dict | None = None
     """Give each port of a NodePort/LoadBalancer Service its nodePort (and healthCheckNodePort);
     returns the ports newly taken, so the caller can give them back if the write fails.
     On a refusal nothing stays taken."""
-    if resource.plural != "services":
-        return []
     spec = obj["spec"]
+    default_session_affinity(spec)
     if spec.get("type") == "LoadBalancer":
         spec.setdefault("allocateLoadBalancerNodePorts", True)
     old_spec = (old or {}).get("spec") or {}
@@ -115,6 +177,13 @@ def allocate_node_ports(node_ports, resource, obj: dict, old: dict | None = None
             node_ports.release(number)
         raise errors.invalid(resource.kind, resource.group, meta.name(obj), causes)
     return taken
+
+
+def default_session_affinity(spec: dict) -> None:
+    """ClientIP affinity sticks for three hours unless told otherwise (upstream's SetDefaults_Service)."""
+    if spec.get("sessionAffinity") == "ClientIP":
+        client_ip = spec.setdefault("sessionAffinityConfig", {}).setdefault("clientIP", {})
+        client_ip.setdefault("timeoutSeconds", 10800)
 
 
 def release_node_ports(node_ports, obj: dict, keep: dict | None = None) -> None:

@@ -7,6 +7,7 @@ subresources/token.py). Validation checks the references it may carry.
 from __future__ import annotations
 
 from ...api import errors
+from .strategy import Strategy
 
 
 def validate(obj: dict) -> list[dict]:
@@ -16,3 +17,14 @@ def validate(obj: dict) -> list[dict]:
             if not isinstance(reference, dict) or not reference.get("name"):
                 causes.append(errors.required(f"{field}[{index}].name"))
     return causes
+
+
+class ServiceAccountStrategy(Strategy):
+    plural = "serviceaccounts"
+    returns_deleted_object = True   # upstream's serviceaccount REST answers DELETE with the object
+
+    def validate(self, obj: dict) -> list[dict]:
+        return validate(obj)
+
+
+STRATEGY = ServiceAccountStrategy()

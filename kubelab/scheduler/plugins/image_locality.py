@@ -17,6 +17,7 @@ benefit; lesson 04 shows both.
 """
 from __future__ import annotations
 
+from ..node_table import np
 from ..framework import MAX_NODE_SCORE, NODE_ADD, CycleState, NodeInfo, ScorePlugin
 
 Name = "ImageLocality"
@@ -61,6 +62,14 @@ class ImageLocality(ScorePlugin):
             if size is not None:
                 total += int(size * (snapshot.image_num_nodes.get(name, 0) / total_nodes))
         return calculate_priority(total, len(containers))
+
+    def score_array(self, state: CycleState, pod: dict, table, rows):
+        """Nodes that report no images score 0; the others are asked one by one."""
+        scores = np.zeros(len(rows), np.int64)
+        if table.any_images:
+            for i in np.flatnonzero(table.has_images[rows]).tolist():
+                scores[i] = self.score(state, pod, table.infos[int(rows[i])])
+        return scores
 
 
 def new(arguments: dict | None = None, handle=None) -> ImageLocality:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from ..framework import (OK, SKIP, CycleState, FilterPlugin, NodeInfo, PreFilterPlugin, PreScorePlugin,
                          ScorePlugin, Status, default_normalize_score, unresolvable)
 from ..framework import NODE_ADD, ClusterEvent
+from ..node_table import default_normalize_array, np
 from ..node_selector import RequiredNodeAffinity, node_selector_matches, preferred_terms, term_matches
 
 Name = "NodeAffinity"
@@ -82,6 +83,29 @@ class NodeAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin):
 
     def normalize_score(self, state: CycleState, pod: dict, scores: dict[str, int]) -> dict[str, int]:
         return default_normalize_score(scores)
+
+    # -- the same over the node table's label columns ------------------------------------------
+    def filter_mask(self, state: CycleState, pod: dict, table):
+        required = state.get(_PRE_FILTER) or RequiredNodeAffinity(pod)
+        mask = table.match_labels_mask(required.node_selector)
+        if required.required is not None:
+            mask &= table.node_selector_mask(required.required)
+        if self.added_required is not None:
+            mask &= table.node_selector_mask(self.added_required)
+        return mask
+
+    def score_array(self, state: CycleState, pod: dict, table, rows):
+        terms = state.get(_PRE_SCORE)
+        if terms is None:
+            terms = preferred_terms(pod) + self.added_preferred
+        scores = np.zeros(len(rows), np.int64)
+        for weight, term in terms:
+            if weight:
+                scores += table.term_mask(term)[rows] * weight
+        return scores
+
+    def normalize_array(self, state: CycleState, pod: dict, scores):
+        return default_normalize_array(scores)
 
 
 def new(arguments: dict | None = None, handle=None) -> NodeAffinity:

@@ -9,6 +9,7 @@ simply runs it. The filter still exists so that anything that runs the filters f
 """
 from __future__ import annotations
 
+from ..node_table import np
 from ..framework import NODE_ADD, OK, CycleState, FilterPlugin, NodeInfo, Status, unresolvable
 
 Name = "NodeName"
@@ -28,6 +29,15 @@ class NodeName(FilterPlugin):
         if wanted and wanted != node_info.name:
             return unresolvable(Name, ERR_REASON)
         return OK
+
+    def filter_mask(self, state: CycleState, pod: dict, table):
+        wanted = pod["spec"].get("nodeName")
+        if not wanted:
+            return np.ones(len(table), bool)
+        mask = np.zeros(len(table), bool)
+        if wanted in table.index:
+            mask[table.index[wanted]] = True
+        return mask
 
 
 def new(arguments: dict | None = None, handle=None) -> NodeName:

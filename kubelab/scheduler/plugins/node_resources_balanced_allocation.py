@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 
+from ..node_table import np
 from ..framework import (ASSIGNED_POD_DELETE, MAX_NODE_SCORE, NODE_ADD, NODE_ALLOCATABLE_CHANGE, OK, CycleState,
                          NodeInfo, PreScorePlugin, ScorePlugin, Status, pod_requests)
 
@@ -68,6 +69,20 @@ class BalancedAllocation(PreScorePlugin, ScorePlugin):
             requested.append(node_info.requested.get(resource) + request.get(resource))
             allocatable.append(offered)
         return balanced_resource_score(requested, allocatable)
+
+    def score_array(self, state: CycleState, pod: dict, table, rows):
+        """cpu and memory over the columns; a node offering neither is asked on its own."""
+        if self.resources != ["cpu", "memory"]:
+            return None
+        request = state.get(_PRE_SCORE) or pod_requests(pod)
+        cpu, memory = table.alloc_cpu[rows], table.alloc_memory[rows]
+        both = (cpu > 0) & (memory > 0)
+        f1 = np.minimum((table.req_cpu[rows] + request.milli_cpu) / np.where(both, cpu, 1), 1.0)
+        f2 = np.minimum((table.req_memory[rows] + request.memory) / np.where(both, memory, 1), 1.0)
+        scores = ((1 - np.abs((f1 - f2) / 2)) * MAX_NODE_SCORE).astype(np.int64)
+        for i in np.flatnonzero(~both).tolist():
+            scores[i] = self.score(state, pod, table.infos[int(rows[i])])
+        return scores
 
 
 def new(arguments: dict | None = None, handle=None) -> BalancedAllocation:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 
+from ..node_table import np
 from ..framework import (ASSIGNED_POD_DELETE, MAX_NODE_SCORE, NODE_ADD, NODE_ALLOCATABLE_CHANGE, OK, CycleState,
                          FilterPlugin, NodeInfo, PreFilterPlugin, Resource, ScorePlugin, Status, pod_requests,
                          unschedulable)
@@ -126,6 +127,39 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, ScorePlugin):
         if self.strategy == REQUESTED_TO_CAPACITY_RATIO:
             return math.floor(node_score / weight_sum + 0.5)  # Go's math.Round
         return node_score // weight_sum
+
+    # -- the same over the node table's columns (cpu, memory and pods; extended resources: None) --
+    def filter_mask(self, state: CycleState, pod: dict, table):
+        request = state.get(_REQUESTS) or pod_requests(pod)
+        if any(request.scalar.values()):
+            return None
+        mask = table.num_pods + 1 <= table.alloc_pods
+        if request.milli_cpu == 0 and request.memory == 0:
+            return mask
+        mask &= table.alloc_cpu >= table.req_cpu + request.milli_cpu
+        mask &= table.alloc_memory >= table.req_memory + request.memory
+        return mask
+
+    def score_array(self, state: CycleState, pod: dict, table, rows):
+        if self.strategy == REQUESTED_TO_CAPACITY_RATIO or any(r not in ("cpu", "memory") for r, _ in self.resources):
+            return None
+        request = state.get(_NON_ZERO_REQUESTS) or pod_requests(pod, non_zero=True)
+        node_score = np.zeros(len(rows), np.int64)
+        weight_sum = np.zeros(len(rows), np.int64)
+        for resource, weight in self.resources:
+            if resource == "cpu":
+                allocatable, requested = table.alloc_cpu[rows], table.nz_cpu[rows] + request.milli_cpu
+            else:
+                allocatable, requested = table.alloc_memory[rows], table.nz_memory[rows] + request.memory
+            offered = allocatable > 0
+            safe = np.where(offered, allocatable, 1)
+            if self.strategy == MOST_ALLOCATED:
+                score = np.minimum(requested, allocatable) * MAX_NODE_SCORE // safe
+            else:
+                score = np.where(requested > allocatable, 0, (allocatable - requested) * MAX_NODE_SCORE // safe)
+            node_score += np.where(offered, score * weight, 0)
+            weight_sum += np.where(offered, weight, 0)
+        return np.where(weight_sum == 0, 0, node_score // np.maximum(weight_sum, 1))
 
     def resource_score(self, requested: int, allocatable: int) -> int:
         if self.strategy == MOST_ALLOCATED:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from ..framework import (NODE_ADD, NODE_SPEC_UNSCHEDULABLE_CHANGE, OK, UNSCHEDULABLE_AND_UNRESOLVABLE, CycleState,
                          FilterPlugin, NodeInfo, Status)
+from ..node_table import np
 from ..taints import NO_SCHEDULE, tolerations_tolerate
 
 Name = "NodeUnschedulable"
@@ -39,6 +40,12 @@ class NodeUnschedulable(FilterPlugin):
         if tolerations_tolerate(pod["spec"].get("tolerations") or [], UNSCHEDULABLE_TAINT):
             return OK
         return Status(UNSCHEDULABLE_AND_UNRESOLVABLE, (ERR_REASON_UNSCHEDULABLE,), Name)
+
+    def filter_mask(self, state: CycleState, pod: dict, table):
+        if not table.any_unschedulable or tolerations_tolerate(pod["spec"].get("tolerations") or [],
+                                                               UNSCHEDULABLE_TAINT):
+            return np.ones(len(table), bool)
+        return ~table.unschedulable
 
 
 def new(arguments: dict | None = None, handle=None) -> NodeUnschedulable:

@@ -108,3 +108,48 @@ def test_cluster_arguments_are_named_in_a_learners_words():
     with pytest.raises(TypeError) as wrong:
         Cluster(nodes="3")
     assert str(wrong.value) == "Cluster(nodes='3'): nodes must be a whole number, not a string"
+
+
+# Enum fields beyond the Deployment's template, and --validate=warn: each line is what the real
+# kubectl prints (checked below with every installed version) and what kubelab's kubectl prints.
+SERVICE = "apiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\nspec:\n  {field}\n  ports: [{{port: 80}}]\n"
+# (a Deployment's template, not a Pod: this API server runs no controller to make the default service account)
+TEMPLATE = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n"
+            "  selector: {{matchLabels: {{app: e}}}}\n  template:\n    metadata: {{labels: {{app: e}}}}\n"
+            "    spec:\n      {field}\n      containers: [{{name: c, image: busybox}}]\n")
+ENUM_CASES = {
+    "dns-policy": (TEMPLATE, "dnsPolicy: ClusterFirstt", 'The Deployment "{name}" is invalid: '
+                   'spec.template.spec.dnsPolicy: Unsupported value: "ClusterFirstt": supported values: '
+                   '"ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"'),
+    "strategy": (TEMPLATE.replace("  selector:", "  strategy: {{type: Rolling}}\n  selector:"), "dnsPolicy: Default",
+                 'The Deployment "{name}" is invalid: spec.strategy: Unsupported value: apps.DeploymentStrategy'
+                 '{{Type:"Rolling", RollingUpdate:(*apps.RollingUpdateDeployment)(nil)}}: supported values: '
+                 '"Recreate", "RollingUpdate"'),
+    "session-affinity": (SERVICE, "sessionAffinity: Sticky", 'The Service "{name}" is invalid: spec.sessionAffinity: '
+                         'Unsupported value: "Sticky": supported values: "ClientIP", "None"'),
+    "service-type": (SERVICE, "type: Nodeport", 'The Service "{name}" is invalid: spec.type: Unsupported value: '
+                     '"Nodeport": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"'),
+    "internal-traffic": (SERVICE, "internalTrafficPolicy: Node", 'The Service "{name}" is invalid: '
+                         'spec.internalTrafficPolicy: Unsupported value: "Node": supported values: "Cluster", "Local"'),
+}
+
+
+@pytest.mark.parametrize("case", ENUM_CASES)
+def test_enum_fields_are_refused_alike_by_both_kubectls(cluster, kubectl, case):
+    template, field, said = ENUM_CASES[case]
+    name = f"enum-{case}-{kubectl.version.replace('.', '-')}"
+    manifest = template.format(name=name, field=field)
+    assert cluster.kubectl("apply -f -", stdin=manifest) == said.format(name=name)
+    done = kubectl("apply", "-f", "-", stdin=manifest)
+    assert done.returncode == 1 and done.stderr.strip() == said.format(name=name)
+
+
+def test_validate_warn_writes_and_warns_alike_in_both_kubectls(cluster, kubectl):
+    name = f"warned-{kubectl.version.replace('.', '-')}"
+    manifest = deployment(name, replicas="replica: 2")
+    printed = cluster.kubectl("apply -f - --validate=warn", stdin=manifest)
+    assert printed == f'Warning: unknown field "spec.replica"\ndeployment.apps/{name} created'
+    done = kubectl("apply", "-f", "-", "--validate=warn", stdin=manifest)
+    assert done.returncode == 0
+    assert done.stderr.strip() == 'Warning: unknown field "spec.replica"'
+    assert done.stdout.strip() == f"deployment.apps/{name} created"

@@ -1,0 +1,33 @@
+"""Deployments (apps/v1): defaulting, validation, an immutable selector, status the controller's.
+
+Upstream: pkg/registry/apps/deployment/strategy.go. Status is the deployment controller's to
+write: a create starts with an empty one; a write to the status subresource may also carry
+annotations (the controller's `deployment.kubernetes.io/revision`).
+"""
+from __future__ import annotations
+
+from .. import defaults, validation
+from .strategy import Strategy
+from .replicaset import immutable_selector, status_with_annotations
+
+
+class DeploymentStrategy(Strategy):
+    plural = "deployments"
+
+    def default(self, obj: dict) -> None:
+        defaults.deployment(obj)
+
+    def prepare_for_create(self, obj: dict) -> None:
+        obj["status"] = {}   # status is the controllers' to write, never the creator's
+
+    def prepare_for_subresource_update(self, subresource: str, obj: dict, old: dict) -> dict:
+        return status_with_annotations(super().prepare_for_subresource_update(subresource, obj, old), obj)
+
+    def validate(self, obj: dict) -> list[dict]:
+        return validation._validate_workload(obj)
+
+    def validate_update(self, obj: dict, old: dict) -> list[dict]:
+        return immutable_selector(obj, old)
+
+
+STRATEGY = DeploymentStrategy()

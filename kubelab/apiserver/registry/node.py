@@ -1,0 +1,27 @@
+"""Nodes: defaulting, and the trace's words for what a node update changed.
+
+Upstream: pkg/registry/core/node/strategy.go. A node's spec and status are written by its
+kubelet and the node controllers; kubelab's rules for them are the generic ones.
+"""
+from __future__ import annotations
+
+from ...objects import conditions
+from .. import defaults
+from .strategy import Strategy
+
+
+class NodeStrategy(Strategy):
+    plural = "nodes"
+
+    def default(self, obj: dict) -> None:
+        defaults.node(obj)
+
+    def summary(self, old: dict, new: dict) -> str:
+        if conditions.is_true(old, "Ready") != conditions.is_true(new, "Ready"):
+            return "Ready" if conditions.is_true(new, "Ready") else "NotReady"
+        if bool(old["spec"].get("unschedulable")) != bool(new["spec"].get("unschedulable")):
+            return "cordoned" if new["spec"].get("unschedulable") else "uncordoned"
+        return ""
+
+
+STRATEGY = NodeStrategy()

@@ -1,0 +1,169 @@
+"""NodeTable: the snapshot's nodes as columns, so one pod is filtered and scored against all at once.
+
+    row i = snapshot.node_info_list[i]      (nodes in name order, the order Filter visits them)
+
+    allocatable   milli_cpu  memory  pods        ← the Node's status.allocatable
+    requested     milli_cpu  memory  pods        ← the sum of its pods' requests (NodeInfo.requested)
+    non_zero      milli_cpu  memory              ← the same with scoring's 100m / 200Mi defaults
+    flags         unschedulable  tainted  scalar (the node offers or carries extended resources)
+    labels        per key, a column of small integers (one code per distinct value; -1: no label)
+
+At 5,000 nodes, asking NodeResourcesFit's question node by node costs 5,000 Python calls per
+pod; asked of the columns it is a few array operations. Plugins may answer from the table
+(`filter_mask`, `score_array` in framework.py) and fall back to their node-by-node code for
+the rows the table can't decide (a tainted node, a node with extended resources). The
+node-by-node methods stay the definition: tests/scheduler/test_node_table.py checks on random
+clusters that both paths choose the same node, visit the same nodes and give the same scores.
+
+Invariant: row i equals NodeInfo i's totals at all times — the cache calls `refresh(name)`
+whenever it adds or removes a pod, and builds a new table when nodes come or go.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .node_info import NodeInfo
+from .node_selector import _as_int, requirement_matches
+
+MAX_NODE_SCORE = 100  # framework.MAX_NODE_SCORE (framework imports this module's neighbours, not it)
+
+
+class NodeTable:
+    def __init__(self, infos: list[NodeInfo]):
+        self.infos = infos
+        self.names = [info.name for info in infos]
+        self.index = {name: i for i, name in enumerate(self.names)}
+        size = len(infos)
+        self.alloc_cpu = np.zeros(size, np.int64)
+        self.alloc_memory = np.zeros(size, np.int64)
+        self.alloc_pods = np.zeros(size, np.int64)
+        self.req_cpu = np.zeros(size, np.int64)
+        self.req_memory = np.zeros(size, np.int64)
+        self.num_pods = np.zeros(size, np.int64)
+        self.nz_cpu = np.zeros(size, np.int64)
+        self.nz_memory = np.zeros(size, np.int64)
+        self.unschedulable = np.zeros(size, bool)
+        self.tainted = np.zeros(size, bool)
+        self.scalar = np.zeros(size, bool)
+        self.has_images = np.zeros(size, bool)
+        self._labels: dict[str, tuple[np.ndarray, dict[str, int]]] = {}
+        for i, info in enumerate(infos):
+            node = info.node or {}
+            allocatable = info.allocatable
+            self.alloc_cpu[i], self.alloc_memory[i], self.alloc_pods[i] = \
+                allocatable.milli_cpu, allocatable.memory, allocatable.pods
+            self.unschedulable[i] = bool((node.get("spec") or {}).get("unschedulable"))
+            self.tainted[i] = bool(info.taints)
+            self.has_images[i] = bool(info.images)
+            self._refresh_row(i, info)
+        self.any_tainted = bool(self.tainted.any())
+        self.any_unschedulable = bool(self.unschedulable.any())
+        self.any_images = bool(self.has_images.any())
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def refresh(self, name: str) -> None:
+        """Copy one node's pod totals again (a pod came or went)."""
+        i = self.index.get(name)
+        if i is not None:
+            self._refresh_row(i, self.infos[i])
+
+    def _refresh_row(self, i: int, info: NodeInfo) -> None:
+        requested, non_zero = info.requested, info.non_zero_requested
+        self.req_cpu[i], self.req_memory[i], self.num_pods[i] = requested.milli_cpu, requested.memory, len(info.pods)
+        self.nz_cpu[i], self.nz_memory[i] = non_zero.milli_cpu, non_zero.memory
+        self.scalar[i] = bool(info.allocatable.scalar) or any(requested.scalar.values())
+
+    def label_codes(self, key: str) -> tuple[np.ndarray, dict[str, int]]:
+        """The column for label `key`: each node's value as a code (-1 when absent), and value -> code."""
+        column = self._labels.get(key)
+        if column is None:
+            codes: dict[str, int] = {}
+            values = np.full(len(self.infos), -1, np.int32)
+            for i, info in enumerate(self.infos):
+                value = info.labels.get(key)
+                if value is not None:
+                    values[i] = codes.setdefault(value, len(codes))
+            column = self._labels[key] = (values, codes)
+        return column
+
+    def label_in(self, key: str, wanted) -> np.ndarray:
+        """Which nodes carry label `key` with one of the `wanted` values."""
+        values, codes = self.label_codes(key)
+        wanted_codes = [codes[value] for value in wanted if value in codes]
+        if not wanted_codes:
+            return np.zeros(len(values), bool)
+        if len(wanted_codes) == 1:
+            return values == wanted_codes[0]
+        return np.isin(values, wanted_codes)
+
+    def label_present(self, key: str) -> np.ndarray:
+        return self.label_codes(key)[0] >= 0
+
+    # -- node selectors over the columns (the rules of node_selector.py, asked of every node) ------
+    def requirement_mask(self, expression: dict) -> np.ndarray:
+        key, operator, values = expression.get("key", ""), expression.get("operator"), expression.get("values") or []
+        if operator == "In":
+            return self.label_in(key, values)
+        if operator == "NotIn":
+            return ~self.label_in(key, values)
+        if operator == "Exists":
+            return self.label_present(key)
+        if operator == "DoesNotExist":
+            return ~self.label_present(key)
+        if operator in ("Gt", "Lt") and len(values) == 1:
+            want = _as_int(values[0])
+            column, codes = self.label_codes(key)
+            if want is None:
+                return np.zeros(len(self), bool)
+            matching = [code for value, code in codes.items() if (have := _as_int(value)) is not None
+                        and (have > want if operator == "Gt" else have < want)]
+            return np.isin(column, matching) if matching else np.zeros(len(self), bool)
+        return np.zeros(len(self), bool)
+
+    def term_mask(self, term: dict) -> np.ndarray:
+        """A NodeSelectorTerm: expressions and metadata.name fields ANDed (an empty term: no node)."""
+        expressions, fields = term.get("matchExpressions") or [], term.get("matchFields") or []
+        mask = np.ones(len(self), bool) if expressions or fields else np.zeros(len(self), bool)
+        for expression in expressions:
+            mask &= self.requirement_mask(expression)
+        for field in fields:
+            if field.get("key") != "metadata.name":
+                return np.zeros(len(self), bool)
+            names = np.zeros(len(self), bool)
+            for value in field.get("values") or []:
+                if value in self.index:
+                    names[self.index[value]] = True
+            operator = field.get("operator")
+            if operator == "In":
+                mask &= names
+            elif operator == "NotIn":
+                mask &= ~names
+            else:  # (validation allows only In and NotIn here; anything else as node_selector.py says)
+                mask &= np.array([requirement_matches(field, {"metadata.name": name}) for name in self.names], bool)
+        return mask
+
+    def node_selector_mask(self, node_selector: dict | None) -> np.ndarray:
+        """A NodeSelector: any of its terms."""
+        mask = np.zeros(len(self), bool)
+        for term in (node_selector or {}).get("nodeSelectorTerms") or []:
+            mask |= self.term_mask(term)
+        return mask
+
+    def match_labels_mask(self, selector: dict[str, str]) -> np.ndarray:
+        """A pod's spec.nodeSelector: every pair is a label of the node."""
+        mask = np.ones(len(self), bool)
+        for key, value in selector.items():
+            mask &= self.label_in(key, [value])
+        return mask
+
+
+def default_normalize_array(scores: np.ndarray, reverse: bool = False) -> np.ndarray:
+    """framework.default_normalize_score over an array: the highest becomes 100 (reverse: 0)."""
+    highest = int(scores.max()) if len(scores) else 0
+    if highest == 0:
+        return np.full(len(scores), MAX_NODE_SCORE if reverse else 0, np.int64)
+    scaled = MAX_NODE_SCORE * scores // highest
+    return MAX_NODE_SCORE - scaled if reverse else scaled
+

@@ -1,0 +1,43 @@
+"""A kind is one file: the generic request path never names a kind (issue 7 point 1).
+
+Every kind-specific rule is asked of the kind's strategy (registry/strategy.py); a branch
+such as `if resource.plural == "pods"` in the generic path is a rule in the wrong place.
+"""
+import pathlib
+import re
+
+from kubelab.api.resources import RESOURCES
+from kubelab.apiserver import registry
+from kubelab.apiserver.registry.strategy import Strategy
+
+APISERVER = pathlib.Path(__file__).parents[2] / "kubelab" / "apiserver"
+GENERIC_PATH = ["server.py", "deletion.py", "pagination.py", "patch.py", "watch.py", "watch_list.py",
+                "decode.py", "http/server.py", "http/routes.py"]
+PER_KIND_BRANCH = re.compile(r"""\b(plural|resource)\s*(==|!=)\s*["']|\b(plural|resource)\s+(not\s+)?in\s+\(\s*["']""")
+
+
+def test_the_generic_path_has_no_branch_on_a_kind():
+    offenders = [f"{name}:{number}: {line.strip()}"
+                 for name in GENERIC_PATH
+                 for number, line in enumerate((APISERVER / name).read_text().splitlines(), 1)
+                 if PER_KIND_BRANCH.search(line)]
+    assert offenders == []
+
+
+def test_the_grep_would_catch_a_branch():
+    assert PER_KIND_BRANCH.search('        if resource.plural == "pods" and grace != 0:')
+    assert PER_KIND_BRANCH.search('    if resource.plural in ("deployments", "replicasets"):')
+    assert not PER_KIND_BRANCH.search('    if request.subresource in ("status", "finalize"):')
+
+
+def test_every_strategy_answers_for_a_served_kind():
+    for plural, strategy in registry.STRATEGIES.items():
+        assert isinstance(strategy, Strategy) and strategy.plural == plural
+        assert plural in RESOURCES, plural
+
+
+def test_a_kind_without_a_file_gets_the_generic_strategy():
+    generic = registry.strategy_for("events")
+    assert generic.validate({"metadata": {"name": "x"}}) == []
+    assert generic.field_selectors == RESOURCES["events"].field_selectors
+    assert [column["name"] for column in generic.table_columns()][:3] == ["Last Seen", "Type", "Reason"]

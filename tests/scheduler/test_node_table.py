@@ -1,0 +1,144 @@
+"""The column path decides exactly as the node-by-node plugins do (schedule_columns.py).
+
+On random clusters — labels, taints, cordoned nodes, full nodes, extended resources, images —
+and random pods — requests, nodeSelector, required and preferred node affinity with every
+operator, matchFields, tolerations, nodeName — the same pod is scheduled twice, node by node and
+over the NodeTable, with the same seed: the chosen node, the nodes visited, every verdict and
+every score must be equal.
+"""
+import random
+
+from kubelab.scheduler.cache import Cache
+from kubelab.scheduler.profile import load_profiles
+from kubelab.scheduler.runtime import Handle
+from kubelab.scheduler.schedule_one import schedule_pod
+
+ZONES = ["a", "b", "c"]
+TAINTS = [("dedicated", "gpu", "NoSchedule"), ("spot", "true", "PreferNoSchedule"),
+          ("maintenance", "", "NoExecute"), ("slow", "yes", "PreferNoSchedule")]
+
+
+def random_node(rng: random.Random, index: int) -> dict:
+    labels = {"kubernetes.io/hostname": f"node-{index}"}
+    if rng.random() < 0.8:
+        labels["topology.kubernetes.io/zone"] = rng.choice(ZONES)
+    if rng.random() < 0.5:
+        labels["disktype"] = rng.choice(["ssd", "hdd"])
+    if rng.random() < 0.5:
+        labels["gen"] = rng.choice(["1", "2", "3", "x"])
+    allocatable = {"cpu": rng.choice(["1", "2", "4", "500m", "0"]), "memory": rng.choice(["1Gi", "4Gi", "0", "512Mi"]),
+                   "pods": str(rng.choice([0, 1, 3, 110]))}
+    if rng.random() < 0.15:
+        allocatable["example.com/dongle"] = str(rng.randint(0, 2))
+    spec: dict = {}
+    if rng.random() < 0.1:
+        spec["unschedulable"] = True
+    if rng.random() < 0.25:
+        spec["taints"] = [{"key": k, "value": v, "effect": e} for k, v, e in rng.sample(TAINTS, rng.randint(1, 2))]
+    status = {"allocatable": allocatable, "capacity": allocatable}
+    if rng.random() < 0.2:
+        status["images"] = [{"names": ["nginx:1.27"], "sizeBytes": rng.choice([50_000_000, 500_000_000])}]
+    return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": f"node-{index}", "labels": labels},
+            "spec": spec, "status": status}
+
+
+def random_requirement(rng: random.Random) -> dict:
+    key = rng.choice(["topology.kubernetes.io/zone", "disktype", "gen", "missing"])
+    operator = rng.choice(["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"])
+    values = {"In": rng.sample(ZONES + ["ssd", "2"], 2), "NotIn": [rng.choice(ZONES + ["hdd"])],
+              "Gt": [rng.choice(["1", "2", "q"])], "Lt": [rng.choice(["2", "3"])]}.get(operator)
+    requirement = {"key": key, "operator": operator}
+    if values is not None:
+        requirement["values"] = values
+    return requirement
+
+
+def random_term(rng: random.Random, nodes: int) -> dict:
+    term: dict = {}
+    if rng.random() < 0.85:
+        term["matchExpressions"] = [random_requirement(rng) for _ in range(rng.randint(1, 2))]
+    if rng.random() < 0.2:
+        term["matchFields"] = [{"key": "metadata.name", "operator": rng.choice(["In", "NotIn"]),
+                                "values": [f"node-{rng.randrange(nodes)}"]}]
+    return term
+
+
+def random_pod(rng: random.Random, name: str, nodes: int) -> dict:
+    requests = {}
+    if rng.random() < 0.8:
+        requests["cpu"] = rng.choice(["100m", "250m", "1", "3"])
+    if rng.random() < 0.7:
+        requests["memory"] = rng.choice(["64Mi", "1Gi", "3Gi"])
+    if rng.random() < 0.1:
+        requests["example.com/dongle"] = "1"
+    spec: dict = {"containers": [{"name": "c", "image": rng.choice(["nginx:1.27", "busybox"]),
+                                  "resources": {"requests": requests}}]}
+    if rng.random() < 0.3:
+        spec["nodeSelector"] = {"topology.kubernetes.io/zone": rng.choice(ZONES)}
+    affinity: dict = {}
+    if rng.random() < 0.3:
+        affinity["requiredDuringSchedulingIgnoredDuringExecution"] = {
+            "nodeSelectorTerms": [random_term(rng, nodes) for _ in range(rng.randint(1, 2))]}
+    if rng.random() < 0.4:
+        affinity["preferredDuringSchedulingIgnoredDuringExecution"] = [
+            {"weight": rng.choice([1, 50, 100]), "preference": random_term(rng, nodes)} for _ in range(rng.randint(1, 3))]
+    if affinity:
+        spec["affinity"] = {"nodeAffinity": affinity}
+    if rng.random() < 0.3:
+        spec["tolerations"] = [{"key": k, "operator": "Exists", **({"effect": e} if rng.random() < 0.5 else {})}
+                               for k, _, e in rng.sample(TAINTS, rng.randint(1, 2))]
+    if rng.random() < 0.05:
+        spec["nodeName"] = f"node-{rng.randrange(nodes)}"
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default", "uid": name},
+            "spec": spec, "status": {}}
+
+
+def decide(seed: int):
+    rng = random.Random(seed)
+    cache = Cache()
+    size = rng.choice([3, 20, 150, 400])
+    for index in range(size):
+        cache.add_node(random_node(rng, index))
+    for index in range(rng.randint(0, size * 2)):
+        placed = random_pod(rng, f"placed-{index}", size)
+        placed["spec"]["nodeName"] = f"node-{rng.randrange(size)}"
+        cache.add_pod(placed)
+    handle = Handle(snapshot=cache.snapshot)
+    config = {"apiVersion": "kubescheduler.config.k8s.io/v1", "kind": "KubeSchedulerConfiguration",
+              "percentageOfNodesToScore": rng.choice([0, 5, 50, 100])}
+    framework = load_profiles(config, handle)["default-scheduler"]
+    pod = random_pod(rng, "incoming", size)
+    start = rng.randrange(size)
+    snapshot = cache.snapshot()
+    slow = schedule_pod(framework, pod, snapshot.node_info_list, random.Random(seed), 0.0, start)
+    fast = schedule_pod(framework, pod, snapshot.node_info_list, random.Random(seed), 0.0, start, table=snapshot.table)
+    return slow, fast
+
+
+def test_the_column_path_chooses_as_the_plugins_do_on_random_clusters():
+    used = 0
+    for seed in range(400):
+        slow, fast = decide(seed)
+        used += fast._columns is not None
+        assert fast.node_name == slow.node_name, seed
+        assert fast.processed == slow.processed, seed
+        assert fast.message == slow.message and fast.error == slow.error, seed
+        assert list(fast.filter_results) == list(slow.filter_results), seed
+        assert fast.filter_results == slow.filter_results, seed
+        assert fast.raw_scores == slow.raw_scores, seed
+        assert fast.normalized_scores == slow.normalized_scores, seed
+        assert fast.scores == slow.scores, seed
+    assert used > 200  # most pods went the column way (the others: extended resources, nominated pods)
+
+
+def test_a_pod_coming_or_going_refreshes_its_row():
+    cache = Cache()
+    for index in range(3):
+        cache.add_node(random_node(random.Random(index), index))
+    table = cache.snapshot().table
+    pod = {"metadata": {"name": "p", "namespace": "default"},
+           "spec": {"nodeName": "node-1", "containers": [{"name": "c", "resources": {"requests": {"cpu": "250m"}}}]}}
+    cache.add_pod(pod)
+    assert table.req_cpu[1] == 250 and table.num_pods[1] == 1
+    cache.remove_pod("default/p")
+    assert table.req_cpu[1] == 0 and table.num_pods[1] == 0
