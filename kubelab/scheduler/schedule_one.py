@@ -66,9 +66,6 @@ class Decision:
     num_all_nodes: int = 0
     num_nodes_to_find: int = 0
     start_index: int = 0
-<<<<<<< HEAD
-    state: CycleState | None = field(default=None, repr=False, compare=False)  # the cycle's, for Reserve..PreBind
-=======
     processed: int = 0                                        # nodes Filter visited (the next search starts after)
     # node -> plugin -> verdict; feasible node -> plugin -> weighted score; plugin -> node -> raw / 0..100.
     # The column path (schedule_columns.py) leaves them as arrays until someone reads them.
@@ -118,7 +115,7 @@ class Decision:
     @normalized_scores.setter
     def normalized_scores(self, value) -> None:
         self._normalized_scores = value
->>>>>>> main
+    state: CycleState | None = field(default=None, repr=False, compare=False)  # the cycle's, for Reserve..PreBind
 
     @property
     def feasible_nodes(self) -> list[str]:

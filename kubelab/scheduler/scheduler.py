@@ -42,15 +42,11 @@ SCHEDULER_NAME = "default-scheduler"
 REASON_UNSCHEDULABLE = "Unschedulable"     # v1.PodReasonUnschedulable
 REASON_SCHEDULER_ERROR = "SchedulerError"  # v1.PodReasonSchedulerError
 # what else the plugins read (namespaceSelector, default spreading); listed when kubelab serves them
-<<<<<<< HEAD
-EXTRA_INFORMERS = ("namespaces", "services", "replicasets", "persistentvolumeclaims", "persistentvolumes",
-                   "storageclasses")
+EXTRA_INFORMERS = ("namespaces", "services", "replicasets", "poddisruptionbudgets", "persistentvolumeclaims",
+                   "persistentvolumes", "storageclasses")
 # the storage events that may make a pod fit (VolumeBinding, VolumeZone): resource -> ClusterEvent kind
 STORAGE_EVENTS = {"persistentvolumeclaims": ("PersistentVolumeClaim", "Pvc"),
                   "persistentvolumes": ("PersistentVolume", "Pv"), "storageclasses": ("StorageClass", "StorageClass")}
-=======
-EXTRA_INFORMERS = ("namespaces", "services", "replicasets", "poddisruptionbudgets")
->>>>>>> main
 
 
 def assigned(pod: dict) -> bool:

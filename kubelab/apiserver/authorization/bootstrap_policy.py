@@ -186,7 +186,6 @@ CONTROLLER_ROLES: dict[str, list[dict]] = {
     "pod-garbage-collector": [rule("delete list watch", "", "pods"), rule(READ, "", "nodes"),
                               rule("patch update", "", "pods/status")],
     "service-account-controller": [rule("create", "", "serviceaccounts"), rule(*EVENTS)],
-<<<<<<< HEAD
     "persistent-volume-binder": [
         rule("create delete get list update watch", "", "persistentvolumes"),
         rule("update", "", "persistentvolumes/status"),
@@ -202,7 +201,6 @@ CONTROLLER_ROLES: dict[str, list[dict]] = {
         rule(READ, "", "nodes"), rule("get list update watch", "", "persistentvolumeclaims"),
         rule("create delete get list patch update watch", "", "persistentvolumes"),
         rule("create get list watch", "storage.k8s.io", "storageclasses"), rule(*EVENTS)],
-=======
     "disruption-controller": [
         rule("get list watch", "extensions, apps", "deployments"), rule("get list watch", "apps, extensions", "replicasets"),
         rule("get list watch", "", "replicationcontrollers"), rule("get list watch", "policy", "poddisruptionbudgets"),
@@ -211,7 +209,6 @@ CONTROLLER_ROLES: dict[str, list[dict]] = {
     "endpointslice-controller": [
         rule("get list watch", "", "services pods nodes"), rule("update", "", "services/finalizers"),
         rule("get list create update delete", "discovery.k8s.io", "endpointslices"), rule(*EVENTS)],
->>>>>>> main
 }
 
 # ClusterRoleBindings: role -> subjects (kind, name[, namespace]).
