@@ -104,15 +104,14 @@ class PersistentVolumeController(Controller):
             self.bind(volume, claim)
             return
         storage_class = self._class_of(claim)
-        if volumes.claim_class(claim) and storage_class is None:
-            self.recorder.event(claim, WARNING, "ProvisioningFailed", f"storageclass.storage.k8s.io "
-                                f"\"{volumes.claim_class(claim)}\" not found")
-            return
         delayed = storage_class is not None and storage_class.get("volumeBindingMode") == \
             volumes.WAIT_FOR_FIRST_CONSUMER and not meta.annotations(claim).get(volumes.ANN_SELECTED_NODE)
         volume = volumes.find_matching_volume(claim, self.volumes.list()) if not delayed else None
         if volume is not None:
-            self.bind(volume, claim)
+            self.bind(volume, claim)   # a class need not exist as an object to match PVs of that class
+        elif volumes.claim_class(claim) and storage_class is None:
+            self.recorder.event(claim, WARNING, "ProvisioningFailed", f"storageclass.storage.k8s.io "
+                                f"\"{volumes.claim_class(claim)}\" not found")
         elif delayed:
             self.recorder.event(claim, NORMAL, "WaitForFirstConsumer", WAIT_MESSAGE)
         elif storage_class is not None and storage_class.get("provisioner") != NO_PROVISIONER:

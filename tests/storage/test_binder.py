@@ -86,3 +86,23 @@ def test_a_wait_for_first_consumer_claim_waits_until_a_node_is_selected(client, 
     assert ("Normal", "WaitForFirstConsumer", "waiting for first consumer to be created before binding") in \
         events_of(client, "later")
     assert client.list("persistentvolumes")["items"] == []
+
+
+def test_the_docs_task_pv_volume_binds_its_claim_of_class_manual(client, clock, manager):
+    """kubernetes.io/docs/tasks/configure-pod-container/configure-persistent-volume-storage: class
+    "manual" exists on the PV and the claim only, never as a StorageClass object."""
+    client.create("persistentvolumes", {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {
+        "name": "task-pv-volume", "labels": {"type": "local"}}, "spec": {
+        "storageClassName": "manual", "capacity": {"storage": "10Gi"}, "accessModes": ["ReadWriteOnce"],
+        "hostPath": {"path": "/mnt/data"}}})
+    client.create("persistentvolumeclaims", {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {
+        "name": "task-pv-claim"}, "spec": {"storageClassName": "manual", "accessModes": ["ReadWriteOnce"],
+                                           "resources": {"requests": {"storage": "3Gi"}}}})
+    clock.run(2)
+    claim_now = client.get("persistentvolumeclaims", "task-pv-claim")
+    assert (claim_now["status"]["phase"], claim_now["spec"]["volumeName"]) == ("Bound", "task-pv-volume")
+    assert claim_now["status"]["capacity"] == {"storage": "10Gi"}
+    client.create("persistentvolumeclaims", claim("other", klass="manual"))
+    clock.run(2)
+    assert ("Warning", "ProvisioningFailed", 'storageclass.storage.k8s.io "manual" not found') in \
+        events_of(client, "other")
