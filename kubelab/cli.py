@@ -51,6 +51,8 @@ def _add_process_commands(commands) -> None:
                     help="schedulers; more than one elect a leader over a Lease (default 1)")
     up.add_argument("--cloud", action="store_true",
                     help="run a cloud controller manager over kubelab's fake cloud (LoadBalancer IPs, zones)")
+    up.add_argument("--runtime", choices=("simulated", "process"), default="simulated",
+                    help="process: every container a real local process on a loopback pod IP (127.244.x.y)")
     up.add_argument("--timeout", type=float, default=None, help="stop by itself after this many seconds")
     up.add_argument("--restart-backoff", type=_duration, default=10.0,
                     help="a crashed component's second restart waits this long, doubling to 5m (default 10s)")
@@ -78,6 +80,8 @@ def _add_process_commands(commands) -> None:
             command.add_argument("--allocate-node-cidrs", action="store_true",
                                  help="run node IPAM: give each Node a podCIDR from --cluster-cidr")
             command.add_argument("--cluster-cidr", default="10.244.0.0/16")
+            command.add_argument("--root-ca-file", default="",
+                                 help="the CA bundle root-ca-cert-publisher puts in every namespace's kube-root-ca.crt")
             command.add_argument("--controller", action="append", default=[], metavar="DOTTED.PATH",
                                  help="also run your own controller class, e.g. mypackage.module.MyController")
     ccm = commands.add_parser("cloud-controller-manager", help="run the cloud controllers over kubelab's fake cloud")
@@ -95,6 +99,9 @@ def _add_process_commands(commands) -> None:
             command.add_argument("--node-ip", default="10.0.0.11")
             command.add_argument("--cloud-provider", choices=("", "external"), default="",
                                  help="external: wait for the cloud controller manager to initialize the Node")
+            command.add_argument("--runtime", choices=("simulated", "process"), default="simulated",
+                                 help="process: each container a real local process on a loopback pod IP")
+            command.add_argument("--root-dir", default="", help="the process runtime's pods, volumes and logs")
 
 
 def _duration(text: str) -> float:
@@ -168,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         from .processes.up import up
         return up(nodes=args.nodes, port=args.port, data_dir=args.data_dir, store=args.store,
                   apiservers=args.apiservers, timeout=args.timeout, restart_backoff=args.restart_backoff,
-                  controller_managers=args.controller_managers, schedulers=args.schedulers, cloud=args.cloud)
+                  controller_managers=args.controller_managers, schedulers=args.schedulers, cloud=args.cloud,
+                  runtime=args.runtime)
     if args.command == "apiserver":
         from .apiserver.http.process import run
         return run(args.port, args.store, args.data_dir, args.etcd_endpoint, args.seed,
@@ -181,12 +189,14 @@ def main(argv: list[str] | None = None) -> int:
         from .processes import daemon
         node = {"node_name": args.node_name} if args.command in ("kubelet", "proxy") else {}
         if args.command == "kubelet":
-            node.update(pod_cidr=args.pod_cidr or None, node_ip=args.node_ip, cloud_provider=args.cloud_provider)
+            node.update(pod_cidr=args.pod_cidr or None, node_ip=args.node_ip, cloud_provider=args.cloud_provider,
+                        runtime=args.runtime, root_dir=args.root_dir)
         if args.command == "scheduler" and args.config:
             node["config"] = args.config
         if args.command == "controller-manager":
             node.update(controllers=args.controllers.split(","), extra_controllers=args.controller,
-                        allocate_node_cidrs=args.allocate_node_cidrs, cluster_cidr=args.cluster_cidr)
+                        allocate_node_cidrs=args.allocate_node_cidrs, cluster_cidr=args.cluster_cidr,
+                        root_ca_file=args.root_ca_file)
         return daemon.run(args.command, args.kubeconfig, **node)
     if args.command == "demo":
         if args.nodes < 1:

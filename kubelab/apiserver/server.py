@@ -11,11 +11,7 @@ Each step records itself on the request (handler_chain.step): the admission plug
 validation, the store — the request record and viz.request_path read them. Every kind-specific
 rule is asked of the kind's strategy (registry/): this file names no kind.
 
-Each step records itself on the request (handler_chain.step): the admission plugins by name,
-validation, the store — the request record and viz.request_path read them. Every kind-specific
-rule is asked of the kind's strategy (registry/): this file names no kind.
-
-Reads come straight from the store; a LIST may come in pages (pagination.py). Writes are
+Reads come straight from the store; a LIST may come in pages (listing.py). Writes are
 transactions that compare the key's `mod_revision`, which is how a stale `resourceVersion`
 becomes 409 Conflict and a taken name becomes 409 AlreadyExists. `metadata.resourceVersion`
 is never stored: it is the key's `mod_revision`, set on the way out (as upstream does).
@@ -24,37 +20,33 @@ own file (deletion.py: graceful deletion, finalizers, propagation policy); subre
 (binding, eviction, log, scale, token) each have one in subresources/.
 
 `dryRun=All` runs every step but the write: the answer shows what would have been stored.
-Authentication and authorization sit in front of all this (authentication/, authorization/).
-Deleting a namespace only marks it Terminating: the namespace controller empties it.
+Authentication and authorization sit in front of all this (handler_chain.py).
 """
 from __future__ import annotations
 
-import copy
 import json
 import random
 import uuid
 
-from ..objects import meta, selector
-from ..objects.timefmt import rfc3339
-from ..store import Compare, Op, Store, StoreError
-from . import decode, deletion, pagination, registry, subresources, validation
 from ..api import errors
-from .registry.strategy import Strategy
-from .apiextensions.crds import PREFIX as CRD_PREFIX, CustomResources
-from .admission import AdmissionChain, Attributes, default_plugins
-from .handler_chain import HandlerChain, Step, step
-from .ipallocator import IPAllocator
-from .portallocator import PortAllocator
-from .patch import patch_stored
-from .compactor import DEFAULT_INTERVAL, Compactor
 from ..api.request import Request, TraceEntry, TraceLog
 from ..api.resources import RESOURCES, Resource
+from ..objects import meta
+from ..objects.timefmt import rfc3339
+from ..store import Compare, Op, Store, StoreError
+from . import decode, deletion, listing, registry, subresources, validation
+from .admission import AdmissionChain, Attributes, default_plugins
+from .apiextensions.crds import PREFIX as CRD_PREFIX, CustomResources
+from .compactor import DEFAULT_INTERVAL, Compactor
+from .handler_chain import HandlerChain, Step, step
+from .ipallocator import IPAllocator
+from .patch import patch_stored
+from .portallocator import PortAllocator
+from .registry.strategy import Strategy
 from .subresources.log import NodeConnections
-from . import watch_list
 from .watch import Watch
 
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # upstream's: no vowels, no confusable 0/1/3
-_OPERATIONS = {"create": "CREATE", "update": "UPDATE", "patch": "UPDATE", "delete": "DELETE"}
 
 
 class APIServer:
@@ -72,12 +64,11 @@ class APIServer:
         self.ips = IPAllocator(service_cidr, random.Random(self.rng.random()))
         self.node_ports = PortAllocator(rng=random.Random(self.rng.random()))
         self.admission = AdmissionChain(default_plugins(admission_plugins))
-        for plugin in self.admission.plugins:  # Priority reads every PriorityClass (upstream: a lister)
-            if hasattr(plugin, "list_classes"):
-                plugin.list_classes = self._priority_classes
-            if hasattr(plugin, "list_objects"):   # DefaultStorageClass reads every StorageClass
-                plugin.list_objects = lambda plural: [self.decode(RESOURCES[plural], kv) for kv in self.store.range(
-                    RESOURCES[plural].prefix(None), prefix=True).kvs]
+        for plugin in self.admission.plugins:  # upstream's plugins read through listers
+            if hasattr(plugin, "list_classes"):  # Priority: every PriorityClass
+                plugin.list_classes = lambda: self.list_all("priorityclasses")
+            if hasattr(plugin, "list_objects"):   # DefaultStorageClass: every StorageClass
+                plugin.list_objects = self.list_all
         self.node_connections = NodeConnections()  # node name -> its kubelet's log endpoint
         self.tokens = None                          # ServiceAccountTokens; made on first use
         self.trace = TraceLog(trace_limit)          # the last `trace_limit` writes (request.py)
@@ -174,9 +165,10 @@ class APIServer:
             raise errors.not_found(resource.plural, resource.group, name)
         return kv, self.decode(resource, kv)
 
-    def _priority_classes(self) -> list[dict]:
-        prefix = RESOURCES["priorityclasses"].prefix(None)
-        return [self.decode(RESOURCES["priorityclasses"], kv) for kv in self.store.range(prefix, prefix=True).kvs]
+    def list_all(self, plural: str) -> list[dict]:
+        """Every stored object of a built-in kind (for admission plugins, as upstream's listers)."""
+        return [self.decode(RESOURCES[plural], kv) for kv in self.store.range(RESOURCES[plural].prefix(None),
+                                                                                prefix=True).kvs]
 
     def lookup(self, resource: str, namespace: str, name: str) -> dict | None:
         """An object by resource, namespace and name, or None (for admission plugins)."""
@@ -290,38 +282,11 @@ class APIServer:
         return self._read_steps(request, lambda: lambda: self.read(resource, request.namespace, request.name)[1])
 
     def _list(self, resource: Resource, request: Request) -> dict:
-        return self._read_steps(request, lambda: self._list_query(resource, request))
-
-    def _list_query(self, resource: Resource, request: Request):
-        """Check the list's parameters (400 for a bad selector); returns the query that reads the page."""
-        watch_list.validate_list(request.params)
-        try:
-            labels = selector.parse(request.params.get("labelSelector"))
-            fields = self.field_requirements(resource, request.params.get("fieldSelector"))
-        except selector.SelectorError as error:
-            raise errors.bad_request(str(error))
-        revision = 0
-        if request.params.get("resourceVersionMatch") == "Exact":
-            version = str(request.params.get("resourceVersion") or "")
-            if not version.isdigit() or version == "0":
-                raise errors.bad_request(f'invalid resource version "{version}"')
-            revision = int(version)
-
-        def query() -> dict:
-            items, metadata = pagination.list_page(
-                self, resource, request, resource.prefix(request.namespace), revision,
-                lambda obj: selector.matches(labels, meta.labels(obj)) and selector.fields_match(fields, obj))
-            return {"apiVersion": resource.api_version, "kind": f"{resource.kind}List",
-                    "metadata": metadata, "items": items}
-        return query
+        return self._read_steps(request, lambda: listing.query(self, resource, request))
 
     def field_requirements(self, resource: Resource, text: str | None):
-        requirements = selector.parse_fields(text)
-        supported = self.strategy(resource).field_selectors
-        for path, _, _ in requirements:
-            if path not in supported:
-                raise selector.SelectorError(f'field label not supported: {path}')
-        return requirements
+        """The parsed `fieldSelector`, each field one the kind supports (listing.py)."""
+        return listing.field_requirements(self.strategy(resource), text)
 
     def _create(self, resource: Resource, request: Request) -> dict:
         with step(request, "validation"):   # a body that does not decode is refused before admission
@@ -334,11 +299,14 @@ class APIServer:
                            "deletionGracePeriodSeconds", "generation"):
             metadata.pop(server_set, None)
         strategy = self.strategy(resource)
+        if strategy.uid_before_prepare:   # a Job's generated selector names its uid
+            metadata["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         strategy.default(obj)
         strategy.prepare_for_create(obj)
         _omit_empty(metadata)
         attributes = self.admit("CREATE", resource, request, obj)
-        metadata["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        if "uid" not in metadata:
+            metadata["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         metadata["creationTimestamp"] = rfc3339(self.clock.now())
         if resource.has_generation:
             metadata["generation"] = 1

@@ -20,6 +20,7 @@ from .persistentvolume_binder import PersistentVolumeController
 from .pod_gc import PodGCController
 from .taint_eviction import TaintEvictionController
 from .replicaset import ReplicaSetController
+from .root_ca_publisher import RootCACertPublisher
 from .serviceaccount import ServiceAccountsController
 from .tokens import TokensController
 from .volume_protection import PVCProtectionController, PVProtectionController
@@ -30,6 +31,7 @@ CONTROLLERS = {
     "endpoints": EndpointsController,      # Services + Pods -> Endpoints
     "serviceaccount": ServiceAccountsController,   # Namespaces -> their "default" ServiceAccount
     "serviceaccount-token": TokensController,      # token Secrets -> filled with a token
+    "root-ca-cert-publisher": RootCACertPublisher,  # Namespaces -> their kube-root-ca.crt ConfigMap
     "namespace": NamespaceController,              # a deleted Namespace -> emptied, finalized
     "garbagecollector": GarbageCollector,          # ownerReferences -> dependents follow owners
     "nodeipam": NodeIpamController,                # Nodes -> a podCIDR each (with --allocate-node-cidrs)

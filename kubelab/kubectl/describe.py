@@ -16,6 +16,7 @@ from __future__ import annotations
 from kubelab.client import ApiError
 
 from . import flags
+from .describe_disruption import describe_endpointslice, describe_poddisruptionbudget
 from .describe_node import describe_node
 from .describe_pod import describe_pod
 from .describe_service import describe_endpoints, describe_service
@@ -48,6 +49,7 @@ def describe_namespace(client, namespace: dict, events, now: float) -> str:
 DESCRIBERS = {"pods": describe_pod, "deployments": describe_deployment, "replicasets": describe_replicaset,
               "services": describe_service, "endpoints": describe_endpoints, "nodes": describe_node,
               "namespaces": describe_namespace}
+DESCRIBERS.update({"poddisruptionbudgets": describe_poddisruptionbudget, "endpointslices": describe_endpointslice})
 
 
 def describe(client, argv: list[str], now: float, namespace: str) -> str:

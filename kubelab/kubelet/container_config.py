@@ -120,7 +120,7 @@ def environment(pod: dict, container: dict, service_env: dict[str, str], lookup:
     return env
 
 
-def volume_files(pod: dict, volume: dict, lookup: Lookup, token: Callable[[], str],
+def volume_files(pod: dict, volume: dict, lookup: Lookup, token: Callable[[dict], str],
                  host_paths: dict[str, dict]) -> dict[str, str]:
     """The files one volume shows (a fresh dict; emptyDir and hostPath share theirs)."""
     namespace = meta.namespace(pod)
@@ -140,7 +140,10 @@ def volume_files(pod: dict, volume: dict, lookup: Lookup, token: Callable[[], st
         files: dict[str, str] = {}
         for source in volume["projected"].get("sources") or []:
             if "serviceAccountToken" in source:
-                files[source["serviceAccountToken"].get("path", "token")] = token()
+                try:
+                    files[source["serviceAccountToken"].get("path", "token")] = token(source["serviceAccountToken"])
+                except MountError as error:
+                    raise MountError(f'MountVolume.SetUp failed for volume "{volume["name"]}" : {error}') from None
             for kind, field in (("ConfigMap", "configMap"), ("Secret", "secret")):
                 if field in source and source[field].get("name") == ROOT_CA and \
                         lookup("configmaps", namespace, ROOT_CA) is None:

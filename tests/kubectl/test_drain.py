@@ -121,3 +121,17 @@ def test_pod_selector_drains_only_the_pods_it_picks(cluster):
         "cannot delete cannot delete Pods that declare no controller (use --force to override): default/lone"
     assert cluster.kubectl("drain node-1 --pod-selector app!=web --force").endswith("node/node-1 drained")
     assert len(pods_on(cluster, "node-1")) == 3
+
+
+def test_describe_a_budget_and_a_slice_as_kubectl_1_32_does(cluster):
+    described = cluster.kubectl("describe pdb web")
+    assert described.startswith("Name:           web\nNamespace:      default\nMin available:  2\n"
+                                "Selector:       app=web\nStatus:\n    Allowed disruptions:  1\n"
+                                "    Current:              3\n    Desired:              2\n"
+                                "    Total:                3\n")
+    cluster.apply({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+                   "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}})
+    cluster.settle()
+    described = cluster.kubectl("describe endpointslices")
+    assert "AddressType:  IPv4\n" in described and described.count("- Addresses:  10.244.1.") == 3
+    assert "NodeName:   node-1\n" in described

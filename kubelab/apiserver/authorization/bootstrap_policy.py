@@ -201,6 +201,7 @@ CONTROLLER_ROLES: dict[str, list[dict]] = {
         rule(READ, "", "nodes"), rule("get list update watch", "", "persistentvolumeclaims"),
         rule("create delete get list patch update watch", "", "persistentvolumes"),
         rule("create get list watch", "storage.k8s.io", "storageclasses"), rule(*EVENTS)],
+    "root-ca-cert-publisher": [rule("create update", "", "configmaps"), rule(*EVENTS)],
     "disruption-controller": [
         rule("get list watch", "extensions, apps", "deployments"), rule("get list watch", "apps, extensions", "replicasets"),
         rule("get list watch", "", "replicationcontrollers"), rule("get list watch", "policy", "poddisruptionbudgets"),

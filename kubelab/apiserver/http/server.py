@@ -186,6 +186,9 @@ class _Handler(framing.GuardedHandler):
             now = self.front.apiserver.clock.now()
         if isinstance(result, str):   # pods/log: the one answer that is text, not an object
             return self._send_text(200, result)
+        if result.get("kind") == "Upgrade":   # pods/exec: the connection goes through to the kubelet
+            from .upgrade import pass_through
+            return pass_through(self, result)
         if as_table:
             result = table(route.resource, result, now, request.params.get("includeObject",
                                                                              "PartialObjectMetadata"))

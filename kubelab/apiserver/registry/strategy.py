@@ -7,7 +7,8 @@ names a kind:
 
   write     default(obj)                       fill in what a manifest leaves out (SetDefaults_<Kind>)
             prepare_for_create(obj)            server-set fields on create (PrepareForCreate: e.g.
-                                               clear status, which is the controllers' to write)
+                                               clear status, which is the controllers' to write;
+                                               with uid_before_prepare, metadata.uid is already set)
             prepare_for_update(obj, old)       ... on an update of the main resource (its status
                                                is already reset to the stored one when the kind
                                                has a status subresource)
@@ -66,6 +67,7 @@ class Strategy:
 
     plural = ""                      # the kind's row in the resource table
     returns_deleted_object = False   # upstream's ReturnDeletedObject (pods, services, serviceaccounts)
+    uid_before_prepare = False       # metadata.uid is set before prepare_for_create (a Job's selector)
 
     def __init__(self, plural: str | None = None):
         if plural is not None:

@@ -3,6 +3,7 @@
     pods/<name>/binding                 POST  the scheduler's decision (binding.py)
     pods/<name>/eviction                POST  a polite delete (eviction.py)
     pods/<name>/log                     GET   the container's output, from its kubelet (log.py)
+    pods/<name>/exec                    GET, POST  a command in the container, through its kubelet (exec.py)
     deployments|replicasets/<name>/scale  GET, PUT, PATCH  just the replica count (scale.py)
     serviceaccounts/<name>/token        POST  a fresh token for the account (token.py)
 
@@ -11,12 +12,14 @@ are the same object, with a different set of fields allowed to change.
 """
 from __future__ import annotations
 
-from . import binding, eviction, log, scale, token
+from . import binding, eviction, exec as exec_, log, scale, token
 
 HANDLERS = {
     ("pods", "binding", "create"): binding.create,
     ("pods", "eviction", "create"): eviction.create,
     ("pods", "log", "get"): log.get,
+    ("pods", "exec", "get"): exec_.connect,      # kubectl's WebSocket (GET)
+    ("pods", "exec", "create"): exec_.connect,   # SPDY clients POST
     ("deployments", "scale", "get"): scale.get,
     ("deployments", "scale", "update"): scale.update,
     ("deployments", "scale", "patch"): scale.patch,
