@@ -259,7 +259,8 @@ class APIServer:
         strategy = self.strategy(resource)
         with step(request, "validation", f"{resource.kind} rules hold"):
             strategy.check_write(self, resource, request, obj, old)   # RBAC escalation
-            causes = validation.validate_metadata(resource.plural, obj, resource.namespaced) + strategy.validate(obj)
+            causes = validation.validate_metadata(obj, resource.namespaced, strategy.validate_name) + \
+                strategy.validate(obj)
             if old is not None:
                 causes += strategy.validate_update(obj, old)
             if causes:

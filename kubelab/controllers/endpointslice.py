@@ -56,6 +56,10 @@ class EndpointSliceController(Controller):
         self.pods = factory.informer("pods")
         self.nodes = factory.informer("nodes")
         self.slices = factory.informer("endpointslices")
+        # Per Service key: {slice name: (resourceVersion we wrote, or None for a delete; when)}.
+        # Until the informer has seen each of our writes, a sync would read a stale list and could
+        # create a second slice for the same endpoints (upstream's EndpointSliceTracker): it waits.
+        self.written: dict[str, dict[str, tuple[str | None, float]]] = {}
         self.services.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), None)
         self.pods.add_handlers(self.on_pod_add_or_delete, self.on_pod_update, self.on_pod_add_or_delete)
         self.slices.add_handlers(None, lambda old, new: self.on_slice(new), self.on_slice)
@@ -90,7 +94,11 @@ class EndpointSliceController(Controller):
         service = self.services.get(key)
         if service is None or service["spec"].get("type") == "ExternalName" or \
                 not service["spec"].get("selector") or meta.is_being_deleted(service):
+            self.written.pop(key, None)
             return   # the garbage collector deletes the slices of a deleted Service
+        if not self.slices.has_synced or self.cache_is_stale(key):
+            self.queue.add_after(key, 1.0)   # look again once the informer has caught up
+            return
         pods = self.pods.list(namespace, {"matchLabels": service["spec"]["selector"]})
         desired = self.desired_endpoints(service, pods)
         existing = sorted((s for s in self.slices.list(namespace)
@@ -105,11 +113,28 @@ class EndpointSliceController(Controller):
             index = next(i for i, (current, _, _) in enumerate(plan) if current is None)
             plan[index] = (placeholders[0], *plan[index][1:])   # fill the placeholder, not a new slice
         kept = {meta.name(s) for s, _, _ in plan if s is not None}
+        written = self.written.setdefault(key, {})
         for current, ports, endpoints in plan:
-            self.write_slice(service, current, list(ports), endpoints, labels)
+            answer = self.write_slice(service, current, list(ports), endpoints, labels)
+            if answer is not None:
+                written[meta.name(answer)] = (meta.resource_version(answer), self.clock.now())
         for stale in existing:
             if meta.name(stale) not in kept:
                 self.delete_slice(stale)
+                written[meta.name(stale)] = (None, self.clock.now())
+
+    def cache_is_stale(self, key: str) -> bool:
+        """Has the slice informer yet to see one of our writes for this Service? (Given up on
+        after 10 s: someone else may have changed the slice since.)"""
+        namespace = meta.split_key(key)[0]
+        pending = self.written.get(key, {})
+        for name, (version, when) in list(pending.items()):
+            cached = self.slices.get(f"{namespace}/{name}")
+            seen = cached is None if version is None else \
+                cached is not None and int(meta.resource_version(cached)) >= int(version)
+            if seen or self.clock.now() - when > 10:
+                del pending[name]
+        return bool(pending)
 
     def desired_endpoints(self, service: dict, pods: list[dict]) -> dict[PortsKey, dict[str, dict]]:
         """{ports: {endpoint key: endpoint}} for the pods that belong in the Service's slices."""
@@ -178,7 +203,8 @@ class EndpointSliceController(Controller):
         return [(current, ports, sorted(endpoints, key=_endpoint_order)) for current, ports, endpoints in plan]
 
     def write_slice(self, service: dict, current: dict | None, ports: list[tuple], endpoints: list[dict],
-                    labels: dict) -> None:
+                    labels: dict) -> dict | None:
+        """Create or update one slice (None when it already says this)."""
         namespace = meta.namespace(service)
         body = copy.deepcopy(current) if current is not None else {
             "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
@@ -192,11 +218,10 @@ class EndpointSliceController(Controller):
         body["ports"] = [dict(port) for port in ports] or None
         if current is not None and all(current.get(f) == body.get(f) for f in ("endpoints", "ports")) and \
                 meta.labels(current) == labels:
-            return   # unchanged: no write
+            return None   # unchanged: no write
         if current is None:
-            self.client.create("endpointslices", body, namespace)
-        else:
-            self.client.update("endpointslices", body, namespace)
+            return self.client.create("endpointslices", body, namespace)
+        return self.client.update("endpointslices", body, namespace)
 
     def delete_slice(self, endpoint_slice: dict) -> None:
         try:

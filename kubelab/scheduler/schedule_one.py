@@ -67,6 +67,7 @@ class Decision:
     num_nodes_to_find: int = 0
     start_index: int = 0
     processed: int = 0                                        # nodes Filter visited (the next search starts after)
+    by_columns: bool = False                                  # Filter ran over the NodeTable (schedule_columns.py)
     # node -> plugin -> verdict; feasible node -> plugin -> weighted score; plugin -> node -> raw / 0..100.
     # The column path (schedule_columns.py) leaves them as arrays until someone reads them.
     _filter_results: dict = field(default_factory=dict, repr=False)

@@ -86,3 +86,14 @@ def test_a_deleted_slice_is_put_back(client, clock, manager):
     clock.settle()
     [again] = slices_of(client)
     assert [e["targetRef"]["name"] for e in again["endpoints"]] == ["web-1"]
+
+
+def test_a_sync_before_the_informer_has_seen_our_last_write_waits_instead_of_duplicating(client, clock, manager):
+    controller = manager.controllers["endpointslice"]
+    client.create("services", service())
+    while controller.services.get("default/web") is None:
+        clock.step()
+    controller.sync("default/web")      # creates the placeholder slice ...
+    controller.sync("default/web")      # ... and, before its watch event arrives, must not create another
+    clock.settle()
+    assert len(slices_of(client)) == 1

@@ -46,8 +46,13 @@ def test_the_real_kubectl_drain_waits_for_a_pod_disruption_budget(tmp_path):
                               text=True, timeout=90)
     try:
         assert run("apply", "-f", "-", stdin=WEB).returncode == 0
+        assert run("expose", "deployment", "web", "--port=80").returncode == 0
         up.eventually(lambda: run("get", "pdb", "web", "-o", "jsonpath={.status.currentHealthy}").stdout == "2",
                       60, "the budget counting 2 healthy pods")
+        slices = up.eventually(lambda: (lambda out: out if out.count("10.244.") == 2 else None)(
+            run("get", "endpointslices", "-l", "kubernetes.io/service-name=web").stdout), 30, "a slice of 2 pods")
+        assert slices.split("\n")[0].split() == ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"]
+        assert slices.split("\n")[1].split()[:3] == [slices.split()[5], "IPv4", "80"]
         refused = run("drain", "node-1", "--force", "--timeout=8s")
         assert refused.returncode == 1
         assert "node/node-1 cordoned" in refused.stdout

@@ -28,7 +28,8 @@ import json
 
 from ...api import errors
 from ...objects import meta
-from .. import defaults, validation
+from .. import enum_validation
+from ..validation import validate_dns_name, validate_labels, validate_port_number
 from .strategy import Strategy
 
 
@@ -37,7 +38,20 @@ class ServiceStrategy(Strategy):
     returns_deleted_object = True
 
     def default(self, obj: dict) -> None:
-        defaults.service(obj)
+        """SetDefaults_Service: type ClusterIP, no affinity, TCP ports targeting themselves."""
+        spec = obj.setdefault("spec", {})
+        spec.setdefault("type", "ClusterIP")
+        spec.setdefault("sessionAffinity", "None")
+        spec.setdefault("internalTrafficPolicy", "Cluster")
+        for port in spec.get("ports") or []:
+            port.setdefault("protocol", "TCP")
+            port.setdefault("targetPort", port.get("port"))
+        if spec["type"] in ("NodePort", "LoadBalancer"):
+            spec.setdefault("externalTrafficPolicy", "Cluster")
+        obj.setdefault("status", {}).setdefault("loadBalancer", {})
+
+    def validate_name(self, name: str, field: str = "metadata.name") -> list[dict]:
+        return validate_dns_name(name, field, "dns1035")   # a Service's name is a DNS label in cluster DNS
 
     def prepare_for_create(self, obj: dict) -> None:
         obj["status"] = {"loadBalancer": {}}   # the controllers' to write; as defaulted
@@ -47,7 +61,7 @@ class ServiceStrategy(Strategy):
         obj["spec"].setdefault("clusterIPs", old["spec"].get("clusterIPs"))
 
     def validate(self, obj: dict) -> list[dict]:
-        return validation.validate_service(obj)
+        return validate_service(obj)
 
     def validate_update(self, obj: dict, old: dict) -> list[dict]:
         if old["spec"].get("clusterIP") and obj["spec"].get("clusterIP") not in (None, "", old["spec"]["clusterIP"]):
@@ -86,6 +100,32 @@ class ServiceStrategy(Strategy):
 
 
 STRATEGY = ServiceStrategy()
+
+
+def validate_service(obj: dict) -> list[dict]:
+    """ValidateService: a known type, named unique ports in range, a valid selector."""
+    spec = obj.get("spec") or {}
+    causes = []
+    if spec.get("type") not in ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName"):
+        causes.append(errors.not_supported("spec.type", spec.get("type"),
+                                           ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]))
+    ports = spec.get("ports") or []
+    if not ports and spec.get("type") != "ExternalName" and spec.get("clusterIP") != "None":
+        causes.append(errors.required("spec.ports"))
+    names = set()
+    for i, port in enumerate(ports):
+        if len(ports) > 1 and not port.get("name"):
+            causes.append(errors.required(f"spec.ports[{i}].name"))
+        if port.get("name") and port["name"] in names:
+            causes.append(errors.duplicate(f"spec.ports[{i}].name", port["name"]))
+        names.add(port.get("name"))
+        causes += validate_port_number(port.get("port"), f"spec.ports[{i}].port")
+        target = port.get("targetPort")
+        if isinstance(target, int):
+            causes += validate_port_number(target, f"spec.ports[{i}].targetPort")
+    causes += validate_labels(spec.get("selector"), "spec.selector")
+    return causes + enum_validation.service_enums(spec)
+
 
 
 def allocate_cluster_ip(ips, resource, obj: dict) -> str | None:

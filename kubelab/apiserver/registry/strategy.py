@@ -15,6 +15,7 @@ names a kind:
             prepare_for_subresource_update(subresource, obj, old) -> obj
                                                what a write to status (or finalize) keeps: by
                                                default only .status changes (the status strategy)
+            validate_name(name) -> causes      the rule its names follow (a DNS subdomain by default)
             validate(obj) -> causes            the kind's rules (Validate), after defaulting
             validate_update(obj, old) -> causes what an update may not change (ValidateUpdate)
             check_write(server, resource, request, obj, old)
@@ -56,6 +57,7 @@ from typing import Callable
 from ...api.printers import table as printed
 from ...api.resources import RESOURCES, Resource
 from ...objects import meta
+from .. import validation
 
 Cause = dict   # errors.cause(field, reason, message)
 NAME_AND_NAMESPACE = ("metadata.name", "metadata.namespace")
@@ -93,8 +95,12 @@ class Strategy:
         merged["status"] = obj.get("status", {})
         return merged
 
+    def validate_name(self, name: str, field: str = "metadata.name") -> list[Cause]:
+        """The rule this kind's names follow (upstream's ValidateObjectMeta name function)."""
+        return validation.validate_dns_name(name, field, "subdomain")
+
     def validate(self, obj: dict) -> list[Cause]:
-        """Every rule `obj` breaks; [] when valid."""
+        """Every rule `obj` breaks; [] when valid (metadata is checked for every kind)."""
         return []
 
     def validate_update(self, obj: dict, old: dict) -> list[Cause]:

@@ -37,6 +37,7 @@ from __future__ import annotations
 from ..framework import (ASSIGNED_POD_ADD, ASSIGNED_POD_DELETE, ASSIGNED_POD_UPDATE, MAX_NODE_SCORE, NODE_ADD,
                          NODE_LABEL_CHANGE, OK, SKIP, CycleState, FilterPlugin, NodeInfo, PreFilterPlugin,
                          PreScorePlugin, ScorePlugin, Status, unresolvable, unschedulable)
+from ..node_table import np
 from ..pod_info import AffinityTerm, PodInfo, merge_namespaces, pod_info
 
 Name = "InterPodAffinity"
@@ -147,6 +148,26 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
             return unschedulable(Name, ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH)
         return OK
 
+    def filter_mask(self, state: CycleState, pod: dict, table):
+        """The three rules of `filter` over the label columns (see satisfy_* below)."""
+        s: PreFilterState = state[_PRE_FILTER]
+        mask = np.ones(len(table), bool)
+        terms = s.pod_info.required_affinity_terms
+        if terms:
+            keys_present, pods_exist = np.ones(len(table), bool), np.ones(len(table), bool)
+            for term in terms:
+                keys_present &= table.label_present(term.topology_key)
+                pods_exist &= table.label_in(term.topology_key, _positive(s.affinity_counts, term.topology_key))
+            first_of_group = not s.affinity_counts and pod_matches_all_affinity_terms(terms, s.pod_info.pod)
+            mask &= keys_present & (pods_exist | first_of_group)
+        if s.anti_affinity_counts:
+            for term in s.pod_info.required_anti_affinity_terms:
+                mask &= ~table.label_in(term.topology_key, _positive(s.anti_affinity_counts, term.topology_key))
+        if s.existing_anti_affinity_counts:
+            for key in {key for key, _ in s.existing_anti_affinity_counts}:
+                mask &= ~table.label_in(key, _positive(s.existing_anti_affinity_counts, key))
+        return mask
+
     # -- scoring -------------------------------------------------------------------------------
     def pre_score(self, state: CycleState, pod: dict, node_infos: list[NodeInfo]) -> Status:
         if not node_infos:
@@ -209,6 +230,11 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
         spread = highest - lowest
         return {node: int(MAX_NODE_SCORE * ((score - lowest) / spread)) if spread > 0 else 0
                 for node, score in scores.items()}
+
+
+def _positive(counts: dict[TopologyPair, int], key: str) -> list[str]:
+    """The values of topology key `key` with a count above zero."""
+    return [value for (pair_key, value), count in counts.items() if pair_key == key and count > 0]
 
 
 def satisfy_pod_affinity(s: PreFilterState, labels: dict[str, str]) -> bool:

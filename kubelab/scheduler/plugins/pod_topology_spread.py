@@ -40,6 +40,7 @@ from ..framework import (ASSIGNED_POD_ADD, ASSIGNED_POD_DELETE, ASSIGNED_POD_UPD
                          NODE_LABEL_CHANGE, NODE_TAINT_CHANGE, OK, SKIP, CycleState, FilterPlugin, NodeInfo,
                          PreFilterPlugin, PreScorePlugin, ScorePlugin, Status, unresolvable, unschedulable)
 from ..node_selector import RequiredNodeAffinity
+from ..node_table import np
 from ..taints import NO_EXECUTE, NO_SCHEDULE, find_untolerated_taint
 
 Name = "PodTopologySpread"
@@ -185,6 +186,25 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
             if skew > constraint.max_skew:
                 return unschedulable(Name, ERR_REASON_CONSTRAINTS_NOT_MATCH)
         return OK
+
+    def filter_mask(self, state: CycleState, pod: dict, table):
+        """`filter` over the label columns: each domain's count, looked up by the node's label code."""
+        constraints, counts = state[_PRE_FILTER]
+        pod_labels = meta.labels(pod)
+        mask = np.ones(len(table), bool)
+        for index, constraint in enumerate(constraints):
+            column, codes = table.label_codes(constraint.topology_key)
+            domains = counts[index]
+            min_match = min(domains.values()) if domains else 0
+            if len(domains) < constraint.min_domains:
+                min_match = 0
+            self_match = 1 if matches(list(constraint.selector), pod_labels) else 0
+            by_code = np.zeros(len(codes) + 1, np.int64)  # the last entry: nodes without the label
+            for value, code in codes.items():
+                by_code[code] = domains.get(value, 0)
+            skew = by_code[column] + self_match - min_match
+            mask &= (column >= 0) & (skew <= constraint.max_skew)
+        return mask
 
     # -- scoring -------------------------------------------------------------------------------
     def pre_score(self, state: CycleState, pod: dict, node_infos: list[NodeInfo]) -> Status:
