@@ -7,6 +7,7 @@ written so far; a new one is one file and one line here.
 """
 from __future__ import annotations
 
+from .daemonset import DaemonSetsController
 from .deployment import DeploymentController
 from .disruption import DisruptionController
 from .endpoints import EndpointsController
@@ -20,6 +21,8 @@ from .persistentvolume_binder import PersistentVolumeController
 from .pod_gc import PodGCController
 from .taint_eviction import TaintEvictionController
 from .replicaset import ReplicaSetController
+from .replicationcontroller import ReplicationManager
+from .statefulset import StatefulSetController
 from .root_ca_publisher import RootCACertPublisher
 from .serviceaccount import ServiceAccountsController
 from .tokens import TokensController
@@ -44,6 +47,9 @@ CONTROLLERS = {
     "pv-protection": PVProtectionController,       # a deleted PV -> gone once no longer Bound
     "endpointslice": EndpointSliceController,      # Services + Pods -> EndpointSlices of at most 100
     "disruption": DisruptionController,            # PodDisruptionBudgets -> how many pods may go now
+    "replicationcontroller": ReplicationManager,   # ReplicationControllers -> Pods (the ReplicaSet code)
+    "daemonset": DaemonSetsController,             # DaemonSets + Nodes -> a pod per eligible node
+    "statefulset": StatefulSetController,          # StatefulSets -> ordered pods web-0, web-1, ... (+ claims)
 }
 
 # Off unless named (upstream: bootstrapsigner, tokencleaner; nodeipam runs only with

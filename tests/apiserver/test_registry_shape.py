@@ -41,3 +41,29 @@ def test_a_kind_without_a_file_gets_the_generic_strategy():
     assert generic.validate({"metadata": {"name": "x"}}) == []
     assert generic.field_selectors == RESOURCES["events"].field_selectors
     assert [column["name"] for column in generic.table_columns()][:3] == ["Last Seen", "Type", "Reason"]
+
+
+def test_the_table_an_http_client_gets_is_the_strategys():
+    from kubelab.api.printers.table import table
+
+    class Widgets(Strategy):
+        plural = "pods"
+        def table_columns(self):
+            return [{"name": "Name", "type": "string", "format": "name", "description": "", "priority": 0},
+                    {"name": "Size", "type": "integer", "format": "", "description": "", "priority": 0}]
+        def table_row(self, obj, now):
+            return [obj["metadata"]["name"], 3]
+
+    answer = table(RESOURCES["pods"], {"metadata": {"name": "w"}}, 0.0, printer=Widgets())
+    assert [c["name"] for c in answer["columnDefinitions"]] == ["Name", "Size"]
+    assert answer["rows"][0]["cells"] == ["w", 3]
+
+
+def test_field_selectors_are_the_kinds(apiserver):
+    from kubelab.api.request import Request
+    from kubelab.api.errors import ApiError
+    import pytest
+    apiserver.handle(Request("list", "pods", "default", params={"fieldSelector": "status.phase=Running"}))
+    with pytest.raises(ApiError) as refused:
+        apiserver.handle(Request("list", "deployments", "default", params={"fieldSelector": "spec.replicas=1"}))
+    assert refused.value.code == 400 and "field label not supported: spec.replicas" in refused.value.message

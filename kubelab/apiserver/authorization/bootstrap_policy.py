@@ -210,6 +210,25 @@ CONTROLLER_ROLES: dict[str, list[dict]] = {
     "endpointslice-controller": [
         rule("get list watch", "", "services pods nodes"), rule("update", "", "services/finalizers"),
         rule("get list create update delete", "discovery.k8s.io", "endpointslices"), rule(*EVENTS)],
+    "replication-controller": [
+        rule("get list update watch", "", "replicationcontrollers"),
+        rule("update", "", "replicationcontrollers/status"),
+        rule("update", "", "replicationcontrollers/finalizers"),
+        rule("create delete list patch watch", "", "pods"), rule(*EVENTS)],
+    "daemon-set-controller": [
+        rule("get list watch", "apps, extensions", "daemonsets"),
+        rule("update", "apps, extensions", "daemonsets/status"),
+        rule("update", "apps, extensions", "daemonsets/finalizers"),
+        rule("list watch", "", "nodes"), rule("create delete list patch watch", "", "pods"),
+        rule("create", "", "pods/binding"),
+        rule("create delete get list patch update watch", "apps", "controllerrevisions"), rule(*EVENTS)],
+    "statefulset-controller": [
+        rule("list watch", "", "pods"), rule("get list watch", "apps", "statefulsets"),
+        rule("update", "apps", "statefulsets/status"), rule("update", "apps", "statefulsets/finalizers"),
+        rule("create delete get patch update", "", "pods"),
+        rule("create delete get list patch update watch", "apps", "controllerrevisions"),
+        rule("create get", "", "persistentvolumeclaims"),
+        rule("delete patch update", "", "persistentvolumeclaims"), rule(*EVENTS)],
 }
 
 # ClusterRoleBindings: role -> subjects (kind, name[, namespace]).
