@@ -67,3 +67,15 @@ def test_field_selectors_are_the_kinds(apiserver):
     with pytest.raises(ApiError) as refused:
         apiserver.handle(Request("list", "deployments", "default", params={"fieldSelector": "spec.replicas=1"}))
     assert refused.value.code == 400 and "field label not supported: spec.replicas" in refused.value.message
+
+
+def test_every_kind_file_in_the_registry_is_served():
+    """A kind file's Strategy class (or its module-level instance) is collected by its plural."""
+    import importlib
+    import pkgutil
+    for info in pkgutil.iter_modules(registry.__path__):
+        module = importlib.import_module(f"{registry.__name__}.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Strategy) and value.plural \
+                    and value.__module__ == module.__name__:
+                assert isinstance(registry.STRATEGIES.get(value.plural), value), value
