@@ -116,6 +116,7 @@ class Decision:
     @normalized_scores.setter
     def normalized_scores(self, value) -> None:
         self._normalized_scores = value
+    state: CycleState | None = field(default=None, repr=False, compare=False)  # the cycle's, for Reserve..PreBind
 
     @property
     def feasible_nodes(self) -> list[str]:
@@ -169,6 +170,7 @@ def schedule_pod(framework: Framework, pod: dict, node_infos: list[NodeInfo], rn
         decision.message = NO_NODES_AVAILABLE
         return decision
     state: CycleState = {}
+    decision.state = state   # the binding cycle goes on with it (upstream passes one CycleState through)
     pre_filter = framework.run_pre_filter_plugins(state, pod)
     if pre_filter.code == ERROR:
         decision.error = pre_filter.message
