@@ -88,3 +88,16 @@ def test_kubectl_prints_the_storage_columns(cluster):
         "standard", "(default)", "kubelab.io/hostpath", "Delete", "WaitForFirstConsumer"]
     row = cluster.kubectl("get pv").splitlines()[1].split()
     assert row[:7] == [volume_name, "1Gi", "RWO", "Delete", "Bound", "default/data", "standard"]
+
+
+def test_kubectl_describe_tells_the_claim_the_volume_and_the_class(cluster):
+    claim_text = cluster.kubectl("describe pvc data")
+    for line in ("StorageClass:  standard", "Status:        Bound", "Finalizers:    [kubernetes.io/pvc-protection]",
+                 "Capacity:      1Gi", "Access Modes:  RWO", "VolumeMode:    Filesystem"):
+        assert line in claim_text
+    assert "Used By:       reader-0" in claim_text
+    volume_text = cluster.kubectl(f"describe pv {cluster.get('persistentvolumeclaims', 'data')['spec']['volumeName']}")
+    assert "Claim:             default/data" in volume_text
+    assert "    Term 0:        topology.kubernetes.io/zone in [" in volume_text
+    assert "    Type:          HostPath (bare host directory volume)" in volume_text
+    assert "IsDefaultClass:        Yes" in cluster.kubectl("describe storageclass standard")
