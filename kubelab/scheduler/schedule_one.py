@@ -241,7 +241,7 @@ def find_nodes_that_fit(framework: Framework, state: CycleState, pod: dict, node
     total = len(node_infos)
     decision.num_nodes_to_find = wanted = num_feasible_nodes_to_find(framework.percentage_of_nodes_to_score, total)
     start = decision.start_index % total
-    if table is not None and not nominated_pods and len(table) == total:
+    if table is not None and schedule_columns.ENABLED and not nominated_pods and len(table) == total:
         feasible = schedule_columns.find_feasible(framework, state, pod, table, plugins, start, wanted, decision)
         if feasible is not None:
             return feasible
