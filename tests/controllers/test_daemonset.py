@@ -77,9 +77,11 @@ def test_a_joining_node_gets_a_pod_and_a_leaving_one_loses_it(client, clock, man
 
 def test_node_selectors_and_taints_decide_where_daemons_run(client, clock, manager):
     client.create("nodes", node("ssd-1", {"disk": "ssd"}))
-    client.create("nodes", node("ssd-2", {"disk": "ssd"}, [{"key": "dedicated", "value": "db", "effect": "NoSchedule"}]))
+    client.create("nodes", node("ssd-2", {"disk": "ssd"},
+                                [{"key": "dedicated", "value": "db", "effect": "NoSchedule"}]))
     client.create("nodes", node("hdd-1", {"disk": "hdd"}))
-    client.create("nodes", node("ssd-3", {"disk": "ssd"}, [{"key": "node.kubernetes.io/not-ready", "effect": "NoExecute"}]))
+    client.create("nodes", node("ssd-3", {"disk": "ssd"},
+                                [{"key": "node.kubernetes.io/not-ready", "effect": "NoExecute"}]))
     manifest = ds_manifest()
     manifest["spec"]["template"]["spec"]["nodeSelector"] = {"disk": "ssd"}
     client.create("daemonsets", manifest)
