@@ -6,6 +6,7 @@
     kubelab up [--nodes N] [--port P] [--data-dir DIR] [--store S] [--apiservers K]
                                                              the whole cluster, one process each
     kubelab fault [--data-dir DIR] VERB COMPONENT            break a running `kubelab up` on purpose
+    kubelab iptables-save [--data-dir DIR] NODE              a node's kube-proxy rules under `kubelab up`
     kubelab apiserver [--port P] [--data-dir DIR] [--store S] the API server over HTTP, on 127.0.0.1
     kubelab controller-manager | scheduler --kubeconfig F    one control-plane component
     kubelab scheduler --kubeconfig F --config C.yaml         ... with a KubeSchedulerConfiguration
@@ -33,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
                         add_help=False)
     commands.add_parser("fault", help="break a running `kubelab up` on purpose: stop, crash, partition, ...",
                         add_help=False)
+    saved = commands.add_parser("iptables-save", help="print a node's nat and filter tables, as its kube-proxy "
+                                "wrote them, under a running `kubelab up`")
+    saved.add_argument("node", help="the node's name, e.g. node-1")
+    saved.add_argument("--data-dir", default=".kubelab", help="the `kubelab up` data directory")
     _add_process_commands(commands)
     return parser
 
@@ -176,6 +181,15 @@ def main(argv: list[str] | None = None) -> int:
         from .processes.control import main as fault_main
         return fault_main(argv[1:])
     args = _parser().parse_args(argv)
+    if args.command == "iptables-save":
+        from pathlib import Path
+        saved = Path(args.data_dir) / "iptables" / args.node
+        if not saved.exists():
+            print(f"kubelab iptables-save: no rules from a kube-proxy on {args.node!r} under {args.data_dir} "
+                  "(is `kubelab up` running there, and is the node's name right?)", file=sys.stderr)
+            return 1
+        sys.stdout.write(saved.read_text())
+        return 0
     if args.command == "up":
         from .processes.up import up
         return up(nodes=args.nodes, port=args.port, data_dir=args.data_dir, store=args.store,

@@ -102,7 +102,12 @@ def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: s
         from ..proxy import KubeProxy
         if proxy_mode == "userspace":   # the rules also carry real TCP on loopback (process runtime)
             from ..proxy.userspace import UserspaceKubeProxy as KubeProxy
-        return KubeProxy(_client(kubeconfig, clock, f"kube-proxy/{node_name}"), clock, node_name, rng)
+        proxy = KubeProxy(_client(kubeconfig, clock, f"kube-proxy/{node_name}"), clock, node_name, rng)
+        if kubeconfig:   # DIR/kubeconfigs/proxy-node-1 → DIR/iptables/node-1, for `kubelab iptables-save`
+            from pathlib import Path
+            proxy.save_to = Path(kubeconfig).resolve().parent.parent / "iptables" / node_name
+            proxy.save_to.parent.mkdir(parents=True, exist_ok=True)
+        return proxy
     raise ValueError(f"unknown component {component!r}")
 
 

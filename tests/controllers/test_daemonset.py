@@ -173,3 +173,33 @@ def test_a_daemonsets_selector_cannot_change(client):
         client.patch("daemonsets", "agent", {"spec": {"selector": {"matchLabels": {"app": "agent", "x": "y"}},
                                                       "template": {"metadata": {"labels": {"x": "y"}}}}})
     assert "field is immutable" in refused.value.message
+
+
+def test_rollout_history_and_undo_read_and_restore_the_controller_revisions(client, clock, manager, nodes):
+    from kubelab.kubectl import run
+    client.create("daemonsets", ds_manifest())
+    clock.run(1)
+    ready_all(client, clock)
+    client.patch("daemonsets", "agent", {"metadata": {"annotations": {"kubernetes.io/change-cause": "to 1.28"}},
+                                         "spec": {"template": {"spec": {"containers": [
+                                             {"name": "agent", "image": "nginx:1.28"}]}}}})
+    for _ in range(6):
+        clock.run(1)
+        ready_all(client, clock)
+
+    assert run(client, "rollout history ds/agent", clock.now()) == (
+        "daemonset.apps/agent \nREVISION  CHANGE-CAUSE\n1         <none>\n2         to 1.28\n\n")
+    shown = run(client, "rollout history ds/agent --revision=1", clock.now())
+    assert shown.startswith("daemonset.apps/agent with revision #1\nPod Template:\n")
+    assert "nginx:1.27" in shown and "nginx:1.28" not in shown
+    assert run(client, "rollout undo ds/agent", clock.now()) == "daemonset.apps/agent rolled back\n"
+    for _ in range(6):
+        clock.run(1)
+        ready_all(client, clock)
+
+    assert {pod["spec"]["containers"][0]["image"] for pod in active_pods(client, "app=agent")} == {"nginx:1.27"}
+    # undoing to revision 1 made it the newest (3); no twin revision was created
+    assert sorted(r["revision"] for r in client.list("controllerrevisions", "default")["items"]) == [2, 3]
+    assert run(client, "rollout status ds/agent", clock.now()) == 'daemon set "agent" successfully rolled out\n'
+    assert run(client, "rollout undo ds/agent --to-revision=3", clock.now()) == \
+        "daemonset.apps/agent skipped rollback (current template already matches revision 3)\n"

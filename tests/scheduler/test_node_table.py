@@ -124,7 +124,11 @@ def decide(seed: int):
     pod = random_pod(rng, "incoming", size)
     start = rng.randrange(size)
     snapshot = cache.snapshot()
-    slow = schedule_pod(framework, pod, snapshot.node_info_list, random.Random(seed), 0.0, start)
+    schedule_columns.ENABLED = False
+    try:
+        slow = schedule_pod(framework, pod, snapshot.node_info_list, random.Random(seed), 0.0, start)
+    finally:
+        schedule_columns.ENABLED = True
     fast = schedule_pod(framework, pod, snapshot.node_info_list, random.Random(seed), 0.0, start, table=snapshot.table)
     return slow, fast
 
