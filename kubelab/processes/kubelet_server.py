@@ -18,7 +18,8 @@ connection through, and GET /exec/<ns>/<pod>/<container>?command=…&stdout=1 an
 WebSocket speaking v5.channel.k8s.io (websocket.py): the command runs to its end through the
 runtime's ExecSync, its output goes out on stdout, its exit on the error stream. `kubectl
 port-forward` reaches /portForward/<ns>/<pod> (SPDY streams, spdy.py) and `kubectl logs -f` the
-same log path with follow=true. Interactive sessions (stdin, a TTY) and attach are left out.
+same log path with follow=true; `kubectl attach` /attach/<ns>/<pod>/<container> (output only).
+Interactive sessions (stdin, a TTY) are left out.
 """
 from __future__ import annotations
 
@@ -120,6 +121,8 @@ class _Handler(BaseHTTPRequestHandler):
         parts = url.path.strip("/").split("/")
         if len(parts) == 3 and parts[0] == "portForward":
             return self._port_forward(parts[1], parts[2])
+        if len(parts) == 4 and parts[0] == "attach":
+            return self._attach(parts[1], parts[2], parts[3])
         if len(parts) == 4 and parts[0] == "exec":
             return self._exec(parts[1], parts[2], parts[3], urllib.parse.parse_qs(url.query))
         if len(parts) != 4 or parts[0] != "containerLogs":
@@ -213,6 +216,36 @@ class _Handler(BaseHTTPRequestHandler):
                         break
                     session.receive(chunk)
         except (OSError, ValueError):
+            pass
+        self.close_connection = True
+
+    def _attach(self, namespace: str, pod: str, container: str) -> None:
+        """`kubectl attach`: the running container's output from now on, over the exec WebSocket,
+        until it exits (stdin and a TTY are left out)."""
+        owner = self.server.owner
+        protocol = websocket.choose_protocol(self.headers.get("Sec-WebSocket-Protocol", ""))
+        following = owner.running(namespace, pod, container)
+        if self.headers.get("Upgrade", "").lower() != "websocket" or protocol is None or following is None:
+            return self._answer(400, "text/plain; charset=utf-8",
+                                f'container {container} is not running, or the client does not speak WebSocket')
+        self.send_response(101, "Switching Protocols")
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", websocket.accept_key(self.headers.get("Sec-WebSocket-Key", "")))
+        self.send_header("Sec-WebSocket-Protocol", protocol)
+        self.end_headers()
+        try:
+            self.wfile.write(websocket.message(websocket.STDOUT, b""))
+            seen = owner.logs(namespace, pod, container, {})
+            while owner.running(namespace, pod, container) == following:
+                time.sleep(0.5)   # this server thread polls the runtime's log; the kubelet's loop never waits
+                text = owner.logs(namespace, pod, container, {})
+                if text.startswith(seen) and len(text) > len(seen):
+                    self.wfile.write(websocket.message(websocket.STDOUT, text[len(seen):].encode()))
+                seen = text
+            self.wfile.write(websocket.message(websocket.ERROR, websocket.exit_status(0, [])))
+            self.wfile.write(websocket.close_frame())
+        except (ApiError, OSError):
             pass
         self.close_connection = True
 

@@ -2,7 +2,7 @@
 
 The real kubectl deploys the catalogue's nginx; a real TCP connection to each pod IP gets an
 HTTP 200 naming the pod; `kubectl logs` shows the server's access log and a busybox loop's
-output; `kubectl exec` runs a command in a pod, `port-forward` reaches its port (WebSocket and SPDY)
+output; `kubectl exec` runs a command in a pod, `attach` hears it, `port-forward` reaches its port (WebSocket and SPDY)
 and `logs -f` follows one; deleting a pod stops its processes, and stopping `kubelab up` leaves none behind —
 not even after its kubelet was SIGKILLed.
 """
@@ -104,6 +104,12 @@ def test_process_runtime_pods_answer_on_loopback_log_and_leave_nothing_behind(tm
         up.eventually(lambda: (up.client.get("pods", "counter", "default").get("status") or {}).get("phase")
                       == "Running", 30, "the counter running")
         assert run("logs", "-f", "counter") == "n 1\nn 2\nn 3\n"
+
+        # kubectl attach: the running container's output from now on, until it exits
+        run("run", "talker", "--image=busybox:1.37", "--restart=Never", "--", "sh", "-c", "sleep 3; echo a; echo b")
+        up.eventually(lambda: (up.client.get("pods", "talker", "default").get("status") or {}).get("phase")
+                      == "Running", 30, "the talker running")
+        assert run("attach", "talker") == "a\nb\n"
 
         # a deleted pod's processes stop; its IP refuses connections
         gone_ip = ips[some_pod]

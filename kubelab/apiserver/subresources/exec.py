@@ -33,7 +33,8 @@ def connect(server, resource, request) -> dict:
     if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
         raise errors.bad_request(f"cannot exec into a container in a completed pod; current phase is "
                                  f"{pod['status']['phase']}")
-    return _kubelet(server, pod, f"/exec/{request.namespace}/{request.name}/{container}")
+    kind = "attach" if request.subresource == "attach" else "exec"
+    return _kubelet(server, pod, f"/{kind}/{request.namespace}/{request.name}/{container}")
 
 
 def _kubelet(server, pod: dict, path: str) -> dict:
