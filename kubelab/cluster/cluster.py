@@ -35,7 +35,9 @@ from ..client.leaderelection import LeaderElected
 from ..clock import VirtualClock
 from ..controllers import ControllerManager
 from ..controllers.config import ControllerManagerConfig
+from ..dns import ClusterDNS
 from ..kubelet import Kubelet
+from ..kubelet.dns import CLUSTER_DNS
 from ..proxy import KubeProxy
 from ..scheduler import Scheduler
 from ..store import MemoryStore
@@ -114,6 +116,7 @@ class Cluster:
                 cloud.launch(name, node_internal_ip(index))
             self.builders[f"kubelet/{name}"] = lambda transport, node=name: self._kubelet(transport, node)
             self.builders[f"proxy/{name}"] = lambda transport, node=name: self._proxy(transport, node)
+        self.builders["coredns"] = self._dns     # the DNS add-on (dns/coredns.py), beside the nodes
         self._traffic_rng = random.Random(rng.getrandbits(64))
         self._restart_rng = random.Random(rng.getrandbits(64))   # seeds of restarted components
         self.fault = Faults(self)
@@ -188,7 +191,20 @@ class Cluster:
             kubelet.machine.cloud_provider = "external"
         # `kubectl logs` goes API server -> kubelet (:10250); in process, a registered function.
         self.apiserver.node_connections.register(node, kubelet.container_logs)
+        kubelet.runtime.dns = self._dns_query   # a pod's DNS packets reach the cluster DNS (or not)
         return kubelet
+
+    def _dns(self, transport) -> ClusterDNS:
+        # CoreDNS reads Services and Endpoints; kubelab lends it kube-proxy's read-only identity.
+        return ClusterDNS(Client(transport, "coredns", self.credentials.proxy), self.clock)
+
+    def _dns_query(self, server: str, name: str, qtype: str) -> list[str] | None:
+        """A DNS query from a pod: the kube-dns address reaches CoreDNS (None if it is down);
+        the node's own resolver knows no cluster names (NXDOMAIN)."""
+        if server != CLUSTER_DNS:
+            return []
+        dns = self.running.get("coredns")
+        return None if dns is None else dns.query(name, qtype)
 
     def _proxy(self, transport, node: str) -> KubeProxy:
         proxy = self.proxies[node] = KubeProxy(Client(transport, f"kube-proxy/{node}", self.credentials.proxy),
@@ -216,7 +232,8 @@ class Cluster:
         """Every component, control plane first, in start order."""
         control_plane = self.manager_names + ["cloud-controller-manager"] + self.scheduler_names
         return [*(self.running[n] for n in control_plane if n in self.running),
-                *self.kubelets.values(), *self.proxies.values()]
+                *self.kubelets.values(), *self.proxies.values(),
+                *([self.running["coredns"]] if "coredns" in self.running else [])]
 
     # -- time ----------------------------------------------------------------------------
     def run(self, seconds: float) -> None:
@@ -279,6 +296,11 @@ class Cluster:
             return self.client.list(resource, namespace, label_selector)["items"]
         except ApiError as refusal:
             raise refusal.with_traceback(None) from None
+
+    @property
+    def dns(self) -> ClusterDNS | None:
+        """The cluster DNS server (CoreDNS's part): `cluster.dns.query("web.default.svc.cluster.local")`."""
+        return self.running.get("coredns")
 
     @property
     def trace(self) -> Trace:

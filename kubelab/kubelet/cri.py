@@ -131,6 +131,7 @@ class Sandbox:
     created_at: float = 0.0
     containers: dict[str, Container] = field(default_factory=dict)  # by container name
     previous: dict[str, Container] = field(default_factory=dict)    # the last exited attempt, by name
+    dns: object = None        # CRI's DNSConfig (dns.ResolvConf): every container's /etc/resolv.conf
 
 
 @dataclass
@@ -168,8 +169,9 @@ class RuntimeService(Protocol):
     def update_pod_cidr(self, pod_cidr: str) -> None:
         """UpdateRuntimeConfig: the node's pod CIDR, once the node IPAM controller gave one."""
 
-    def run_pod_sandbox(self, name: str, namespace: str, uid: str) -> Sandbox:
-        """RunPodSandbox: the pod's network namespace, with an IP from the node's pod CIDR."""
+    def run_pod_sandbox(self, name: str, namespace: str, uid: str, dns=None) -> Sandbox:
+        """RunPodSandbox: the pod's network namespace, with an IP from the node's pod CIDR, and
+        its DNS config (dns.ResolvConf: the containers' /etc/resolv.conf)."""
 
     def stop_pod_sandbox(self, sandbox_id: str) -> None:
         """StopPodSandbox: kill what still runs, release the IP."""

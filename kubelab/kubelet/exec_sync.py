@@ -33,7 +33,7 @@ def exec_sync(runtime, container, argv: list[str], timeout: float | None,
         return
     sandbox_name = container.process.hostname if container.process else ""
     process = Process(behaviour, list(argv), dict(container.config.env), container.files, sandbox_name,
-                      clock.now, runtime.resolve)
+                      clock.now, container.process.resolve if container.process else runtime.resolve)
     program = process._exec(list(argv), top=True)
     output: list[str] = []
     state = {"done": False}

@@ -33,6 +33,7 @@ from .admission import admit
 from .backoff import Backoff
 from .container_config import (ConfigError, MountError, container_mounts, environment, expand,
                                volume_files)
+from .dns import pod_resolv_conf
 from .pod_status import generate_pod_status
 from .probe_manager import ProbeManager
 from .cri import CREATED, EXITED, RUNNING, ContainerConfig, PullResult, Sandbox
@@ -91,7 +92,8 @@ class PodSync:
                 if self._reject_if_unfit(pod):
                     return
                 self.admitted.add(meta.uid(pod))
-            sandbox = self.runtime.run_pod_sandbox(meta.name(pod), meta.namespace(pod), meta.uid(pod))
+            sandbox = self.runtime.run_pod_sandbox(meta.name(pod), meta.namespace(pod), meta.uid(pod),
+                                                   pod_resolv_conf(pod))
             self.probes.add_pod(pod)
         if meta.uid(pod) not in self.volumes and not self._mount_volumes(key, pod):
             self._write_status(pod, sandbox)

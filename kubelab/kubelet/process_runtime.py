@@ -97,14 +97,14 @@ class ProcessRuntime:
                              f"start the controller manager with --cluster-cidr 127.244.0.0/16")
         self.network = network
 
-    def run_pod_sandbox(self, name: str, namespace: str, uid: str) -> Sandbox:
+    def run_pod_sandbox(self, name: str, namespace: str, uid: str, dns=None) -> Sandbox:
         ip = next((str(a) for a in self.network.hosts()
                    if a != self.network.network_address + 1 and str(a) not in self.ips_in_use), None)
         if ip is None:
             raise RuntimeError(f"failed to allocate for range 0: no IP addresses available in range set: "
                                f"{self.network}")
         self.ips_in_use.add(ip)
-        sandbox = Sandbox(self._new_id(), name, namespace, uid, ip, created_at=self.clock.now())
+        sandbox = Sandbox(self._new_id(), name, namespace, uid, ip, created_at=self.clock.now(), dns=dns)
         (self.root / "pods" / f"{namespace}_{name}_{uid}").mkdir(parents=True, exist_ok=True)
         self.sandboxes[sandbox.id] = sandbox
         return sandbox

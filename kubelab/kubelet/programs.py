@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import socket
 import sys
 import threading
 import time
@@ -55,7 +56,7 @@ def serve(ip: str, ports: list[int], name: str) -> int:
             print(f"[emerg] bind() to {ip}:{port} failed ({error.errno}: {error.strerror})", file=sys.stderr,
                   flush=True)
             return 1
-        server.daemon_threads = True
+        server.daemon_threads = False   # server_close() waits for the requests in flight
         server.pod_name = name
         servers.append(server)
     print("/docker-entrypoint.sh: Configuration complete; ready for start up", flush=True)
@@ -63,11 +64,22 @@ def serve(ip: str, ports: list[int], name: str) -> int:
         print(f"listening on {ip}:{server.server_address[1]}", flush=True)
         threading.Thread(target=server.serve_forever, args=(0.2,), daemon=True).start()
     done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    signal.signal(signal.SIGINT, lambda *_: done.set())
+
+    def stop_listening(*_) -> None:
+        # As nginx on SIGTERM: stop accepting at once (new connections are refused, so a proxy
+        # tries another pod), finish what is in flight, then exit.
+        for server in servers:
+            try:
+                server.socket.shutdown(socket.SHUT_RD)
+            except OSError:
+                pass
+        done.set()
+    signal.signal(signal.SIGTERM, stop_listening)
+    signal.signal(signal.SIGINT, stop_listening)
     done.wait()
     for server in servers:
         server.shutdown()
+        server.server_close()
     return 0
 
 

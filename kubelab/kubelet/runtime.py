@@ -39,6 +39,7 @@ from typing import Callable
 from . import container_logs, images
 from .cri import (CREATED, EXITED, PAUSE_IMAGE, RUNNING, SANDBOX_NOTREADY, SANDBOX_READY, Container,  # noqa: F401
                   ContainerConfig, ExecResult, Image, PullResult, Sandbox, image_content, normalize_image)
+from .dns import HOST_NAMESERVER, Lookup, Query, ResolvConf, lookup
 from .shell import FileView, Process, StartError, check_executable, effective_argv
 
 SERIAL_PULLS = True  # kubelet's serializeImagePulls default: one pull at a time per node
@@ -60,7 +61,7 @@ class SimulatedRuntime:
         self._pulls_busy_until = 0.0               # serial pulls: when the current one ends
         self.subscribers: list[Callable[[Sandbox, Container], None]] = []
         self.host_paths: dict[str, dict] = {}      # hostPath volumes: the node's own files
-        self.dns: Callable[[str], str | None] | None = None  # name -> address, for nslookup/wget
+        self.dns: Query | None = None  # (server, name, type) -> addresses: how a query reaches a DNS server
 
     def subscribe(self, listener: Callable[[Sandbox, Container], None]) -> None:
         """CRI GetContainerEvents: call `listener(sandbox, container)` on every state change."""
@@ -93,10 +94,11 @@ class SimulatedRuntime:
         raise RuntimeError(f"failed to allocate for range 0: no IP addresses available in range set: "
                            f"{self.network}")
 
-    def run_pod_sandbox(self, name: str, namespace: str, uid: str) -> Sandbox:
-        """CRI RunPodSandbox: the pod's network namespace, with an IP from the node's pod CIDR."""
+    def run_pod_sandbox(self, name: str, namespace: str, uid: str, dns: ResolvConf | None = None) -> Sandbox:
+        """CRI RunPodSandbox: the pod's network namespace, with an IP from the node's pod CIDR,
+        and its DNS config (dns.py)."""
         sandbox = Sandbox(self._new_id(), name, namespace, uid, self._allocate_ip(),
-                          created_at=self.clock.now())
+                          created_at=self.clock.now(), dns=dns)
         self.sandboxes[sandbox.id] = sandbox
         return sandbox
 
@@ -216,8 +218,10 @@ class SimulatedRuntime:
                 return
             container.state, container.started_at = RUNNING, self.clock.now()
             container.config.env = {"HOSTNAME": sandbox.name, **container.config.env}  # the runtime sets it
+            if sandbox.dns is not None:
+                container.files.write("/etc/resolv.conf", sandbox.dns.text())
             container.process = Process(behaviour, argv, dict(container.config.env), container.files,
-                                        sandbox.name, self.clock.now, self.resolve)
+                                        sandbox.name, self.clock.now, lambda name: self.resolve(name, sandbox))
             self._announce(container)
             self._advance(container, container.process.program())
             on_started(None)
@@ -309,9 +313,12 @@ class SimulatedRuntime:
                 if container is None or running.name == container:
                     running.sick = sick
 
-    def resolve(self, name: str) -> str | None:
-        """The cluster DNS as a container sees it (set by whoever assembles the node)."""
-        return self.dns(name) if self.dns is not None else None
+    def resolve(self, name: str, sandbox: Sandbox | None = None) -> Lookup:
+        """Look `name` up as a container in `sandbox` would: its resolv.conf's search list and
+        nameservers (dns.py), asking the cluster DNS through `self.dns` (set by whoever
+        assembles the node; unset, no server answers)."""
+        conf = sandbox.dns if sandbox is not None and sandbox.dns is not None else ResolvConf([HOST_NAMESERVER])
+        return lookup(name, conf, self.dns or (lambda server, fqdn, qtype: None))
 
     # -- traffic -----------------------------------------------------------------------------
     def serve(self, ip: str, port: int, client_ip: str | None = None) -> dict | None:

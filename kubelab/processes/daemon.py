@@ -50,7 +50,7 @@ def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: s
           config: str | None = None, cloud_provider: str = "", nodes: int = 0,
           lb_provisioning_seconds: float = 20.0, controllers: list[str] | None = None,
           extra_controllers: list[str] = (), allocate_node_cidrs: bool = False, cluster_cidr: str = "",
-          root_ca_file: str = "", runtime: str = "simulated", root_dir: str = ""):
+          root_ca_file: str = "", runtime: str = "simulated", root_dir: str = "", proxy_mode: str = "iptables"):
     """The component object, wired to the API server named in `kubeconfig`."""
     rng = random.Random(seed)
     if component == "controller-manager":
@@ -100,7 +100,14 @@ def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: s
         return kubelet
     if component == "proxy":
         from ..proxy import KubeProxy
-        return KubeProxy(_client(kubeconfig, clock, f"kube-proxy/{node_name}"), clock, node_name, rng)
+        if proxy_mode == "userspace":   # the rules also carry real TCP on loopback (process runtime)
+            from ..proxy.userspace import UserspaceKubeProxy as KubeProxy
+        proxy = KubeProxy(_client(kubeconfig, clock, f"kube-proxy/{node_name}"), clock, node_name, rng)
+        if kubeconfig:   # DIR/kubeconfigs/proxy-node-1 → DIR/iptables/node-1, for `kubelab iptables-save`
+            from pathlib import Path
+            proxy.save_to = Path(kubeconfig).resolve().parent.parent / "iptables" / node_name
+            proxy.save_to.parent.mkdir(parents=True, exist_ok=True)
+        return proxy
     raise ValueError(f"unknown component {component!r}")
 
 

@@ -48,6 +48,7 @@ from ..cloud.addresses import CLUSTER_CIDR, LARGE_CLUSTER_CIDR, node_internal_ip
 READY_TIMEOUT_SECONDS = 60.0
 PROCESS_CLUSTER_CIDR = "127.244.0.0/16"        # --runtime process: a /24 of loopback per node
 PROCESS_LARGE_CLUSTER_CIDR = "127.128.0.0/9"
+PROCESS_SERVICE_CIDR = "127.96.0.0/16"
 _die_with_parent = die_with_parent   # the name tests and older callers know
 
 
@@ -129,6 +130,8 @@ def apiserver_argv(cluster: Plan, index: int, etcd_servers: str) -> list[str]:
         argv += ["--store", cluster.store, "--data-dir", str(cluster.data_dir / "store")]
     # Authentication and RBAC on: the component tokens in DIR/tokens.csv, and one
     # service-account signing key for every instance (a token one signs, all verify).
+    if cluster.runtime == "process":   # ClusterIPs are loopback addresses too (the userspace proxy binds them)
+        argv += ["--service-cluster-ip-range", PROCESS_SERVICE_CIDR]
     return argv + ["--token-auth-file", str(cluster.data_dir / "tokens.csv"),
                    "--service-account-key-file", str(cluster.data_dir / "sa.key")]
 
@@ -160,8 +163,8 @@ def component_argvs(cluster: Plan) -> list[tuple[str, list[str]]]:
                                              *(["--cloud-provider", "external"] if cluster.cloud else []),
                                              *(["--runtime", "process", "--root-dir", str(cluster.data_dir / "nodes" / node)]
                                                if cluster.runtime == "process" else [])]))
-        commands.append((f"proxy/{node}", ["proxy", "--kubeconfig", config(f"proxy-{node}"),
-                                           "--node-name", node]))
+        commands.append((f"proxy/{node}", ["proxy", "--kubeconfig", config(f"proxy-{node}"), "--node-name", node,
+                                           *(["--proxy-mode", "userspace"] if cluster.runtime == "process" else [])]))
     return commands
 
 

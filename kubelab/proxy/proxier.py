@@ -58,6 +58,7 @@ class KubeProxy:
         self.tables: Tables = {}        # what "the kernel" holds; replaced whole by each sync
         self.recent: dict[str, dict[str, float]] = {}   # xt_recent lists: name -> {client IP: last seen}
         self.node_addresses: set[str] = set()           # the node's own IPs (addrtype LOCAL)
+        self.save_to = None   # a pathlib.Path: as a process, each sync's tables go there (`kubelab iptables-save`)
         self.sync_count = 0             # how many times syncProxyRules has run
         self.last_sync: float | None = None
         self.initialized = False        # both informers have listed: syncing is allowed
@@ -112,6 +113,10 @@ class KubeProxy:
         self.tables = build_tables(self.services.list(), self.endpoints.list(), self.node_name)
         self.sync_count += 1
         self.last_sync = self.clock.now()
+        if self.save_to is not None:   # written whole, then renamed: a reader never sees half a table
+            partial = self.save_to.with_suffix(".partial")
+            partial.write_text(iptables_save(self.tables))
+            partial.replace(self.save_to)
 
     def _read_node_addresses(self) -> set[str]:
         try:

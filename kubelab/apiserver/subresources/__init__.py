@@ -4,7 +4,8 @@
     pods/<name>/eviction                POST  a polite delete (eviction.py)
     pods/<name>/log                     GET   the container's output, from its kubelet (log.py)
     pods/<name>/exec                    GET, POST  a command in the container, through its kubelet (exec.py)
-    deployments|replicasets/<name>/scale  GET, PUT, PATCH  just the replica count (scale.py)
+    deployments|replicasets|statefulsets|replicationcontrollers/<name>/scale
+                                        GET, PUT, PATCH  just the replica count (scale.py)
     serviceaccounts/<name>/token        POST  a fresh token for the account (token.py)
 
 `status` (and a namespace's `finalize`) are handled by the update path in server.py: they
@@ -27,6 +28,8 @@ HANDLERS = {
     ("replicasets", "scale", "update"): scale.update,
     ("replicasets", "scale", "patch"): scale.patch,
     ("serviceaccounts", "token", "create"): token.create,
+    **{(plural, "scale", verb): getattr(scale, verb) for plural in ("replicationcontrollers", "statefulsets")
+       for verb in ("get", "update", "patch")},
 }
 
 

@@ -1,0 +1,44 @@
+"""Stories: the docs' DaemonSet and StatefulSet examples in a whole Cluster (scheduler, kubelets)."""
+from pathlib import Path
+
+import yaml
+
+from kubelab import Cluster
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "kubelab" / "examples"
+
+
+def test_the_docs_daemonset_runs_one_pod_on_every_node_placed_by_the_scheduler():
+    cluster = Cluster(nodes=3)
+    assert cluster.apply((EXAMPLES / "fluentd-daemonset.yaml").read_text()) == \
+        "daemonset.apps/fluentd-elasticsearch created"
+    cluster.settle()
+
+    pods = cluster.list("pods", "kube-system", label_selector="name=fluentd-elasticsearch")
+    assert sorted(pod["spec"]["nodeName"] for pod in pods) == ["node-1", "node-2", "node-3"]
+    assert {pod["status"]["phase"] for pod in pods} == {"Running"}
+    table = cluster.kubectl("get ds -n kube-system").splitlines()
+    assert table[0].split() == ["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE",
+                                "SELECTOR", "AGE"]
+    assert table[1].split()[:7] == ["fluentd-elasticsearch", "3", "3", "3", "3", "3", "<none>"]
+    scheduled = [line for line in cluster.kubectl("get events -n kube-system").splitlines() if "Scheduled" in line]
+    assert len(scheduled) == 3   # the default scheduler bound them (their affinity names one node each)
+
+
+def test_the_docs_statefulset_starts_web_0_1_2_in_order_behind_its_headless_service():
+    cluster = Cluster(nodes=2)
+    documents = list(yaml.safe_load_all((EXAMPLES / "web-statefulset.yaml").read_text()))
+    documents[1]["spec"].pop("volumeClaimTemplates")   # (claims: see the PVC story)
+    documents[1]["spec"]["template"]["spec"]["containers"][0].pop("volumeMounts")
+    cluster.apply(documents)
+    cluster.settle()
+
+    pods = {pod["metadata"]["name"]: pod for pod in cluster.list("pods", "default", label_selector="app=nginx")}
+    assert sorted(pods) == ["web-0", "web-1", "web-2"]
+    started = [pods[name]["status"]["startTime"] for name in ("web-0", "web-1", "web-2")]
+    assert started == sorted(started) and len(set(started)) == 3   # one after the other
+    assert (pods["web-2"]["spec"]["hostname"], pods["web-2"]["spec"]["subdomain"]) == ("web-2", "nginx")
+    assert cluster.kubectl("get sts").splitlines()[1].split()[:2] == ["web", "3/3"]
+    created = [line.split("  ")[-1].strip() for line in cluster.kubectl("get events").splitlines()
+               if "SuccessfulCreate" in line and "StatefulSet" in line]
+    assert created == [f"create Pod web-{i} in StatefulSet web successful" for i in range(3)]

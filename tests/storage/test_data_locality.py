@@ -1,0 +1,103 @@
+"""The story of issue 9's "data locality made real": a claim pins its pod's zone, and every
+later pod using the volume follows it there — on a whole cluster, on virtual time."""
+import pytest
+
+from kubelab import Cluster
+from kubelab.objects import volumes
+
+from .manifests import claim, pod_with_claim, storage_class
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    cluster = Cluster(nodes=3, seed=0, cloud=True)   # the fake cloud puts node-1/2/3 in zones a/b/c
+    cluster.apply(claim("data"))                      # the default class: standard, WaitForFirstConsumer
+    cluster.settle()
+    return cluster
+
+
+def zone_of(cluster, node_name):
+    return cluster.get("nodes", node_name)["metadata"]["labels"][volumes.ZONE_LABEL]
+
+
+def test_the_claim_waits_for_its_first_consumer(cluster):
+    pending = cluster.get("persistentvolumeclaims", "data")
+    assert (pending["spec"]["storageClassName"], volumes.phase(pending)) == ("standard", "Pending")
+    assert cluster.list("persistentvolumes") == []
+    assert "waiting for first consumer to be created before binding" in cluster.kubectl("describe pvc data")
+
+
+def test_the_first_pod_chooses_the_zone_and_the_volume_is_made_there(cluster):
+    cluster.apply(pod_with_claim("writer"))
+    cluster.settle()
+    writer = cluster.get("pods", "writer")
+    assert writer["status"]["phase"] == "Running"
+    bound = cluster.get("persistentvolumeclaims", "data")
+    assert volumes.phase(bound) == "Bound"
+    assert bound["metadata"]["annotations"][volumes.ANN_SELECTED_NODE] == writer["spec"]["nodeName"]
+    pv = cluster.get("persistentvolumes", bound["spec"]["volumeName"])
+    zone = zone_of(cluster, writer["spec"]["nodeName"])
+    assert volumes.volume_zone(pv) == [zone] and pv["metadata"]["labels"][volumes.ZONE_LABEL] == zone
+    assert "ProvisioningSucceeded" in cluster.kubectl("describe pvc data")
+    assert cluster.exec("writer", ["sh", "-c", "echo hello > /data/greeting; cat /data/greeting"]).strip() == "hello"
+
+
+def test_every_later_pod_using_the_volume_goes_to_that_zone(cluster):
+    writer_node = cluster.get("pods", "writer")["spec"]["nodeName"]
+    zone = zone_of(cluster, writer_node)
+    for index in range(3):
+        # each reader would rather be elsewhere: it avoids the writer's node by anti-affinity
+        reader = pod_with_claim(f"reader-{index}", affinity={"podAntiAffinity": {
+            "preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 100, "podAffinityTerm": {
+                "labelSelector": {"matchLabels": {"role": "writer"}}, "topologyKey": "kubernetes.io/hostname"}}]}})
+        cluster.apply(reader)
+        cluster.settle()
+        assert zone_of(cluster, cluster.get("pods", f"reader-{index}")["spec"]["nodeName"]) == zone
+    explanation = cluster.kubectl("scheduler explain reader-0")
+    other_nodes = [line for line in explanation.splitlines()[1:] if writer_node not in line]
+    assert other_nodes and all("VolumeBinding: node(s) had volume node affinity conflict" in line
+                               for line in other_nodes)
+
+
+def test_without_volume_binding_the_zone_would_be_forgotten(cluster):
+    replay = cluster.kubectl("scheduler explain reader-0 --disable VolumeBinding")
+    assert "VolumeZone: node(s) had no available volume zone" in replay   # the disk's zone label still holds
+
+
+def test_a_pod_whose_claim_is_missing_or_unbound_waits_with_upstreams_words(cluster):
+    cluster.apply(pod_with_claim("orphan", claim_name="nope"))
+    cluster.apply(storage_class("now", volumeBindingMode="Immediate", provisioner="example.com/absent"))
+    cluster.apply(claim("unbound", klass="now"))
+    cluster.apply(pod_with_claim("impatient", claim_name="unbound"))
+    cluster.settle()
+    orphan = cluster.kubectl("describe pod orphan")
+    assert '0/3 nodes are available: persistentvolumeclaim "nope" not found.' in orphan
+    impatient = cluster.kubectl("describe pod impatient")
+    assert "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims." in impatient
+    assert "Waiting for a volume to be created either by the external provisioner 'example.com/absent'" in \
+        cluster.kubectl("describe pvc unbound")
+
+
+def test_kubectl_prints_the_storage_columns(cluster):
+    volume_name = cluster.get("persistentvolumeclaims", "data")["spec"]["volumeName"]
+    lines = cluster.kubectl("get pvc data").splitlines()
+    assert lines[0].split() == ["NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS", "MODES", "STORAGECLASS",
+                                "VOLUMEATTRIBUTESCLASS", "AGE"]
+    assert lines[1].split()[:6] == ["data", "Bound", volume_name, "1Gi", "RWO", "standard"]
+    assert cluster.kubectl("get sc standard").splitlines()[1].split()[:5] == [
+        "standard", "(default)", "kubelab.io/hostpath", "Delete", "WaitForFirstConsumer"]
+    row = cluster.kubectl("get pv").splitlines()[1].split()
+    assert row[:7] == [volume_name, "1Gi", "RWO", "Delete", "Bound", "default/data", "standard"]
+
+
+def test_kubectl_describe_tells_the_claim_the_volume_and_the_class(cluster):
+    claim_text = cluster.kubectl("describe pvc data")
+    for line in ("StorageClass:  standard", "Status:        Bound", "Finalizers:    [kubernetes.io/pvc-protection]",
+                 "Capacity:      1Gi", "Access Modes:  RWO", "VolumeMode:    Filesystem"):
+        assert line in claim_text
+    assert "Used By:       reader-0" in claim_text
+    volume_text = cluster.kubectl(f"describe pv {cluster.get('persistentvolumeclaims', 'data')['spec']['volumeName']}")
+    assert "Claim:             default/data" in volume_text
+    assert "    Term 0:        topology.kubernetes.io/zone in [" in volume_text
+    assert "    Type:          HostPath (bare host directory volume)" in volume_text
+    assert "IsDefaultClass:        Yes" in cluster.kubectl("describe storageclass standard")
