@@ -1,8 +1,6 @@
 """Stories: the docs' DaemonSet and StatefulSet examples in a whole Cluster (scheduler, kubelets)."""
 from pathlib import Path
 
-import yaml
-
 from kubelab import Cluster
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "kubelab" / "examples"
@@ -27,10 +25,7 @@ def test_the_docs_daemonset_runs_one_pod_on_every_node_placed_by_the_scheduler()
 
 def test_the_docs_statefulset_starts_web_0_1_2_in_order_behind_its_headless_service():
     cluster = Cluster(nodes=2)
-    documents = list(yaml.safe_load_all((EXAMPLES / "web-statefulset.yaml").read_text()))
-    documents[1]["spec"].pop("volumeClaimTemplates")   # (claims: see the PVC story)
-    documents[1]["spec"]["template"]["spec"]["containers"][0].pop("volumeMounts")
-    cluster.apply(documents)
+    cluster.apply((EXAMPLES / "web-statefulset.yaml").read_text())
     cluster.settle()
 
     pods = {pod["metadata"]["name"]: pod for pod in cluster.list("pods", "default", label_selector="app=nginx")}
@@ -41,4 +36,10 @@ def test_the_docs_statefulset_starts_web_0_1_2_in_order_behind_its_headless_serv
     assert cluster.kubectl("get sts").splitlines()[1].split()[:2] == ["web", "3/3"]
     created = [line.split("  ")[-1].strip() for line in cluster.kubectl("get events").splitlines()
                if "SuccessfulCreate" in line and "StatefulSet" in line]
-    assert created == [f"create Pod web-{i} in StatefulSet web successful" for i in range(3)]
+    assert created == [message for i in range(3) for message in (
+        f"create Claim www-web-{i} Pod web-{i} in StatefulSet web success",
+        f"create Pod web-{i} in StatefulSet web successful")]
+    claims = {claim["metadata"]["name"]: claim for claim in cluster.list("persistentvolumeclaims", "default")}
+    assert sorted(claims) == ["www-web-0", "www-web-1", "www-web-2"]
+    assert {claim["status"]["phase"] for claim in claims.values()} == {"Bound"}
+    assert {"name": "www", "persistentVolumeClaim": {"claimName": "www-web-2"}} in pods["web-2"]["spec"]["volumes"]

@@ -16,7 +16,7 @@ Extension points: PreFilter, Filter, Reserve, PreBind.
     PreBind    the scheduler writes the decision: a static PV gets the claim in its claimRef, a
                claim to provision gets volume.kubernetes.io/selected-node; then it waits (re-run
                each second, upstream polls too) until the PV binder and the provisioner have bound
-               every claim, or 600 s pass ("binding volumes: timed out waiting for the condition").
+               every claim, or 600 s pass ("binding volumes: context deadline exceeded").
 
 This is "data locality made real": a provisioned volume is pinned to the zone of the node first
 chosen for it, and every later pod using it can only go to a node in that zone.
@@ -172,7 +172,7 @@ class VolumeBinding(PreFilterPlugin, FilterPlugin, ReservePlugin, PreBindPlugin)
             self.unreserve(state, pod, node_name)   # the claimRefs are written: nothing left to assume
             return OK
         if clock.now() - claims["started"] >= self.bind_timeout:
-            return Status("Error", ("binding volumes: timed out waiting for the condition",), Name)
+            return Status("Error", ("binding volumes: context deadline exceeded",), Name)
         return Status(WAIT, (), Name)
 
     @staticmethod
