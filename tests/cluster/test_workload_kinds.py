@@ -22,6 +22,12 @@ def test_the_docs_daemonset_runs_one_pod_on_every_node_placed_by_the_scheduler()
     scheduled = [line for line in cluster.kubectl("get events -n kube-system").splitlines() if "Scheduled" in line]
     assert len(scheduled) == 3   # the default scheduler bound them (their affinity names one node each)
 
+    cluster.kubectl("delete node node-3")   # its daemon pod goes with it: the pod GC, 40 s later
+    cluster.run(90)
+    pods = cluster.list("pods", "kube-system", label_selector="name=fluentd-elasticsearch")
+    assert sorted(pod["spec"]["nodeName"] for pod in pods) == ["node-1", "node-2"]
+    assert cluster.get("daemonsets", "fluentd-elasticsearch", "kube-system")["status"]["desiredNumberScheduled"] == 2
+
 
 def test_the_docs_statefulset_starts_web_0_1_2_in_order_behind_its_headless_service():
     cluster = Cluster(nodes=2)
