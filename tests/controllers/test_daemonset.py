@@ -203,3 +203,17 @@ def test_rollout_history_and_undo_read_and_restore_the_controller_revisions(clie
     assert run(client, "rollout status ds/agent", clock.now()) == 'daemon set "agent" successfully rolled out\n'
     assert run(client, "rollout undo ds/agent --to-revision=3", clock.now()) == \
         "daemonset.apps/agent skipped rollback (current template already matches revision 3)\n"
+
+
+def test_deleting_a_daemonset_takes_its_pods_and_revisions_with_it(client, clock, manager, nodes):
+    client.create("daemonsets", ds_manifest())
+    clock.run(1)
+    assert len(active_pods(client, "app=agent")) == 3
+
+    client.delete("daemonsets", "agent", propagation_policy="Background")
+    clock.run(40)
+
+    assert active_pods(client, "app=agent") == []
+    assert client.list("controllerrevisions", "default")["items"] == []
+    assert {e["source"]["component"] for e in client.list("events", "default")["items"]
+            if e["reason"] == "SuccessfulCreate"} == {"daemonset-controller"}
