@@ -131,3 +131,24 @@ def test_the_kubelet_waits_for_a_missing_claim_and_mounts_it_once_bound():
     cluster.run(60)
     assert cluster.get("pods", "direct")["status"]["phase"] == "Running"
     assert cluster.exec("direct", ["sh", "-c", "echo kept > /data/file; cat /data/file"]).strip() == "kept"
+
+
+def test_two_pods_race_for_one_local_volume_and_one_waits():
+    """A local disk on node-1 (class local-storage: no provisioner, WaitForFirstConsumer, as the docs'
+    local volume example): the first pod takes it; the second finds no volume on any node."""
+    cluster = Cluster(nodes=2, seed=3)
+    cluster.apply(storage_class("local-storage", provisioner="kubernetes.io/no-provisioner",
+                                volumeBindingMode="WaitForFirstConsumer"))
+    cluster.apply(volume("disk-1", klass="local-storage", local={"path": "/mnt/disks/ssd1"}, nodeAffinity={
+        "required": {"nodeSelectorTerms": [{"matchExpressions": [
+            {"key": "kubernetes.io/hostname", "operator": "In", "values": ["node-1"]}]}]}}))
+    for name in ("first", "second"):
+        cluster.apply(claim(f"{name}-data", klass="local-storage"))
+        cluster.apply(pod_with_claim(name, claim_name=f"{name}-data"))
+    cluster.settle()
+    pods = {pod["metadata"]["name"]: pod for pod in cluster.list("pods", "default")}
+    running = [name for name, pod in pods.items() if pod["status"].get("phase") == "Running"]
+    assert len(running) == 1 and pods[running[0]]["spec"]["nodeName"] == "node-1"
+    waiting = ({"first", "second"} - set(running)).pop()
+    assert "0/2 nodes are available: 2 node(s) didn't find available persistent volumes to bind." in \
+        cluster.kubectl(f"describe pod {waiting}")

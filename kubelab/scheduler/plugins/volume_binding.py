@@ -76,7 +76,9 @@ class VolumeBinding(PreFilterPlugin, FilterPlugin, ReservePlugin, PreBindPlugin)
     def __init__(self, handle=None, bind_timeout: float = BIND_TIMEOUT_SECONDS):
         self.handle = handle
         self.bind_timeout = bind_timeout
-        self.assumed: dict[str, str] = {}   # PV name -> claim key, from Reserve until the claimRef is seen
+        # PV name -> (claim key, when): taken at Reserve, given back at Unreserve or once PreBind has
+        # written the claimRef; an entry older than the bind timeout is stale (its pod went away)
+        self.assumed: dict[str, tuple[str, float]] = {}
 
     def events_to_register(self):
         return [(event, None) for event in PVC_EVENTS] + [(ClusterEvent("Node", "Add", "NodeAdd"), None),
@@ -126,7 +128,7 @@ class VolumeBinding(PreFilterPlugin, FilterPlugin, ReservePlugin, PreBindPlugin)
         for claim, storage_class in claims["delayed"]:
             taken = set(static.values())
             candidates = [pv for pv in (pvs.list() if pvs else []) if meta.name(pv) not in taken and
-                          self.assumed.get(meta.name(pv), meta.key(claim)) == meta.key(claim)]
+                          not self._assumed_by_another(meta.name(pv), meta.key(claim))]
             volume = volumes.find_matching_volume(claim, candidates, lambda pv: volume_allows(pv, node_info))
             if volume is not None:
                 static[meta.key(claim)] = meta.name(volume)
@@ -138,12 +140,18 @@ class VolumeBinding(PreFilterPlugin, FilterPlugin, ReservePlugin, PreBindPlugin)
         claims["by_node"][node_info.name] = (static, provision)
         return OK
 
+    def _assumed_by_another(self, volume_name: str, claim_key: str) -> bool:
+        owner, since = self.assumed.get(volume_name, (claim_key, 0.0))
+        now = self.handle.clock.now() if self.handle and self.handle.clock else 0.0
+        return owner != claim_key and now - since < self.bind_timeout
+
     def reserve(self, state: CycleState, pod: dict, node_name: str) -> Status:
         claims = state.get(_STATE)
         if claims is not None:
             static, _ = claims["by_node"].get(node_name, ({}, []))
+            now = self.handle.clock.now() if self.handle and self.handle.clock else 0.0
             for claim_key, volume_name in static.items():
-                self.assumed[volume_name] = claim_key
+                self.assumed[volume_name] = (claim_key, now)
         return OK
 
     def unreserve(self, state: CycleState, pod: dict, node_name: str) -> None:
