@@ -106,7 +106,10 @@ class PersistentVolumeController(Controller):
         storage_class = self._class_of(claim)
         delayed = storage_class is not None and storage_class.get("volumeBindingMode") == \
             volumes.WAIT_FOR_FIRST_CONSUMER and not meta.annotations(claim).get(volumes.ANN_SELECTED_NODE)
-        volume = volumes.find_matching_volume(claim, self.volumes.list()) if not delayed else None
+        candidates = self.volumes.list()
+        if delayed:   # the scheduler chooses; only a volume it (or someone) pre-bound to this claim counts
+            candidates = [volume for volume in candidates if volumes.claim_ref_matches(volume, claim)]
+        volume = volumes.find_matching_volume(claim, candidates)
         if volume is not None:
             self.bind(volume, claim)   # a class need not exist as an object to match PVs of that class
         elif volumes.claim_class(claim) and storage_class is None:

@@ -77,9 +77,11 @@ def test_a_joining_node_gets_a_pod_and_a_leaving_one_loses_it(client, clock, man
 
 def test_node_selectors_and_taints_decide_where_daemons_run(client, clock, manager):
     client.create("nodes", node("ssd-1", {"disk": "ssd"}))
-    client.create("nodes", node("ssd-2", {"disk": "ssd"}, [{"key": "dedicated", "value": "db", "effect": "NoSchedule"}]))
+    client.create("nodes", node("ssd-2", {"disk": "ssd"},
+                                [{"key": "dedicated", "value": "db", "effect": "NoSchedule"}]))
     client.create("nodes", node("hdd-1", {"disk": "hdd"}))
-    client.create("nodes", node("ssd-3", {"disk": "ssd"}, [{"key": "node.kubernetes.io/not-ready", "effect": "NoExecute"}]))
+    client.create("nodes", node("ssd-3", {"disk": "ssd"},
+                                [{"key": "node.kubernetes.io/not-ready", "effect": "NoExecute"}]))
     manifest = ds_manifest()
     manifest["spec"]["template"]["spec"]["nodeSelector"] = {"disk": "ssd"}
     client.create("daemonsets", manifest)
@@ -203,3 +205,17 @@ def test_rollout_history_and_undo_read_and_restore_the_controller_revisions(clie
     assert run(client, "rollout status ds/agent", clock.now()) == 'daemon set "agent" successfully rolled out\n'
     assert run(client, "rollout undo ds/agent --to-revision=3", clock.now()) == \
         "daemonset.apps/agent skipped rollback (current template already matches revision 3)\n"
+
+
+def test_deleting_a_daemonset_takes_its_pods_and_revisions_with_it(client, clock, manager, nodes):
+    client.create("daemonsets", ds_manifest())
+    clock.run(1)
+    assert len(active_pods(client, "app=agent")) == 3
+
+    client.delete("daemonsets", "agent", propagation_policy="Background")
+    clock.run(40)
+
+    assert active_pods(client, "app=agent") == []
+    assert client.list("controllerrevisions", "default")["items"] == []
+    assert {e["source"]["component"] for e in client.list("events", "default")["items"]
+            if e["reason"] == "SuccessfulCreate"} == {"daemonset-controller"}

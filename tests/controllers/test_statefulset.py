@@ -187,3 +187,21 @@ def test_rollout_undo_puts_a_statefulsets_old_template_back(client, clock, manag
     assert all("v" not in meta.labels(pod) for pod in active_pods(client, "app=web"))
     status = client.get("statefulsets", "web")["status"]
     assert status["currentRevision"] == status["updateRevision"] and status["updatedReplicas"] == 2
+
+
+def test_when_scaled_delete_removes_the_claims_of_the_pods_scaled_away(client, clock, manager):
+    claim = {"metadata": {"name": "www"}, "spec": {"accessModes": ["ReadWriteOnce"],
+                                                   "resources": {"requests": {"storage": "1Gi"}}}}
+    client.create("statefulsets", sts_manifest(replicas=2, volumeClaimTemplates=[claim],
+                                               persistentVolumeClaimRetentionPolicy={"whenDeleted": "Retain",
+                                                                                     "whenScaled": "Delete"}))
+    for index in range(2):
+        clock.run(1)
+        ready(client, clock, f"web-{index}")
+
+    client.patch("statefulsets", "web", {"spec": {"replicas": 1}})
+    clock.run(40)   # the pod's grace period; then the garbage collector follows its ownerReference
+
+    assert names(client) == ["web-0"]
+    assert [meta.name(c) for c in client.list("persistentvolumeclaims", "default")["items"]
+            if not meta.is_being_deleted(c)] == ["www-web-0"]

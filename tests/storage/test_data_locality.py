@@ -5,7 +5,7 @@ import pytest
 from kubelab import Cluster
 from kubelab.objects import volumes
 
-from .manifests import claim, pod_with_claim, storage_class
+from .manifests import claim, pod_with_claim, storage_class, volume
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +101,54 @@ def test_kubectl_describe_tells_the_claim_the_volume_and_the_class(cluster):
     assert "    Term 0:        topology.kubernetes.io/zone in [" in volume_text
     assert "    Type:          HostPath (bare host directory volume)" in volume_text
     assert "IsDefaultClass:        Yes" in cluster.kubectl("describe storageclass standard")
+
+
+def test_a_pod_whose_claim_never_binds_gives_up_binding_after_the_timeout():
+    cluster = Cluster(nodes=1, seed=1)
+    cluster.apply(storage_class("nobody", provisioner="example.com/absent", volumeBindingMode="WaitForFirstConsumer"))
+    cluster.apply(claim("stuck", klass="nobody"))
+    cluster.apply(pod_with_claim("patient", claim_name="stuck"))
+    cluster.run(30)
+    waiting = cluster.get("pods", "patient")
+    assert not waiting["spec"].get("nodeName")   # held at PreBind: no Binding written yet
+    assert cluster.get("persistentvolumeclaims", "stuck")["metadata"]["annotations"][
+        volumes.ANN_SELECTED_NODE] == "node-1"
+    cluster.run(600)
+    assert 'running PreBind plugin "VolumeBinding": binding volumes: context deadline exceeded' in \
+        cluster.kubectl("describe pod patient")
+
+
+def test_the_kubelet_waits_for_a_missing_claim_and_mounts_it_once_bound():
+    cluster = Cluster(nodes=1, seed=2)
+    cluster.apply(pod_with_claim("direct", claim_name="later", nodeName="node-1"))   # no scheduler involved
+    cluster.run(20)
+    described = cluster.kubectl("describe pod direct")
+    assert ("Unable to attach or mount volumes: unmounted volumes=[data], unattached volumes=[data], failed to "
+            "process volumes=[data]: error processing PVC default/later: failed to fetch PVC from API server: "
+            'persistentvolumeclaims "later" not found') in described
+    cluster.apply(volume("manual-1", klass=""))
+    cluster.apply(claim("later", klass=""))
+    cluster.run(60)
+    assert cluster.get("pods", "direct")["status"]["phase"] == "Running"
+    assert cluster.exec("direct", ["sh", "-c", "echo kept > /data/file; cat /data/file"]).strip() == "kept"
+
+
+def test_two_pods_race_for_one_local_volume_and_one_waits():
+    """A local disk on node-1 (class local-storage: no provisioner, WaitForFirstConsumer, as the docs'
+    local volume example): the first pod takes it; the second finds no volume on any node."""
+    cluster = Cluster(nodes=2, seed=3)
+    cluster.apply(storage_class("local-storage", provisioner="kubernetes.io/no-provisioner",
+                                volumeBindingMode="WaitForFirstConsumer"))
+    cluster.apply(volume("disk-1", klass="local-storage", local={"path": "/mnt/disks/ssd1"}, nodeAffinity={
+        "required": {"nodeSelectorTerms": [{"matchExpressions": [
+            {"key": "kubernetes.io/hostname", "operator": "In", "values": ["node-1"]}]}]}}))
+    for name in ("first", "second"):
+        cluster.apply(claim(f"{name}-data", klass="local-storage"))
+        cluster.apply(pod_with_claim(name, claim_name=f"{name}-data"))
+    cluster.settle()
+    pods = {pod["metadata"]["name"]: pod for pod in cluster.list("pods", "default")}
+    running = [name for name, pod in pods.items() if pod["status"].get("phase") == "Running"]
+    assert len(running) == 1 and pods[running[0]]["spec"]["nodeName"] == "node-1"
+    waiting = ({"first", "second"} - set(running)).pop()
+    assert "0/2 nodes are available: 2 node(s) didn't find available persistent volumes to bind." in \
+        cluster.kubectl(f"describe pod {waiting}")

@@ -16,7 +16,7 @@ Extension points: PreFilter, Filter, Reserve, PreBind.
     PreBind    the scheduler writes the decision: a static PV gets the claim in its claimRef, a
                claim to provision gets volume.kubernetes.io/selected-node; then it waits (re-run
                each second, upstream polls too) until the PV binder and the provisioner have bound
-               every claim, or 600 s pass ("binding volumes: timed out waiting for the condition").
+               every claim, or 600 s pass ("binding volumes: context deadline exceeded").
 
 This is "data locality made real": a provisioned volume is pinned to the zone of the node first
 chosen for it, and every later pod using it can only go to a node in that zone.
@@ -76,7 +76,9 @@ class VolumeBinding(PreFilterPlugin, FilterPlugin, ReservePlugin, PreBindPlugin)
     def __init__(self, handle=None, bind_timeout: float = BIND_TIMEOUT_SECONDS):
         self.handle = handle
         self.bind_timeout = bind_timeout
-        self.assumed: dict[str, str] = {}   # PV name -> claim key, from Reserve until the claimRef is seen
+        # PV name -> (claim key, when): taken at Reserve, given back at Unreserve or once PreBind has
+        # written the claimRef; an entry older than the bind timeout is stale (its pod went away)
+        self.assumed: dict[str, tuple[str, float]] = {}
 
     def events_to_register(self):
         return [(event, None) for event in PVC_EVENTS] + [(ClusterEvent("Node", "Add", "NodeAdd"), None),
@@ -126,7 +128,7 @@ class VolumeBinding(PreFilterPlugin, FilterPlugin, ReservePlugin, PreBindPlugin)
         for claim, storage_class in claims["delayed"]:
             taken = set(static.values())
             candidates = [pv for pv in (pvs.list() if pvs else []) if meta.name(pv) not in taken and
-                          self.assumed.get(meta.name(pv), meta.key(claim)) == meta.key(claim)]
+                          not self._assumed_by_another(meta.name(pv), meta.key(claim))]
             volume = volumes.find_matching_volume(claim, candidates, lambda pv: volume_allows(pv, node_info))
             if volume is not None:
                 static[meta.key(claim)] = meta.name(volume)
@@ -138,12 +140,18 @@ class VolumeBinding(PreFilterPlugin, FilterPlugin, ReservePlugin, PreBindPlugin)
         claims["by_node"][node_info.name] = (static, provision)
         return OK
 
+    def _assumed_by_another(self, volume_name: str, claim_key: str) -> bool:
+        owner, since = self.assumed.get(volume_name, (claim_key, 0.0))
+        now = self.handle.clock.now() if self.handle and self.handle.clock else 0.0
+        return owner != claim_key and now - since < self.bind_timeout
+
     def reserve(self, state: CycleState, pod: dict, node_name: str) -> Status:
         claims = state.get(_STATE)
         if claims is not None:
             static, _ = claims["by_node"].get(node_name, ({}, []))
+            now = self.handle.clock.now() if self.handle and self.handle.clock else 0.0
             for claim_key, volume_name in static.items():
-                self.assumed[volume_name] = claim_key
+                self.assumed[volume_name] = (claim_key, now)
         return OK
 
     def unreserve(self, state: CycleState, pod: dict, node_name: str) -> None:
@@ -172,7 +180,7 @@ class VolumeBinding(PreFilterPlugin, FilterPlugin, ReservePlugin, PreBindPlugin)
             self.unreserve(state, pod, node_name)   # the claimRefs are written: nothing left to assume
             return OK
         if clock.now() - claims["started"] >= self.bind_timeout:
-            return Status("Error", ("binding volumes: timed out waiting for the condition",), Name)
+            return Status("Error", ("binding volumes: context deadline exceeded",), Name)
         return Status(WAIT, (), Name)
 
     @staticmethod
