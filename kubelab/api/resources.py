@@ -60,7 +60,7 @@ RESOURCES: dict[str, Resource] = {r.plural: r for r in [
              ("status", "finalize"), ("metadata.name", "status.phase")),
     Resource("nodes", "Node", "", "v1", False, "minions", ("no",), ("status",),
              ("metadata.name", "spec.unschedulable")),
-    Resource("pods", "Pod", "", "v1", True, "pods", ("po",), ("status", "binding", "eviction", "log", "exec"),
+    Resource("pods", "Pod", "", "v1", True, "pods", ("po",), ("status", "binding", "eviction", "log", "exec", "attach", "portforward"),
              _POD_FIELDS),
     Resource("services", "Service", "", "v1", True, "services/specs", ("svc",), ("status",)),
     Resource("endpoints", "Endpoints", "", "v1", True, "services/endpoints", ("ep",)),

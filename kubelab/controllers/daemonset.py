@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 
-from ..client import NORMAL, WARNING, ApiError, Controller
+from ..client import NORMAL, WARNING, ApiError, Controller, EventRecorder
 from ..objects import meta, selector
 from . import daemon_pods, history
 from .active_pods import is_available, is_ready
@@ -50,6 +50,8 @@ class DaemonSetsController(Controller):
 
     def __init__(self, client, clock, factory):
         super().__init__(client, clock, factory)
+        # its service account is daemon-set-controller; its events say daemonset-controller (as upstream's)
+        self.recorder = EventRecorder(client, clock, "daemonset-controller")
         self.expectations = ControllerExpectations(clock)
         self.failed_backoff: dict[str, tuple[float, float]] = {}   # "ds-key/node" -> (delay, not before)
         self.daemonsets = factory.informer("daemonsets")

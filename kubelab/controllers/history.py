@@ -6,6 +6,7 @@ pods directly, so each version of their template is kept in a ControllerRevision
     metadata.name    "<owner>-<hash>"     the hash of the template (pod_template_hash.py's FNV)
     data             {"spec": {"template": {..., "$patch": "replace"}}}   a patch that restores it
     revision         1, 2, 3, ...         the order versions were *last used* in
+    annotations      the owner's, when the revision was made (kubernetes.io/change-cause)
 
 `kubectl rollout history` lists them and `rollout undo` patches the owner with one's data;
 undoing to an old template makes that revision the newest again (its number is bumped, no
@@ -71,6 +72,8 @@ def sync_revision(client, informer, owner: dict) -> tuple[dict, list[dict]]:
                 "metadata": {"name": f"{meta.name(owner)}-{hash_}", "namespace": meta.namespace(owner),
                              "labels": labels, "ownerReferences": [meta.owner_reference(owner)]},
                 "data": data, "revision": next_number}
+    if meta.annotations(owner):   # the owner's, change-cause included (what rollout history shows)
+        revision["metadata"]["annotations"] = dict(meta.annotations(owner))
     try:
         created = client.create(RESOURCE, revision, meta.namespace(owner))
     except ApiError as error:

@@ -15,9 +15,11 @@ from .endpointslice import EndpointSliceController
 from .garbage_collector import GarbageCollector
 from .cronjob import CronJobController
 from .job import JobController
+from .hostpath_provisioner import HostPathProvisioner
 from .namespace import NamespaceController
 from .node_ipam import NodeIpamController
 from .node_lifecycle import NodeLifecycleController
+from .persistentvolume_binder import PersistentVolumeController
 from .pod_gc import PodGCController
 from .taint_eviction import TaintEvictionController
 from .replicaset import ReplicaSetController
@@ -41,6 +43,8 @@ CONTROLLERS = {
     "nodelifecycle": NodeLifecycleController,      # silent Nodes -> Ready Unknown, pods NotReady, taints
     "taint-eviction-controller": TaintEvictionController,  # NoExecute taints -> pods evicted when tolerations end
     "podgc": PodGCController,                      # pods on deleted Nodes -> force-deleted
+    "persistentvolume-binder": PersistentVolumeController,  # PVCs <-> PVs, reclaim when a claim goes
+    "hostpath-provisioner": HostPathProvisioner,   # kubelab.io/hostpath claims -> new PVs; the "standard" class
     "pvc-protection": PVCProtectionController,     # a deleted PVC -> gone once no pod uses it
     "pv-protection": PVProtectionController,       # a deleted PV -> gone once no longer Bound
     "endpointslice": EndpointSliceController,      # Services + Pods -> EndpointSlices of at most 100

@@ -22,8 +22,11 @@ web-0 in StatefulSet web successful", "delete Pod web-1 in StatefulSet web succe
 "create Claim www-web-0 Pod web-0 in StatefulSet web success".
 
 Claims are read and created straight through the API (no claim informer, so a cluster without
-the PersistentVolumeClaim kind still runs every other set). Left out: maxUnavailable for
-rolling updates (alpha upstream), claims deleted on scale-down (whenScaled: Delete).
+the PersistentVolumeClaim kind still runs every other set). persistentVolumeClaimRetentionPolicy:
+whenDeleted Delete makes the set an owner of each claim, whenScaled Delete makes a condemned pod
+the owner of its claims just before it is deleted; the garbage collector does the rest.
+Left out: maxUnavailable for rolling updates (alpha upstream); a retention policy changed after
+the claims were made is not applied to them.
 """
 from __future__ import annotations
 
@@ -134,6 +137,7 @@ class StatefulSetController(Controller):
                 continue
             if monotonic and unhealthy and unhealthy[0] is not pod:
                 return                                   # a pod before it is not healthy yet
+            self.claims_follow_pod(statefulset, pod, ordinal)
             self.delete_pod(statefulset, pod)
             if monotonic:
                 return
@@ -192,6 +196,26 @@ class StatefulSetController(Controller):
             raise
         self.recorder.event(statefulset, NORMAL, "SuccessfulCreate",
                             f"create Pod {pod_name} in StatefulSet {set_name} successful")
+
+    def claims_follow_pod(self, statefulset: dict, pod: dict, ordinal: int) -> None:
+        """whenScaled: Delete — a condemned pod becomes its claims' owner, so the garbage
+        collector deletes them after it (upstream's updateClaimOwnerRefForSetAndPod)."""
+        policy = statefulset["spec"].get("persistentVolumeClaimRetentionPolicy") or {}
+        if policy.get("whenScaled") != "Delete":
+            return
+        for claim in stateful_pods.new_claims(statefulset, ordinal):
+            try:
+                current = self.client.get("persistentvolumeclaims", meta.name(claim), meta.namespace(pod))
+            except ApiError as error:
+                if error.code == 404:
+                    continue
+                raise
+            references = meta.owner_references(current)
+            if any(ref.get("uid") == meta.uid(pod) for ref in references):
+                continue
+            self.client.patch("persistentvolumeclaims", meta.name(current), {"metadata": {
+                "ownerReferences": references + [meta.owner_reference(pod, controller=False)],
+                "resourceVersion": meta.resource_version(current)}}, meta.namespace(pod))
 
     def delete_pod(self, statefulset: dict, pod: dict) -> None:
         set_name = meta.name(statefulset)

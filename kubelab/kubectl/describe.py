@@ -21,6 +21,7 @@ from .describe_node import describe_node
 from .describe_pod import describe_pod
 from .describe_service import describe_endpoints, describe_service
 from .describe_sets import describe_daemonset, describe_replicationcontroller, describe_statefulset
+from .describe_storage import describe_persistentvolume, describe_persistentvolumeclaim, describe_storageclass
 from .describe_workloads import describe_deployment, describe_replicaset
 from .describe_writer import Writer, annotations_multiline, labels_multiline, search_events
 from .describe_generic import describe_generic
@@ -53,6 +54,8 @@ DESCRIBERS = {"pods": describe_pod, "deployments": describe_deployment, "replica
 DESCRIBERS.update({"poddisruptionbudgets": describe_poddisruptionbudget, "endpointslices": describe_endpointslice})
 DESCRIBERS.update({"replicationcontrollers": describe_replicationcontroller, "daemonsets": describe_daemonset,
                    "statefulsets": describe_statefulset})
+DESCRIBERS.update({"storageclasses": describe_storageclass, "persistentvolumes": describe_persistentvolume,
+                   "persistentvolumeclaims": describe_persistentvolumeclaim})
 
 
 def describe(client, argv: list[str], now: float, namespace: str) -> str:

@@ -65,8 +65,7 @@ def drain(client, argv: list[str], now: float, namespace: str, clock=None) -> st
     pending: list[str] = []
     failure = None
     for node in node_objects(client, args, options["selector"], "drain"):
-        out.append(mark(client, node, "drain", True).replace(" already drained", " already cordoned")
-                   .replace(" drained\n", " cordoned\n"))
+        out.append(mark(client, node, "drain", True))   # "node/x cordoned" (or "already cordoned")
         name = node["metadata"]["name"]
         try:
             evict_or_delete_pods(client, name, options, clock, out)

@@ -116,6 +116,8 @@ class Lookup:
         head = [f"Server:\t\t{self.server}", f"Address:\t{self.server}:53", ""]
         if not self.addresses:
             return head + [f"** server can't find {self.asked}: {self.error or 'NXDOMAIN'}"]
+        if self.addresses and not self.addresses[0][:1].isdigit():   # an ExternalName's CNAME
+            return head + [f"{self.name}\tcanonical name = {self.addresses[0]}"]
         return head + [line for address in self.addresses for line in (f"Name:\t{self.name}", f"Address: {address}")]
 
 

@@ -68,3 +68,18 @@ def failure_status(text: str) -> bytes:
 
 def close_frame(code: int = 1000) -> bytes:
     return frame(struct.pack("!H", code), opcode=0x8)
+
+
+def read_frame(stream) -> tuple[int | None, bytes]:
+    """One client frame (masked, as clients must send them): (opcode, payload); (None, b"") at EOF."""
+    head = stream.read(2)
+    if len(head) < 2:
+        return None, b""
+    opcode, length = head[0] & 0x0F, head[1] & 0x7F
+    if length == 126:
+        length, = struct.unpack("!H", stream.read(2))
+    elif length == 127:
+        length, = struct.unpack("!Q", stream.read(8))
+    mask = stream.read(4) if head[1] & 0x80 else b"\0\0\0\0"
+    payload = stream.read(length)
+    return opcode, bytes(byte ^ mask[index % 4] for index, byte in enumerate(payload))

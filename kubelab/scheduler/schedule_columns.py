@@ -23,6 +23,7 @@ import numpy as np
 from .framework import ERROR, OK, CycleState, NodeInfo
 from .node_table import NodeTable
 
+ENABLED = True  # False: every plugin asks node by node (tests compare both ways)
 DISAGREEMENTS: list[tuple[str, str]] = []  # (pod, node) where a filter_mask said no and its filter yes
 
 

@@ -1,8 +1,6 @@
 """Stories: the docs' DaemonSet and StatefulSet examples in a whole Cluster (scheduler, kubelets)."""
 from pathlib import Path
 
-import yaml
-
 from kubelab import Cluster
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "kubelab" / "examples"
@@ -24,13 +22,16 @@ def test_the_docs_daemonset_runs_one_pod_on_every_node_placed_by_the_scheduler()
     scheduled = [line for line in cluster.kubectl("get events -n kube-system").splitlines() if "Scheduled" in line]
     assert len(scheduled) == 3   # the default scheduler bound them (their affinity names one node each)
 
+    cluster.kubectl("delete node node-3")   # its daemon pod goes with it: the pod GC, 40 s later
+    cluster.run(90)
+    pods = cluster.list("pods", "kube-system", label_selector="name=fluentd-elasticsearch")
+    assert sorted(pod["spec"]["nodeName"] for pod in pods) == ["node-1", "node-2"]
+    assert cluster.get("daemonsets", "fluentd-elasticsearch", "kube-system")["status"]["desiredNumberScheduled"] == 2
+
 
 def test_the_docs_statefulset_starts_web_0_1_2_in_order_behind_its_headless_service():
     cluster = Cluster(nodes=2)
-    documents = list(yaml.safe_load_all((EXAMPLES / "web-statefulset.yaml").read_text()))
-    documents[1]["spec"].pop("volumeClaimTemplates")   # (claims: see the PVC story)
-    documents[1]["spec"]["template"]["spec"]["containers"][0].pop("volumeMounts")
-    cluster.apply(documents)
+    cluster.apply((EXAMPLES / "web-statefulset.yaml").read_text())
     cluster.settle()
 
     pods = {pod["metadata"]["name"]: pod for pod in cluster.list("pods", "default", label_selector="app=nginx")}
@@ -41,4 +42,10 @@ def test_the_docs_statefulset_starts_web_0_1_2_in_order_behind_its_headless_serv
     assert cluster.kubectl("get sts").splitlines()[1].split()[:2] == ["web", "3/3"]
     created = [line.split("  ")[-1].strip() for line in cluster.kubectl("get events").splitlines()
                if "SuccessfulCreate" in line and "StatefulSet" in line]
-    assert created == [f"create Pod web-{i} in StatefulSet web successful" for i in range(3)]
+    assert created == [message for i in range(3) for message in (
+        f"create Claim www-web-{i} Pod web-{i} in StatefulSet web success",
+        f"create Pod web-{i} in StatefulSet web successful")]
+    claims = {claim["metadata"]["name"]: claim for claim in cluster.list("persistentvolumeclaims", "default")}
+    assert sorted(claims) == ["www-web-0", "www-web-1", "www-web-2"]
+    assert {claim["status"]["phase"] for claim in claims.values()} == {"Bound"}
+    assert {"name": "www", "persistentVolumeClaim": {"claimName": "www-web-2"}} in pods["web-2"]["spec"]["volumes"]

@@ -77,9 +77,11 @@ def test_a_joining_node_gets_a_pod_and_a_leaving_one_loses_it(client, clock, man
 
 def test_node_selectors_and_taints_decide_where_daemons_run(client, clock, manager):
     client.create("nodes", node("ssd-1", {"disk": "ssd"}))
-    client.create("nodes", node("ssd-2", {"disk": "ssd"}, [{"key": "dedicated", "value": "db", "effect": "NoSchedule"}]))
+    client.create("nodes", node("ssd-2", {"disk": "ssd"},
+                                [{"key": "dedicated", "value": "db", "effect": "NoSchedule"}]))
     client.create("nodes", node("hdd-1", {"disk": "hdd"}))
-    client.create("nodes", node("ssd-3", {"disk": "ssd"}, [{"key": "node.kubernetes.io/not-ready", "effect": "NoExecute"}]))
+    client.create("nodes", node("ssd-3", {"disk": "ssd"},
+                                [{"key": "node.kubernetes.io/not-ready", "effect": "NoExecute"}]))
     manifest = ds_manifest()
     manifest["spec"]["template"]["spec"]["nodeSelector"] = {"disk": "ssd"}
     client.create("daemonsets", manifest)
@@ -173,3 +175,47 @@ def test_a_daemonsets_selector_cannot_change(client):
         client.patch("daemonsets", "agent", {"spec": {"selector": {"matchLabels": {"app": "agent", "x": "y"}},
                                                       "template": {"metadata": {"labels": {"x": "y"}}}}})
     assert "field is immutable" in refused.value.message
+
+
+def test_rollout_history_and_undo_read_and_restore_the_controller_revisions(client, clock, manager, nodes):
+    from kubelab.kubectl import run
+    client.create("daemonsets", ds_manifest())
+    clock.run(1)
+    ready_all(client, clock)
+    client.patch("daemonsets", "agent", {"metadata": {"annotations": {"kubernetes.io/change-cause": "to 1.28"}},
+                                         "spec": {"template": {"spec": {"containers": [
+                                             {"name": "agent", "image": "nginx:1.28"}]}}}})
+    for _ in range(6):
+        clock.run(1)
+        ready_all(client, clock)
+
+    assert run(client, "rollout history ds/agent", clock.now()) == (
+        "daemonset.apps/agent \nREVISION  CHANGE-CAUSE\n1         <none>\n2         to 1.28\n\n")
+    shown = run(client, "rollout history ds/agent --revision=1", clock.now())
+    assert shown.startswith("daemonset.apps/agent with revision #1\nPod Template:\n")
+    assert "nginx:1.27" in shown and "nginx:1.28" not in shown
+    assert run(client, "rollout undo ds/agent", clock.now()) == "daemonset.apps/agent rolled back\n"
+    for _ in range(6):
+        clock.run(1)
+        ready_all(client, clock)
+
+    assert {pod["spec"]["containers"][0]["image"] for pod in active_pods(client, "app=agent")} == {"nginx:1.27"}
+    # undoing to revision 1 made it the newest (3); no twin revision was created
+    assert sorted(r["revision"] for r in client.list("controllerrevisions", "default")["items"]) == [2, 3]
+    assert run(client, "rollout status ds/agent", clock.now()) == 'daemon set "agent" successfully rolled out\n'
+    assert run(client, "rollout undo ds/agent --to-revision=3", clock.now()) == \
+        "daemonset.apps/agent skipped rollback (current template already matches revision 3)\n"
+
+
+def test_deleting_a_daemonset_takes_its_pods_and_revisions_with_it(client, clock, manager, nodes):
+    client.create("daemonsets", ds_manifest())
+    clock.run(1)
+    assert len(active_pods(client, "app=agent")) == 3
+
+    client.delete("daemonsets", "agent", propagation_policy="Background")
+    clock.run(40)
+
+    assert active_pods(client, "app=agent") == []
+    assert client.list("controllerrevisions", "default")["items"] == []
+    assert {e["source"]["component"] for e in client.list("events", "default")["items"]
+            if e["reason"] == "SuccessfulCreate"} == {"daemonset-controller"}

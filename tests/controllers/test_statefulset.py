@@ -160,3 +160,48 @@ def test_each_pod_gets_its_own_claim_from_the_volume_claim_templates(client, clo
     assert {"name": "www", "persistentVolumeClaim": {"claimName": "www-web-0"}} in \
         client.get("pods", "web-0")["spec"]["volumes"]
     assert len(client.list("persistentvolumeclaims", "default")["items"]) == 2
+
+
+def test_rollout_undo_puts_a_statefulsets_old_template_back(client, clock, manager):
+    from kubelab.kubectl import run
+    client.create("statefulsets", sts_manifest(replicas=2))
+    for index in range(2):
+        clock.run(1)
+        ready(client, clock, f"web-{index}")
+    client.patch("statefulsets", "web", {"spec": {"template": {"metadata": {"labels": {"v": "2"}}}}})
+    for _ in range(6):
+        clock.run(1)
+        for name in names(client):
+            if not client.get("pods", name)["status"].get("podIP"):
+                ready(client, clock, name)
+    assert run(client, "rollout history sts/web", clock.now()) == (
+        "statefulset.apps/web \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n\n")
+    assert run(client, "rollout status sts/web", clock.now()).startswith("partitioned roll out complete: 2 new pods")
+
+    assert run(client, "rollout undo sts/web", clock.now()) == "statefulset.apps/web rolled back\n"
+    for _ in range(6):
+        clock.run(1)
+        for name in names(client):
+            if not client.get("pods", name)["status"].get("podIP"):
+                ready(client, clock, name)
+    assert all("v" not in meta.labels(pod) for pod in active_pods(client, "app=web"))
+    status = client.get("statefulsets", "web")["status"]
+    assert status["currentRevision"] == status["updateRevision"] and status["updatedReplicas"] == 2
+
+
+def test_when_scaled_delete_removes_the_claims_of_the_pods_scaled_away(client, clock, manager):
+    claim = {"metadata": {"name": "www"}, "spec": {"accessModes": ["ReadWriteOnce"],
+                                                   "resources": {"requests": {"storage": "1Gi"}}}}
+    client.create("statefulsets", sts_manifest(replicas=2, volumeClaimTemplates=[claim],
+                                               persistentVolumeClaimRetentionPolicy={"whenDeleted": "Retain",
+                                                                                     "whenScaled": "Delete"}))
+    for index in range(2):
+        clock.run(1)
+        ready(client, clock, f"web-{index}")
+
+    client.patch("statefulsets", "web", {"spec": {"replicas": 1}})
+    clock.run(40)   # the pod's grace period; then the garbage collector follows its ownerReference
+
+    assert names(client) == ["web-0"]
+    assert [meta.name(c) for c in client.list("persistentvolumeclaims", "default")["items"]
+            if not meta.is_being_deleted(c)] == ["www-web-0"]

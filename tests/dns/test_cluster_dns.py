@@ -67,6 +67,11 @@ def test_records_for_cluster_ip_headless_with_hostnames_and_external_name():
 MANIFESTS = """
 apiVersion: v1
 kind: Service
+metadata: {name: search}
+spec: {type: ExternalName, externalName: example.com}
+---
+apiVersion: v1
+kind: Service
 metadata: {name: nginx}
 spec:
   clusterIP: None
@@ -107,6 +112,11 @@ def test_a_pod_with_hostname_and_subdomain_gets_its_stable_name(cluster):
     output = cluster.exec("client", "nslookup web-0.nginx")
     assert output.splitlines()[-2:] == ["Name:\tweb-0.nginx.default.svc.cluster.local", f"Address: {web_0}"]
     assert cluster.dns.query(f"{web_0.replace('.', '-')}.default.pod.cluster.local") == [web_0]
+
+
+def test_an_external_name_service_is_a_canonical_name(cluster):
+    assert cluster.exec("client", "nslookup search").splitlines()[-1] == \
+        "search.default.svc.cluster.local\tcanonical name = example.com"
 
 
 def test_an_unknown_name_is_nxdomain_and_a_stopped_dns_is_a_timeout(cluster):

@@ -95,13 +95,17 @@ def test_drain_refuses_unmanaged_pods_and_local_data_as_kubectl_1_32_words_it(cl
 
 
 def test_daemonset_pods_are_refused_unless_ignored(cluster):
-    owner = {"apiVersion": "apps/v1", "kind": "DaemonSet", "name": "agent", "uid": "u-1", "controller": True}
-    pod = lone_pod("agent-x")
-    pod["metadata"]["ownerReferences"] = [owner]
-    cluster.client.create("pods", pod)
+    cluster.apply({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent"},
+                   "spec": {"selector": {"matchLabels": {"app": "agent"}},
+                            "template": {"metadata": {"labels": {"app": "agent"}},
+                                         "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}})
     cluster.settle()
-    last = cluster.kubectl("drain node-1").splitlines()[-1]
-    assert last.startswith("cannot delete ") and last.endswith(": default/agent-x")
+    [agent] = [name for name in pods_on(cluster, "node-1") if name.startswith("agent-")]
+    assert cluster.kubectl("drain node-1").splitlines()[-1] == \
+        f"cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): default/{agent}"
+    printed = cluster.kubectl("drain node-1 --ignore-daemonsets")
+    assert f"Warning: ignoring DaemonSet-managed Pods: default/{agent}\n" in printed
+    assert printed.endswith("node/node-1 drained") and pods_on(cluster, "node-1") == [agent]
 
 
 def test_disable_eviction_deletes_without_asking_the_budget(cluster):

@@ -2,7 +2,8 @@
 
 The real kubectl deploys the catalogue's nginx; a real TCP connection to each pod IP gets an
 HTTP 200 naming the pod; `kubectl logs` shows the server's access log and a busybox loop's
-output; `kubectl exec` runs a command in a pod and `logs -f` follows one; deleting a pod stops its processes, and stopping `kubelab up` leaves none behind —
+output; `kubectl exec` runs a command in a pod, `attach` hears it, `port-forward` reaches its port (WebSocket and SPDY)
+and `logs -f` follows one; deleting a pod stops its processes, and stopping `kubelab up` leaves none behind —
 not even after its kubelet was SIGKILLed.
 """
 import http.client
@@ -12,6 +13,7 @@ import subprocess
 import time
 
 from kubelab.processes.background import real_kubectl
+from kubelab.store.etcd_process import free_ports
 
 from .running_up import RunningUp
 
@@ -53,14 +55,15 @@ def test_process_runtime_pods_answer_on_loopback_log_and_leave_nothing_behind(tm
     config = str(data_dir / "kubeconfig")
 
     def run(*args):
-        return subprocess.run([kubectl, "--kubeconfig", config, *args], capture_output=True, text=True,
-                              timeout=60).stdout
+        done = subprocess.run([kubectl, "--kubeconfig", config, *args], capture_output=True, text=True, timeout=60)
+        return done.stdout
 
     def running_ips(selector):
         pods = up.client.list("pods", "default", label_selector=selector)["items"]
         ready = [p for p in pods if (p.get("status") or {}).get("phase") == "Running" and p["status"].get("podIP")]
         return {p["metadata"]["name"]: p["status"]["podIP"] for p in ready}
-    try:
+    try:   # a pod needs its namespace's default ServiceAccount, which the controller manager makes
+        up.eventually(lambda: up.client.get("serviceaccounts", "default", "default"), 60, "the default account")
         run("create", "deployment", "web", "--image=nginx:1.27", "--replicas=2", "--port=80")
         run("run", "ticker", "--image=busybox:1.37", "--labels=app=ticker", "--",
             "sh", "-c", "echo hello from busybox; while true; do echo tick; sleep 1; done")
@@ -81,12 +84,32 @@ def test_process_runtime_pods_answer_on_loopback_log_and_leave_nothing_behind(tm
                                 capture_output=True, text=True, timeout=60)
         assert failed.returncode == 3 and "command terminated with exit code 3" in failed.stderr
 
+        # kubectl port-forward: SPDY streams (in a WebSocket, or an upgraded connection) to the pod's port
+        for local, environment in ((free_ports(1)[0], {}), (free_ports(1)[0], {"KUBECTL_PORT_FORWARD_WEBSOCKETS": "false"})):
+            forward = subprocess.Popen([kubectl, "--kubeconfig", config, "port-forward", f"pod/{some_pod}",
+                                        f"{local}:80"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                       env={**os.environ, **environment})
+            try:
+                assert "Forwarding from 127.0.0.1" in forward.stdout.readline()
+                status, body = up.eventually(lambda: _get("127.0.0.1", local)[0] and _get("127.0.0.1", local), 20,
+                                             "an answer through port-forward")
+                assert status == 200 and some_pod in body
+            finally:
+                forward.terminate()
+                forward.wait(10)
+
         # kubectl logs -f: lines as they come, until the container ends
         run("run", "counter", "--image=busybox:1.37", "--restart=Never", "--",
             "sh", "-c", "sleep 2; for i in 1 2 3; do echo n $i; sleep 1; done")
         up.eventually(lambda: (up.client.get("pods", "counter", "default").get("status") or {}).get("phase")
                       == "Running", 30, "the counter running")
         assert run("logs", "-f", "counter") == "n 1\nn 2\nn 3\n"
+
+        # kubectl attach: the running container's output from now on, until it exits
+        run("run", "talker", "--image=busybox:1.37", "--restart=Never", "--", "sh", "-c", "sleep 3; echo a; echo b")
+        up.eventually(lambda: (up.client.get("pods", "talker", "default").get("status") or {}).get("phase")
+                      == "Running", 30, "the talker running")
+        assert run("attach", "talker") == "a\nb\n"
 
         # a deleted pod's processes stop; its IP refuses connections
         gone_ip = ips[some_pod]

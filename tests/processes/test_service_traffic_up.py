@@ -60,7 +60,8 @@ def test_a_service_s_cluster_ip_and_node_port_reach_every_ready_pod_while_pods_a
         endpoints = up.client.get("endpoints", "web", "default")
         return {address["targetRef"]["name"] for subset in endpoints.get("subsets") or []
                 for address in subset.get("addresses") or []}
-    try:
+    try:   # a pod needs its namespace's default ServiceAccount, which the controller manager makes
+        up.eventually(lambda: up.client.get("serviceaccounts", "default", "default"), 60, "the default account")
         run("apply", "-f", "-", stdin=DEPLOYMENT)
         run("expose", "deployment", "web", "--port=80", "--type=NodePort")
         up.eventually(lambda: len(ready_pods()) == 3, 60, "three ready endpoints")

@@ -89,6 +89,12 @@ def random_pod(rng: random.Random, name: str, nodes: int) -> dict:
             spec["affinity"][kind] = {"requiredDuringSchedulingIgnoredDuringExecution": [
                 {"labelSelector": {"matchLabels": {"app": rng.choice(["a", "b"])}},
                  "topologyKey": rng.choice(["kubernetes.io/hostname", "topology.kubernetes.io/zone"])}]}
+    for kind, chance in (("podAntiAffinity", 0.15), ("podAffinity", 0.15)):
+        if rng.random() < chance:
+            spec["affinity"].setdefault(kind, {})["preferredDuringSchedulingIgnoredDuringExecution"] = [
+                {"weight": rng.choice([1, 30]), "podAffinityTerm": {
+                    "labelSelector": {"matchLabels": {"app": rng.choice(["a", "b"])}},
+                    "topologyKey": rng.choice(["kubernetes.io/hostname", "topology.kubernetes.io/zone"])}}]
     if rng.random() < 0.2:
         spec["topologySpreadConstraints"] = [{
             "maxSkew": rng.choice([1, 2]), "topologyKey": rng.choice(["topology.kubernetes.io/zone", "disktype"]),
@@ -124,7 +130,11 @@ def decide(seed: int):
     pod = random_pod(rng, "incoming", size)
     start = rng.randrange(size)
     snapshot = cache.snapshot()
-    slow = schedule_pod(framework, pod, snapshot.node_info_list, random.Random(seed), 0.0, start)
+    schedule_columns.ENABLED = False
+    try:
+        slow = schedule_pod(framework, pod, snapshot.node_info_list, random.Random(seed), 0.0, start)
+    finally:
+        schedule_columns.ENABLED = True
     fast = schedule_pod(framework, pod, snapshot.node_info_list, random.Random(seed), 0.0, start, table=snapshot.table)
     return slow, fast
 

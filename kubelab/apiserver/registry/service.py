@@ -48,6 +48,7 @@ class ServiceStrategy(Strategy):
             port.setdefault("targetPort", port.get("port"))
         if spec["type"] in ("NodePort", "LoadBalancer"):
             spec.setdefault("externalTrafficPolicy", "Cluster")
+        default_session_affinity(spec)
         obj.setdefault("status", {}).setdefault("loadBalancer", {})
 
     def validate_name(self, name: str, field: str = "metadata.name") -> list[dict]:
@@ -124,7 +125,24 @@ def validate_service(obj: dict) -> list[dict]:
         if isinstance(target, int):
             causes += validate_port_number(target, f"spec.ports[{i}].targetPort")
     causes += validate_labels(spec.get("selector"), "spec.selector")
-    return causes + enum_validation.service_enums(spec)
+    return causes + enum_validation.service_enums(spec) + validate_session_affinity(spec)
+
+
+MAX_AFFINITY_SECONDS = 86400   # core.MaxClientIPServiceAffinitySeconds: one day
+
+
+def validate_session_affinity(spec: dict) -> list[dict]:
+    """ClientIP needs a timeout in (0, 86400]; None takes no sessionAffinityConfig (upstream's words)."""
+    config = spec.get("sessionAffinityConfig")
+    if spec.get("sessionAffinity") == "None" and config:
+        return [errors.forbidden_field("spec.sessionAffinityConfig", "must not be set when session affinity is None")]
+    if spec.get("sessionAffinity") != "ClientIP":
+        return []
+    timeout = ((config or {}).get("clientIP") or {}).get("timeoutSeconds")
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or not 0 < timeout <= MAX_AFFINITY_SECONDS:
+        return [errors.invalid_value("spec.sessionAffinityConfig.clientIP.timeoutSeconds", timeout,
+                                     f"must be greater than 0 and less than {MAX_AFFINITY_SECONDS}")]
+    return []
 
 
 

@@ -4,6 +4,8 @@
     pods/<name>/eviction                POST  a polite delete (eviction.py)
     pods/<name>/log                     GET   the container's output, from its kubelet (log.py)
     pods/<name>/exec                    GET, POST  a command in the container, through its kubelet (exec.py)
+    pods/<name>/attach                  GET, POST  the running container's output, through its kubelet (exec.py)
+    pods/<name>/portforward             GET, POST  TCP to the pod's ports, through its kubelet (exec.py)
     deployments|replicasets|statefulsets|replicationcontrollers/<name>/scale
                                         GET, PUT, PATCH  just the replica count (scale.py)
     serviceaccounts/<name>/token        POST  a fresh token for the account (token.py)
@@ -21,6 +23,10 @@ HANDLERS = {
     ("pods", "log", "get"): log.get,
     ("pods", "exec", "get"): exec_.connect,      # kubectl's WebSocket (GET)
     ("pods", "exec", "create"): exec_.connect,   # SPDY clients POST
+    ("pods", "attach", "get"): exec_.connect,
+    ("pods", "attach", "create"): exec_.connect,
+    ("pods", "portforward", "get"): exec_.connect,
+    ("pods", "portforward", "create"): exec_.connect,
     ("deployments", "scale", "get"): scale.get,
     ("deployments", "scale", "update"): scale.update,
     ("deployments", "scale", "patch"): scale.patch,

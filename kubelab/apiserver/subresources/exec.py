@@ -23,6 +23,8 @@ from .log import KUBELET_PORT, _node_address
 def connect(server, resource, request) -> dict:
     """Validate the exec and name the kubelet URL to pass the connection to."""
     pod = server.read(resource, request.namespace, request.name)[1]
+    if request.subresource == "portforward":   # the whole pod, not a container: /portForward/<ns>/<pod>
+        return _kubelet(server, pod, f"/portForward/{request.namespace}/{request.name}")
     containers = [c["name"] for c in pod["spec"].get("containers") or []]
     container = request.params.get("container") or (containers[0] if containers else "")
     all_containers = containers + [c["name"] for c in pod["spec"].get("initContainers") or []]
@@ -31,9 +33,15 @@ def connect(server, resource, request) -> dict:
     if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
         raise errors.bad_request(f"cannot exec into a container in a completed pod; current phase is "
                                  f"{pod['status']['phase']}")
+    kind = "attach" if request.subresource == "attach" else "exec"
+    return _kubelet(server, pod, f"/{kind}/{request.namespace}/{request.name}/{container}")
+
+
+def _kubelet(server, pod: dict, path: str) -> dict:
+    """The Upgrade marker: the pod's kubelet's address and the path to ask there."""
     node_name = pod["spec"].get("nodeName")
     if not node_name:
-        raise errors.bad_request(f"pod {request.name} does not have a host assigned")
+        raise errors.bad_request(f"pod {pod['metadata']['name']} does not have a host assigned")
     node = server.read(server.resources["nodes"], "", node_name)[1]
     port = (((node.get("status") or {}).get("daemonEndpoints") or {}).get("kubeletEndpoint") or {}).get("Port")
     host = server.node_connections.dial_host
@@ -42,5 +50,4 @@ def connect(server, resource, request) -> dict:
         raise errors.ApiError(errors.status(
             500, "InternalError", f'error dialing backend: dial tcp {address}:{KUBELET_PORT}: connect: connection '
                                   f'refused'))
-    return {"kind": "Upgrade", "host": host, "port": port,
-            "path": f"/exec/{request.namespace}/{request.name}/{container}"}
+    return {"kind": "Upgrade", "host": host, "port": port, "path": path}
