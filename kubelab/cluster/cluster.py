@@ -197,6 +197,7 @@ class Cluster:
 
     def stop_component(self, name: str) -> None:
         """The component's process exits: its connection is cut for good, its loops stop."""
+        self._known_component("stop_component", name)
         component = self.running.pop(name, None)
         connection = self.connections.get(name)
         if connection is not None:
@@ -210,7 +211,12 @@ class Cluster:
 
     def start_component(self, name: str) -> None:
         """A new process of the component, on a new connection: it lists, watches, acts."""
+        self._known_component("start_component", name)
         self._build(name).start()
+
+    def _known_component(self, method: str, name: str) -> None:
+        if name not in self.builders:   # a misspelt name must not pass for a stopped component
+            raise ValueError(f"{method}({name!r}): unknown component; one of: {', '.join(self.builders)}")
 
     def components(self) -> list:
         """Every component, control plane first, in start order."""
@@ -293,7 +299,7 @@ class Cluster:
         Returns what happened: the node whose rules routed it, the destination chosen, and the
         pod that answered (or the error, as a client would see it).
         """
-        svc = self.client.get("services", service, namespace)
+        svc = self.get("services", service, namespace)   # a refusal: one line, as kubectl's
         service_port = port or svc["spec"]["ports"][0]["port"]
         node = from_node or self._traffic_rng.choice(sorted(self.proxies))
         route = self.proxies[node].route(svc["spec"]["clusterIP"], service_port)
