@@ -6,6 +6,7 @@
     kubelab up [--nodes N] [--port P] [--data-dir DIR] [--store S] [--apiservers K]
                                                              the whole cluster, one process each
     kubelab fault [--data-dir DIR] VERB COMPONENT            break a running `kubelab up` on purpose
+    kubelab iptables-save [--data-dir DIR] NODE              a node's kube-proxy rules under `kubelab up`
     kubelab apiserver [--port P] [--data-dir DIR] [--store S] the API server over HTTP, on 127.0.0.1
     kubelab controller-manager | scheduler --kubeconfig F    one control-plane component
     kubelab scheduler --kubeconfig F --config C.yaml         ... with a KubeSchedulerConfiguration
@@ -33,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
                         add_help=False)
     commands.add_parser("fault", help="break a running `kubelab up` on purpose: stop, crash, partition, ...",
                         add_help=False)
+    saved = commands.add_parser("iptables-save", help="print a node's nat and filter tables, as its kube-proxy "
+                                "wrote them, under a running `kubelab up`")
+    saved.add_argument("node", help="the node's name, e.g. node-1")
+    saved.add_argument("--data-dir", default=".kubelab", help="the `kubelab up` data directory")
     _add_process_commands(commands)
     return parser
 
@@ -51,6 +56,8 @@ def _add_process_commands(commands) -> None:
                     help="schedulers; more than one elect a leader over a Lease (default 1)")
     up.add_argument("--cloud", action="store_true",
                     help="run a cloud controller manager over kubelab's fake cloud (LoadBalancer IPs, zones)")
+    up.add_argument("--runtime", choices=("simulated", "process"), default="simulated",
+                    help="process: every container a real local process on a loopback pod IP (127.244.x.y)")
     up.add_argument("--timeout", type=float, default=None, help="stop by itself after this many seconds")
     up.add_argument("--restart-backoff", type=_duration, default=10.0,
                     help="a crashed component's second restart waits this long, doubling to 5m (default 10s)")
@@ -65,6 +72,8 @@ def _add_process_commands(commands) -> None:
     apiserver.add_argument("--service-account-key-file", default=None,
                            help="PEM RSA key signing and verifying service-account tokens "
                                 "(default: a random key, kept in DATA_DIR/sa.key)")
+    apiserver.add_argument("--service-cluster-ip-range", default="10.96.0.0/12",
+                           help="the ClusterIPs' range (kubelab up --runtime process: 127.96.0.0/16, loopback)")
     apiserver.add_argument("--etcd-compaction-interval", type=_duration, default=300.0,
                            help="how often the store is compacted, e.g. 5m, 90s (0 = never; default 5m)")
     for component, what in (("controller-manager", "the controllers"), ("scheduler", "the scheduler")):
@@ -78,6 +87,8 @@ def _add_process_commands(commands) -> None:
             command.add_argument("--allocate-node-cidrs", action="store_true",
                                  help="run node IPAM: give each Node a podCIDR from --cluster-cidr")
             command.add_argument("--cluster-cidr", default="10.244.0.0/16")
+            command.add_argument("--root-ca-file", default="",
+                                 help="the CA bundle root-ca-cert-publisher puts in every namespace's kube-root-ca.crt")
             command.add_argument("--controller", action="append", default=[], metavar="DOTTED.PATH",
                                  help="also run your own controller class, e.g. mypackage.module.MyController")
     ccm = commands.add_parser("cloud-controller-manager", help="run the cloud controllers over kubelab's fake cloud")
@@ -95,6 +106,12 @@ def _add_process_commands(commands) -> None:
             command.add_argument("--node-ip", default="10.0.0.11")
             command.add_argument("--cloud-provider", choices=("", "external"), default="",
                                  help="external: wait for the cloud controller manager to initialize the Node")
+            command.add_argument("--runtime", choices=("simulated", "process"), default="simulated",
+                                 help="process: each container a real local process on a loopback pod IP")
+            command.add_argument("--root-dir", default="", help="the process runtime's pods, volumes and logs")
+        else:
+            command.add_argument("--proxy-mode", choices=("iptables", "userspace"), default="iptables",
+                                 help="userspace: also listen on each loopback ClusterIP:port and carry its TCP")
 
 
 def _duration(text: str) -> float:
@@ -164,15 +181,26 @@ def main(argv: list[str] | None = None) -> int:
         from .processes.control import main as fault_main
         return fault_main(argv[1:])
     args = _parser().parse_args(argv)
+    if args.command == "iptables-save":
+        from pathlib import Path
+        saved = Path(args.data_dir) / "iptables" / args.node
+        if not saved.exists():
+            print(f"kubelab iptables-save: no rules from a kube-proxy on {args.node!r} under {args.data_dir} "
+                  "(is `kubelab up` running there, and is the node's name right?)", file=sys.stderr)
+            return 1
+        sys.stdout.write(saved.read_text())
+        return 0
     if args.command == "up":
         from .processes.up import up
         return up(nodes=args.nodes, port=args.port, data_dir=args.data_dir, store=args.store,
                   apiservers=args.apiservers, timeout=args.timeout, restart_backoff=args.restart_backoff,
-                  controller_managers=args.controller_managers, schedulers=args.schedulers, cloud=args.cloud)
+                  controller_managers=args.controller_managers, schedulers=args.schedulers, cloud=args.cloud,
+                  runtime=args.runtime)
     if args.command == "apiserver":
         from .apiserver.http.process import run
         return run(args.port, args.store, args.data_dir, args.etcd_endpoint, args.seed,
-                   args.token_auth_file, args.service_account_key_file, args.etcd_compaction_interval)
+                   args.token_auth_file, args.service_account_key_file, args.etcd_compaction_interval,
+                   args.service_cluster_ip_range)
     if args.command == "cloud-controller-manager":
         from .processes import daemon
         return daemon.run(args.command, args.kubeconfig, nodes=args.nodes,
@@ -181,12 +209,16 @@ def main(argv: list[str] | None = None) -> int:
         from .processes import daemon
         node = {"node_name": args.node_name} if args.command in ("kubelet", "proxy") else {}
         if args.command == "kubelet":
-            node.update(pod_cidr=args.pod_cidr or None, node_ip=args.node_ip, cloud_provider=args.cloud_provider)
+            node.update(pod_cidr=args.pod_cidr or None, node_ip=args.node_ip, cloud_provider=args.cloud_provider,
+                        runtime=args.runtime, root_dir=args.root_dir)
+        if args.command == "proxy":
+            node["proxy_mode"] = args.proxy_mode
         if args.command == "scheduler" and args.config:
             node["config"] = args.config
         if args.command == "controller-manager":
             node.update(controllers=args.controllers.split(","), extra_controllers=args.controller,
-                        allocate_node_cidrs=args.allocate_node_cidrs, cluster_cidr=args.cluster_cidr)
+                        allocate_node_cidrs=args.allocate_node_cidrs, cluster_cidr=args.cluster_cidr,
+                        root_ca_file=args.root_ca_file)
         return daemon.run(args.command, args.kubeconfig, **node)
     if args.command == "demo":
         if args.nodes < 1:

@@ -56,7 +56,9 @@ viz.request_path(record)
 # %% [markdown]
 # **Authentication** turned kubectl's token into the user `kubernetes-admin` in the group
 # `system:masters`. **Authorization** found the RBAC binding that allows it. **Admission**
-# and **validation** passed, and the **store** wrote it at a new revision.
+# ran each plugin that looks at Deployments (each one writes its own line, by name),
+# **validation** checked the Deployment's rules, and the **store** wrote it at a new
+# revision. Every step records itself as it runs, so when one says no, the record names it.
 
 # %% [markdown]
 # ## 2. Refused: what each step says no to

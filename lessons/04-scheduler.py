@@ -27,6 +27,7 @@
 # | **topology spread** | "no domain may have more than maxSkew matching pods above the emptiest" |
 # | **PriorityClass** | a named priority; a higher-priority pod may **preempt** (evict) lower ones |
 # | **Binding** | the scheduler's one write: pod X goes to node Y (`spec.nodeName`) |
+# | **PersistentVolumeClaim** | a pod's request for storage; bound to a **PersistentVolume** (a disk, in one zone) |
 
 # %% [markdown]
 # ## 1. One decision, on a live cluster
@@ -176,6 +177,58 @@ print(next(c["message"] for c in pending["status"]["conditions"] if c["type"] ==
 # PodTopologySpread's *system default* constraints (maxSkew 3 per node, 5 per zone, soft) apply
 # to every pod a Service or ReplicaSet selects.
 #
+# ### Data locality: a volume pins its pods' zone
+#
+# The study notes ask the scheduler to weigh *data locality* too. A disk lives in one zone and
+# cannot leave it, so a pod that needs the disk's data must run there. A PersistentVolumeClaim
+# asks for storage; the cluster's default StorageClass, `standard`, makes the volume only when
+# the first pod using the claim is placed (`WaitForFirstConsumer`), in that node's zone. Three
+# nodes in three zones (a fake cloud labels them), one claim:
+
+# %%
+disk = Cluster(nodes=3, seed=0, cloud=True)
+disk.apply({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "data"},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}})
+disk.settle()
+print(disk.kubectl("get storageclass"))
+print(disk.kubectl("get pvc"))
+
+
+def with_data(name):
+    """A pod that mounts the claim "data" at /data."""
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+            "spec": {"containers": [{"name": name, "image": "nginx:1.27",
+                                     "volumeMounts": [{"name": "data", "mountPath": "/data"}]}],
+                     "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]}}
+
+
+# %% [markdown]
+# The claim waits, Pending, for its first consumer. The first pod goes where the usual filters
+# and scores say; VolumeBinding's PreBind then writes the chosen node on the claim
+# (`volume.kubernetes.io/selected-node`), the provisioner makes a volume in that node's zone, the
+# PV binder binds the two, and only then does the scheduler bind the pod:
+
+# %%
+disk.apply(with_data("writer"))
+disk.settle()
+print(disk.kubectl("get pods -o wide"))
+print(disk.kubectl("get pv"))
+volume = disk.get("persistentvolumes", disk.get("persistentvolumeclaims", "data")["spec"]["volumeName"])
+print(volume["spec"]["nodeAffinity"]["required"]["nodeSelectorTerms"])
+
+# %% [markdown]
+# **Guess** where a second pod using the same claim goes, then run:
+
+# %%
+disk.apply(with_data("reader"))
+disk.settle()
+print(disk.kubectl("scheduler explain reader"))
+
+# %% [markdown]
+# The volume's node affinity now rules out every node outside its zone: "node(s) had volume
+# node affinity conflict", UnschedulableAndUnresolvable — no eviction moves a disk. (VolumeZone
+# would say the same from the volume's zone label: "node(s) had no available volume zone".)
+#
 # ## 6. Interference: balanced allocation
 #
 # A node full of cpu-hungry pods with spare memory is half wasted. BalancedAllocation scores how
@@ -295,6 +348,8 @@ print(check_web_placement(web_placement))
 # - Scores are normalized to 0..100, weighted (TaintToleration 3, NodeAffinity 2,
 #   PodTopologySpread 2, InterPodAffinity 2, the rest 1) and summed; ties are broken at random.
 # - Pods that fit nowhere wait for the cluster events their rejecting plugins registered.
+# - Volumes are data locality made real: a claim's volume is made in the zone of its first pod,
+#   and VolumeBinding keeps every later pod using it in that zone.
 #
 # ## Check your understanding
 #

@@ -203,6 +203,34 @@ print(check_pod_count_controller(PodCountController))
 # `kubelab controller-manager --kubeconfig F --controller mypackage.module.PodCountController`.
 
 # %% [markdown]
+# ## 6. Controllers that own pods their own way
+#
+# The replicaset controller's code also runs the notes' **replication controller** — the
+# older ReplicationController kind (`kubectl get rc`), whose selector is a plain map. Two
+# more controllers own pods directly, each answering a different question. A **DaemonSet**
+# wants one pod *per node*: its controller checks each node (node selector, affinity,
+# taints) and pins a pod to it, and a node that joins later gets one too.
+
+# %%
+workloads = Cluster(nodes=3, seed=0)
+workloads.apply((examples / "fluentd-daemonset.yaml").read_text())
+workloads.settle()
+print(workloads.kubectl("get daemonset -n kube-system"))
+print(workloads.kubectl("get pods -n kube-system -l name=fluentd-elasticsearch -o wide"))
+
+# %% [markdown]
+# A **StatefulSet** wants pods with an *identity*: `web-0`, `web-1`, `web-2`, started one at
+# a time (each Running and Ready before the next), each with a DNS name through the headless
+# Service `nginx` and a claim of its own (`www-web-0`, ...) that follows it if it is replaced.
+
+# %%
+workloads.apply((examples / "web-statefulset.yaml").read_text())
+workloads.settle()
+print(workloads.kubectl("get statefulset web"))
+print(workloads.kubectl("get pods,pvc -l app=nginx"))
+print(workloads.kubectl("describe statefulset web").split("Events:")[1])
+
+# %% [markdown]
 # ## Recap
 #
 # - Every controller: informers (list + watch, a cache) → handlers enqueue keys → a worker
@@ -212,6 +240,8 @@ print(check_pod_count_controller(PodCountController))
 # - The endpoints controller follows pod readiness; the service account and token
 #   controllers give every namespace an identity and fill token Secrets.
 # - A controller of your own is one class, added to the manager like the built-in ones.
+# - A DaemonSet runs a pod on every eligible node; a StatefulSet gives its pods fixed names,
+#   an order, and a claim each. Both keep their template's history in ControllerRevisions.
 #
 # ## Check your understanding
 #
@@ -224,5 +254,6 @@ print(check_pod_count_controller(PodCountController))
 # ## Going further
 #
 # - Upstream: `pkg/controller/replicaset`, `pkg/controller/endpoint`,
-#   `pkg/controller/serviceaccount`, and the sample-controller repository.
+#   `pkg/controller/serviceaccount`, `pkg/controller/daemon`, `pkg/controller/statefulset`,
+#   and the sample-controller repository.
 # - Lesson 07: what the node lifecycle controller does when a node goes silent.

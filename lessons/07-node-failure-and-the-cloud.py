@@ -26,6 +26,8 @@
 # | **Lease** | a small coordination.k8s.io object someone renews to say "I'm alive" (or "I'm the leader") |
 # | **leader election** | several copies compete for one Lease; only its holder acts |
 # | **cloud controller manager** | the controllers that ask the cloud provider (nodes, load balancers), in their own process |
+# | **drain** | `kubectl drain`: cordon a node, then *evict* its pods, for planned maintenance |
+# | **PodDisruptionBudget** | "keep at least N of these pods up" (or "at most M down") during voluntary disruptions such as a drain |
 
 # %% [markdown]
 # ## 1. A healthy cluster, a Service, and a cloud
@@ -233,6 +235,38 @@ ha.settle()
 print(ha.kubectl("get pods"))
 
 # %% [markdown]
+# ## 6. Planned maintenance: a drain respects a PodDisruptionBudget
+#
+# A failure is involuntary; taking a node down for a kernel upgrade is not. `kubectl drain`
+# cordons the node, then asks each pod to leave through the **eviction** API
+# (`pods/<name>/eviction`). An eviction is a delete that first asks the pod's
+# **PodDisruptionBudget**; the disruption controller keeps the budget's
+# `status.disruptionsAllowed` up to date (healthy pods minus the minimum). When it is 0 the
+# API server answers `429 TooManyRequests` and drain retries every 5 s — until a replacement
+# is Ready elsewhere.
+
+# %%
+maint = Cluster(nodes=2, seed=0)
+maint.apply((examples / "nginx-deployment.yaml").read_text())
+maint.apply({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "nginx"},
+             "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "nginx"}}}})
+maint.settle()
+print(maint.kubectl("get pdb"))
+print(maint.kubectl("get pods -o wide"))
+
+# %% [markdown]
+# Drain the node with the most nginx pods. The first eviction spends the budget's one allowed
+# disruption; the second is refused until the first pod's replacement runs on the other node:
+
+# %%
+pods_per_node = [p["spec"]["nodeName"] for p in maint.list("pods")]
+busiest = max(sorted(set(pods_per_node)), key=pods_per_node.count)
+start = maint.clock.now()
+print(maint.kubectl(f"drain {busiest}"))
+print(f"drained after {maint.clock.now() - start:.0f} virtual seconds")
+print(maint.kubectl("get pods -o wide"))
+
+# %% [markdown]
 # ## Recap
 #
 # - Nodes prove they are alive with a Lease renewed every 10 s. After 50 s of silence the
@@ -244,6 +278,8 @@ print(ha.kubectl("get pods"))
 #   still exists, how to make a load balancer.
 # - Several controller managers elect one leader over a Lease; the standby takes over within
 #   the Lease's 15 s.
+# - Planned maintenance is voluntary: `kubectl drain` evicts, and an eviction waits (429, retried
+#   every 5 s) while the pods' PodDisruptionBudget allows no more disruptions.
 #
 # ## Check your understanding
 #
@@ -253,6 +289,8 @@ print(ha.kubectl("get pods"))
 # 3. *Predict, then run:* give a pod `tolerationSeconds: 10` for `node.kubernetes.io/unreachable`.
 #    When does it move after its node goes silent?
 # 4. Why does the controller stop tainting when *every* zone is down?
+# 5. *Predict, then run:* in section 6, make the budget `minAvailable: 3`. What does
+#    `kubectl drain --timeout=30s` print, and why does it never finish on its own?
 #
 # ## Going further
 #

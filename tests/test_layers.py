@@ -28,7 +28,7 @@ LAYERS = [
     {"api"},
     {"apiserver"},
     {"client"},
-    {"controllers", "cloud", "scheduler", "kubelet", "proxy"},
+    {"controllers", "cloud", "scheduler", "kubelet", "proxy", "dns"},
     {"kubectl"},
     {"cluster", "processes"},
     {"viz", "checks", "demo"},
@@ -37,13 +37,16 @@ LAYERS = [
 ]
 RANK = {package: rank for rank, layer in enumerate(LAYERS) for package in layer}
 # Components talk to the API through the client, never to the server or the store directly.
-SEE_ONLY_CLIENT_AND_API = {"controllers", "cloud", "scheduler", "kubelet", "proxy", "kubectl"}
+SEE_ONLY_CLIENT_AND_API = {"controllers", "cloud", "scheduler", "kubelet", "proxy", "dns", "kubectl"}
 FORBIDDEN_TO_COMPONENTS = {"apiserver", "store"}
 # Sideways imports upstream makes too, each with its reason; nothing else may go sideways.
 ALLOWED_SIDEWAYS = {
     # the kubelet admits a pod by running the scheduler's own predicates on its node
     # (upstream: pkg/kubelet/lifecycle/predicate.go imports the scheduler's plugins)
     ("kubelet", "scheduler"),
+    # the DaemonSet controller asks whether a node would take a daemon pod with the scheduler's
+    # node-affinity rules (upstream: component-helpers/scheduling/corev1/nodeaffinity)
+    ("controllers", "scheduler"),
 }
 
 

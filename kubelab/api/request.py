@@ -10,13 +10,24 @@ Bearer …`); authentication (handler_chain.py) fills in `user_info` — the use
 extras behind it — and sets `user` to that user's name. Until then `user` is only what the
 client claims (its user agent); an API server that trusts its clients keeps it.
 `user_info` set on arrival marks the API server's own internal requests; transports clear it.
-`steps` collects what the request path recorded (see handler_chain.Step).
+`steps` collects the `Step`s the request path records, each step its own (handler_chain.py).
 """
 from __future__ import annotations
 
 import collections
 import itertools
 from dataclasses import dataclass, field
+
+
+STEPS = ("authentication", "authorization", "admission", "validation", "store")
+
+
+@dataclass
+class Step:
+    """One step of a request's way through the API server, as that step recorded it."""
+    name: str            # one of STEPS, or a finer name: "admission: NamespaceLifecycle"
+    outcome: str         # "passed" | "refused" | "skipped"
+    detail: str = ""
 
 
 @dataclass

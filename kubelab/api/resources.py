@@ -60,7 +60,7 @@ RESOURCES: dict[str, Resource] = {r.plural: r for r in [
              ("status", "finalize"), ("metadata.name", "status.phase")),
     Resource("nodes", "Node", "", "v1", False, "minions", ("no",), ("status",),
              ("metadata.name", "spec.unschedulable")),
-    Resource("pods", "Pod", "", "v1", True, "pods", ("po",), ("status", "binding", "eviction", "log"),
+    Resource("pods", "Pod", "", "v1", True, "pods", ("po",), ("status", "binding", "eviction", "log", "exec", "attach", "portforward"),
              _POD_FIELDS),
     Resource("services", "Service", "", "v1", True, "services/specs", ("svc",), ("status",)),
     Resource("endpoints", "Endpoints", "", "v1", True, "services/endpoints", ("ep",)),
@@ -88,6 +88,14 @@ RESOURCES: dict[str, Resource] = {r.plural: r for r in [
     Resource("poddisruptionbudgets", "PodDisruptionBudget", "policy", "v1", True, "poddisruptionbudgets",
              ("pdb",), ("status",), has_generation=True),
     Resource("endpointslices", "EndpointSlice", "discovery.k8s.io", "v1", True, "endpointslices"),
+    # The workload kinds of issue 10 (controllers/replicationcontroller.py, daemonset.py, statefulset.py)
+    Resource("replicationcontrollers", "ReplicationController", "", "v1", True, "controllers", ("rc",),
+             ("status", "scale"), has_generation=True),
+    Resource("daemonsets", "DaemonSet", "apps", "v1", True, "daemonsets", ("ds",), ("status",),
+             has_generation=True),
+    Resource("statefulsets", "StatefulSet", "apps", "v1", True, "statefulsets", ("sts",), ("status", "scale"),
+             has_generation=True),
+    Resource("controllerrevisions", "ControllerRevision", "apps", "v1", True, "controllerrevisions"),
 ]}
 
 BY_KIND: dict[str, Resource] = {r.kind: r for r in RESOURCES.values()}

@@ -18,6 +18,7 @@ custom unmarshallers do.
 """
 from __future__ import annotations
 
+import copy
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -35,6 +36,36 @@ _JSON_NAMES = {str: "string", int: "number", float: "number", bool: "bool", list
 @lru_cache(maxsize=1)
 def _definitions() -> dict:
     return json.loads(_SCHEMAS.read_text())["definitions"] if _SCHEMAS.exists() else {}
+
+
+def body(resource, request, sent) -> dict:
+    """The request's object, decoded for `resource`: kind and apiVersion checked, namespace set
+    from the URL, the Go types' shape checked (400 otherwise; `check` below)."""
+    if not isinstance(sent, dict):
+        raise errors.bad_request("the body of the request was in an unknown format")
+    obj = copy.deepcopy(sent)
+    kind = obj.setdefault("kind", resource.kind)
+    obj.setdefault("apiVersion", resource.api_version)
+    if kind != resource.kind or obj["apiVersion"] != resource.api_version:
+        raise errors.bad_request(f"the API version in the data ({obj['apiVersion']}) does not match "
+                                 f"the expected API version ({resource.api_version})"
+                                 if kind == resource.kind else
+                                 f"{kind} in version \"{obj['apiVersion']}\" cannot be handled as a "
+                                 f"{resource.kind}: no kind \"{kind}\" is registered for version "
+                                 f"\"{obj['apiVersion']}\"")
+    metadata = obj.setdefault("metadata", {})
+    if not isinstance(metadata, dict):
+        raise errors.bad_request("metadata: expected an object")
+    if resource.namespaced:
+        body_ns = metadata.get("namespace")
+        if body_ns and request.namespace and body_ns != request.namespace:
+            raise errors.bad_request("the namespace of the provided object does not match "
+                                     "the namespace sent on the request")
+        metadata["namespace"] = request.namespace or body_ns or "default"
+    else:
+        metadata.pop("namespace", None)
+    check(resource, obj)  # the Go types' shape, as upstream's decoder enforces
+    return obj
 
 
 def check(resource, obj: dict) -> None:

@@ -31,6 +31,8 @@ from __future__ import annotations
 from ..objects import meta
 from ..objects.timefmt import rfc3339
 from ..api import errors
+from ..api.request import Step
+from .handler_chain import step
 
 ORPHAN, FOREGROUND = "orphan", "foregroundDeletion"
 POLICIES = ("Background", "Foreground", "Orphan")
@@ -88,10 +90,13 @@ def with_gc_finalizers(obj: dict, policy: str | None) -> bool:
 
 def delete(server, resource, request) -> dict:
     """The DELETE verb (see the module note)."""
-    options = delete_options(request)
-    kv, obj = server.read(resource, request.namespace, request.name)
-    check_preconditions(resource, obj, options)
+    with step(request, "validation"):   # DeleteOptions that do not parse
+        options = delete_options(request)
+    with step(request, "store"):
+        kv, obj = server.read(resource, request.namespace, request.name)
+        check_preconditions(resource, obj, options)
     server.admit("DELETE", resource, request, None, obj)
+    request.steps.append(Step("validation", "skipped", "a delete is not validated"))
     strategy = server.strategy(resource)
     answer = strategy.delete(server, resource, request, obj, kv.mod_revision)   # namespaces
     if answer is not None:
@@ -109,6 +114,7 @@ def delete(server, resource, request) -> dict:
             return mark(server, resource, request, obj, kv.mod_revision, 0, "finalizers pending")
         if grace == 0 and obj["metadata"].get("deletionGracePeriodSeconds") != 0:
             return mark(server, resource, request, obj, kv.mod_revision, 0, "finalizers pending")
+        request.steps.append(Step("store", "passed", "already being deleted: nothing written"))
         return obj
     return deleted_status(strategy, resource, server.remove(resource, request, obj, kv.mod_revision))
 

@@ -9,9 +9,10 @@ request, and only then does the request reach admission, validation and the stor
 
 `HandlerChain.serve(request, handler)` runs the first two and hands the request on. It also
 keeps a `RequestRecord` of each request: the steps it passed and the one that refused it,
-so a lesson can draw a real request's path. Admission plugins may add their own steps to
-`request.steps`; the steps nobody recorded are read from the outcome (a 422 was refused by
-validation, a 409 by the store).
+so a lesson can draw a real request's path. Each step records itself: the chain its two,
+then the API server appends to `request.steps` as it goes (`step(request, name)` below):
+each admission plugin by name ("admission: NamespaceLifecycle"), validation, the store's
+write — so a refusal is written down by the step that made it, never guessed from its code.
 
 Two configurations:
 
@@ -29,6 +30,7 @@ A request that arrives with `user_info` already set was made by the API server i
 from __future__ import annotations
 
 import collections
+import contextlib
 from dataclasses import dataclass, field
 
 from ..api import errors
@@ -40,15 +42,7 @@ from .authorization import (REVIEW_KINDS, AlwaysAllow, Attributes, Authorizer, N
                             RBACAuthorizer, for_path, for_request, forbidden, review)
 from .authorization.node_graph import NodeGraph
 
-STEPS = ("authentication", "authorization", "admission", "validation", "store")
-_MUTATING = ("create", "update", "patch", "delete", "deletecollection")
-
-
-@dataclass
-class Step:
-    name: str            # one of STEPS (or a finer name, e.g. "admission: NamespaceLifecycle")
-    outcome: str         # "passed" | "refused" | "skipped"
-    detail: str = ""
+from ..api.request import STEPS, Step  # noqa: F401  (the record's vocabulary; re-exported)
 
 
 @dataclass
@@ -71,6 +65,25 @@ class RequestRecord:
     def table(self) -> str:
         width = max(len(step.name) for step in self.steps)
         return "\n".join(f"{step.name:<{width}}  {step.outcome:<8} {step.detail}".rstrip() for step in self.steps)
+
+
+def refused(request) -> bool:
+    """Has a step of this request already recorded that it refused it?"""
+    return any(step.outcome == "refused" for step in request.steps)
+
+
+@contextlib.contextmanager
+def step(request, name: str, detail: str | None = None):
+    """Run one step of the request path: a refusal (ApiError) is recorded under `name` unless
+    a step inside it already recorded one; with a `detail`, passing is recorded too."""
+    try:
+        yield
+    except errors.ApiError as error:
+        if not refused(request):
+            request.steps.append(Step(name, "refused", f"{error.code} {error.reason}: {error.message}"))
+        raise
+    if detail is not None:
+        request.steps.append(Step(name, "passed", detail))
 
 
 class HandlerChain:
@@ -212,38 +225,10 @@ class HandlerChain:
 
     @staticmethod
     def _finish(record: RequestRecord, request, error: errors.ApiError | None, result=None) -> None:
-        """The later steps: the ones the server recorded, the rest read from the outcome."""
+        """The later steps, as the API server recorded them on the request."""
         record.steps.extend(request.steps)
-        done = {step.name.split(":")[0] for step in record.steps}
-        refused_by = None if error is None else _refusing_step(request, error)
-        for name in STEPS[2:]:
-            if name in done:
-                continue
-            if refused_by == name:
-                record.steps.append(Step(name, "refused", f"{error.code} {error.reason}: {error.message}"))
-                break
-            if name in ("admission", "validation") and request.verb not in _MUTATING \
-                    or name == "validation" and request.verb == "delete":
-                record.steps.append(Step(name, "skipped", "reads are not admitted or validated"
-                                         if request.verb not in _MUTATING else ""))
-                continue
-            detail = ""
-            if name == "store" and isinstance(result, dict):
-                version = (result.get("metadata") or {}).get("resourceVersion")
-                detail = f"resourceVersion {version}" if version else ""
-            record.steps.append(Step(name, "passed", detail))
-
-
-def _refusing_step(request, error: errors.ApiError) -> str:
-    """Which step a refusal came from, read from its Status (for steps nobody recorded)."""
-    if error.reason in ("Invalid", "BadRequest", "RequestEntityTooLarge", "UnsupportedMediaType"):
-        return "validation"
-    if error.reason == "Forbidden":
-        return "admission"
-    details = error.status.get("details") or {}
-    if error.reason == "NotFound" and request.verb == "create" and details.get("kind") == "namespaces":
-        return "admission"  # NamespaceLifecycle: no such namespace
-    return "store"
+        if error is not None and record.refused_at is None:   # a refusal no step owned up to
+            record.steps.append(Step("apiserver", "refused", f"{error.code} {error.reason}: {error.message}"))
 
 
 def secure(apiserver, static_tokens: StaticTokens, tokens: ServiceAccountTokens,

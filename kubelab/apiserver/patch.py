@@ -29,6 +29,8 @@ import copy
 
 from ..api import errors
 from ..api.errors import ApiError
+from ..api.request import Step
+from .handler_chain import step
 
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
@@ -295,27 +297,35 @@ def patch_stored(server, resource, request) -> dict:
     if request.params.get("patchType") == STRATEGIC_MERGE_PATCH and server.custom.strategy(resource.plural):
         # A custom kind has no Go struct to carry patch strategies: upstream refuses, so kubectl
         # sends custom objects a JSON merge patch.
+        request.steps.append(Step("validation", "refused", "415 UnsupportedMediaType: strategic merge patch"))
         raise errors.ApiError(errors.status(
             415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media "
             f"types include: {JSON_PATCH}, {MERGE_PATCH}, {APPLY_PATCH}"))
     body_metadata = request.body.get("metadata") if isinstance(request.body, dict) else None
     pinned = isinstance(body_metadata, dict) and "resourceVersion" in body_metadata
+    recorded = len(request.steps)
     for attempt in range(PATCH_ATTEMPTS):
-        kv, old = server.read(resource, request.namespace, request.name)
-        patched = apply_patch(request.params.get("patchType"), old, request.body)
-        if not isinstance(patched, dict):
-            raise errors.bad_request("the patch did not produce an object")
+        del request.steps[recorded:]   # a retry's steps replace those of the attempt that lost the race
+        with step(request, "store"):
+            kv, old = server.read(resource, request.namespace, request.name)
+        with step(request, "validation"):   # a patch that does not apply
+            patched = apply_patch(request.params.get("patchType"), old, request.body)
+            if not isinstance(patched, dict):
+                raise errors.bad_request("the patch did not produce an object")
         if not isinstance(patched.get("metadata"), dict):
             patched["metadata"] = {}
         if patched["metadata"].get("resourceVersion") in (None, old["metadata"]["resourceVersion"]):
             patched["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
         elif patched["metadata"]["resourceVersion"] != str(kv.mod_revision):
-            raise errors.conflict(resource.plural, resource.group, request.name, errors.STALE)
+            with step(request, "store"):
+                raise errors.conflict(resource.plural, resource.group, request.name, errors.STALE)
         try:
             return server._update(resource, request, patched)
         except ApiError as error:
             if error.code == 400 and _DECODE_FAILURE in error.message:
-                raise _undecodable(patched, error.message.split(_DECODE_FAILURE, 1)[1].split(": ", 1)[1])
+                undecodable = _undecodable(patched, error.message.split(_DECODE_FAILURE, 1)[1].split(": ", 1)[1])
+                request.steps[-1] = Step("validation", "refused", f"422 Invalid: {undecodable.message}")
+                raise undecodable
             if pinned or error.reason != "Conflict" or attempt == PATCH_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")

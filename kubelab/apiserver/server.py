@@ -4,10 +4,14 @@ Every write takes the same path, as in kube-apiserver's generic registry:
 
     resolve the resource → decode the body → default
     → MUTATING admission (admission/: NamespaceLifecycle, ServiceAccount, Priority, DefaultTolerationSeconds)
-    → prepare (server-set fields) → validate (validation.py, registry/) → VALIDATING admission
+    → prepare (server-set fields) → validate (registry/<kind>.py) → VALIDATING admission
     → write to the store with compare-and-swap (unless dryRun=All) → record the trace
 
-Reads come straight from the store; a LIST may come in pages (pagination.py). Writes are
+Each step records itself on the request (handler_chain.step): the admission plugins by name,
+validation, the store — the request record and viz.request_path read them. Every kind-specific
+rule is asked of the kind's strategy (registry/): this file names no kind.
+
+Reads come straight from the store; a LIST may come in pages (listing.py). Writes are
 transactions that compare the key's `mod_revision`, which is how a stale `resourceVersion`
 becomes 409 Conflict and a taken name becomes 409 AlreadyExists. `metadata.resourceVersion`
 is never stored: it is the key's `mod_revision`, set on the way out (as upstream does).
@@ -16,41 +20,33 @@ own file (deletion.py: graceful deletion, finalizers, propagation policy); subre
 (binding, eviction, log, scale, token) each have one in subresources/.
 
 `dryRun=All` runs every step but the write: the answer shows what would have been stored.
-Authentication and authorization sit in front of all this (authentication/, authorization/).
-Deleting a namespace only marks it Terminating: the namespace controller empties it.
+Authentication and authorization sit in front of all this (handler_chain.py).
 """
 from __future__ import annotations
 
-import copy
 import json
 import random
 import uuid
 
-from ..objects import meta, selector
+from ..api import errors
+from ..api.request import Request, TraceEntry, TraceLog
+from ..api.resources import RESOURCES, Resource
+from ..objects import meta
 from ..objects.timefmt import rfc3339
 from ..store import Compare, Op, Store, StoreError
-from . import decode, deletion, pagination, registry, subresources, validation
-from ..api import errors
-from .registry.strategy import Strategy
-from .apiextensions.crds import PREFIX as CRD_PREFIX, CustomResources
+from . import decode, deletion, listing, registry, subresources, validation
 from .admission import AdmissionChain, Attributes, default_plugins
-from .authentication.user import APISERVER_USER
-from ..api.errors import ApiError
-from .handler_chain import HandlerChain
-from .ipallocator import IPAllocator
-from .portallocator import PortAllocator
-from .patch import patch_stored
+from .apiextensions.crds import PREFIX as CRD_PREFIX, CustomResources
 from .compactor import DEFAULT_INTERVAL, Compactor
-from ..api.request import Request, TraceEntry, TraceLog
-from .registry.priorityclass import SYSTEM_CLASSES as SYSTEM_PRIORITY_CLASSES
-from .registry.priorityclass import system_class as system_priority_class
-from ..api.resources import RESOURCES, Resource
+from .handler_chain import HandlerChain, Step, step
+from .ipallocator import IPAllocator
+from .patch import patch_stored
+from .portallocator import PortAllocator
+from .registry.strategy import Strategy
 from .subresources.log import NodeConnections
-from . import watch_list
 from .watch import Watch
 
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # upstream's: no vowels, no confusable 0/1/3
-_OPERATIONS = {"create": "CREATE", "update": "UPDATE", "patch": "UPDATE", "delete": "DELETE"}
 
 
 class APIServer:
@@ -68,12 +64,11 @@ class APIServer:
         self.ips = IPAllocator(service_cidr, random.Random(self.rng.random()))
         self.node_ports = PortAllocator(rng=random.Random(self.rng.random()))
         self.admission = AdmissionChain(default_plugins(admission_plugins))
-        for plugin in self.admission.plugins:  # Priority reads every PriorityClass (upstream: a lister)
-            if hasattr(plugin, "list_classes"):
-                plugin.list_classes = self._priority_classes
-            if hasattr(plugin, "list_objects"):   # DefaultStorageClass reads every StorageClass
-                plugin.list_objects = lambda plural: [self.decode(RESOURCES[plural], kv) for kv in self.store.range(
-                    RESOURCES[plural].prefix(None), prefix=True).kvs]
+        for plugin in self.admission.plugins:  # upstream's plugins read through listers
+            if hasattr(plugin, "list_classes"):  # Priority: every PriorityClass
+                plugin.list_classes = lambda: self.list_all("priorityclasses")
+            if hasattr(plugin, "list_objects"):   # DefaultStorageClass: every StorageClass
+                plugin.list_objects = self.list_all
         self.node_connections = NodeConnections()  # node name -> its kubelet's log endpoint
         self.tokens = None                          # ServiceAccountTokens; made on first use
         self.trace = TraceLog(trace_limit)          # the last `trace_limit` writes (request.py)
@@ -89,23 +84,33 @@ class APIServer:
         return self.chain.serve(request, self._serve)  # authentication, authorization first (handler_chain.py)
 
     def _serve(self, request: Request) -> dict:
-        resource = self._resource(request)
-        if request.subresource not in ("", "status", "finalize"):
-            handler = subresources.handler(resource.plural, request.subresource, request.verb) or \
-                self.custom.subresource_handler(resource.plural, request.subresource, request.verb)
+        """Route the request to its verb; each step on the way records itself (handler_chain.step)."""
+        with step(request, "routing"):
+            resource = self._resource(request)
+            handler = {"get": self._get, "list": self._list, "create": self._create, "update": self._update,
+                       "patch": self._patch, "delete": self.handle_delete}.get(request.verb)
+            if request.subresource not in ("", "status", "finalize"):
+                found = subresources.handler(resource.plural, request.subresource, request.verb) or \
+                    self.custom.subresource_handler(resource.plural, request.subresource, request.verb)
+                handler = found and (lambda resource, request: self._serve_subresource(found, resource, request))
             if handler is None:
                 raise errors.method_not_allowed("the server does not allow this method on the requested resource")
-            return handler(self, resource, request)
         directive = str(request.params.get("fieldValidation") or "").lower()
-        if request.verb in ("create", "update", "patch") and directive in ("strict", "warn"):
+        if request.verb in ("create", "update", "patch") and directive in ("strict", "warn") \
+                and request.subresource in ("", "status"):
             from .http import field_validation   # (here: the http package imports this module)
-            # Strict refuses, Warn answers with warnings: in process as over HTTP
-            request.warnings.extend(field_validation.check(resource, request.body, directive))
-        handler = {"get": self._get, "list": self._list, "create": self._create,
-                   "update": self._update, "patch": self._patch, "delete": self.handle_delete}.get(request.verb)
-        if handler is None:
-            raise errors.method_not_allowed("the server does not allow this method on the requested resource")
+            with step(request, "validation"):   # Strict refuses, Warn answers with warnings
+                request.warnings.extend(field_validation.check(resource, request.body, directive))
         return handler(resource, request)
+
+    def _serve_subresource(self, handler, resource: Resource, request: Request):
+        """binding, eviction, log, scale, token: the handler's inner steps, or one step of its own."""
+        recorded = len(request.steps)
+        with step(request, request.subresource):
+            answer = handler(self, resource, request)
+        if len(request.steps) == recorded:
+            request.steps.append(Step(request.subresource, "passed", ""))
+        return answer
 
     def watch(self, request: Request, on_event) -> Watch:
         """Start a watch; `on_event(type, obj)` is called through the clock, in order."""
@@ -114,37 +119,9 @@ class APIServer:
         return Watch(self, resource, request, on_event)
 
     def bootstrap(self) -> None:
-        """What a new cluster has before anyone asks: the four namespaces, the kubernetes Service."""
-        for name in ("default", "kube-node-lease", "kube-public", "kube-system"):
-            self._ensure("namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
-        self._ensure("services", {
-            "apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": "kubernetes", "namespace": "default",
-                         "labels": {"component": "apiserver", "provider": "kubernetes"}},
-            "spec": {"clusterIP": str(self.ips.network.network_address + 1),
-                     "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]}})
-        # The API server keeps the kubernetes Service's Endpoints pointing at itself (its
-        # "master endpoint reconciler"); kubelab's control plane answers at 10.0.0.10:6443.
-        self._ensure("endpoints", {
-            "apiVersion": "v1", "kind": "Endpoints",
-            "metadata": {"name": "kubernetes", "namespace": "default",
-                         "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
-            "subsets": [{"addresses": [{"ip": self.advertise_address}],
-                         "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}]})
-        for name, value in SYSTEM_PRIORITY_CLASSES.items():  # upstream's scheduling post-start hook
-            self._ensure("priorityclasses", system_priority_class(name, value))
-
-    def _ensure(self, resource: str, obj: dict) -> None:
-        """Create `obj` unless it is already stored (a restarted API server finds it there)."""
-        info = RESOURCES[resource]
-        if self.store.get(info.key(meta.namespace(obj), meta.name(obj))) is not None:
-            return
-        try:
-            self.handle(Request("create", resource, meta.namespace(obj), body=obj, user=APISERVER_USER.name,
-                                user_info=APISERVER_USER))
-        except ApiError as error:
-            if error.reason != "AlreadyExists":
-                raise
+        """What a new cluster has before anyone asks (bootstrap.py: namespaces, the kubernetes Service)."""
+        from .bootstrap import bootstrap
+        bootstrap(self)
 
     def service_account_tokens(self):
         """The service-account token issuer (authentication/serviceaccount.py), made on first use."""
@@ -188,9 +165,10 @@ class APIServer:
             raise errors.not_found(resource.plural, resource.group, name)
         return kv, self.decode(resource, kv)
 
-    def _priority_classes(self) -> list[dict]:
-        prefix = RESOURCES["priorityclasses"].prefix(None)
-        return [self.decode(RESOURCES["priorityclasses"], kv) for kv in self.store.range(prefix, prefix=True).kvs]
+    def list_all(self, plural: str) -> list[dict]:
+        """Every stored object of a built-in kind (for admission plugins, as upstream's listers)."""
+        return [self.decode(RESOURCES[plural], kv) for kv in self.store.range(RESOURCES[plural].prefix(None),
+                                                                                prefix=True).kvs]
 
     def lookup(self, resource: str, namespace: str, name: str) -> dict | None:
         """An object by resource, namespace and name, or None (for admission plugins)."""
@@ -214,14 +192,17 @@ class APIServer:
               summary: str = "") -> dict:
         """Compare-and-swap `obj` into the store: the key must still be at `expect_mod` (0 = absent)."""
         if _dry_run(request):
+            request.steps.append(Step("store", "skipped", "dryRun: nothing written"))
             return obj
         key = resource.key(meta.namespace(obj), meta.name(obj))
         target = "create" if expect_mod == 0 else "mod"
-        response = self._txn([Compare(key, target, "=", expect_mod)], [Op.put(key, self._encode(obj))])
-        if not response.succeeded:
-            if expect_mod == 0:
-                raise errors.already_exists(resource.plural, resource.group, meta.name(obj))
-            raise errors.conflict(resource.plural, resource.group, meta.name(obj), errors.STALE)
+        with step(request, "store"):
+            response = self._txn([Compare(key, target, "=", expect_mod)], [Op.put(key, self._encode(obj))])
+            if not response.succeeded:
+                if expect_mod == 0:
+                    raise errors.already_exists(resource.plural, resource.group, meta.name(obj))
+                raise errors.conflict(resource.plural, resource.group, meta.name(obj), errors.STALE)
+        request.steps.append(Step("store", "passed", f"resourceVersion {response.revision}"))
         obj["metadata"]["resourceVersion"] = str(response.revision)
         self._record(request, resource, obj, verb, summary)
         if key.startswith(CRD_PREFIX):
@@ -239,11 +220,14 @@ class APIServer:
     def remove(self, resource: Resource, request: Request, obj: dict, mod: int) -> dict:
         """Delete the object from the store if it is still at `mod`."""
         if _dry_run(request):
+            request.steps.append(Step("store", "skipped", "dryRun: nothing deleted"))
             return obj
         key = resource.key(meta.namespace(obj), meta.name(obj))
-        response = self._txn([Compare(key, "mod", "=", mod)], [Op.delete(key)])
-        if not response.succeeded:
-            raise errors.conflict(resource.plural, resource.group, meta.name(obj), errors.STALE)
+        with step(request, "store"):
+            response = self._txn([Compare(key, "mod", "=", mod)], [Op.delete(key)])
+            if not response.succeeded:
+                raise errors.conflict(resource.plural, resource.group, meta.name(obj), errors.STALE)
+        request.steps.append(Step("store", "passed", f"deleted at resourceVersion {response.revision}"))
         self.strategy(resource).release(self, obj)
         obj["metadata"]["resourceVersion"] = str(response.revision)
         self._record(request, resource, obj, "delete")
@@ -253,88 +237,61 @@ class APIServer:
 
     def admit(self, operation: str, resource: Resource, request: Request, obj: dict | None,
               old: dict | None = None) -> Attributes:
-        """Run the mutating admission plugins; returns the attributes for the validating phase."""
+        """Run the mutating admission plugins (each records its step); returns the attributes for
+        the validating phase."""
         attributes = Attributes(operation, resource.plural, resource.group, request.namespace,
                                 meta.name(obj or old or {}) or request.name, obj, old, request.subresource,
                                 request.user, _dry_run(request), self.lookup, self.rng,
                                 tuple(request.user_info.groups) if request.user_info else ())
-        self.admission.mutate(attributes)
+        if not self.admission.handles(attributes):
+            request.steps.append(Step("admission", "passed", f"no plugin admits {operation} {resource.plural}"))
+        self.admission.mutate(attributes, request.steps)
         if operation == "DELETE":
-            self.admission.validate(attributes)
+            self.admission.validate(attributes, request.steps)
         return attributes
-
-    def _check_body(self, resource: Resource, request: Request, body) -> dict:
-        if not isinstance(body, dict):
-            raise errors.bad_request("the body of the request was in an unknown format")
-        obj = copy.deepcopy(body)
-        kind = obj.setdefault("kind", resource.kind)
-        obj.setdefault("apiVersion", resource.api_version)
-        if kind != resource.kind or obj["apiVersion"] != resource.api_version:
-            raise errors.bad_request(f"the API version in the data ({obj['apiVersion']}) does not match "
-                                     f"the expected API version ({resource.api_version})"
-                                     if kind == resource.kind else
-                                     f"{kind} in version \"{obj['apiVersion']}\" cannot be handled as a "
-                                     f"{resource.kind}: no kind \"{kind}\" is registered for version "
-                                     f"\"{obj['apiVersion']}\"")
-        metadata = obj.setdefault("metadata", {})
-        if not isinstance(metadata, dict):
-            raise errors.bad_request("metadata: expected an object")
-        if resource.namespaced:
-            body_ns = metadata.get("namespace")
-            if body_ns and request.namespace and body_ns != request.namespace:
-                raise errors.bad_request("the namespace of the provided object does not match "
-                                         "the namespace sent on the request")
-            metadata["namespace"] = request.namespace or body_ns or "default"
-        else:
-            metadata.pop("namespace", None)
-        decode.check(resource, obj)  # the Go types' shape, as upstream's decoder enforces
-        return obj
 
     def strategy(self, resource: Resource) -> Strategy:
         """The kind's rules: a CRD's strategy for a custom kind, else its file in registry/."""
         return self.custom.strategy(resource.plural) or registry.strategy_for(resource.plural)
 
-    def _validate(self, resource: Resource, obj: dict, old: dict | None = None) -> None:
+    def _validate(self, resource: Resource, request: Request, obj: dict, old: dict | None = None) -> None:
+        """The validation step: the kind's own checks, then its rules (one 422 naming every cause)."""
         strategy = self.strategy(resource)
-        causes = validation.validate_metadata(resource.plural, obj, resource.namespaced) + strategy.validate(obj)
-        if old is not None:
-            causes += strategy.validate_update(obj, old)
-        if causes:
-            raise errors.invalid(resource.kind, resource.group, meta.name(obj), causes)
+        with step(request, "validation", f"{resource.kind} rules hold"):
+            strategy.check_write(self, resource, request, obj, old)   # RBAC escalation
+            causes = validation.validate_metadata(obj, resource.namespaced, strategy.validate_name) + \
+                strategy.validate(obj)
+            if old is not None:
+                causes += strategy.validate_update(obj, old)
+            if causes:
+                raise errors.invalid(resource.kind, resource.group, meta.name(obj), causes)
+
+    def _read_steps(self, request: Request, read):
+        """A read is neither admitted nor validated: the store answers (or its query is refused)."""
+        request.steps.append(Step("admission", "skipped", "reads are not admitted or validated"))
+        with step(request, "validation"):
+            query = read()
+        request.steps.append(Step("validation", "skipped", ""))
+        with step(request, "store"):
+            answer = query()
+        version = (answer.get("metadata") or {}).get("resourceVersion")
+        request.steps.append(Step("store", "passed", f"resourceVersion {version}" if version else ""))
+        return answer
 
     # -- verbs -------------------------------------------------------------------------
     def _get(self, resource: Resource, request: Request) -> dict:
-        return self.read(resource, request.namespace, request.name)[1]
+        return self._read_steps(request, lambda: lambda: self.read(resource, request.namespace, request.name)[1])
 
     def _list(self, resource: Resource, request: Request) -> dict:
-        watch_list.validate_list(request.params)
-        try:
-            labels = selector.parse(request.params.get("labelSelector"))
-            fields = self.field_requirements(resource, request.params.get("fieldSelector"))
-        except selector.SelectorError as error:
-            raise errors.bad_request(str(error))
-        revision = 0
-        if request.params.get("resourceVersionMatch") == "Exact":
-            version = str(request.params.get("resourceVersion") or "")
-            if not version.isdigit() or version == "0":
-                raise errors.bad_request(f'invalid resource version "{version}"')
-            revision = int(version)
-        items, metadata = pagination.list_page(
-            self, resource, request, resource.prefix(request.namespace), revision,
-            lambda obj: selector.matches(labels, meta.labels(obj)) and selector.fields_match(fields, obj))
-        return {"apiVersion": resource.api_version, "kind": f"{resource.kind}List",
-                "metadata": metadata, "items": items}
+        return self._read_steps(request, lambda: listing.query(self, resource, request))
 
     def field_requirements(self, resource: Resource, text: str | None):
-        requirements = selector.parse_fields(text)
-        supported = self.strategy(resource).field_selectors
-        for path, _, _ in requirements:
-            if path not in supported:
-                raise selector.SelectorError(f'field label not supported: {path}')
-        return requirements
+        """The parsed `fieldSelector`, each field one the kind supports (listing.py)."""
+        return listing.field_requirements(self.strategy(resource), text)
 
     def _create(self, resource: Resource, request: Request) -> dict:
-        obj = self._check_body(resource, request, request.body)
+        with step(request, "validation"):   # a body that does not decode is refused before admission
+            obj = decode.body(resource, request, request.body)
         metadata = obj["metadata"]
         if not metadata.get("name") and metadata.get("generateName"):
             suffix = "".join(self.rng.choice(_NAME_ALPHABET) for _ in range(5))
@@ -343,18 +300,21 @@ class APIServer:
                            "deletionGracePeriodSeconds", "generation"):
             metadata.pop(server_set, None)
         strategy = self.strategy(resource)
+        if strategy.uid_before_prepare:   # a Job's generated selector names its uid
+            metadata["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         strategy.default(obj)
         strategy.prepare_for_create(obj)
         _omit_empty(metadata)
         attributes = self.admit("CREATE", resource, request, obj)
-        strategy.check_write(self, resource, request, obj)
-        metadata["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        if "uid" not in metadata:
+            metadata["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         metadata["creationTimestamp"] = rfc3339(self.clock.now())
         if resource.has_generation:
             metadata["generation"] = 1
-        self._validate(resource, obj)
-        self.admission.validate(attributes)
-        undo = strategy.reserve(self, resource, obj)   # a Service's ClusterIP and node ports
+        self._validate(resource, request, obj)
+        self.admission.validate(attributes, request.steps)
+        with step(request, "store"):
+            undo = strategy.reserve(self, resource, obj)   # a Service's ClusterIP and node ports
         try:
             return self.write(resource, request, obj, 0, "create")
         finally:
@@ -362,14 +322,16 @@ class APIServer:
                 undo()  # a dry run, or a refused write: leave nothing behind
 
     def _update(self, resource: Resource, request: Request, body: dict | None = None) -> dict:
-        new = self._check_body(resource, request, request.body if body is None else body)
-        if new["metadata"].get("name") != request.name:
-            raise errors.bad_request("the name of the object (%s) does not match the name on the URL (%s)"
-                                     % (new["metadata"].get("name"), request.name))
-        kv, old = self.read(resource, request.namespace, request.name)
-        wanted_version = new["metadata"].get("resourceVersion")
-        if wanted_version and wanted_version != str(kv.mod_revision):
-            raise errors.conflict(resource.plural, resource.group, request.name, errors.STALE)
+        with step(request, "validation"):   # a body that does not decode is refused before admission
+            new = decode.body(resource, request, request.body if body is None else body)
+            if new["metadata"].get("name") != request.name:
+                raise errors.bad_request("the name of the object (%s) does not match the name on the URL (%s)"
+                                         % (new["metadata"].get("name"), request.name))
+        with step(request, "store"):
+            kv, old = self.read(resource, request.namespace, request.name)
+            wanted_version = new["metadata"].get("resourceVersion")
+            if wanted_version and wanted_version != str(kv.mod_revision):
+                raise errors.conflict(resource.plural, resource.group, request.name, errors.STALE)
         return self.update_object(resource, request, kv, old, new)
 
     def update_object(self, resource: Resource, request: Request, kv, old: dict, new: dict) -> dict:
@@ -393,15 +355,16 @@ class APIServer:
             if resource.has_generation and strategy.spec_changed(old, new):
                 new["metadata"]["generation"] = old["metadata"].get("generation", 1) + 1
         attributes = self.admit("UPDATE", resource, request, new, old)
-        strategy.check_write(self, resource, request, new, old)
-        self._validate(resource, new, old)
-        self.admission.validate(attributes)
+        self._validate(resource, request, new, old)
+        self.admission.validate(attributes, request.steps)
         new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
-        if new == old:
-            return old  # a no-op update writes nothing and keeps the resourceVersion
+        if new == old:   # a no-op update writes nothing and keeps the resourceVersion
+            request.steps.append(Step("store", "passed", "no change: nothing written"))
+            return old
         if strategy.should_delete_during_update(new):
             return self.remove(resource, request, new, kv.mod_revision)
-        undo = None if request.subresource else strategy.reserve(self, resource, new, old)
+        with step(request, "store"):
+            undo = None if request.subresource else strategy.reserve(self, resource, new, old)
         written = None
         try:
             written = self.write(resource, request, new, kv.mod_revision, "update", strategy.summary(old, new))
@@ -420,7 +383,8 @@ class APIServer:
         """DELETE (deletion.py); also callable with just a Request, as eviction does."""
         if request is None:
             request = resource
-            resource = self._resource(request)
+            with step(request, "routing"):
+                resource = self._resource(request)
         return deletion.delete(self, resource, request)
 
 

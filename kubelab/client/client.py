@@ -150,10 +150,11 @@ class Client:
         return self._call("create", "pods", meta.namespace(pod), meta.name(pod), "binding", body=binding)
 
     def request_token(self, name: str, namespace: str | None = None, audiences: list[str] | None = None,
-                      expiration_seconds: int | None = None) -> dict:
-        """POST serviceaccounts/<name>/token: a TokenRequest answered with a signed token."""
-        spec = {k: v for k, v in {"audiences": audiences, "expirationSeconds": expiration_seconds}.items()
-                if v is not None}
+                      expiration_seconds: int | None = None, bound_object_ref: dict | None = None) -> dict:
+        """POST serviceaccounts/<name>/token: a TokenRequest answered with a signed token
+        (`bound_object_ref`: {"kind": "Pod", "apiVersion": "v1", "name", "uid"}, as a kubelet sends)."""
+        spec = {k: v for k, v in {"audiences": audiences, "expirationSeconds": expiration_seconds,
+                                  "boundObjectRef": bound_object_ref}.items() if v is not None}
         return self._call("create", "serviceaccounts", namespace or "default", name, "token",
                           body={"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec})
 

@@ -52,7 +52,17 @@ class EventRecorder:
             }
             if not event["involvedObject"]["namespace"]:
                 del event["involvedObject"]["namespace"]
-            created = self.client.create("events", event, namespace)
+            for _ in range(8):  # on virtual time two recorders may pick the same nanosecond: move on
+                try:
+                    created = self.client.create("events", event, namespace)
+                    break
+                except ApiError as error:
+                    if error.reason != "AlreadyExists":
+                        raise
+                    nanos += 1 + next(self._sequence)
+                    event["metadata"]["name"] = f"{meta.name(obj)}.{nanos:x}"
+            else:
+                return
             self._seen[seen_key] = (meta.name(created), 1)
         except ApiError:
             pass  # events are best effort

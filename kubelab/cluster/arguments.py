@@ -51,6 +51,13 @@ def text(call: str, name: str, value) -> str:
     return value
 
 
+def choice(call: str, name: str, value, choices: tuple[str, ...]) -> str:
+    """One of a few words."""
+    if value not in choices:
+        raise ValueError(f"{call}({name}={value!r}): {name} must be one of " + ", ".join(map(repr, choices)))
+    return value
+
+
 def positive_quantity(call: str, name: str, value) -> str:
     """A resource quantity ("2", "4Gi", 2) greater than zero."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):

@@ -35,7 +35,9 @@ from ..client.leaderelection import LeaderElected
 from ..clock import VirtualClock
 from ..controllers import ControllerManager
 from ..controllers.config import ControllerManagerConfig
+from ..dns import ClusterDNS
 from ..kubelet import Kubelet
+from ..kubelet.dns import CLUSTER_DNS
 from ..proxy import KubeProxy
 from ..scheduler import Scheduler
 from ..store import MemoryStore
@@ -114,6 +116,7 @@ class Cluster:
                 cloud.launch(name, node_internal_ip(index))
             self.builders[f"kubelet/{name}"] = lambda transport, node=name: self._kubelet(transport, node)
             self.builders[f"proxy/{name}"] = lambda transport, node=name: self._proxy(transport, node)
+        self.builders["coredns"] = self._dns     # the DNS add-on (dns/coredns.py), beside the nodes
         self._traffic_rng = random.Random(rng.getrandbits(64))
         self._restart_rng = random.Random(rng.getrandbits(64))   # seeds of restarted components
         self.fault = Faults(self)
@@ -188,7 +191,20 @@ class Cluster:
             kubelet.machine.cloud_provider = "external"
         # `kubectl logs` goes API server -> kubelet (:10250); in process, a registered function.
         self.apiserver.node_connections.register(node, kubelet.container_logs)
+        kubelet.runtime.dns = self._dns_query   # a pod's DNS packets reach the cluster DNS (or not)
         return kubelet
+
+    def _dns(self, transport) -> ClusterDNS:
+        # CoreDNS reads Services and Endpoints; kubelab lends it kube-proxy's read-only identity.
+        return ClusterDNS(Client(transport, "coredns", self.credentials.proxy), self.clock)
+
+    def _dns_query(self, server: str, name: str, qtype: str) -> list[str] | None:
+        """A DNS query from a pod: the kube-dns address reaches CoreDNS (None if it is down);
+        the node's own resolver knows no cluster names (NXDOMAIN)."""
+        if server != CLUSTER_DNS:
+            return []
+        dns = self.running.get("coredns")
+        return None if dns is None else dns.query(name, qtype)
 
     def _proxy(self, transport, node: str) -> KubeProxy:
         proxy = self.proxies[node] = KubeProxy(Client(transport, f"kube-proxy/{node}", self.credentials.proxy),
@@ -222,7 +238,8 @@ class Cluster:
         """Every component, control plane first, in start order."""
         control_plane = self.manager_names + ["cloud-controller-manager"] + self.scheduler_names
         return [*(self.running[n] for n in control_plane if n in self.running),
-                *self.kubelets.values(), *self.proxies.values()]
+                *self.kubelets.values(), *self.proxies.values(),
+                *([self.running["coredns"]] if "coredns" in self.running else [])]
 
     # -- time ----------------------------------------------------------------------------
     def run(self, seconds: float) -> None:
@@ -287,45 +304,75 @@ class Cluster:
             raise refusal.with_traceback(None) from None
 
     @property
+    def dns(self) -> ClusterDNS | None:
+        """The cluster DNS server (CoreDNS's part): `cluster.dns.query("web.default.svc.cluster.local")`."""
+        return self.running.get("coredns")
+
+    @property
     def trace(self) -> Trace:
         """Who did what to which object, in order (the API server's record of writes)."""
         return Trace(self.apiserver.trace, self.started_at)
 
     # -- traffic ---------------------------------------------------------------------------
     def request(self, service: str, namespace: str = "default", port: int | None = None,
-                from_node: str | None = None) -> dict:
-        """Send one request to a Service's ClusterIP, routed by a node's kube-proxy rules.
+                from_node: str | None = None, source_ip: str = "", via: str = "cluster-ip") -> dict:
+        """Send one request to a Service, routed by a node's kube-proxy rules.
 
+        via="cluster-ip" (a pod on `from_node` calls the ClusterIP), "node-port" (a client
+        outside calls `from_node`'s address on the Service's nodePort) or "load-balancer" (the
+        cloud's load balancer hands the client's packet, still addressed to the ingress IP, to
+        `from_node`). `source_ip` is the client's address (ClientIP affinity keys on it).
         Returns what happened: the node whose rules routed it, the destination chosen, and the
         pod that answered (or the error, as a client would see it).
         """
+        arguments.choice("request", "via", via, ("cluster-ip", "node-port", "load-balancer"))
         svc = self.get("services", service, namespace)   # a refusal: one line, as kubectl's
-        service_port = port or svc["spec"]["ports"][0]["port"]
-        node = from_node or self._traffic_rng.choice(sorted(self.proxies))
-        route = self.proxies[node].route(svc["spec"]["clusterIP"], service_port)
-        result = {"from_node": node, "service": f"{namespace}/{service}",
-                  "cluster_ip": f"{svc['spec']['clusterIP']}:{service_port}", "route": route}
+        ports = svc["spec"].get("ports") or [{}]
+        service_port = next((p for p in ports if p.get("port") == port), ports[0]) if port else ports[0]
+        node = from_node or self._node_of(source_ip) or self._traffic_rng.choice(sorted(self.proxies))
+        if via == "node-port":
+            address, number = self._machines[node]["internal_ip"], service_port.get("nodePort")
+        elif via == "load-balancer":
+            ingress = (svc.get("status") or {}).get("loadBalancer", {}).get("ingress") or [{}]
+            address, number = ingress[0].get("ip"), service_port.get("port")
+        else:
+            address, number = svc["spec"].get("clusterIP"), service_port.get("port")
+        result = {"from_node": node, "service": f"{namespace}/{service}", via: f"{address}:{number}"}
+        if via == "cluster-ip":
+            result["cluster_ip"] = result.pop(via)
+        if not address or address == "None" or not number:
+            result["error"] = f"the Service has no {via.replace('-', ' ')}"
+            return result
+        route = result["route"] = self.proxies[node].route(address, number, source_ip=source_ip)
         destination = getattr(route, "destination", None)
         if destination is None:
             result["error"] = route.message or route.outcome
             return result
         ip, target_port = destination
         for kubelet in self.kubelets.values():
-            answer = kubelet.runtime.serve(ip, target_port)
+            answer = kubelet.runtime.serve(ip, target_port, source_ip or None)
             if answer is not None:
                 result["answer"] = answer
                 return result
         result["error"] = "connection refused"
         return result
 
-    def requests(self, service: str, count: int = 100, namespace: str = "default") -> dict[str, int]:
-        """Send `count` requests to a Service; how many each pod answered."""
+    def _node_of(self, pod_ip: str) -> str | None:
+        """The node a pod with this IP runs on (its packets start there), if any."""
+        for node, kubelet in sorted(self.kubelets.items()):
+            if pod_ip and any(sandbox.ip == pod_ip for sandbox in kubelet.runtime.sandboxes.values()):
+                return node
+        return None
+
+    def requests(self, service: str, count: int = 100, namespace: str = "default", **how) -> dict[str, int]:
+        """Send `count` requests to a Service; how many each pod answered. `how`: request()'s
+        from_node, source_ip, via."""
         arguments.text("requests", "service", service)
         arguments.whole_number("requests", "count", count, 0, 1_000_000)
         arguments.text("requests", "namespace", namespace)
         answered: dict[str, int] = {}
         for _ in range(count):
-            result = self.request(service, namespace)
+            result = self.request(service, namespace, **how)
             who = result.get("answer", {}).get("pod") if "answer" in result else f"error: {result['error']}"
             answered[who] = answered.get(who, 0) + 1
         return dict(sorted(answered.items()))

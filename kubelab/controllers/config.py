@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 @dataclass
 class ControllerManagerConfig:
+    # root-ca-cert-publisher (--root-ca-file: the file's PEM; empty: kubelab's placeholder)
+    root_ca: str = ""
     # nodeipam (--allocate-node-cidrs, --cluster-cidr, --node-cidr-mask-size)
     allocate_node_cidrs: bool = False
     cluster_cidr: str = ""

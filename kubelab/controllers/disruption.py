@@ -21,8 +21,11 @@ A pod with no controller makes `expected` unknowable for maxUnavailable or a per
 UnmanagedPods; the pod is left out); a controller without a scale (a DaemonSet) makes the
 sync fail safe: disruptionsAllowed 0, condition DisruptionAllowed False, reason SyncFailed.
 
-As upstream (pkg/controller/disruption, v1.32); left out: the stale DisruptionTarget cleanup
-(pods whose eviction never came keep the condition), the scale subresource of custom kinds.
+A pod marked DisruptionTarget (by an eviction or a preemption) that is still not being
+deleted 2 min later gets the condition back to False: the disruption did not happen
+(upstream's stale pod disruption worker, here keys "stale-pod:<ns>/<name>" on the same queue).
+
+As upstream (pkg/controller/disruption, v1.32); left out: the scale subresource of custom kinds.
 """
 from __future__ import annotations
 
@@ -31,12 +34,14 @@ import math
 
 from ..api.resources import BY_KIND
 from ..client import ApiError, Controller
-from ..objects import meta, selector
+from ..objects import conditions, meta, selector
 from ..objects.disruption_budget import counts_pod, set_condition, with_disruption_allowed
-from ..objects.timefmt import parse
+from ..objects.timefmt import parse, rfc3339
 from .active_pods import is_ready
 
 DELETION_TIMEOUT = 120.0    # seconds an eviction's pod may take to be deleted (DeletionTimeout)
+STALE_POD_DISRUPTION_TIMEOUT = 120.0   # seconds a DisruptionTarget may stand without a delete
+STALE = "stale-pod:"
 UNMANAGED = ('Pods selected by this PodDisruptionBudget (selector: {selector}) were found to be unmanaged. '
              'As a result, the status of the PDB cannot be calculated correctly, which may result in '
              'undefined behavior. To account for these pods please set ".spec.minAvailable" field of the '
@@ -60,13 +65,18 @@ class DisruptionController(Controller):
         self.pods.add_handlers(self.on_pod, lambda old, new: self.on_pod(new), self.on_pod)
 
     def on_pod(self, pod: dict) -> None:
-        """A pod changed: every budget selecting it needs a look."""
+        """A pod changed: every budget selecting it needs a look (and a stale disruption, one)."""
         for budget in self.budgets.list(meta.namespace(pod)):
             if counts_pod(budget, pod):
                 self.enqueue(budget)
+        since = disruption_target_since(pod)
+        if since is not None:
+            self.look_again_at(STALE + meta.key(pod), since + STALE_POD_DISRUPTION_TIMEOUT)
 
     # -- reconcile --------------------------------------------------------------------
     def sync(self, key: str) -> None:
+        if key.startswith(STALE):
+            return self.sync_stale_pod_disruption(key[len(STALE):])
         budget = self.budgets.get(key)
         if budget is None:
             return
@@ -90,6 +100,24 @@ class DisruptionController(Controller):
         self.write_status(budget, healthy, desired, expected, disrupted)
         if recheck is not None:
             self.queue.add_after(key, max(0.0, recheck - now))
+
+    def look_again_at(self, key: str, when: float) -> None:
+        """Housekeeping, not work the cluster waits for: a daemon timer (settle() does not run it)."""
+        self.clock.call_later(max(0.0, when - self.clock.now()), self.enqueue, key, daemon=True)
+
+    def sync_stale_pod_disruption(self, key: str) -> None:
+        """DisruptionTarget True for 2 min and the pod still not being deleted: set it False."""
+        pod = self.pods.get(key)
+        since = disruption_target_since(pod) if pod is not None else None
+        if since is None:
+            return
+        if self.clock.now() < since + STALE_POD_DISRUPTION_TIMEOUT:
+            self.look_again_at(STALE + key, since + STALE_POD_DISRUPTION_TIMEOUT)
+            return
+        updated = [{**c, "status": "False", "lastTransitionTime": rfc3339(self.clock.now())}
+                   if c.get("type") == "DisruptionTarget" else c for c in pod["status"]["conditions"]]
+        self.client.patch("pods", meta.name(pod), {"status": {"conditions": updated}}, meta.namespace(pod),
+                          subresource="status")
 
     def expected_pod_count(self, budget: dict, pods: list[dict]) -> tuple[int, int, list[str]]:
         """(expectedPods, desiredHealthy, unmanaged pod names): upstream's getExpectedPodCount."""
@@ -190,6 +218,14 @@ class DisruptionController(Controller):
         updated = copy.deepcopy(budget)
         updated["status"] = status
         self.client.update_status("poddisruptionbudgets", updated, meta.namespace(budget))
+
+
+def disruption_target_since(pod: dict) -> float | None:
+    """When a pod not being deleted was marked DisruptionTarget True (None if it is not)."""
+    condition = conditions.get(pod, "DisruptionTarget")
+    if meta.is_being_deleted(pod) or not condition or condition.get("status") != "True":
+        return None
+    return parse(condition["lastTransitionTime"]) if condition.get("lastTransitionTime") else 0.0
 
 
 def scaled_value(value, total: int) -> int:

@@ -23,8 +23,7 @@ Service's creation), which is how upstream measures network programming latency
 label arrived in v1.33).
 
 Real Kubernetes also truncates Endpoints past 1000 addresses (annotation
-endpoints.kubernetes.io/over-capacity), handles IPv6 and dual-stack Services, sets
-hostname for pods with spec.hostname and subdomain, and runs the EndpointSlice controller
+endpoints.kubernetes.io/over-capacity), handles IPv6 and dual-stack Services, and runs the EndpointSlice controller
 beside this one; kubelab skips those because its lessons use one IPv4 family, small
 Services and the older, simpler Endpoints API.
 """
@@ -178,10 +177,15 @@ def find_port(pod: dict, service_port: dict) -> int | None:
     return None
 
 
-def endpoint_address(pod: dict) -> dict:
+def endpoint_address(pod: dict, service: dict | None = None) -> dict:
     status = pod.get("status", {})
     ips = [entry["ip"] for entry in status.get("podIPs") or []] or [status.get("podIP")]
     address = {"ip": ips[0]}
+    # A pod that names this Service as its subdomain is published under its hostname (the
+    # cluster DNS then answers web-0.nginx.default.svc.cluster.local), as a StatefulSet's are.
+    if service is not None and pod["spec"].get("hostname") and pod["spec"].get("subdomain") == meta.name(service) \
+            and meta.namespace(pod) == meta.namespace(service):
+        address["hostname"] = pod["spec"]["hostname"]
     if pod["spec"].get("nodeName"):
         address["nodeName"] = pod["spec"]["nodeName"]
     address["targetRef"] = {"kind": "Pod", "namespace": meta.namespace(pod), "name": meta.name(pod),
@@ -204,7 +208,7 @@ def compute_subsets(service: dict, pods: list[dict]) -> list[dict]:
             ports.append((service_port.get("name", ""), number, service_port.get("protocol", "TCP"),
                           service_port.get("appProtocol", "")))
         if ports or not service["spec"].get("ports"):  # a headless Service may have no ports
-            offered.append((endpoint_address(pod), publish_not_ready or is_ready(pod), ports))
+            offered.append((endpoint_address(pod, service), publish_not_ready or is_ready(pod), ports))
     return repack(offered)
 
 

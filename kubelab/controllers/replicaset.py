@@ -21,8 +21,11 @@ without threads). A sync reads only the pods it could claim: an index of the pod
 owner's UID (orphans under "orphan/<namespace>") gives the ReplicaSet's own pods and the
 namespace's orphans — the pods owned by other controllers, which claiming skips anyway, are
 never looked at (upstream indexes pods by controller UID the same way), so a sync costs its
-own pods, not the namespace's. ReplicationControllers, which upstream serves with this same code, are not
-modelled.
+own pods, not the namespace's.
+
+ReplicationControllers are served by this same code, as upstream's replication manager wraps
+the ReplicaSet controller: a subclass names its resource and kind and says how to read its
+selector (replicationcontroller.py); everything else is shared.
 """
 from __future__ import annotations
 
@@ -47,11 +50,12 @@ def controller_uid_index(pod: dict) -> list[str]:
 
 class ReplicaSetController(Controller):
     name = "replicaset-controller"
+    resource, kind = "replicasets", "ReplicaSet"   # what this controller keeps (a subclass: RCs)
 
     def __init__(self, client, clock, factory):
         super().__init__(client, clock, factory)
         self.expectations = ControllerExpectations(clock)
-        self.replicasets = factory.informer("replicasets")
+        self.replicasets = factory.informer(self.resource)
         self.pods = factory.informer("pods")
         self.pods.add_indexers({CONTROLLER_UID_INDEX: controller_uid_index})
         self.replicasets.add_handlers(self.on_replicaset_add, self.on_replicaset_update,
@@ -121,12 +125,17 @@ class ReplicaSetController(Controller):
             self.enqueue(owner)
 
     def resolve_controller_ref(self, namespace: str, reference: dict) -> dict | None:
-        return resolve_controller_ref(self.replicasets, "ReplicaSet", namespace, reference)
+        return resolve_controller_ref(self.replicasets, self.kind, namespace, reference)
 
     def replicasets_selecting(self, pod: dict) -> list[dict]:
         """ReplicaSets in the pod's namespace whose selector matches its labels."""
         return [rs for rs in self.replicasets.list(meta.namespace(pod))
-                if selector.label_selector_matches(rs["spec"].get("selector"), meta.labels(pod))]
+                if selector.label_selector_matches(self.selector_of(rs), meta.labels(pod))]
+
+    @staticmethod
+    def selector_of(replicaset: dict) -> dict | None:
+        """The owner's selector as a LabelSelector (a ReplicationController's is a plain map)."""
+        return replicaset["spec"].get("selector")
 
     # -- reconcile --------------------------------------------------------------------
     def sync(self, key: str) -> None:
@@ -136,14 +145,14 @@ class ReplicaSetController(Controller):
             self.expectations.delete(key)
             return
         needs_sync = self.expectations.satisfied(key)
-        requirements = selector.from_label_selector(replicaset["spec"].get("selector"))
+        requirements = selector.from_label_selector(self.selector_of(replicaset))
         candidates = self.pods.by_index(CONTROLLER_UID_INDEX, meta.uid(replicaset),
                                         f"orphan/{meta.namespace(replicaset)}")
         active = [pod for pod in candidates
                   if meta.namespace(pod) == meta.namespace(replicaset) and is_active(pod)]
         manager = ControllerRefManager(
             self.client, replicaset, "pods", requirements,
-            lambda: self.client.get("replicasets", meta.name(replicaset), meta.namespace(replicaset)))
+            lambda: self.client.get(self.resource, meta.name(replicaset), meta.namespace(replicaset)))
         pods = manager.claim(active)
         error = None
         if needs_sync and not meta.is_being_deleted(replicaset):
@@ -226,7 +235,7 @@ class ReplicaSetController(Controller):
                   if owner is not None and (meta.controller_of(rs) or {}).get("uid") == owner.get("uid")]
         pods: dict[str, dict] = {}
         for rs in family or [replicaset]:
-            for pod in self.pods.list(meta.namespace(rs), rs["spec"].get("selector")):
+            for pod in self.pods.list(meta.namespace(rs), self.selector_of(rs)):
                 pods.setdefault(meta.uid(pod), pod)
         return list(pods.values())
 
@@ -242,13 +251,13 @@ class ReplicaSetController(Controller):
         updated = copy.deepcopy(replicaset)
         updated["status"] = status
         try:
-            self.client.update_status("replicasets", updated)
+            self.client.update_status(self.resource, updated)
         except ApiError as error:
             if error.code != 409:
                 raise
-            fresh = self.client.get("replicasets", meta.name(replicaset), meta.namespace(replicaset))
+            fresh = self.client.get(self.resource, meta.name(replicaset), meta.namespace(replicaset))
             fresh["status"] = status
-            self.client.update_status("replicasets", fresh)
+            self.client.update_status(self.resource, fresh)
 
 
 def calculate_status(replicaset: dict, pods: list[dict], error: ApiError | None, now: float) -> dict:

@@ -16,9 +16,12 @@ from __future__ import annotations
 from kubelab.client import ApiError
 
 from . import flags
+from .describe_disruption import describe_endpointslice, describe_poddisruptionbudget
 from .describe_node import describe_node
 from .describe_pod import describe_pod
 from .describe_service import describe_endpoints, describe_service
+from .describe_sets import describe_daemonset, describe_replicationcontroller, describe_statefulset
+from .describe_storage import describe_persistentvolume, describe_persistentvolumeclaim, describe_storageclass
 from .describe_workloads import describe_deployment, describe_replicaset
 from .describe_writer import Writer, annotations_multiline, labels_multiline, search_events
 from .describe_generic import describe_generic
@@ -48,6 +51,11 @@ def describe_namespace(client, namespace: dict, events, now: float) -> str:
 DESCRIBERS = {"pods": describe_pod, "deployments": describe_deployment, "replicasets": describe_replicaset,
               "services": describe_service, "endpoints": describe_endpoints, "nodes": describe_node,
               "namespaces": describe_namespace}
+DESCRIBERS.update({"poddisruptionbudgets": describe_poddisruptionbudget, "endpointslices": describe_endpointslice})
+DESCRIBERS.update({"replicationcontrollers": describe_replicationcontroller, "daemonsets": describe_daemonset,
+                   "statefulsets": describe_statefulset})
+DESCRIBERS.update({"storageclasses": describe_storageclass, "persistentvolumes": describe_persistentvolume,
+                   "persistentvolumeclaims": describe_persistentvolumeclaim})
 
 
 def describe(client, argv: list[str], now: float, namespace: str) -> str:

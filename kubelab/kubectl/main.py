@@ -22,6 +22,7 @@ from .auth import auth
 from .delete import delete
 from .cordon import cordon
 from .describe import describe
+from .drain import drain
 from .resources import learn_from
 from .errors import KubectlError, api_error_message
 from .flags import find_command
@@ -39,8 +40,9 @@ from .uncordon import uncordon
 COMMANDS = {"get": get, "describe": describe, "apply": apply, "create": create, "delete": delete,
             "scale": scale, "auth": auth, "label": label, "annotate": annotate,
             "cordon": cordon, "uncordon": uncordon, "taint": taint, "top": top}
+COMMANDS.update({"drain": drain})
 COMMANDS.update({"logs": logs, "rollout": rollout, "replace": replace, "explain": explain})
-NEEDS_CLOCK = ("rollout", "get")   # they wait: given the cluster's clock, they advance virtual time
+NEEDS_CLOCK = ("rollout", "get", "drain")   # they wait: given the cluster's clock, they advance virtual time
 NEEDS_STDIN = ("apply", "create", "delete", "replace")
 
 USAGE = """kubectl controls the Kubernetes cluster manager (kubelab's own, small kubectl).
@@ -59,6 +61,7 @@ Cluster Management Commands:
   top           Display resource (CPU/memory) usage
   cordon        Mark node as unschedulable
   uncordon      Mark node as schedulable
+  drain         Drain node in preparation for maintenance
   taint         Update the taints on one or more nodes
 
 Troubleshooting and Debugging Commands:

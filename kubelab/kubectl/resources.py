@@ -54,7 +54,8 @@ RESOURCE_TYPES: list[ResourceType] = [
 BY_PLURAL = {resource.plural: resource for resource in RESOURCE_TYPES}
 
 # `kubectl get all`: the "all" category, in discovery order (core group first, then apps).
-ALL = [BY_PLURAL["pods"], BY_PLURAL["services"], BY_PLURAL["deployments"], BY_PLURAL["replicasets"]]
+ALL = [BY_PLURAL[plural] for plural in ("pods", "replicationcontrollers", "services", "daemonsets", "deployments",
+                                         "replicasets", "statefulsets")]
 
 
 # The kinds CustomResourceDefinitions add, learned from discovery when a name is not in the

@@ -18,8 +18,9 @@ included; a notebook shows each once). Without a clock (or with --watch=false) i
 the status once. --timeout bounds the wait (virtual seconds; 0 means ten minutes here, never
 forever, so a cell always ends).
 
-Left out: history and undo of DaemonSets and StatefulSets (their ControllerRevisions), -f,
---dry-run=server, -o for history/undo/restart.
+DaemonSets and StatefulSets keep their history in ControllerRevisions (rollout_sets.py).
+
+Left out: -f, --dry-run=server, -o for history/undo/restart.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ import copy
 from kubelab.client import ApiError
 from kubelab.objects.timefmt import rfc3339
 
-from . import flags
+from . import flags, rollout_sets
 from .describe_pod import pod_template
 from .describe_writer import Writer
 from .errors import KubectlError, api_error_message
@@ -125,6 +126,8 @@ def status(client, resource, obj: dict, options: dict, now: float, clock) -> str
 
 def history(client, resource, obj: dict, options: dict, now: float, clock) -> str:
     """The REVISION / CHANGE-CAUSE table, or one revision's pod template with --revision."""
+    if resource.plural in rollout_sets.KINDS:
+        return rollout_sets.history(client, resource, obj, options)
     if resource.plural != "deployments":
         raise KubectlError(f'error: no history viewer has been implemented for "{obj["kind"]}"')
     by_revision = {_revision(rs): rs for rs in _replicasets(client, obj) if _revision(rs) > 0}
@@ -148,6 +151,8 @@ def history(client, resource, obj: dict, options: dict, now: float, clock) -> st
 
 def undo(client, resource, obj: dict, options: dict, now: float, clock) -> str:
     """Copy an earlier revision's pod template back into the Deployment."""
+    if resource.plural in rollout_sets.KINDS:
+        return rollout_sets.undo(client, resource, obj, options)
     if resource.plural != "deployments":
         raise KubectlError(f'error: no rollbacker has been implemented for "{obj["kind"]}"')
     name = obj["metadata"]["name"]

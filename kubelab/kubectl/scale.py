@@ -1,4 +1,5 @@
-"""`kubectl scale`: change how many replicas a Deployment or ReplicaSet wants.
+"""`kubectl scale`: change how many replicas a Deployment, ReplicaSet, StatefulSet or
+ReplicationController wants.
 
     kubectl scale deployment/web --replicas=5
     kubectl scale rs web-7d4b9 --replicas 0
@@ -19,7 +20,7 @@ from .errors import KubectlError, aggregate, api_error_message
 from .targets import parse_targets
 
 FLAGS = [flags.NAMESPACE, flags.Flag("replicas", kind="int", default=None)]
-SCALABLE = ("deployments", "replicasets")
+SCALABLE = ("deployments", "replicasets", "replicationcontrollers", "statefulsets")
 
 
 def scale(client, argv: list[str], now: float, namespace: str) -> str:

@@ -4,6 +4,7 @@ kubelet_pods.go makeEnvironmentVariables and the volume manager, much reduced).
     env: value | valueFrom {configMapKeyRef, secretKeyRef, fieldRef, resourceFieldRef}
     envFrom: configMapRef | secretRef (with prefix)
     volumes: emptyDir (one per pod, shared by its containers), configMap, secret, hostPath,
+             persistentVolumeClaim (its Bound PV's hostPath, local path or CSI handle, kept on the node),
              projected (service-account token, configMap, secret, downwardAPI), downwardAPI
 
 A reference to a ConfigMap or Secret that doesn't exist (and isn't `optional`) stops the
@@ -15,7 +16,6 @@ A volume whose source is missing stops the pod at mounting: FailedMount,
 
 Left out: kube-root-ca.crt when it doesn't exist (kubelab has no root-ca-cert-publisher
 controller yet, so the service-account volume carries the token and namespace without ca.crt),
-persistentVolumeClaim volumes (until PersistentVolumeClaims exist and bind),
 subPath, read-only enforcement, file modes, and refreshing mounted ConfigMaps when they change.
 """
 from __future__ import annotations
@@ -120,7 +120,7 @@ def environment(pod: dict, container: dict, service_env: dict[str, str], lookup:
     return env
 
 
-def volume_files(pod: dict, volume: dict, lookup: Lookup, token: Callable[[], str],
+def volume_files(pod: dict, volume: dict, lookup: Lookup, token: Callable[[dict], str],
                  host_paths: dict[str, dict]) -> dict[str, str]:
     """The files one volume shows (a fresh dict; emptyDir and hostPath share theirs)."""
     namespace = meta.namespace(pod)
@@ -140,7 +140,10 @@ def volume_files(pod: dict, volume: dict, lookup: Lookup, token: Callable[[], st
         files: dict[str, str] = {}
         for source in volume["projected"].get("sources") or []:
             if "serviceAccountToken" in source:
-                files[source["serviceAccountToken"].get("path", "token")] = token()
+                try:
+                    files[source["serviceAccountToken"].get("path", "token")] = token(source["serviceAccountToken"])
+                except MountError as error:
+                    raise MountError(f'MountVolume.SetUp failed for volume "{volume["name"]}" : {error}') from None
             for kind, field in (("ConfigMap", "configMap"), ("Secret", "secret")):
                 if field in source and source[field].get("name") == ROOT_CA and \
                         lookup("configmaps", namespace, ROOT_CA) is None:
@@ -157,8 +160,34 @@ def volume_files(pod: dict, volume: dict, lookup: Lookup, token: Callable[[], st
         return files
     if "downwardAPI" in volume:
         return _downward(pod, volume["downwardAPI"])
+    if "persistentVolumeClaim" in volume:
+        return host_paths.setdefault(_claimed_path(pod, volume, lookup), {})
     raise MountError(f'MountVolume.SetUp failed for volume "{volume["name"]}" : volume type not modelled by '
                      f'kubelab')
+
+
+def _claimed_path(pod: dict, volume: dict, lookup: Lookup) -> str:
+    """Where a Bound claim's PersistentVolume keeps its files on this node; MountError, in the
+    volume manager's words, while the claim is missing or unbound (the kubelet retries)."""
+    namespace, claim_name = meta.namespace(pod), volume["persistentVolumeClaim"].get("claimName", "")
+    claim = lookup("persistentvolumeclaims", namespace, claim_name)
+    if claim is None:
+        problem = f'failed to fetch PVC from API server: persistentvolumeclaims "{claim_name}" not found'
+    elif (claim.get("status") or {}).get("phase") != "Bound" or not claim["spec"].get("volumeName"):
+        problem = "PVC is not bound"
+    else:
+        pv = lookup("persistentvolumes", "", claim["spec"]["volumeName"])
+        spec = (pv or {}).get("spec") or {}
+        for source in ("hostPath", "local"):
+            if spec.get(source):
+                return spec[source]["path"]
+        if spec.get("csi"):
+            return f"csi/{spec['csi'].get('driver')}/{spec['csi'].get('volumeHandle')}"
+        problem = f'failed to fetch PV {claim["spec"]["volumeName"]} from API server: persistentvolumes ' \
+                  f'"{claim["spec"]["volumeName"]}" not found'
+    name = volume["name"]
+    raise MountError(f"Unable to attach or mount volumes: unmounted volumes=[{name}], unattached volumes=[{name}], "
+                     f"failed to process volumes=[{name}]: error processing PVC {namespace}/{claim_name}: {problem}")
 
 
 def _project(data: dict[str, str], items: list | None) -> dict[str, str]:

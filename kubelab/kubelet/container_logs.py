@@ -68,9 +68,10 @@ def on_request(container, now: float, client_ip: str, path: str = "/",
                                 f'200 615 "-" "{user_agent}" "-"'))
 
 
-def read(container, now: float, options: dict) -> str:
-    """The container's log as the kubelet serves it, after tailLines/sinceSeconds/timestamps/limitBytes."""
-    lines = list(container.logs)
+def read(container, now: float, options: dict, lines: list | None = None) -> str:
+    """The container's log as the kubelet serves it, after tailLines/sinceSeconds/timestamps/limitBytes
+    (`lines`: the runtime's (time, text) lines, when they live in a file rather than in memory)."""
+    lines = list(container.logs if lines is None else lines)
     if options.get("sinceSeconds") is not None:
         lines = [(t, text) for t, text in lines if t >= now - float(options["sinceSeconds"])]
     if options.get("sinceTime"):

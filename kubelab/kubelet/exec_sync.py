@@ -11,18 +11,11 @@ runs the same little shell, which is all a lesson's probe or hook needs.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 from . import images
+from .cri import ExecResult
 from .shell import Process, StartError, check_executable
-
-
-@dataclass
-class ExecResult:
-    exit_code: int
-    output: str
-    timed_out: bool = False
 
 
 def exec_sync(runtime, container, argv: list[str], timeout: float | None,
@@ -40,7 +33,7 @@ def exec_sync(runtime, container, argv: list[str], timeout: float | None,
         return
     sandbox_name = container.process.hostname if container.process else ""
     process = Process(behaviour, list(argv), dict(container.config.env), container.files, sandbox_name,
-                      clock.now, runtime.resolve)
+                      clock.now, container.process.resolve if container.process else runtime.resolve)
     program = process._exec(list(argv), top=True)
     output: list[str] = []
     state = {"done": False}

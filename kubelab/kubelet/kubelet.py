@@ -181,11 +181,21 @@ class Kubelet(PodSync, Controller):
             if previous is None:
                 raise errors.bad_request(f'previous terminated container "{container_name}" in pod "{pod_name}" '
                                          f"not found")
-            return read_logs(previous, self.clock.now(), options)
+            return read_logs(previous, self.clock.now(), options, self.runtime.log_lines(previous))
         if container is None or container.started_at is None:
             raise errors.bad_request(f'container "{container_name}" in pod "{pod_name}" is waiting to start: '
                                      f"ContainerCreating")
-        return read_logs(container, self.clock.now(), options)
+        return read_logs(container, self.clock.now(), options, self.runtime.log_lines(container))
+
+    def exec_in_container(self, namespace: str, pod_name: str, container_name: str, argv: list[str],
+                          on_done) -> None:
+        """GET /exec/<namespace>/<pod>/<container>?command=…: CRI ExecSync in the pod's running
+        container; `on_done(ExecResult)`, or an ApiError raised at once when it isn't running."""
+        sandboxes = sorted(self.runtime.list_pod_sandboxes(namespace, pod_name), key=lambda s: s.created_at)
+        container = sandboxes[-1].containers.get(container_name) if sandboxes else None
+        if container is None or container.state != "running":
+            raise errors.bad_request(f'unable to upgrade connection: container not found ("{container_name}")')
+        self.runtime.exec_sync(container.id, argv, None, on_done)
 
     def _lease_tick(self) -> None:
         if not self.running:

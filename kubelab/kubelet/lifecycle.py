@@ -15,7 +15,7 @@ with restartPolicy: Always) after every app container has exited, in reverse ord
 from __future__ import annotations
 
 from ..client.events import NORMAL, WARNING
-from .exec_sync import ExecResult, exec_sync
+from .cri import ExecResult
 
 MINIMUM_GRACE_SECONDS = 2.0   # minimumGracePeriodInSeconds
 
@@ -73,7 +73,7 @@ def kill_in_order(kubelet, key, pod: dict, running: list, message: str) -> None:
                                            f"\"{container.name}\" in Pod \"{format_pod(pod)}\" failed - error: "
                                            f"{error}, message: \"{result.output}\"")
                 terminate()
-            exec_sync(kubelet.runtime, container, hook["exec"].get("command") or [], grace, hook_done)
+            kubelet.runtime.exec_sync(container.id, hook["exec"].get("command") or [], grace, hook_done)
         elif "sleep" in hook:
             clock.call_later(min(float(hook["sleep"]["seconds"]), grace), terminate)
         else:   # httpGet: the app answers at once (kubelab's servers are quick)

@@ -28,7 +28,7 @@ with alpha features on).
 from __future__ import annotations
 
 from ..objects.timefmt import rfc3339
-from .runtime import CREATED, EXITED, RUNNING, SANDBOX_READY, Container, Sandbox
+from .cri import CREATED, EXITED, RUNNING, SANDBOX_READY, Container, Sandbox
 
 # The conditions the kubelet owns, in the order upstream writes them; others (PodScheduled,
 # DisruptionTarget) belong to other components and are kept as they are.

@@ -33,9 +33,10 @@ from .admission import admit
 from .backoff import Backoff
 from .container_config import (ConfigError, MountError, container_mounts, environment, expand,
                                volume_files)
+from .dns import pod_resolv_conf
 from .pod_status import generate_pod_status
 from .probe_manager import ProbeManager
-from .runtime import CREATED, EXITED, RUNNING, ContainerConfig, PullResult, Sandbox
+from .cri import CREATED, EXITED, RUNNING, ContainerConfig, PullResult, Sandbox
 
 CONFIG_RETRY_SECONDS = 10.0  # the pod worker's resync after an error (upstream: 10–15 s, jittered)
 
@@ -91,7 +92,8 @@ class PodSync:
                 if self._reject_if_unfit(pod):
                     return
                 self.admitted.add(meta.uid(pod))
-            sandbox = self.runtime.run_pod_sandbox(meta.name(pod), meta.namespace(pod), meta.uid(pod))
+            sandbox = self.runtime.run_pod_sandbox(meta.name(pod), meta.namespace(pod), meta.uid(pod),
+                                                   pod_resolv_conf(pod))
             self.probes.add_pod(pod)
         if meta.uid(pod) not in self.volumes and not self._mount_volumes(key, pod):
             self._write_status(pod, sandbox)
@@ -175,19 +177,25 @@ class PodSync:
                 return None
             raise
 
-    def _token(self, pod: dict) -> str:
+    def _token(self, pod: dict, source: dict) -> str:
+        """A service-account token bound to this pod (the kubelet's token manager): NodeRestriction
+        lets a node ask only for tokens bound to a pod it runs. A refusal is a FailedMount."""
+        audience = source.get("audience")
         try:
-            answer = self.client.request_token(pod["spec"].get("serviceAccountName", "default"),
-                                               meta.namespace(pod))
-            return answer["status"]["token"]
-        except (ApiError, KeyError, AttributeError):
-            return ""
+            answer = self.client.request_token(
+                pod["spec"].get("serviceAccountName") or "default", meta.namespace(pod),
+                audiences=[audience] if audience else None,
+                expiration_seconds=int(source.get("expirationSeconds", 3607)),
+                bound_object_ref={"kind": "Pod", "apiVersion": "v1", "name": meta.name(pod), "uid": meta.uid(pod)})
+        except ApiError as error:
+            raise MountError(f"failed to fetch token: {error.message}") from None
+        return answer["status"]["token"]
 
     def _mount_volumes(self, key: Key, pod: dict) -> bool:
         files = {}
         try:
             for volume in pod["spec"].get("volumes") or []:
-                files[volume["name"]] = volume_files(pod, volume, self._lookup, lambda: self._token(pod),
+                files[volume["name"]] = volume_files(pod, volume, self._lookup, lambda source: self._token(pod, source),
                                                      self.runtime.host_paths)
         except MountError as error:
             self.recorder.event(pod, WARNING, "FailedMount", str(error))

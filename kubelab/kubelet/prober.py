@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .exec_sync import ExecResult, exec_sync
+from .cri import ExecResult
 
 Result = tuple[bool, str]   # (success, output)
 
@@ -65,7 +65,7 @@ def run_probe(runtime, pod_ip: str, container, container_spec: dict, probe: dict
                 on_result(False, f"command {command!r} timed out".replace("'", '"'))
             else:
                 on_result(result.exit_code == 0, result.output)
-        exec_sync(runtime, container, command, timeout, done)
+        runtime.exec_sync(container.id, command, timeout, done)
         return
     if "httpGet" in probe:
         get = probe["httpGet"]
@@ -73,7 +73,12 @@ def run_probe(runtime, pod_ip: str, container, container_spec: dict, probe: dict
         host = get.get("host") or pod_ip
         scheme = get.get("scheme", "HTTP").lower()
         url = f"{scheme}://{host}:{port}{path}"
-        code = http_answer(container, port, path, clock.now()) if port is not None else None
+        if port is None:
+            code = None
+        elif hasattr(runtime, "http_status"):    # a runtime of real processes: a real GET
+            code = runtime.http_status(host, port, path, timeout)
+        else:
+            code = http_answer(container, port, path, clock.now())
         if code is None:
             outcome = (False, f'Get "{url}": dial tcp {host}:{port}: connect: connection refused')
         elif 200 <= code < 400:
@@ -85,7 +90,9 @@ def run_probe(runtime, pod_ip: str, container, container_spec: dict, probe: dict
     if "tcpSocket" in probe:
         port = _port(container_spec, probe["tcpSocket"].get("port"))
         host = probe["tcpSocket"].get("host") or pod_ip
-        if port in container.listening:
+        reachable = runtime.tcp_open(host, port, timeout) if hasattr(runtime, "tcp_open") else \
+            port in container.listening
+        if reachable:
             clock.call_soon(on_result, True, "")
         else:
             clock.call_soon(on_result, False, f"dial tcp {host}:{port}: connect: connection refused")

@@ -1,9 +1,11 @@
-"""The container runtime: a simulated containerd behind the kubelet, shaped like the CRI.
+"""The simulated container runtime: a containerd on virtual time, behind the CRI (cri.py).
 
 The kubelet never runs a process itself. It asks the runtime, through the Container Runtime
 Interface, for a pod *sandbox* (the pod's network namespace, with its IP) and for containers
-inside it. The verbs here are the CRI's: RunPodSandbox, StopPodSandbox, RemovePodSandbox,
-PullImage, ImageStatus, CreateContainer, StartContainer, StopContainer, ContainerStatus.
+inside it. This runtime answers every CRI verb (cri.py lists them) without any real process:
+a container's process is a little program on the clock (shell.py), its image an entry of the
+catalogue (images.py), its files a FileView. `kubelab up --runtime process` swaps in
+process_runtime.py behind the same verbs.
 
     run_pod_sandbox ──▶ pull_image ──▶ create_container ──▶ start_container
       (gets an IP)       (seconds)         (created)          (running)
@@ -30,130 +32,22 @@ round-robin; kubelab takes the lowest free one, so lessons show small, stable nu
 """
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import random
-from dataclasses import dataclass, field
 from typing import Callable
 
 from . import container_logs, images
+from .cri import (CREATED, EXITED, PAUSE_IMAGE, RUNNING, SANDBOX_NOTREADY, SANDBOX_READY, Container,  # noqa: F401
+                  ContainerConfig, ExecResult, Image, PullResult, Sandbox, image_content, normalize_image)
+from .dns import HOST_NAMESERVER, Lookup, Query, ResolvConf, lookup
 from .shell import FileView, Process, StartError, check_executable, effective_argv
 
-CREATED, RUNNING, EXITED = "created", "running", "exited"   # CRI's CONTAINER_* states
-SANDBOX_READY, SANDBOX_NOTREADY = "ready", "notready"
-PAUSE_IMAGE = "registry.k8s.io/pause:3.10"  # the sandbox's image, preloaded as kubeadm does
 SERIAL_PULLS = True  # kubelet's serializeImagePulls default: one pull at a time per node
 
 
-def normalize_image(image: str) -> str:
-    """An image name as containerd stores it: "nginx" -> "docker.io/library/nginx:latest"."""
-    name, at, digest = image.partition("@")
-    first, slash, rest = name.partition("/")
-    if not slash or ("." not in first and ":" not in first and first != "localhost"):
-        name = f"docker.io/{name}"  # no registry host: Docker Hub
-        if "/" not in name[len("docker.io/"):]:
-            name = f"docker.io/library/{name[len('docker.io/'):]}"  # an official image
-    if at:
-        return f"{name}@{digest}"
-    if ":" not in name.rsplit("/", 1)[-1]:
-        name += ":latest"
-    return name
-
-
-@dataclass
-class Image:
-    """A pulled image, as CRI's ImageStatus reports it."""
-    tag: str      # "docker.io/library/nginx:1.27"
-    digest: str   # "sha256:…"
-    size: int     # bytes
-
-    @property
-    def repository(self) -> str:
-        """"docker.io/library/nginx": the name without tag or digest."""
-        if "@" in self.tag:
-            return self.tag.split("@")[0]
-        registry_and_path, _, last = self.tag.rpartition("/")
-        return f"{registry_and_path}/{last.split(':')[0]}"
-
-    @property
-    def names(self) -> list[str]:
-        """How the node's status.images lists it: repo digest, then tag."""
-        return [self.image_id] if "@" in self.tag else [self.image_id, self.tag]
-
-    @property
-    def image_id(self) -> str:
-        """The repo digest Kubernetes shows as containerStatuses[].imageID."""
-        return f"{self.repository}@{self.digest}"
-
-
-def image_content(tag: str) -> Image:
-    """The same image on every node: digest and size derived from the name alone."""
-    digest = tag.split("@sha256:")[1] if "@sha256:" in tag else \
-        hashlib.sha256(f"kubelab-image:{tag}".encode()).hexdigest()
-    size = 20_000_000 + int(hashlib.sha256(digest.encode()).hexdigest()[:8], 16) % 60_000_000
-    return Image(tag, f"sha256:{digest}", size)  # 20–80 MB, like common base images
-
-
-@dataclass
-class ContainerConfig:
-    """CRI's ContainerConfig, the part kubelab models: what to run and with what."""
-    command: list | None = None           # the pod's command / args (None: the image's)
-    args: list | None = None
-    env: dict = field(default_factory=dict)
-    mounts: dict = field(default_factory=dict)    # mount path -> a volume's files (shared dict)
-    memory_limit: int | None = None       # bytes (resources.limits.memory); past it: OOMKilled
-
-
-@dataclass
-class Container:
-    id: str                   # "containerd://<64 hex>"
-    name: str
-    image: Image
-    ports: list[int]          # declared containerPorts
-    state: str = CREATED
-    created_at: float = 0.0
-    started_at: float | None = None
-    finished_at: float | None = None
-    exit_code: int | None = None
-    reason: str = ""          # when exited: Completed, Error, OOMKilled, StartError
-    message: str = ""
-    restart_count: int = 0    # CRI's attempt number
-    shutdown_seconds: float = 0.2  # how long the process takes to exit on SIGTERM
-    logs: list = field(default_factory=list)  # (time, line): its stdout, see container_logs.py
-    config: ContainerConfig = field(default_factory=ContainerConfig)
-    process: Process | None = None
-    sick: bool = False        # the app's health endpoint fails (a notebook can make it sick)
-    killed_by_probe: bool = False  # stopped by the kubelet after a failed liveness/startup probe
-    files: FileView | None = None
-
-    @property
-    def listening(self) -> set[int]:
-        return self.process.listening if self.process is not None and self.state == RUNNING else set()
-
-
-@dataclass
-class Sandbox:
-    id: str
-    name: str                 # the pod's name, namespace and uid (CRI's PodSandboxMetadata)
-    namespace: str
-    uid: str
-    ip: str | None
-    state: str = SANDBOX_READY
-    created_at: float = 0.0
-    containers: dict[str, Container] = field(default_factory=dict)  # by container name
-    previous: dict[str, Container] = field(default_factory=dict)    # the last exited attempt, by name
-
-
-@dataclass
-class PullResult:
-    image: Image
-    pull_seconds: float       # the transfer itself
-    total_seconds: float      # including waiting for earlier pulls (serial pulls)
-    error: str | None = None  # containerd's words when the registry has no such image
-
-
-class ContainerRuntime:
-    """One node's containerd: sandboxes, containers and images, on virtual time."""
+class SimulatedRuntime:
+    """One node's containerd: sandboxes, containers and images, on virtual time (a cri.RuntimeService
+    and cri.ImageService)."""
 
     def __init__(self, clock, node_name: str, pod_cidr: str | None, rng: random.Random | None = None):
         self.clock, self.node_name = clock, node_name
@@ -167,7 +61,7 @@ class ContainerRuntime:
         self._pulls_busy_until = 0.0               # serial pulls: when the current one ends
         self.subscribers: list[Callable[[Sandbox, Container], None]] = []
         self.host_paths: dict[str, dict] = {}      # hostPath volumes: the node's own files
-        self.dns: Callable[[str], str | None] | None = None  # name -> address, for nslookup/wget
+        self.dns: Query | None = None  # (server, name, type) -> addresses: how a query reaches a DNS server
 
     def subscribe(self, listener: Callable[[Sandbox, Container], None]) -> None:
         """CRI GetContainerEvents: call `listener(sandbox, container)` on every state change."""
@@ -200,10 +94,11 @@ class ContainerRuntime:
         raise RuntimeError(f"failed to allocate for range 0: no IP addresses available in range set: "
                            f"{self.network}")
 
-    def run_pod_sandbox(self, name: str, namespace: str, uid: str) -> Sandbox:
-        """CRI RunPodSandbox: the pod's network namespace, with an IP from the node's pod CIDR."""
+    def run_pod_sandbox(self, name: str, namespace: str, uid: str, dns: ResolvConf | None = None) -> Sandbox:
+        """CRI RunPodSandbox: the pod's network namespace, with an IP from the node's pod CIDR,
+        and its DNS config (dns.py)."""
         sandbox = Sandbox(self._new_id(), name, namespace, uid, self._allocate_ip(),
-                          created_at=self.clock.now())
+                          created_at=self.clock.now(), dns=dns)
         self.sandboxes[sandbox.id] = sandbox
         return sandbox
 
@@ -323,8 +218,10 @@ class ContainerRuntime:
                 return
             container.state, container.started_at = RUNNING, self.clock.now()
             container.config.env = {"HOSTNAME": sandbox.name, **container.config.env}  # the runtime sets it
+            if sandbox.dns is not None:
+                container.files.write("/etc/resolv.conf", sandbox.dns.text())
             container.process = Process(behaviour, argv, dict(container.config.env), container.files,
-                                        sandbox.name, self.clock.now, self.resolve)
+                                        sandbox.name, self.clock.now, lambda name: self.resolve(name, sandbox))
             self._announce(container)
             self._advance(container, container.process.program())
             on_started(None)
@@ -395,6 +292,20 @@ class ContainerRuntime:
         container.finished_at = self.clock.now()
         self._announce(container)
 
+    def exec_sync(self, container_id: str, argv: list[str], timeout: float | None,
+                  on_done: Callable[[ExecResult], None]) -> None:
+        """CRI ExecSync: the command runs in the container's shell, on virtual time (exec_sync.py)."""
+        from .exec_sync import exec_sync
+        container = self.container_status(container_id)
+        if container is None:
+            self.clock.call_soon(on_done, ExecResult(-1, f"container {container_id} not found"))
+            return
+        exec_sync(self, container, argv, timeout, on_done)
+
+    def log_lines(self, container: Container) -> list[tuple[float, str]]:
+        """(time, text) per line the container printed (container_logs.py writes them)."""
+        return container.logs
+
     def set_sick(self, namespace: str, pod: str, container: str | None = None, sick: bool = True) -> None:
         """Make a pod's app fail (or pass again) its health checks: HTTP 500, gRPC NOT_SERVING."""
         for sandbox in self.list_pod_sandboxes(namespace, pod):
@@ -402,9 +313,12 @@ class ContainerRuntime:
                 if container is None or running.name == container:
                     running.sick = sick
 
-    def resolve(self, name: str) -> str | None:
-        """The cluster DNS as a container sees it (set by whoever assembles the node)."""
-        return self.dns(name) if self.dns is not None else None
+    def resolve(self, name: str, sandbox: Sandbox | None = None) -> Lookup:
+        """Look `name` up as a container in `sandbox` would: its resolv.conf's search list and
+        nameservers (dns.py), asking the cluster DNS through `self.dns` (set by whoever
+        assembles the node; unset, no server answers)."""
+        conf = sandbox.dns if sandbox is not None and sandbox.dns is not None else ResolvConf([HOST_NAMESERVER])
+        return lookup(name, conf, self.dns or (lambda server, fqdn, qtype: None))
 
     # -- traffic -----------------------------------------------------------------------------
     def serve(self, ip: str, port: int, client_ip: str | None = None) -> dict | None:
@@ -420,3 +334,6 @@ class ContainerRuntime:
                 return {"pod": sandbox.name, "namespace": sandbox.namespace, "node": self.node_name,
                         "container": listening[0].name}
         return None
+
+
+ContainerRuntime = SimulatedRuntime   # the name the kubelet and older notebooks know

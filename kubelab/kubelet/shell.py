@@ -37,7 +37,7 @@ from .images import ImageBehaviour
 
 Program = Generator[tuple, None, int]
 SERVERS = {"nginx", "httpd-foreground", "httpd", "redis-server", "/hello-app", "/server", "/goproxy", "postgres",
-           "mysqld", "memcached", "apache2-foreground", "/usr/local/bin/run.sh", "traefik", "/pause"}
+           "mysqld", "memcached", "apache2-foreground", "/usr/local/bin/run.sh", "traefik", "/pause", "fluentd"}
 PI = "3.14159265358979323846264338327950288419716939937510582097494459230781640628620899862803482534211706798"
 
 
@@ -103,7 +103,7 @@ class Process:
     """One container's main process: its program and what it does on SIGTERM."""
 
     def __init__(self, image: ImageBehaviour, argv: list[str], env: dict[str, str], files: FileView,
-                 hostname: str, now: Callable[[], float], resolve: Callable[[str], str | None] | None = None):
+                 hostname: str, now: Callable[[], float], resolve: Callable[[str], object] | None = None):
         self.image, self.argv, self.env, self.files = image, argv, env, files
         self.hostname, self.now = hostname, now
         self.resolve = resolve or (lambda name: None)
@@ -308,12 +308,12 @@ class Process:
         elif name in ("env", "printenv"):
             output.extend(f"{k}={v}" for k, v in sorted(self.env.items()))
         elif name == "nslookup":
-            address = self.resolve(args[0]) if args else None
-            if address is None:
-                yield ("log", f"** server can't find {args[0] if args else ''}: NXDOMAIN")
-                code = 1
-            else:
-                output.extend([f"Name:\t{args[0]}", f"Address: {address}"])
+            answer = self.resolve(args[0]) if args else None
+            lines = answer.lines() if hasattr(answer, "lines") else \
+                ([f"Name:\t{args[0]}", f"Address: {answer}"] if answer else
+                 [f"** server can't find {args[0] if args else ''}: NXDOMAIN"])
+            code = 0 if answer else 1
+            output.extend(lines)
         elif name in ("wget", "curl"):
             url = next((a for a in args if not a.startswith("-")), "")
             host = url.split("://")[-1].split("/")[0].split(":")[0]

@@ -49,7 +49,8 @@ def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: s
           pod_cidr: str | None = None, node_ip: str = "10.0.0.11", seed: int | None = None,
           config: str | None = None, cloud_provider: str = "", nodes: int = 0,
           lb_provisioning_seconds: float = 20.0, controllers: list[str] | None = None,
-          extra_controllers: list[str] = (), allocate_node_cidrs: bool = False, cluster_cidr: str = ""):
+          extra_controllers: list[str] = (), allocate_node_cidrs: bool = False, cluster_cidr: str = "",
+          root_ca_file: str = "", runtime: str = "simulated", root_dir: str = "", proxy_mode: str = "iptables"):
     """The component object, wired to the API server named in `kubeconfig`."""
     rng = random.Random(seed)
     if component == "controller-manager":
@@ -61,7 +62,8 @@ def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: s
         from ..controllers.config import ControllerManagerConfig
         controller_manager = ControllerManager(
             manager, clock, controllers, client_builder=ServiceAccountClientBuilder(manager, clock),
-            config=ControllerManagerConfig(allocate_node_cidrs=allocate_node_cidrs, cluster_cidr=cluster_cidr))
+            config=ControllerManagerConfig(allocate_node_cidrs=allocate_node_cidrs, cluster_cidr=cluster_cidr,
+                                           root_ca=open(root_ca_file).read() if root_ca_file else ""))
         extra = [resolve_controller(path) for path in extra_controllers]   # a bad path: one line, exit 1
         start = controller_manager.start
         controller_manager.start = lambda: (start(), [controller_manager.add(c) for c in extra])
@@ -86,15 +88,26 @@ def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: s
     if component == "kubelet":
         from ..kubelet import Kubelet
         from .kubelet_server import KubeletServer
+        container_runtime = None
+        if runtime == "process":   # every container a real process on a loopback pod IP
+            from ..kubelet.process_runtime import ProcessRuntime
+            container_runtime = ProcessRuntime(clock, node_name, pod_cidr, root_dir or f".kubelab/{node_name}")
         kubelet = Kubelet(_client(kubeconfig, clock, f"kubelet/{node_name}"), clock, node_name,
-                          pod_cidr=pod_cidr, internal_ip=node_ip, rng=rng)
+                          pod_cidr=pod_cidr, internal_ip=node_ip, rng=rng, runtime=container_runtime)
         kubelet.machine.cloud_provider = cloud_provider
         # `kubectl logs` reaches this process through the port the Node reports.
         kubelet.machine.kubelet_port = KubeletServer(kubelet, clock).port
         return kubelet
     if component == "proxy":
         from ..proxy import KubeProxy
-        return KubeProxy(_client(kubeconfig, clock, f"kube-proxy/{node_name}"), clock, node_name, rng)
+        if proxy_mode == "userspace":   # the rules also carry real TCP on loopback (process runtime)
+            from ..proxy.userspace import UserspaceKubeProxy as KubeProxy
+        proxy = KubeProxy(_client(kubeconfig, clock, f"kube-proxy/{node_name}"), clock, node_name, rng)
+        if kubeconfig:   # DIR/kubeconfigs/proxy-node-1 → DIR/iptables/node-1, for `kubelab iptables-save`
+            from pathlib import Path
+            proxy.save_to = Path(kubeconfig).resolve().parent.parent / "iptables" / node_name
+            proxy.save_to.parent.mkdir(parents=True, exist_ok=True)
+        return proxy
     raise ValueError(f"unknown component {component!r}")
 
 
@@ -138,5 +151,8 @@ def run(component: str, kubeconfig: str | None, **options) -> int:
     stop = getattr(built, "stop", None)
     if stop is not None:
         stop()
+    shutdown = getattr(getattr(built, "runtime", None), "shutdown", None)
+    if shutdown is not None:   # the process runtime: no container outlives its kubelet
+        shutdown()
     print(f"{component} stopped", file=sys.stderr, flush=True)
     return 0

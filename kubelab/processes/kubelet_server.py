@@ -12,15 +12,25 @@ into the kubelet's clock and answered when the kubelet has read its runtime's lo
 kubelet's code still runs on its one thread. Upstream's kubelet API also serves exec, attach,
 port-forward, metrics and pod listings, behind authentication; kubelab serves logs only, on
 127.0.0.1 only.
+
+`kubectl exec POD -- COMMAND` comes the same way: the API server passes the upgraded
+connection through, and GET /exec/<ns>/<pod>/<container>?command=…&stdout=1 answers as a
+WebSocket speaking v5.channel.k8s.io (websocket.py): the command runs to its end through the
+runtime's ExecSync, its output goes out on stdout, its exit on the error stream. `kubectl
+port-forward` reaches /portForward/<ns>/<pod> (SPDY streams, spdy.py) and `kubectl logs -f` the
+same log path with follow=true; `kubectl attach` /attach/<ns>/<pod>/<container> (output only).
+Interactive sessions (stdin, a TTY) are left out.
 """
 from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from ..api.errors import ApiError, status
+from . import websocket
 
 
 class KubeletServer:
@@ -52,6 +62,47 @@ class KubeletServer:
             raise outcome["error"]
         return outcome["text"]
 
+    def pod_ip(self, namespace: str, pod: str) -> str | None:
+        """The running pod's IP (port-forward connects there), read on the kubelet's thread."""
+        done, outcome = threading.Event(), {}
+
+        def look() -> None:
+            sandboxes = self.kubelet.runtime.list_pod_sandboxes(namespace, pod)
+            outcome["ip"] = sandboxes[-1].ip if sandboxes else None
+            done.set()
+        self.clock.call_soon_threadsafe(look)
+        return outcome.get("ip") if done.wait(10) else None
+
+    def running(self, namespace: str, pod: str, container: str) -> str | None:
+        """The id of the container while it runs, else None (a followed log ends with its container)."""
+        done, outcome = threading.Event(), {}
+
+        def look() -> None:
+            sandboxes = self.kubelet.runtime.list_pod_sandboxes(namespace, pod)
+            found = sandboxes[-1].containers.get(container) if sandboxes else None
+            outcome["running"] = found.id if found is not None and found.state == "running" else None
+            done.set()
+        self.clock.call_soon_threadsafe(look)
+        return outcome.get("running") if done.wait(10) else None
+
+    def exec(self, namespace: str, pod: str, container: str, argv: list[str], seconds: float = 300.0):
+        """Run `argv` in the container on the kubelet's thread; its ExecResult (raises ApiError)."""
+        done, outcome = threading.Event(), {}
+
+        def start() -> None:
+            try:
+                self.kubelet.exec_in_container(namespace, pod, container, argv,
+                                               lambda result: (outcome.setdefault("result", result), done.set()))
+            except ApiError as error:
+                outcome["error"] = error
+                done.set()
+        self.clock.call_soon_threadsafe(start)
+        if not done.wait(seconds):
+            raise ApiError(status(504, "Timeout", "the command did not finish in time"))
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]
+
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
@@ -68,14 +119,168 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         url = urllib.parse.urlsplit(self.path)
         parts = url.path.strip("/").split("/")
+        if len(parts) == 3 and parts[0] == "portForward":
+            return self._port_forward(parts[1], parts[2])
+        if len(parts) == 4 and parts[0] == "attach":
+            return self._attach(parts[1], parts[2], parts[3])
+        if len(parts) == 4 and parts[0] == "exec":
+            return self._exec(parts[1], parts[2], parts[3], urllib.parse.parse_qs(url.query))
         if len(parts) != 4 or parts[0] != "containerLogs":
             return self._answer(404, "application/json", json.dumps(status(404, "NotFound", "404 page not found")))
         options = {name: values[-1] for name, values in urllib.parse.parse_qs(url.query).items()}
+        if options.pop("follow", "").lower() == "true":
+            return self._follow(parts[1], parts[2], parts[3], options)
         try:
             text = self.server.owner.logs(parts[1], parts[2], parts[3], options)
         except ApiError as error:   # the API server passes the kubelet's words on (log.http_provider)
             return self._answer(error.code, "text/plain; charset=utf-8", error.message)
         self._answer(200, "text/plain; charset=utf-8", text)
+
+    def _follow(self, namespace: str, pod: str, container: str, options: dict) -> None:
+        """`kubectl logs -f`: what there is, then each new line as it comes (chunked), until the
+        container stops or the client goes away. The API server passes this answer through."""
+        owner = self.server.owner
+        whole = {k: v for k, v in options.items() if k not in ("tailLines", "limitBytes", "sinceSeconds", "sinceTime")}
+        try:
+            first, seen = owner.logs(namespace, pod, container, options), owner.logs(namespace, pod, container, whole)
+        except ApiError as error:
+            return self._answer(error.code, "text/plain; charset=utf-8", error.message)
+        self.send_response(200)   # HTTP/1.0: the body is everything until the connection closes
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        following = owner.running(namespace, pod, container)
+        try:
+            self._write(first)
+            while following is not None:
+                time.sleep(0.5)   # this server thread polls the runtime's log; the kubelet's loop never waits
+                still = owner.running(namespace, pod, container)
+                text = owner.logs(namespace, pod, container, whole) if still in (following, None) else seen
+                if text.startswith(seen) and len(text) > len(seen):
+                    self._write(text[len(seen):])
+                seen = text
+                if still != following:
+                    break
+        except (ApiError, OSError):
+            pass
+        self.close_connection = True
+
+    def _write(self, text: str) -> None:
+        self.wfile.write(text.encode())
+        self.wfile.flush()
+
+    do_POST = do_GET   # SPDY clients POST their upgrade (exec, portForward)
+
+    def _port_forward(self, namespace: str, pod: str) -> None:
+        """`kubectl port-forward`: SPDY streams (inside a WebSocket, or an upgraded connection)
+        copied to and from <pod IP>:<port> (spdy.py)."""
+        from . import spdy
+        ip = self.server.owner.pod_ip(namespace, pod)
+        if ip is None:
+            return self._answer(404, "text/plain; charset=utf-8", f'pod "{pod}" has no running sandbox here')
+        offered = self.headers.get("Sec-WebSocket-Protocol", "")
+        tunneled = self.headers.get("Upgrade", "").lower() == "websocket"
+        if tunneled and "SPDY/3.1+portforward.k8s.io" not in offered:
+            return self._answer(400, "text/plain; charset=utf-8", "port-forward speaks SPDY/3.1+portforward.k8s.io")
+        self.send_response(101, "Switching Protocols")
+        self.send_header("Connection", "Upgrade")
+        if tunneled:
+            self.send_header("Upgrade", "websocket")
+            self.send_header("Sec-WebSocket-Accept", websocket.accept_key(self.headers.get("Sec-WebSocket-Key", "")))
+            self.send_header("Sec-WebSocket-Protocol", "SPDY/3.1+portforward.k8s.io")
+        else:
+            self.send_header("Upgrade", "SPDY/3.1")
+            self.send_header("X-Stream-Protocol-Version", "portforward.k8s.io")
+        self.end_headers()
+        self.wfile.flush()
+
+        def send(payload: bytes) -> None:
+            self.wfile.write(websocket.frame(payload) if tunneled else payload)
+            self.wfile.flush()
+        session = spdy.Session(send, on_stream=None)
+        spdy.forward_ports(session, ip)
+        try:
+            while True:
+                if tunneled:
+                    opcode, payload = websocket.read_frame(self.rfile)
+                    if opcode is None or opcode == 0x8:
+                        break
+                    if opcode == 0x9:
+                        send_pong = websocket.frame(payload, opcode=0xA)
+                        self.wfile.write(send_pong)
+                        continue
+                    session.receive(payload)
+                else:
+                    chunk = self.rfile.read1(65536)
+                    if not chunk:
+                        break
+                    session.receive(chunk)
+        except (OSError, ValueError):
+            pass
+        self.close_connection = True
+
+    def _attach(self, namespace: str, pod: str, container: str) -> None:
+        """`kubectl attach`: the running container's output from now on, over the exec WebSocket,
+        until it exits (stdin and a TTY are left out)."""
+        owner = self.server.owner
+        protocol = websocket.choose_protocol(self.headers.get("Sec-WebSocket-Protocol", ""))
+        following = owner.running(namespace, pod, container)
+        if self.headers.get("Upgrade", "").lower() != "websocket" or protocol is None or following is None:
+            return self._answer(400, "text/plain; charset=utf-8",
+                                f'container {container} is not running, or the client does not speak WebSocket')
+        self.send_response(101, "Switching Protocols")
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", websocket.accept_key(self.headers.get("Sec-WebSocket-Key", "")))
+        self.send_header("Sec-WebSocket-Protocol", protocol)
+        self.end_headers()
+        try:
+            self.wfile.write(websocket.message(websocket.STDOUT, b""))
+            seen = owner.logs(namespace, pod, container, {})
+            while owner.running(namespace, pod, container) == following:
+                time.sleep(0.5)   # this server thread polls the runtime's log; the kubelet's loop never waits
+                text = owner.logs(namespace, pod, container, {})
+                if text.startswith(seen) and len(text) > len(seen):
+                    self.wfile.write(websocket.message(websocket.STDOUT, text[len(seen):].encode()))
+                seen = text
+            self.wfile.write(websocket.message(websocket.ERROR, websocket.exit_status(0, [])))
+            self.wfile.write(websocket.close_frame())
+        except (ApiError, OSError):
+            pass
+        self.close_connection = True
+
+    def _exec(self, namespace: str, pod: str, container: str, query: dict) -> None:
+        """The exec WebSocket: handshake, the command's output on stdout, its end on the error stream."""
+        protocol = websocket.choose_protocol(self.headers.get("Sec-WebSocket-Protocol", ""))
+        if self.headers.get("Upgrade", "").lower() != "websocket" or protocol is None:
+            return self._answer(400, "text/plain; charset=utf-8",
+                                "kubelab's kubelet speaks exec over WebSocket (v5.channel.k8s.io, v4.channel.k8s.io)")
+        argv = query.get("command") or []
+        self.send_response(101, "Switching Protocols")
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", websocket.accept_key(self.headers.get("Sec-WebSocket-Key", "")))
+        self.send_header("Sec-WebSocket-Protocol", protocol)
+        self.end_headers()
+        self.wfile.write(websocket.message(websocket.STDOUT, b""))   # "connected", as upstream's wsstream says
+        self.wfile.flush()
+        try:
+            result = self.server.owner.exec(namespace, pod, container, argv)
+        except ApiError as error:
+            self.wfile.write(websocket.message(websocket.ERROR, websocket.failure_status(error.message)))
+        else:
+            if result.exit_code == 126 or result.exit_code < 0 and not result.timed_out:
+                text = result.output.strip() or f"exec: {argv[0] if argv else ''}: not found"
+                text = text.split("unable to start container process: ")[-1].removesuffix(": unknown")
+                self.wfile.write(websocket.message(websocket.ERROR, websocket.failure_status(
+                    f"OCI runtime exec failed: exec failed: unable to start container process: {text}: unknown")))
+            else:
+                if result.output:
+                    self.wfile.write(websocket.message(websocket.STDOUT, result.output.encode()))
+                self.wfile.write(websocket.message(websocket.ERROR, websocket.exit_status(result.exit_code, argv)))
+        self.wfile.write(websocket.close_frame())
+        self.wfile.flush()
+        self.close_connection = True
 
     def _answer(self, code: int, content_type: str, text: str) -> None:
         payload = text.encode()

@@ -46,6 +46,9 @@ from .certificate import make_serving_files, private_key_pem
 from ..cloud.addresses import CLUSTER_CIDR, LARGE_CLUSTER_CIDR, node_internal_ip
 
 READY_TIMEOUT_SECONDS = 60.0
+PROCESS_CLUSTER_CIDR = "127.244.0.0/16"        # --runtime process: a /24 of loopback per node
+PROCESS_LARGE_CLUSTER_CIDR = "127.128.0.0/9"
+PROCESS_SERVICE_CIDR = "127.96.0.0/16"
 _die_with_parent = die_with_parent   # the name tests and older callers know
 
 
@@ -61,6 +64,7 @@ class Plan:
     controller_managers: int = 1   # more than one: they elect a leader over a Lease (one acts)
     cloud: bool = False            # a cloud controller manager over the fake cloud; kubelets external
     schedulers: int = 1
+    runtime: str = "simulated"     # "process": containers are real processes on loopback pod IPs
 
     @property
     def server(self) -> str:
@@ -126,6 +130,8 @@ def apiserver_argv(cluster: Plan, index: int, etcd_servers: str) -> list[str]:
         argv += ["--store", cluster.store, "--data-dir", str(cluster.data_dir / "store")]
     # Authentication and RBAC on: the component tokens in DIR/tokens.csv, and one
     # service-account signing key for every instance (a token one signs, all verify).
+    if cluster.runtime == "process":   # ClusterIPs are loopback addresses too (the userspace proxy binds them)
+        argv += ["--service-cluster-ip-range", PROCESS_SERVICE_CIDR]
     return argv + ["--token-auth-file", str(cluster.data_dir / "tokens.csv"),
                    "--service-account-key-file", str(cluster.data_dir / "sa.key")]
 
@@ -136,8 +142,11 @@ def component_argvs(cluster: Plan) -> list[tuple[str, list[str]]]:
         return str(cluster.data_dir / "kubeconfigs" / component)
     # The node IPAM controller gives each Node a /24 of the cluster CIDR (kubeadm's --pod-network-cidr).
     cidr = CLUSTER_CIDR if cluster.nodes < 256 else LARGE_CLUSTER_CIDR
+    if cluster.runtime == "process":   # pod IPs are real loopback addresses (Linux routes 127/8 to lo)
+        cidr = PROCESS_CLUSTER_CIDR if cluster.nodes < 256 else PROCESS_LARGE_CLUSTER_CIDR
     commands = [(name, ["controller-manager", "--kubeconfig", config("controller-manager"),
-                        "--allocate-node-cidrs", "--cluster-cidr", cidr])
+                        "--allocate-node-cidrs", "--cluster-cidr", cidr,
+                        "--root-ca-file", str(cluster.data_dir / "apiserver.crt")])
                 for name in ["controller-manager"] + [f"controller-manager-{i}"
                                                       for i in range(1, cluster.controller_managers)]]
     commands += [(name, ["scheduler", "--kubeconfig", config("scheduler")])
@@ -151,9 +160,11 @@ def component_argvs(cluster: Plan) -> list[tuple[str, list[str]]]:
         node = f"node-{i}"
         commands.append((f"kubelet/{node}", ["kubelet", "--kubeconfig", config(f"kubelet-{node}"),
                                              "--node-name", node, "--node-ip", node_internal_ip(i),
-                                             *(["--cloud-provider", "external"] if cluster.cloud else [])]))
-        commands.append((f"proxy/{node}", ["proxy", "--kubeconfig", config(f"proxy-{node}"),
-                                           "--node-name", node]))
+                                             *(["--cloud-provider", "external"] if cluster.cloud else []),
+                                             *(["--runtime", "process", "--root-dir", str(cluster.data_dir / "nodes" / node)]
+                                               if cluster.runtime == "process" else [])]))
+        commands.append((f"proxy/{node}", ["proxy", "--kubeconfig", config(f"proxy-{node}"), "--node-name", node,
+                                           *(["--proxy-mode", "userspace"] if cluster.runtime == "process" else [])]))
     return commands
 
 
@@ -283,7 +294,7 @@ def lock_data_dir(data_dir: Path):
 
 def up(nodes: int = 3, port: int = 6443, data_dir: str = ".kubelab", store: str = "memory",
        apiservers: int = 1, timeout: float | None = None, restart_backoff: float = BACKOFF_INITIAL,
-       controller_managers: int = 1, schedulers: int = 1, cloud: bool = False) -> int:
+       controller_managers: int = 1, schedulers: int = 1, cloud: bool = False, runtime: str = "simulated") -> int:
     """Run the cluster until SIGINT/SIGTERM (or `timeout` seconds); the exit code."""
     if nodes < 1 or apiservers < 1 or controller_managers < 1 or schedulers < 1:
         print("error: --nodes, --apiservers, --controller-managers and --schedulers must be at least 1",
@@ -296,6 +307,7 @@ def up(nodes: int = 3, port: int = 6443, data_dir: str = ".kubelab", store: str 
         return 1
     cluster = plan(nodes, port, data_dir, store, apiservers)
     cluster.controller_managers, cluster.schedulers, cluster.cloud = controller_managers, schedulers, cloud
+    cluster.runtime = runtime
     write_credentials(cluster)
     supervisor = Supervisor(cluster.data_dir, backoff_initial=restart_backoff)
     stopping = []

@@ -23,11 +23,15 @@ the rules lag the API by up to a second.
 
 Real Kubernetes also resyncs every --iptables-sync-period (30 s) and watches a canary chain in
 case someone flushed iptables; kubelab skips both because nothing else touches kubelab's tables.
-It also skips the Node informer (topology hints, Local traffic policies) and healthz/metrics.
+It also skips the Node informer (topology hints) and healthz/metrics; for Local traffic
+policies it needs only its own node's name and addresses (read once from its Node, as upstream
+detects the node IP at start). The kernel's state beside the rules — the `-m recent` lists
+behind ClientIP affinity — lives in `self.recent` and survives syncs, as it does in the kernel.
 """
 from __future__ import annotations
 
 import random
+import re
 
 from ..client import Client, SharedInformerFactory
 from .iptables import Tables, iptables_save
@@ -52,6 +56,9 @@ class KubeProxy:
         self.endpoints.add_handlers(on_add=self.on_add, on_update=self.on_endpoints_update,
                                     on_delete=self.on_delete)
         self.tables: Tables = {}        # what "the kernel" holds; replaced whole by each sync
+        self.recent: dict[str, dict[str, float]] = {}   # xt_recent lists: name -> {client IP: last seen}
+        self.node_addresses: set[str] = set()           # the node's own IPs (addrtype LOCAL)
+        self.save_to = None   # a pathlib.Path: as a process, each sync's tables go there (`kubelab iptables-save`)
         self.sync_count = 0             # how many times syncProxyRules has run
         self.last_sync: float | None = None
         self.initialized = False        # both informers have listed: syncing is allowed
@@ -78,7 +85,9 @@ class KubeProxy:
         self.sync()
 
     def on_service_update(self, old: dict, new: dict) -> None:
-        if old.get("spec") != new.get("spec"):  # a label or status change moves no traffic
+        # A label change moves no traffic; the cloud's load-balancer IP (status) does.
+        if old.get("spec") != new.get("spec") or \
+                (old.get("status") or {}).get("loadBalancer") != (new.get("status") or {}).get("loadBalancer"):
             self.sync()
 
     def on_endpoints_update(self, old: dict, new: dict) -> None:
@@ -99,20 +108,41 @@ class KubeProxy:
 
     def sync_proxy_rules(self) -> None:
         """Recompute the whole nat and filter tables from the informer caches and load them."""
-        self.tables = build_tables(self.services.list(), self.endpoints.list())
+        if not self.node_addresses:
+            self.node_addresses = self._read_node_addresses()
+        self.tables = build_tables(self.services.list(), self.endpoints.list(), self.node_name)
         self.sync_count += 1
         self.last_sync = self.clock.now()
+        if self.save_to is not None:   # written whole, then renamed: a reader never sees half a table
+            partial = self.save_to.with_suffix(".partial")
+            partial.write_text(iptables_save(self.tables))
+            partial.replace(self.save_to)
+
+    def _read_node_addresses(self) -> set[str]:
+        try:
+            node = self.client.get("nodes", self.node_name)
+        except Exception:   # not registered yet (or the API is away): try again next sync
+            return set()
+        return {address["address"] for address in (node.get("status") or {}).get("addresses") or []
+                if address.get("type") in ("InternalIP", "ExternalIP")}
 
     # -- what a lesson (and the Cluster) asks ------------------------------------------------
+    def iptables_save(self) -> str:
+        """This node's nat and filter tables, as `iptables-save` prints them on the node."""
+        return iptables_save(self.tables)
+
     def rules_text(self, service: str | None = None) -> str:
         """This node's rules as `iptables-save` prints them; with service="ns/name", only that
         Service's rules (what `iptables-save | grep ns/name` shows on a real node)."""
         text = iptables_save(self.tables)
         if service is None:
             return text
-        return "\n".join(line for line in text.splitlines() if f'"{service}:' in line)
+        named = re.compile(r'(^|[" ])' + re.escape(service) + r'([:" ]|$)')
+        return "\n".join(line for line in text.splitlines() if named.search(line))
 
     def route(self, ip: str, port: int, protocol: str = "TCP", source_ip: str = "") -> Route:
-        """Where a new connection from a pod on this node to ip:port goes; `.destination` is (ip, port)."""
-        return route(self.tables, ip, port, self.rng, protocol, source_ip)
+        """Where a new connection from `source_ip` (a pod here, or a client outside reaching this
+        node) to ip:port goes; `.destination` is (ip, port)."""
+        return route(self.tables, ip, port, self.rng, protocol, source_ip, self.node_addresses, self.recent,
+                     self.clock.now())
 

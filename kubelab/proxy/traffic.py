@@ -4,17 +4,24 @@ What it models: the first packet of a connection from a pod, through netfilter's
 order the kernel runs them:
 
     nat PREROUTING      → KUBE-SERVICES → KUBE-SVC-… → KUBE-SEP-…   (DNAT picks the endpoint)
+                                      → KUBE-NODEPORTS → KUBE-EXT-… (to the node's own address)
     filter FORWARD      → KUBE-SERVICES                              (REJECT when no endpoints)
+      (or INPUT, when the packet is still addressed to the node: KUBE-EXTERNAL-SERVICES, KUBE-NODEPORTS)
     nat POSTROUTING     → KUBE-POSTROUTING                           (MASQUERADE if marked)
 
 In each chain the rules are tried top to bottom; the first that matches acts. A jump enters
 another chain and comes back when it ends or RETURNs; DNAT, MASQUERADE, ACCEPT, DROP and REJECT
 end the table; MARK changes the packet's mark and goes on. A `-m statistic --mode random` rule
 draws 31 random bits from the seeded `rng` and matches when they fall below the rule's
-threshold, as xt_statistic does, so the same seed picks the same endpoints.
+threshold, as xt_statistic does, so the same seed picks the same endpoints. `-m addrtype
+--dst-type LOCAL` asks whether an address is the node's own (`local_addresses`, and loopback).
+`-m recent` reads and writes the kernel's recent lists (`recent`: list name → {client IP: when
+last seen}, kept by the caller across connections as the kernel keeps them): `--rcheck
+--seconds T` matches a client seen within T seconds, `--set` records this one now. That is
+how ClientIP session affinity sends a client back to the pod it reached before.
 
 Invariant: the tables are only read; every random draw comes from `rng`, one per statistic rule
-the packet actually reaches.
+the packet actually reaches; only `--set` writes to `recent`.
 
 Left out: conntrack. In the kernel only a connection's first packet walks the nat table and the
 answer is remembered for the rest; here every `route` is a new connection (ctstate NEW). Traffic
@@ -90,8 +97,11 @@ class Route:
 class Walk:
     """One packet's trip through the tables; records the chains and matched rules as it goes."""
 
-    def __init__(self, tables: Tables, rng: random.Random):
+    def __init__(self, tables: Tables, rng: random.Random, local_addresses=(), recent=None, now: float = 0.0):
         self.tables, self.rng = tables, rng
+        self.local_addresses = set(local_addresses)
+        self.recent = recent if recent is not None else {}
+        self.now = now
         self.path: list[tuple[str, str]] = []
         self.steps: list[Step] = []
 
@@ -156,19 +166,46 @@ class Walk:
             negated, value_mask = options["--mark"]
             value, mask = (int(part, 16) for part in value_mask.split("/"))
             return ((packet.mark & mask) == value) != negated
+        if match.module == "addrtype":
+            negated, kind = options.get("--dst-type") or options["--src-type"]
+            address = packet.destination if "--dst-type" in options else packet.source
+            return self.is_local(address) != negated
+        if match.module == "recent":
+            return self.recent_matches(options, packet)
         if match.module == "statistic":
             negated, printed = options["--probability"]
             return (self.rng.getrandbits(31) < statistic_threshold(printed)) != negated
         raise ValueError(f"the walker does not know the {match.module!r} match")
 
 
+    def is_local(self, address: str) -> bool:
+        return address in self.local_addresses or address.startswith("127.")
+
+    def recent_matches(self, options: dict, packet: Packet) -> bool:
+        """xt_recent: --set remembers the client now; --rcheck --seconds T asks if it was seen within T."""
+        _, list_name = options["--name"]
+        seen = self.recent.setdefault(list_name, {})
+        if "--set" in options:
+            seen[packet.source] = self.now
+            return True
+        _, seconds = options.get("--seconds", (False, None))
+        if "--reap" in options and seconds is not None:   # forget clients older than the window
+            for client in [client for client, when in seen.items() if self.now - when > float(seconds)]:
+                del seen[client]
+        when = seen.get(packet.source)
+        return when is not None and (seconds is None or self.now - when <= float(seconds))
+
+
 def route(tables: Tables, ip: str, port: int, rng: random.Random, protocol: str = "tcp",
-          source_ip: str = "") -> Route:
-    """Send a new connection from `source_ip` (a pod) to ip:port and report where it ends up."""
+          source_ip: str = "", local_addresses=(), recent: dict | None = None, now: float = 0.0) -> Route:
+    """Send a new connection from `source_ip` (a pod, or a client outside) to ip:port and report
+    where it ends up. `local_addresses` are the node's own; `recent` the kernel's recent lists."""
     packet = Packet(source_ip, ip, protocol.lower(), int(port))
-    walk = Walk(tables, rng)
+    walk = Walk(tables, rng, local_addresses, recent, now)
     outcome = None
     for table_name, builtin_chain in (("nat", "PREROUTING"), ("filter", "FORWARD"), ("nat", "POSTROUTING")):
+        if builtin_chain == "FORWARD" and walk.is_local(packet.destination):
+            builtin_chain = "INPUT"   # still addressed to this node: delivered locally, not forwarded
         verdict = walk.hook(table_name, builtin_chain, packet)
         if verdict in ("DROP", "REJECT"):
             outcome = DROPPED if verdict == "DROP" else REJECTED

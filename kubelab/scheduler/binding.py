@@ -38,8 +38,8 @@ class BindingCycle:
     def __init__(self):
         self.waiting_pods: dict[str, WaitingPod] = {}
 
-    def assume_and_reserve(self, profile, info, node_name: str) -> None:
-        state: dict = {}
+    def assume_and_reserve(self, profile, info, node_name: str, state: dict | None = None) -> None:
+        state = state if state is not None else {}
         self.cache.assume_pod(info.pod, node_name)
         status = profile.run_reserve_plugins_reserve(state, info.pod, node_name)
         if not status.is_success():
@@ -91,6 +91,9 @@ class BindingCycle:
         if not self.cache.is_assumed(key):
             return  # deleted, or bound elsewhere, while waiting
         status = profile.run_pre_bind_plugins(state, pod, node_name)
+        if status.code == fw.WAIT:   # VolumeBinding waits for its claims to bind: ask again in a second
+            self.clock.call_later(1.0, self.binding_cycle, profile, state, info, node_name)
+            return
         if status.is_success():
             status = profile.run_bind_plugins(state, pod, node_name)
         if not status.is_success():

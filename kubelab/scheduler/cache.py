@@ -17,8 +17,8 @@ counted pods the informer has not yet confirmed as bound.
 The snapshot a cycle reads (`Snapshot`) lists the nodes in name order, the nodes holding pods
 with affinity terms (InterPodAffinity visits only those), and how many nodes hold each image
 (ImageLocality), and the same nodes as columns (node_table.py, for filtering and scoring all nodes
-at once). It is rebuilt only when a node or an affinity pod came or went; a pod coming or going
-refreshes its node's row.
+at once). It is rebuilt only when a node came, changed or went; a pod coming or going refreshes its
+node's row and its place in the affinity lists.
 
 Real Kubernetes also expires assumptions that are never confirmed (off by default since
 v1.23) and copies the cache into a snapshot at the start of each cycle, because its informers
@@ -27,6 +27,7 @@ changes under it and the cache's NodeInfos serve as the snapshot directly.
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from ..objects import meta
@@ -51,9 +52,22 @@ class Snapshot:
             self._table = NodeTable(self.node_info_list)
         return self._table
 
-    def refresh(self, node_name: str) -> None:
+    def refresh(self, node_name: str, pod: dict, anti_affinity, sign: int) -> None:
+        """`pod` came to (+1) or left (-1) `node_name`: its table row, and the affinity indexes, follow."""
+        info = self.by_name.get(node_name)
+        if info is None:
+            return
         if self._table is not None:
             self._table.refresh(node_name)
+            self._table.pod_changed(node_name, pod, anti_affinity, sign)
+        for nodes, present in ((self.have_pods_with_affinity, bool(info.pods_with_affinity)),
+                               (self.have_pods_with_required_anti_affinity, bool(info.pods_with_required_anti_affinity))):
+            i = bisect.bisect_left(nodes, node_name, key=lambda n: n.name)  # the lists stay in name order
+            here = i < len(nodes) and nodes[i] is info
+            if present and not here:
+                nodes.insert(i, info)
+            elif here and not present:
+                del nodes[i]
 
     def get(self, node_name: str) -> NodeInfo | None:
         return self.by_name.get(node_name)
@@ -93,10 +107,8 @@ class Cache:
         info = self.node_infos.setdefault(node_name, NodeInfo())
         info.add_pod(pod)
         self.pod_nodes[key] = node_name
-        if key in info.pods_with_affinity:
-            self._snapshot = None
-        elif self._snapshot is not None:
-            self._snapshot.refresh(node_name)
+        if self._snapshot is not None:
+            self._snapshot.refresh(node_name, pod, info.pods_with_required_anti_affinity.get(key), 1)
 
     update_pod = add_pod
 
@@ -107,11 +119,10 @@ class Cache:
         if node_name is None:
             return
         info = self.node_infos[node_name]
-        if key in info.pods_with_affinity:
-            self._snapshot = None
+        pod, anti_affinity = info.pods.get(key), info.pods_with_required_anti_affinity.get(key)
         info.remove_pod(key)
-        if self._snapshot is not None:
-            self._snapshot.refresh(node_name)
+        if self._snapshot is not None and pod is not None:
+            self._snapshot.refresh(node_name, pod, anti_affinity, -1)
         if info.node is None and not info.pods:
             del self.node_infos[node_name]
 

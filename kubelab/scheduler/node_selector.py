@@ -11,7 +11,7 @@ that is not one does not match). matchFields knows one field, metadata.name (In 
 NotIn and DoesNotExist also match nodes without the label, as upstream.
 
 The same rules serve NodeAffinity, PodTopologySpread (nodeAffinityPolicy: Honor) and
-the API server's validation of the operators (apiserver/pod_scheduling_validation.py).
+the API server's validation of the operators (apiserver/registry/pod/scheduling.py).
 """
 from __future__ import annotations
 

@@ -46,7 +46,10 @@ class NodeTable:
         self.tainted = np.zeros(size, bool)
         self.scalar = np.zeros(size, bool)
         self.has_images = np.zeros(size, bool)
+        self.labelled = np.array([bool(info.labels) for info in infos], bool)
         self._labels: dict[str, tuple[np.ndarray, dict[str, int]]] = {}
+        self._groups: dict | None = None      # built on first use (pod_groups)
+        self._anti_terms: dict = {}
         for i, info in enumerate(infos):
             node = info.node or {}
             allocatable = info.allocatable
@@ -158,6 +161,57 @@ class NodeTable:
             mask &= self.label_in(key, [value])
         return mask
 
+    # -- pods by label set: "how many pods matching this selector on each node", without a pod loop --
+    def _build_pod_indexes(self) -> None:
+        self._groups = {}
+        self._anti_terms = {}
+        for info in self.infos:
+            for key, pod in info.pods.items():
+                self._count_pod(info.name, pod, info.pods_with_required_anti_affinity.get(key), 1)
+
+    def _count_pod(self, node_name: str, pod: dict, anti_affinity, sign: int) -> None:
+        row = self.index.get(node_name)
+        if row is None:
+            return
+        metadata = pod["metadata"]
+        group = (metadata.get("namespace", ""), frozenset((metadata.get("labels") or {}).items()),
+                 bool(metadata.get("deletionTimestamp")))
+        counts = self._groups.get(group)
+        if counts is None:
+            counts = self._groups[group] = np.zeros(len(self), np.int64)
+        counts[row] += sign
+        for term in anti_affinity.required_anti_affinity_terms if anti_affinity is not None else ():
+            counts = self._anti_terms.get(term)
+            if counts is None:
+                counts = self._anti_terms[term] = np.zeros(len(self), np.int64)
+            counts[row] += sign
+
+    def pod_changed(self, node_name: str, pod: dict, anti_affinity, sign: int) -> None:
+        """The cache counted (+1) or uncounted (-1) `pod` on `node_name` (anti_affinity: its PodInfo, if any)."""
+        if self._groups is not None:
+            self._count_pod(node_name, pod, anti_affinity, sign)
+
+    def pod_groups(self):
+        """((namespace, labels, being deleted), pods of that kind on each node) for every kind of pod."""
+        if self._groups is None:
+            self._build_pod_indexes()
+        return self._groups.items()
+
+    def anti_affinity_terms(self):
+        """(required anti-affinity term of placed pods, how many placed pods carry it on each node)."""
+        if self._groups is None:
+            self._build_pod_indexes()
+        return self._anti_terms.items()
+
+    def count_by_value(self, key: str, per_node: np.ndarray, rows: np.ndarray) -> dict[str, int]:
+        """Σ per_node over `rows`, by the value of label `key` (rows without the label left out);
+        every value carried by one of `rows` appears, with 0 if nothing was counted there."""
+        column, codes = self.label_codes(key)
+        chosen = rows & (column >= 0)
+        sums = np.bincount(column[chosen], weights=per_node[chosen], minlength=len(codes))
+        seen = np.bincount(column[chosen], minlength=len(codes)) > 0
+        return {value: int(sums[code]) for value, code in codes.items() if seen[code]}
+
 
 def default_normalize_array(scores: np.ndarray, reverse: bool = False) -> np.ndarray:
     """framework.default_normalize_score over an array: the highest becomes 100 (reverse: 0)."""
@@ -166,4 +220,3 @@ def default_normalize_array(scores: np.ndarray, reverse: bool = False) -> np.nda
         return np.full(len(scores), MAX_NODE_SCORE if reverse else 0, np.int64)
     scaled = MAX_NODE_SCORE * scores // highest
     return MAX_NODE_SCORE - scaled if reverse else scaled
-

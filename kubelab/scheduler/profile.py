@@ -192,6 +192,11 @@ def _validate_args(name: str, arguments: dict) -> str | None:
     if name == "NodeResourcesFit":
         from .plugins.node_resources_fit import validate_args
         return validate_args(arguments)
+    if name == "VolumeBinding":
+        timeout = arguments.get("bindTimeoutSeconds", 600)
+        if not isinstance(timeout, int) or timeout < 0:
+            return f"bindTimeoutSeconds: Invalid value: {timeout!r}: invalid BindTimeoutSeconds, should not be a " \
+                   "negative value"
     if name == "InterPodAffinity":
         weight = arguments.get("hardPodAffinityWeight", 1)
         if not isinstance(weight, int) or not 0 <= weight <= 100:

@@ -23,6 +23,9 @@ import numpy as np
 from .framework import ERROR, OK, CycleState, NodeInfo
 from .node_table import NodeTable
 
+ENABLED = True  # False: every plugin asks node by node (tests compare both ways)
+DISAGREEMENTS: list[tuple[str, str]] = []  # (pod, node) where a filter_mask said no and its filter yes
+
 
 class Columns:
     """What the column path found, turned into the Decision's dicts on first read."""
@@ -73,12 +76,15 @@ def find_feasible(framework, state: CycleState, pod: dict, table: NodeTable, plu
         row = int(visited[row])
         verdicts = framework.run_filter_plugins(state, pod, infos[row], plugins)
         outcome = next((status for status in verdicts.values() if not status.is_success()), None)
-        if outcome is None or outcome.code == ERROR:
-            return None  # the mask and the reference disagree, or a plugin failed: the reference decides
+        if outcome is None:  # a mask rejected a node its plugin accepts: a bug; the reference decides
+            DISAGREEMENTS.append((decision.pod, table.names[row]))
+            return None
+        if outcome.code == ERROR:
+            return None  # a plugin failed: the node-by-node path reports it as upstream
         failed[row] = verdicts
     ok = {plugin.name: OK for plugin in plugins}
     decision._columns = Columns(table, visited, failed, ok)
-    decision.processed = len(visited)
+    decision.processed, decision.by_columns = len(visited), True
     decision._columns.rows = rows
     return [infos[row] for row in rows.tolist()]
 

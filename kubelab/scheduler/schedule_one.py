@@ -67,6 +67,7 @@ class Decision:
     num_nodes_to_find: int = 0
     start_index: int = 0
     processed: int = 0                                        # nodes Filter visited (the next search starts after)
+    by_columns: bool = False                                  # Filter ran over the NodeTable (schedule_columns.py)
     # node -> plugin -> verdict; feasible node -> plugin -> weighted score; plugin -> node -> raw / 0..100.
     # The column path (schedule_columns.py) leaves them as arrays until someone reads them.
     _filter_results: dict = field(default_factory=dict, repr=False)
@@ -115,6 +116,7 @@ class Decision:
     @normalized_scores.setter
     def normalized_scores(self, value) -> None:
         self._normalized_scores = value
+    state: CycleState | None = field(default=None, repr=False, compare=False)  # the cycle's, for Reserve..PreBind
 
     @property
     def feasible_nodes(self) -> list[str]:
@@ -168,6 +170,7 @@ def schedule_pod(framework: Framework, pod: dict, node_infos: list[NodeInfo], rn
         decision.message = NO_NODES_AVAILABLE
         return decision
     state: CycleState = {}
+    decision.state = state   # the binding cycle goes on with it (upstream passes one CycleState through)
     pre_filter = framework.run_pre_filter_plugins(state, pod)
     if pre_filter.code == ERROR:
         decision.error = pre_filter.message
@@ -238,7 +241,7 @@ def find_nodes_that_fit(framework: Framework, state: CycleState, pod: dict, node
     total = len(node_infos)
     decision.num_nodes_to_find = wanted = num_feasible_nodes_to_find(framework.percentage_of_nodes_to_score, total)
     start = decision.start_index % total
-    if table is not None and not nominated_pods and len(table) == total:
+    if table is not None and schedule_columns.ENABLED and not nominated_pods and len(table) == total:
         feasible = schedule_columns.find_feasible(framework, state, pod, table, plugins, start, wanted, decision)
         if feasible is not None:
             return feasible

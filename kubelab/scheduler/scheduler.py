@@ -42,7 +42,11 @@ SCHEDULER_NAME = "default-scheduler"
 REASON_UNSCHEDULABLE = "Unschedulable"     # v1.PodReasonUnschedulable
 REASON_SCHEDULER_ERROR = "SchedulerError"  # v1.PodReasonSchedulerError
 # what else the plugins read (namespaceSelector, default spreading); listed when kubelab serves them
-EXTRA_INFORMERS = ("namespaces", "services", "replicasets")
+EXTRA_INFORMERS = ("namespaces", "services", "replicasets", "poddisruptionbudgets", "persistentvolumeclaims",
+                   "persistentvolumes", "storageclasses")
+# the storage events that may make a pod fit (VolumeBinding, VolumeZone): resource -> ClusterEvent kind
+STORAGE_EVENTS = {"persistentvolumeclaims": ("PersistentVolumeClaim", "Pvc"),
+                  "persistentvolumes": ("PersistentVolume", "Pv"), "storageclasses": ("StorageClass", "StorageClass")}
 
 
 def assigned(pod: dict) -> bool:
@@ -107,6 +111,12 @@ class Scheduler(BindingCycle):
         self.handle.listers["namespaces"].add_handlers(
             lambda ns: None, lambda old, new: self.queue.move_all_to_active_or_backoff_queue(
                 fw.NAMESPACE_CHANGE, old, new) if meta.labels(old) != meta.labels(new) else None)
+        for resource, (kind, label) in STORAGE_EVENTS.items():
+            self.handle.listers[resource].add_handlers(
+                lambda obj, kind=kind, label=label: self.queue.move_all_to_active_or_backoff_queue(
+                    fw.ClusterEvent(kind, "Add", label + "Add"), None, obj),
+                lambda old, new, kind=kind, label=label: self.queue.move_all_to_active_or_backoff_queue(
+                    fw.ClusterEvent(kind, "Update", label + "Update"), old, new))
         self.factory.start()
         self.queue.run()
 
@@ -194,6 +204,7 @@ class Scheduler(BindingCycle):
         if snapshot.node_info_list:
             processed = decision.processed
             self.next_start_node_index = (self.next_start_node_index + processed) % len(snapshot.node_info_list)
+        state, decision.state = decision.state, None   # kept decisions don't hold on to a cycle's state
         self.decisions.append(decision)
         if decision.error:
             self.handle_scheduling_failure(info, decision.error, REASON_SCHEDULER_ERROR)
@@ -201,7 +212,7 @@ class Scheduler(BindingCycle):
             self.handle_scheduling_failure(info, decision.message, REASON_UNSCHEDULABLE,
                                            decision.unschedulable_plugins, decision.nominated_node_name)
         else:
-            self.assume_and_reserve(profile, info, decision.node_name)
+            self.assume_and_reserve(profile, info, decision.node_name, state)
 
     def handle_scheduling_failure(self, info: QueuedPodInfo, message: str, reason: str,
                                   unschedulable_plugins: set[str] | None = None, nominated_node: str = "") -> None:

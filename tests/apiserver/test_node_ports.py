@@ -71,3 +71,16 @@ def test_a_restarted_api_server_knows_which_ports_are_taken(client, store, clock
     client.create("services", service(ports=[{"port": 80, "nodePort": 30080}]))
     restarted = APIServer(store, clock, random.Random(1))
     assert 30080 in restarted.node_ports.taken
+
+
+def test_client_ip_affinity_defaults_to_three_hours_and_refuses_a_timeout_out_of_range(client):
+    sticky = client.create("services", service("sticky", "ClusterIP", sessionAffinity="ClientIP"))
+    assert sticky["spec"]["sessionAffinityConfig"] == {"clientIP": {"timeoutSeconds": 10800}}
+    assert refusal(client, service("long", "ClusterIP", sessionAffinity="ClientIP",
+                                   sessionAffinityConfig={"clientIP": {"timeoutSeconds": 86401}})) == (
+        'Service "long" is invalid: spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 86401: '
+        'must be greater than 0 and less than 86400')
+    assert refusal(client, service("loose", "ClusterIP", sessionAffinity="None",
+                                   sessionAffinityConfig={"clientIP": {"timeoutSeconds": 60}})) == (
+        'Service "loose" is invalid: spec.sessionAffinityConfig: Forbidden: must not be set when session '
+        'affinity is None')

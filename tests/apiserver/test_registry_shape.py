@@ -41,3 +41,41 @@ def test_a_kind_without_a_file_gets_the_generic_strategy():
     assert generic.validate({"metadata": {"name": "x"}}) == []
     assert generic.field_selectors == RESOURCES["events"].field_selectors
     assert [column["name"] for column in generic.table_columns()][:3] == ["Last Seen", "Type", "Reason"]
+
+
+def test_the_table_an_http_client_gets_is_the_strategys():
+    from kubelab.api.printers.table import table
+
+    class Widgets(Strategy):
+        plural = "pods"
+        def table_columns(self):
+            return [{"name": "Name", "type": "string", "format": "name", "description": "", "priority": 0},
+                    {"name": "Size", "type": "integer", "format": "", "description": "", "priority": 0}]
+        def table_row(self, obj, now):
+            return [obj["metadata"]["name"], 3]
+
+    answer = table(RESOURCES["pods"], {"metadata": {"name": "w"}}, 0.0, printer=Widgets())
+    assert [c["name"] for c in answer["columnDefinitions"]] == ["Name", "Size"]
+    assert answer["rows"][0]["cells"] == ["w", 3]
+
+
+def test_field_selectors_are_the_kinds(apiserver):
+    from kubelab.api.request import Request
+    from kubelab.api.errors import ApiError
+    import pytest
+    apiserver.handle(Request("list", "pods", "default", params={"fieldSelector": "status.phase=Running"}))
+    with pytest.raises(ApiError) as refused:
+        apiserver.handle(Request("list", "deployments", "default", params={"fieldSelector": "spec.replicas=1"}))
+    assert refused.value.code == 400 and "field label not supported: spec.replicas" in refused.value.message
+
+
+def test_every_kind_file_in_the_registry_is_served():
+    """A kind file's Strategy class (or its module-level instance) is collected by its plural."""
+    import importlib
+    import pkgutil
+    for info in pkgutil.iter_modules(registry.__path__):
+        module = importlib.import_module(f"{registry.__name__}.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Strategy) and value.plural \
+                    and value.__module__ == module.__name__:
+                assert isinstance(registry.STRATEGIES.get(value.plural), value), value

@@ -135,3 +135,44 @@ def test_a_budget_without_pods_says_so_in_an_event(client, clock, manager):
     events = client.list("events", "default")["items"]
     assert any(e["reason"] == "NoPods" and e["message"] == "No matching pods found" for e in events)
     assert client.get("poddisruptionbudgets", "web")["status"]["disruptionsAllowed"] == 0
+
+
+def test_a_disruption_target_that_never_led_to_a_delete_is_set_false_after_2_minutes():
+    from kubelab import Cluster
+    cluster = Cluster(nodes=1, seed=0)
+    cluster.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+                   "spec": {"containers": [{"name": "c", "image": "nginx"}]}})
+    cluster.settle()
+    pod = cluster.get("pods", "web")
+    pod["status"]["conditions"].append({"type": "DisruptionTarget", "status": "True",   # as if a delete failed
+                                        "reason": "EvictionByEvictionAPI", "message": "Eviction API: evicting",
+                                        "lastTransitionTime": pod["status"]["conditions"][0]["lastTransitionTime"]})
+    cluster.client.update_status("pods", pod)
+
+    def target():
+        return [c["status"] for c in cluster.get("pods", "web")["status"]["conditions"]
+                if c["type"] == "DisruptionTarget"]
+    cluster.run(60)
+    assert target() == ["True"]
+    cluster.run(65)
+    assert target() == ["False"]
+
+
+def test_a_budget_whose_pods_have_no_scale_fails_safe(client, clock, manager):
+    pod = {"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": "agent-x", "labels": {"app": "web"},
+                        "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet", "name": "agent",
+                                             "uid": "u-1", "controller": True}]},
+           "spec": {"containers": [{"name": "c", "image": "nginx"}]}}
+    client.bind(client.create("pods", pod), "node-1")
+    make_ready(client, clock, client.get("pods", "agent-x"), "10.244.1.7")
+    client.create("poddisruptionbudgets", budget(maxUnavailable=1))
+    clock.settle()
+    status = client.get("poddisruptionbudgets", "web")["status"]
+    [condition] = status["conditions"]
+    assert status["disruptionsAllowed"] == 0
+    assert (condition["status"], condition["reason"], condition["message"]) == (
+        "False", "SyncFailed", 'found no controllers for pod "agent-x"')
+    assert any(e["reason"] == "CalculateExpectedPodCountFailed" and e["message"] ==
+               'Failed to calculate the number of expected pods: found no controllers for pod "agent-x"'
+               for e in client.list("events", "default")["items"])

@@ -51,4 +51,4 @@ def test_a_dependent_created_with_a_dangling_owner_is_collected(client, clock, m
         "name": "orphaned", "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "gone",
                                                  "uid": "1b4e28ba-2fa1-11d2-883f-0016d3cca427"}]}})
     clock.run(1)
-    assert [meta.name(c) for c in client.list("configmaps", "default")["items"]] == []
+    assert [meta.name(c) for c in client.list("configmaps", "default")["items"]] == ["kube-root-ca.crt"]

@@ -10,8 +10,10 @@ from .conftest import deployment_manifest
 
 def test_the_manager_runs_every_registered_controller_on_one_set_of_informers(client, clock, manager):
     assert list(manager.controllers) == [name for name in CONTROLLERS if name not in DISABLED_BY_DEFAULT] == [
-        "deployment", "replicaset", "endpoints", "serviceaccount", "serviceaccount-token", "namespace",
-        "garbagecollector", "nodelifecycle", "taint-eviction-controller", "podgc", "pvc-protection", "pv-protection", "disruption"]
+        "deployment", "replicaset", "endpoints", "serviceaccount", "serviceaccount-token", "root-ca-cert-publisher",
+        "namespace", "garbagecollector", "nodelifecycle", "taint-eviction-controller", "podgc",
+        "persistentvolume-binder", "hostpath-provisioner", "pvc-protection", "pv-protection",
+        "endpointslice", "disruption", "replicationcontroller", "daemonset", "statefulset"]
     pods_informers = {id(c.factory.informer("pods")) for c in manager.controllers.values()}
     assert len(pods_informers) == 1  # the pods are listed and watched once, for all of them
 

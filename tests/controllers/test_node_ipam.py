@@ -87,7 +87,7 @@ def test_kubelab_up_plans_node_ipam_for_any_node_count(tmp_path):
     from kubelab.processes.up import Plan, component_argvs
     plan = Plan(tmp_path, 6443, 5000, "memory", [0])
     commands = dict(component_argvs(plan))
-    assert commands["controller-manager"][-3:] == ["--allocate-node-cidrs", "--cluster-cidr", "10.128.0.0/9"]
+    assert commands["controller-manager"][-5:-2] == ["--allocate-node-cidrs", "--cluster-cidr", "10.128.0.0/9"]
     kubelets = [argv for name, argv in commands.items() if name.startswith("kubelet/")]
     assert len(kubelets) == 5000 and not any("--pod-cidr" in argv for argv in kubelets)
     node_ips = {ipaddress.ip_address(argv[argv.index("--node-ip") + 1]) for argv in kubelets}

@@ -16,7 +16,9 @@ from kubelab.objects import selector
 # plural -> (kind, group, namespaced)
 KINDS = {"pods": ("Pod", "", True), "services": ("Service", "", True), "endpoints": ("Endpoints", "", True),
          "nodes": ("Node", "", False), "namespaces": ("Namespace", "", False), "events": ("Event", "", True),
-         "deployments": ("Deployment", "apps", True), "replicasets": ("ReplicaSet", "apps", True)}
+         "deployments": ("Deployment", "apps", True), "replicasets": ("ReplicaSet", "apps", True),
+         "replicationcontrollers": ("ReplicationController", "", True), "daemonsets": ("DaemonSet", "apps", True),
+         "statefulsets": ("StatefulSet", "apps", True)}
 PLURAL_OF = {kind: plural for plural, (kind, _, _) in KINDS.items()}
 
 

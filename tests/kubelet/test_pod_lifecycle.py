@@ -192,3 +192,21 @@ def test_the_same_seed_gives_the_same_story_and_another_seed_another():
     first, other = _story(7), _story(8)
     assert first[0]["containerStatuses"][0]["containerID"] != other[0]["containerStatuses"][0]["containerID"]
     assert first[0]["containerStatuses"][0]["imageID"] == other[0]["containerStatuses"][0]["imageID"]
+
+
+def test_a_token_the_api_server_refuses_is_a_failed_mount_event_with_its_reason():
+    from kubelab import Cluster
+    cluster = Cluster(nodes=1, seed=0)
+    cluster.client.create("serviceaccounts", {"apiVersion": "v1", "kind": "ServiceAccount",
+                                              "metadata": {"name": "robot"}}, "default")
+    cluster.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "app"}, "spec": {
+        "serviceAccountName": "robot", "containers": [{"name": "app", "image": "busybox:1.37",
+                                                       "command": ["sleep", "3600"]}]}})
+    cluster.client.delete("serviceaccounts", "robot", "default")   # gone before the kubelet mounts
+    cluster.run(15)
+    events = [e for e in cluster.list("events", "default") if e["reason"] == "FailedMount"]
+    assert events and events[0]["type"] == "Warning"
+    assert events[0]["message"].startswith('MountVolume.SetUp failed for volume "kube-api-access-')
+    assert events[0]["message"].endswith(' : failed to fetch token: serviceaccounts "robot" not found')
+    assert cluster.get("pods", "app")["status"]["containerStatuses"][0]["state"]["waiting"]["reason"] == \
+        "ContainerCreating"

@@ -131,6 +131,30 @@ def test_every_kubectl_command_works_against_kubelab_up(up, version, tmp_path):
     assert drained.returncode == 0 and "drained" in drained.stdout, drained.stderr
     assert "uncordoned" in kubectl.ok("uncordon", node, namespaced=False)
 
+    # A DaemonSet (the docs' example, in this namespace): a pod on each node, its rollout and history
+    daemonset = (EXAMPLES / "fluentd-daemonset.yaml").read_text().replace("namespace: kube-system",
+                                                                          f"namespace: {namespace}")
+    (tmp_path / "ds.yaml").write_text(daemonset)
+    assert "daemonset.apps/fluentd-elasticsearch created" in kubectl.ok("apply", "-f", str(tmp_path / "ds.yaml"))
+    assert "successfully rolled out" in kubectl.ok("rollout", "status", "ds/fluentd-elasticsearch", "--timeout=90s")
+    table = kubectl.ok("get", "ds").splitlines()
+    assert table[0].split() == ["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE", "SELECTOR",
+                                "AGE"]
+    assert table[1].split()[:6] == ["fluentd-elasticsearch", "2", "2", "2", "2", "2"]
+    daemon_pods = json.loads(kubectl.ok("get", "pods", "-l", "name=fluentd-elasticsearch", "-o", "json"))["items"]
+    assert sorted(p["spec"]["nodeName"] for p in daemon_pods) == ["node-1", "node-2"]
+    assert kubectl.ok("rollout", "history", "ds/fluentd-elasticsearch").split()[-2:] == ["1", "<none>"]
+    image = "quay.io/fluentd_elasticsearch/fluentd"
+    kubectl.ok("set", "image", "ds/fluentd-elasticsearch", f"fluentd-elasticsearch={image}:v5.0.1")
+    assert "successfully rolled out" in kubectl.ok("rollout", "status", "ds/fluentd-elasticsearch", "--timeout=90s")
+    assert kubectl.ok("rollout", "undo", "ds/fluentd-elasticsearch").strip() == \
+        "daemonset.apps/fluentd-elasticsearch rolled back"
+    assert "successfully rolled out" in kubectl.ok("rollout", "status", "ds/fluentd-elasticsearch", "--timeout=90s")
+    images = kubectl.ok("get", "pods", "-l", "name=fluentd-elasticsearch", "-o",
+                        "jsonpath={.items[*].spec.containers[0].image}")
+    assert set(images.split()) == {f"{image}:v2.5.2"}
+    assert kubectl.ok("rollout", "history", "ds/fluentd-elasticsearch").split()[-4:] == ["2", "<none>", "3", "<none>"]
+
     assert kubectl.ok("auth", "can-i", "delete", "pods").strip() == "yes"
     assert "FIELDS:" in kubectl.ok("explain", "pods.spec.containers", namespaced=False)
     assert "deleted" in kubectl.ok("delete", "deployment", "web")

@@ -8,6 +8,7 @@ every score must be equal.
 """
 import random
 
+from kubelab.scheduler import schedule_columns
 from kubelab.scheduler.cache import Cache
 from kubelab.scheduler.profile import load_profiles
 from kubelab.scheduler.runtime import Handle
@@ -82,14 +83,27 @@ def random_pod(rng: random.Random, name: str, nodes: int) -> dict:
     if rng.random() < 0.4:
         affinity["preferredDuringSchedulingIgnoredDuringExecution"] = [
             {"weight": rng.choice([1, 50, 100]), "preference": random_term(rng, nodes)} for _ in range(rng.randint(1, 3))]
-    if affinity:
-        spec["affinity"] = {"nodeAffinity": affinity}
+    spec["affinity"] = {"nodeAffinity": affinity} if affinity else {}
+    for kind, chance in (("podAntiAffinity", 0.2), ("podAffinity", 0.15)):
+        if rng.random() < chance:
+            spec["affinity"][kind] = {"requiredDuringSchedulingIgnoredDuringExecution": [
+                {"labelSelector": {"matchLabels": {"app": rng.choice(["a", "b"])}},
+                 "topologyKey": rng.choice(["kubernetes.io/hostname", "topology.kubernetes.io/zone"])}]}
+    if rng.random() < 0.2:
+        spec["topologySpreadConstraints"] = [{
+            "maxSkew": rng.choice([1, 2]), "topologyKey": rng.choice(["topology.kubernetes.io/zone", "disktype"]),
+            "whenUnsatisfiable": rng.choice(["DoNotSchedule", "ScheduleAnyway"]),
+            "labelSelector": {"matchLabels": {"app": rng.choice(["a", "b"])}}}]
+    if not spec["affinity"]:
+        del spec["affinity"]
     if rng.random() < 0.3:
         spec["tolerations"] = [{"key": k, "operator": "Exists", **({"effect": e} if rng.random() < 0.5 else {})}
                                for k, _, e in rng.sample(TAINTS, rng.randint(1, 2))]
     if rng.random() < 0.05:
         spec["nodeName"] = f"node-{rng.randrange(nodes)}"
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default", "uid": name},
+    labels = {"app": rng.choice(["a", "b"])}
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": "default", "uid": name, "labels": labels},
             "spec": spec, "status": {}}
 
 
@@ -110,16 +124,21 @@ def decide(seed: int):
     pod = random_pod(rng, "incoming", size)
     start = rng.randrange(size)
     snapshot = cache.snapshot()
-    slow = schedule_pod(framework, pod, snapshot.node_info_list, random.Random(seed), 0.0, start)
+    schedule_columns.ENABLED = False
+    try:
+        slow = schedule_pod(framework, pod, snapshot.node_info_list, random.Random(seed), 0.0, start)
+    finally:
+        schedule_columns.ENABLED = True
     fast = schedule_pod(framework, pod, snapshot.node_info_list, random.Random(seed), 0.0, start, table=snapshot.table)
     return slow, fast
 
 
 def test_the_column_path_chooses_as_the_plugins_do_on_random_clusters():
+    schedule_columns.DISAGREEMENTS.clear()
     used = 0
     for seed in range(400):
         slow, fast = decide(seed)
-        used += fast._columns is not None
+        used += fast.by_columns
         assert fast.node_name == slow.node_name, seed
         assert fast.processed == slow.processed, seed
         assert fast.message == slow.message and fast.error == slow.error, seed
@@ -128,7 +147,8 @@ def test_the_column_path_chooses_as_the_plugins_do_on_random_clusters():
         assert fast.raw_scores == slow.raw_scores, seed
         assert fast.normalized_scores == slow.normalized_scores, seed
         assert fast.scores == slow.scores, seed
-    assert used > 200  # most pods went the column way (the others: extended resources, nominated pods)
+    assert schedule_columns.DISAGREEMENTS == []  # no mask rejected a node its filter accepts
+    assert used > 300  # most pods went the column way (the others ask for extended resources)
 
 
 def test_a_pod_coming_or_going_refreshes_its_row():

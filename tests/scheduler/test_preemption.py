@@ -158,3 +158,46 @@ def test_filters_count_nominated_pods_of_equal_or_higher_priority_only():
     assert low.node_name is None and "Insufficient cpu" in low.message
     high = schedule_pod(framework, incoming(2000), nodes, _random.Random(0), 0, 0, {"node-1": [waiting]})
     assert high.node_name == "node-1"
+
+
+def test_preemption_prefers_victims_whose_eviction_keeps_their_disruption_budget(cluster):
+    guarded = pod("db-0", "1500m", "lowest", nodeName="node-1")
+    guarded["metadata"]["labels"] = {"app": "db"}
+    cluster.apply([guarded, pod("batch-0", "1500m", "low", nodeName="node-2"),
+                   {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "db"},
+                    "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "db"}}}}])
+    cluster.settle()
+    assert cluster.get("poddisruptionbudgets", "db", "default")["status"]["disruptionsAllowed"] == 0
+    cluster.apply(pod("urgent", "1", "high"))
+    while not cluster.get("pods", "urgent", "default")["status"].get("nominatedNodeName"):
+        cluster.clock.step()
+    # Without the budget node-1 (the lower-priority victim) would be chosen; with it, node-2.
+    assert cluster.get("pods", "urgent", "default")["status"]["nominatedNodeName"] == "node-2"
+    assert cluster.get("pods", "batch-0", "default")["metadata"].get("deletionTimestamp")
+    assert not cluster.get("pods", "db-0", "default")["metadata"].get("deletionTimestamp")
+
+
+def test_a_budget_is_respected_not_obeyed_when_only_its_pods_make_room(cluster):
+    guarded = pod("db-0", "1500m", "low", nodeName="node-1")
+    guarded["metadata"]["labels"] = {"app": "db"}
+    cluster.apply([guarded, pod("big", "1500m", "high", nodeName="node-2"),
+                   {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "db"},
+                    "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "db"}}}}])
+    cluster.settle()
+    cluster.apply(pod("urgent", "1", "high"))
+    while not cluster.get("pods", "urgent", "default")["status"].get("nominatedNodeName"):
+        cluster.clock.step()
+    assert cluster.get("pods", "urgent", "default")["status"]["nominatedNodeName"] == "node-1"
+    assert cluster.get("pods", "db-0", "default")["metadata"].get("deletionTimestamp")
+
+
+def test_pods_over_the_budget_are_the_violating_ones_in_order():
+    from kubelab.scheduler.plugins.default_preemption import filter_pods_with_pdb_violation
+    budget = {"metadata": {"name": "db", "namespace": "default"},
+              "spec": {"selector": {"matchLabels": {"app": "db"}}},
+              "status": {"disruptionsAllowed": 1, "disruptedPods": {"db-9": "2025-01-01T00:00:00Z"}}}
+    pods = [{"metadata": {"name": name, "namespace": "default", "labels": {"app": app}}}
+            for name, app in (("db-0", "db"), ("db-9", "db"), ("web", "web"), ("db-1", "db"))]
+    violating, non_violating = filter_pods_with_pdb_violation(pods, [budget])
+    assert [p["metadata"]["name"] for p in violating] == ["db-1"]
+    assert [p["metadata"]["name"] for p in non_violating] == ["db-0", "db-9", "web"]

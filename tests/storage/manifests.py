@@ -27,7 +27,7 @@ def claim(name="data", storage="1Gi", modes=("ReadWriteOnce",), klass=None, **sp
 
 
 def pod_with_claim(name="app", claim_name="data", image="nginx:1.27", **spec):
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"role": name.split("-")[0]}},
             "spec": {"containers": [{"name": "app", "image": image,
                                      "volumeMounts": [{"name": "data", "mountPath": "/data"}]}],
                      "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": claim_name}}], **spec}}

@@ -56,7 +56,11 @@ def row(resource: Resource, obj: dict, now: float, include_object: str) -> dict:
     row_of = TABLES[resource.plural][1] if resource.plural in TABLES else _default_row
     if resource.plural in CUSTOM_TABLES:
         row_of = CUSTOM_TABLES[resource.plural].table_row
-    out: dict = {"cells": row_of(obj, now)}
+    return _with_object(row_of(obj, now), obj, include_object)
+
+
+def _with_object(cells: list, obj: dict, include_object: str) -> dict:
+    out: dict = {"cells": cells}
     if include_object == "Object":
         out["object"] = obj
     elif include_object != "None":
@@ -66,12 +70,15 @@ def row(resource: Resource, obj: dict, now: float, include_object: str) -> dict:
 
 
 def table(resource: Resource, body: dict, now: float, include_object: str = "PartialObjectMetadata",
-          with_columns: bool = True) -> dict:
-    """A Table of `body` (a List or one object). `with_columns=False` for watch events after the first."""
+          with_columns: bool = True, printer=None) -> dict:
+    """A Table of `body` (a List or one object). `with_columns=False` for watch events after the first.
+    `printer` is the kind's strategy (its table_columns() and table_row(obj, now)); without one,
+    the columns registered here for its plural."""
     is_list = "items" in body and body.get("kind", "").endswith("List")
     items = body["items"] if is_list else [body]
     source = body.get("metadata") or {}
     metadata = {key: source[key] for key in ("resourceVersion", "continue") if source.get(key)}
     return {"kind": "Table", "apiVersion": TABLE_API_VERSION, "metadata": metadata,
-            "columnDefinitions": columns(resource) if with_columns else None,
-            "rows": [row(resource, obj, now, include_object) for obj in items]}
+            "columnDefinitions": (printer.table_columns() if printer else columns(resource)) if with_columns else None,
+            "rows": [_with_object(printer.table_row(obj, now), obj, include_object) if printer
+                     else row(resource, obj, now, include_object) for obj in items]}

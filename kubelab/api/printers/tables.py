@@ -85,6 +85,40 @@ def replicaset_row(replicaset: dict, now: float) -> list[str]:
             *_containers_and_images(spec.get("template") or {}), format_selector(spec.get("selector"))]
 
 
+def replicationcontroller_row(controller: dict, now: float) -> list[str]:
+    spec, status = controller.get("spec") or {}, controller.get("status") or {}
+    return [_name(controller), str(spec.get("replicas", 0)), str(status.get("replicas", 0)),
+            str(status.get("readyReplicas", 0)), _age(controller, now),
+            *_containers_and_images(spec.get("template") or {}), format_labels(spec.get("selector"))]
+
+
+def daemonset_row(daemonset: dict, now: float) -> list[str]:
+    spec, status = daemonset.get("spec") or {}, daemonset.get("status") or {}
+    node_selector = ((spec.get("template") or {}).get("spec") or {}).get("nodeSelector")
+    return [_name(daemonset), *(str(status.get(field, 0)) for field in (
+                "desiredNumberScheduled", "currentNumberScheduled", "numberReady", "updatedNumberScheduled",
+                "numberAvailable")),
+            format_labels(node_selector), _age(daemonset, now),
+            *_containers_and_images(spec.get("template") or {}), format_selector(spec.get("selector"))]
+
+
+def statefulset_row(statefulset: dict, now: float) -> list[str]:
+    spec, status = statefulset.get("spec") or {}, statefulset.get("status") or {}
+    return [_name(statefulset), f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 0)}",
+            _age(statefulset, now), *_containers_and_images(spec.get("template") or {})]
+
+
+def controllerrevision_row(revision: dict, now: float) -> list[str]:
+    """CONTROLLER is the owner as `daemonset.apps/fluentd` (kind.group/name, lower-cased)."""
+    owner = next((ref for ref in (revision.get("metadata") or {}).get("ownerReferences") or []
+                  if ref.get("controller")), None)
+    controller = "<none>"
+    if owner is not None:
+        group = owner.get("apiVersion", "").rpartition("/")[0]
+        controller = f"{owner.get('kind', '').lower()}{'.' + group if group else ''}/{owner.get('name', '')}"
+    return [_name(revision), controller, str(revision.get("revision", 0)), _age(revision, now)]
+
+
 def service_row(service: dict, now: float) -> list[str]:
     spec = service.get("spec") or {}
     cluster_ips = spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else [])
@@ -229,6 +263,16 @@ TABLES: dict[str, tuple[list[Column], Row]] = {
     "events": ([("Last Seen", False), ("Type", False), ("Reason", False), ("Object", False),
                 ("Subobject", True), ("Source", True), ("Message", False), ("First Seen", True),
                 ("Count", True), ("Name", True)], event_row),
+    "replicationcontrollers": ([("Name", False), ("Desired", False), ("Current", False), ("Ready", False),
+                                ("Age", False), ("Containers", True), ("Images", True), ("Selector", True)],
+                               replicationcontroller_row),
+    "daemonsets": ([("Name", False), ("Desired", False), ("Current", False), ("Ready", False),
+                    ("Up-to-date", False), ("Available", False), ("Node Selector", False), ("Age", False),
+                    ("Containers", True), ("Images", True), ("Selector", True)], daemonset_row),
+    "statefulsets": ([("Name", False), ("Ready", False), ("Age", False), ("Containers", True),
+                      ("Images", True)], statefulset_row),
+    "controllerrevisions": ([("Name", False), ("Controller", False), ("Revision", False), ("Age", False)],
+                            controllerrevision_row),
     **CONFIG_AND_RBAC_TABLES,
     **STORAGE_TABLES,
     **POLICY_AND_DISCOVERY_TABLES,

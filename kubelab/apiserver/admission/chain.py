@@ -2,10 +2,15 @@
 
 Upstream runs the mutating phase before the kind's own validation and the validating phase
 after it, so a validating plugin sees the object exactly as it will be stored; kubelab keeps
-that order (server.py calls `mutate` then `validate` around its validation step).
+that order (server.py calls `mutate` then `validate` around its validation step). Each
+plugin that handles the request records its own step on the request's path
+("admission: NamespaceLifecycle", passed or refused), so the request record shows which
+plugin said no.
 """
 from __future__ import annotations
 
+from ...api.errors import ApiError
+from ...api.request import Step
 from .attributes import Attributes
 
 
@@ -51,12 +56,29 @@ class AdmissionChain:
     def names(self) -> list[str]:
         return [plugin.name for plugin in self.plugins]
 
-    def mutate(self, attributes: Attributes) -> None:
+    def mutate(self, attributes: Attributes, steps: list | None = None) -> None:
+        """The mutating phase; each plugin that runs appends its Step to `steps`."""
         for plugin in self.plugins:
             if plugin.mutating and plugin.handles(attributes):
-                plugin.admit(attributes)
+                _run(plugin.admit, plugin.name, "mutating", attributes, steps)
 
-    def validate(self, attributes: Attributes) -> None:
+    def validate(self, attributes: Attributes, steps: list | None = None) -> None:
+        """The validating phase; each plugin that runs appends its Step to `steps`."""
         for plugin in self.plugins:
             if plugin.validating and plugin.handles(attributes):
-                plugin.validate(attributes)
+                _run(plugin.validate, plugin.name, "validating", attributes, steps)
+
+    def handles(self, attributes: Attributes) -> bool:
+        """Does any enabled plugin look at this request?"""
+        return any(plugin.handles(attributes) for plugin in self.plugins)
+
+
+def _run(phase, name: str, kind: str, attributes: Attributes, steps: list | None) -> None:
+    try:
+        phase(attributes)
+    except ApiError as error:
+        if steps is not None:
+            steps.append(Step(f"admission: {name}", "refused", f"{error.code} {error.reason}: {error.message}"))
+        raise
+    if steps is not None:
+        steps.append(Step(f"admission: {name}", "passed", kind))

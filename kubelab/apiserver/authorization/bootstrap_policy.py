@@ -130,6 +130,9 @@ CLUSTER_ROLES: dict[str, list[dict]] = {
         rule("create", "authorization.k8s.io", "subjectaccessreviews"),
         rule(READ, "storage.k8s.io", "csinodes"), rule(READ, "", "namespaces"),
         rule(READ, "storage.k8s.io", "csidrivers csistoragecapacities")],
+    "system:volume-scheduler": [
+        rule("get list patch update watch", "", "persistentvolumes persistentvolumeclaims"),
+        rule(READ, "storage.k8s.io", "storageclasses")],
     # Not in upstream's bootstrap policy: the cloud controller manager's manifests bring it
     # (cloud-controller-manager-role.yaml), for the user its kubeconfig names.
     "system:cloud-controller-manager": [
@@ -183,6 +186,22 @@ CONTROLLER_ROLES: dict[str, list[dict]] = {
     "pod-garbage-collector": [rule("delete list watch", "", "pods"), rule(READ, "", "nodes"),
                               rule("patch update", "", "pods/status")],
     "service-account-controller": [rule("create", "", "serviceaccounts"), rule(*EVENTS)],
+    "persistent-volume-binder": [
+        rule("create delete get list update watch", "", "persistentvolumes"),
+        rule("update", "", "persistentvolumes/status"),
+        rule("get list update watch", "", "persistentvolumeclaims"),
+        rule("update", "", "persistentvolumeclaims/status"),
+        rule("create delete get list watch", "", "pods"), rule(READ, "storage.k8s.io", "storageclasses"),
+        rule("get list", "", "nodes"), rule(*EVENTS)],
+    "pvc-protection-controller": [rule("get list update watch", "", "persistentvolumeclaims"),
+                                  rule("get list watch", "", "pods"), rule(*EVENTS)],
+    "pv-protection-controller": [rule("get list update watch", "", "persistentvolumes"), rule(*EVENTS)],
+    # Not upstream's: the ClusterRole a provisioner's manifests bring (as local-path-provisioner's).
+    "hostpath-provisioner": [
+        rule(READ, "", "nodes"), rule("get list update watch", "", "persistentvolumeclaims"),
+        rule("create delete get list patch update watch", "", "persistentvolumes"),
+        rule("create get list watch", "storage.k8s.io", "storageclasses"), rule(*EVENTS)],
+    "root-ca-cert-publisher": [rule("create update", "", "configmaps"), rule(*EVENTS)],
     "disruption-controller": [
         rule("get list watch", "extensions, apps", "deployments"), rule("get list watch", "apps, extensions", "replicasets"),
         rule("get list watch", "", "replicationcontrollers"), rule("get list watch", "policy", "poddisruptionbudgets"),
@@ -191,6 +210,25 @@ CONTROLLER_ROLES: dict[str, list[dict]] = {
     "endpointslice-controller": [
         rule("get list watch", "", "services pods nodes"), rule("update", "", "services/finalizers"),
         rule("get list create update delete", "discovery.k8s.io", "endpointslices"), rule(*EVENTS)],
+    "replication-controller": [
+        rule("get list update watch", "", "replicationcontrollers"),
+        rule("update", "", "replicationcontrollers/status"),
+        rule("update", "", "replicationcontrollers/finalizers"),
+        rule("create delete list patch watch", "", "pods"), rule(*EVENTS)],
+    "daemon-set-controller": [
+        rule("get list watch", "apps, extensions", "daemonsets"),
+        rule("update", "apps, extensions", "daemonsets/status"),
+        rule("update", "apps, extensions", "daemonsets/finalizers"),
+        rule("list watch", "", "nodes"), rule("create delete list patch watch", "", "pods"),
+        rule("create", "", "pods/binding"),
+        rule("create delete get list patch update watch", "apps", "controllerrevisions"), rule(*EVENTS)],
+    "statefulset-controller": [
+        rule("list watch", "", "pods"), rule("get list watch", "apps", "statefulsets"),
+        rule("update", "apps", "statefulsets/status"), rule("update", "apps", "statefulsets/finalizers"),
+        rule("create delete get patch update", "", "pods"),
+        rule("create delete get list patch update watch", "apps", "controllerrevisions"),
+        rule("create get", "", "persistentvolumeclaims"),
+        rule("delete patch update", "", "persistentvolumeclaims"), rule(*EVENTS)],
 }
 
 # ClusterRoleBindings: role -> subjects (kind, name[, namespace]).
@@ -203,6 +241,7 @@ CLUSTER_ROLE_BINDINGS: dict[str, list[tuple[str, ...]]] = {
     "system:node": [],  # no subjects since 1.8: the Node authorizer grants these rules instead
     "system:node-proxier": [("User", "system:kube-proxy")],
     "system:kube-scheduler": [("User", "system:kube-scheduler")],
+    "system:volume-scheduler": [("User", "system:kube-scheduler")],
     "system:kube-controller-manager": [("User", "system:kube-controller-manager")],
     "system:cloud-controller-manager": [("User", "cloud-controller-manager")],
 }

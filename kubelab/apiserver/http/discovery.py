@@ -17,6 +17,7 @@ there is discoverable (and reachable over HTTP) without touching this file.
 """
 from __future__ import annotations
 
+from ...api import errors
 from ...api.resources import Resource
 from .served import served
 
@@ -161,3 +162,25 @@ def _discovered(resource: Resource) -> dict:
     if subresources:
         entry["subresources"] = subresources
     return entry
+
+
+def answer(segments: list[str], accept: str, server_address: str) -> tuple[dict, str]:
+    """The document (and its Content-Type) a GET of /api, /apis, /api/v1 or /apis/<group>[/<version>]
+    answers, aggregated when Accept asks for it; 404 for a group or version not served."""
+    aggregated_version = wants_aggregated(accept)
+    if len(segments) == 1 and aggregated_version:
+        return aggregated(segments[0] == "api", aggregated_version), \
+            f"application/json;g=apidiscovery.k8s.io;v={aggregated_version};as=APIGroupDiscoveryList"
+    if segments == ["api"]:
+        document = api_versions(server_address)
+    elif segments == ["apis"]:
+        document = api_group_list()
+    elif segments[0] == "api":
+        document = api_resource_list("", segments[1])
+    elif len(segments) == 2:
+        document = api_group(segments[1])
+    else:
+        document = api_resource_list(segments[1], segments[2])
+    if document is None:
+        raise errors.ApiError(errors.status(404, "NotFound", "the server could not find the requested resource"))
+    return document, "application/json"

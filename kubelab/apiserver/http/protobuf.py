@@ -59,6 +59,8 @@ def decode(raw: bytes) -> dict:
         api_version, kind = type_meta.get("apiVersion", ""), type_meta.get("kind", "")
         group, _, version = api_version.rpartition("/")
         name = f"k8s.io.api.{_GROUP_PACKAGES.get(group, group.split('.')[0])}.{version}.{kind}"
+        if name not in _messages() and f"{_META}.apis.meta.v1.{kind}" in _messages():
+            name = f"{_META}.apis.meta.v1.{kind}"   # DeleteOptions & co: in every group version's scheme
         if name not in _messages():
             raise errors.bad_request(f'no kind "{kind}" is registered for version "{api_version}" in scheme')
         obj = _message(unknown.get("raw", b""), name)

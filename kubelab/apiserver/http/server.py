@@ -186,9 +186,12 @@ class _Handler(framing.GuardedHandler):
             now = self.front.apiserver.clock.now()
         if isinstance(result, str):   # pods/log: the one answer that is text, not an object
             return self._send_text(200, result)
+        if result.get("kind") == "Upgrade":   # pods/exec: the connection goes through to the kubelet
+            from .upgrade import pass_through
+            return pass_through(self, result)
         if as_table:
-            result = table(route.resource, result, now, request.params.get("includeObject",
-                                                                             "PartialObjectMetadata"))
+            result = table(route.resource, result, now, request.params.get("includeObject", "PartialObjectMetadata"),
+                           printer=self.front.apiserver.strategy(route.resource))   # the kind's columns
             return self._send_json(200, result, f"{JSON};as=Table;v=v1;g=meta.k8s.io")
         return self._send_json(201 if request.verb == "create" else 200, result, warnings=warnings)
 
@@ -328,24 +331,9 @@ class _Handler(framing.GuardedHandler):
             chain.authorize_path(token.strip() if scheme.lower() == "bearer" else "", "get", path)
 
     def _discovery(self, segments: list[str]) -> int:
-        aggregated = discovery.wants_aggregated(self.headers.get("Accept", ""))
-        if len(segments) == 1 and aggregated:
-            document = discovery.aggregated(segments[0] == "api", aggregated)
-            return self._send_json(200, document, f"{JSON};g=apidiscovery.k8s.io;v={aggregated};"
-                                                  f"as=APIGroupDiscoveryList")
-        if segments == ["api"]:
-            document = discovery.api_versions(f"{self.front.host}:{self.front.port}")
-        elif segments == ["apis"]:
-            document = discovery.api_group_list()
-        elif segments[0] == "api":
-            document = discovery.api_resource_list("", segments[1])
-        elif len(segments) == 2:
-            document = discovery.api_group(segments[1])
-        else:
-            document = discovery.api_resource_list(segments[1], segments[2])
-        if document is None:
-            raise errors.ApiError(errors.status(404, "NotFound", "the server could not find the requested resource"))
-        return self._send_json(200, document)
+        document, content_type = discovery.answer(segments, self.headers.get("Accept", ""),
+                                                  f"{self.front.host}:{self.front.port}")
+        return self._send_json(200, document, content_type)
 
     # -- writing answers ------------------------------------------------------------------
     def _send_status(self, status: dict) -> int:

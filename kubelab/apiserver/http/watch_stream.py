@@ -133,7 +133,7 @@ class WatchStream:
     def _encode(self, event_type: str, obj: dict) -> bytes:
         if self.as_table and event_type in ("ADDED", "MODIFIED", "DELETED"):
             obj = table(self.route.resource, obj, self.apiserver.clock.now(), self.include_object,
-                        with_columns=not self._sent_columns)
+                        with_columns=not self._sent_columns, printer=self.apiserver.strategy(self.route.resource))
             self._sent_columns = True
         return json.dumps({"type": event_type, "object": obj}, separators=(",", ":")).encode() + b"\n"
 

@@ -6,16 +6,27 @@ annotations (the controller's `deployment.kubernetes.io/revision`).
 """
 from __future__ import annotations
 
-from .. import defaults, validation
+from .replicaset import default_template, immutable_selector, status_with_annotations, validate_workload
 from .strategy import Strategy
-from .replicaset import immutable_selector, status_with_annotations
 
 
 class DeploymentStrategy(Strategy):
     plural = "deployments"
 
     def default(self, obj: dict) -> None:
-        defaults.deployment(obj)
+        """SetDefaults_Deployment: one replica, a 25%/25% rolling update, history 10, deadline 600 s."""
+        spec = obj.setdefault("spec", {})
+        spec.setdefault("replicas", 1)
+        strategy = spec.setdefault("strategy", {})
+        strategy.setdefault("type", "RollingUpdate")
+        if strategy["type"] == "RollingUpdate":
+            rolling = strategy.setdefault("rollingUpdate", {})
+            rolling.setdefault("maxUnavailable", "25%")
+            rolling.setdefault("maxSurge", "25%")
+        spec.setdefault("revisionHistoryLimit", 10)
+        spec.setdefault("progressDeadlineSeconds", 600)
+        default_template(obj)
+        obj.setdefault("status", {})
 
     def prepare_for_create(self, obj: dict) -> None:
         obj["status"] = {}   # status is the controllers' to write, never the creator's
@@ -24,7 +35,7 @@ class DeploymentStrategy(Strategy):
         return status_with_annotations(super().prepare_for_subresource_update(subresource, obj, old), obj)
 
     def validate(self, obj: dict) -> list[dict]:
-        return validation._validate_workload(obj)
+        return validate_workload(obj)
 
     def validate_update(self, obj: dict, old: dict) -> list[dict]:
         return immutable_selector(obj, old)

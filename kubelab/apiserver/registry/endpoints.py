@@ -4,7 +4,6 @@ Upstream: pkg/registry/core/endpoint/strategy.go.
 """
 from __future__ import annotations
 
-from .. import defaults
 from .strategy import Strategy
 
 
@@ -12,7 +11,9 @@ class EndpointsStrategy(Strategy):
     plural = "endpoints"
 
     def default(self, obj: dict) -> None:
-        defaults.endpoints(obj)
+        for subset in obj.get("subsets") or []:
+            for port in subset.get("ports") or []:
+                port.setdefault("protocol", "TCP")
 
 
 STRATEGY = EndpointsStrategy()

@@ -10,9 +10,10 @@ from __future__ import annotations
 import copy
 
 from ...api import errors
+from ...api.request import Step
 from ...objects import meta
 from ...objects.timefmt import rfc3339
-from .. import defaults
+from ..validation import validate_dns_name
 from .strategy import Strategy
 
 NAMESPACE_PURGING = ("The system is ensuring all content is removed from this namespace.  Upon completion, "
@@ -23,7 +24,13 @@ class NamespaceStrategy(Strategy):
     plural = "namespaces"
 
     def default(self, obj: dict) -> None:
-        defaults.namespace(obj)
+        name = obj.get("metadata", {}).get("name", "")
+        obj.setdefault("metadata", {}).setdefault("labels", {})["kubernetes.io/metadata.name"] = name
+        obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
+        obj.setdefault("status", {}).setdefault("phase", "Active")
+
+    def validate_name(self, name: str, field: str = "metadata.name") -> list[dict]:
+        return validate_dns_name(name, field, "label")
 
     def prepare_for_subresource_update(self, subresource: str, obj: dict, old: dict) -> dict:
         """finalize: only .spec.finalizers changes (status: only .status, as every kind)."""
@@ -46,6 +53,7 @@ class NamespaceStrategy(Strategy):
         if obj["metadata"].get("finalizers"):
             if not meta.is_being_deleted(obj):
                 return mark(server, resource, request, obj, mod, 0, "finalizers pending")
+            request.steps.append(Step("store", "passed", "already being deleted: nothing written"))
             return obj
         return deleted_status(self, resource, server.remove(resource, request, obj, mod))
 

@@ -6,7 +6,6 @@ kubelet and the node controllers; kubelab's rules for them are the generic ones.
 from __future__ import annotations
 
 from ...objects import conditions
-from .. import defaults
 from .strategy import Strategy
 
 
@@ -14,7 +13,8 @@ class NodeStrategy(Strategy):
     plural = "nodes"
 
     def default(self, obj: dict) -> None:
-        defaults.node(obj)
+        obj.setdefault("spec", {})
+        obj.setdefault("status", {})
 
     def summary(self, old: dict, new: dict) -> str:
         if conditions.is_true(old, "Ready") != conditions.is_true(new, "Ready"):

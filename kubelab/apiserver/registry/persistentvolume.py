@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from ...api import errors
 from ...objects import quantity
-from ..pod_scheduling_validation import _node_selector_term
+from .pod.scheduling import _node_selector_term
 from .strategy import Strategy
 
 ACCESS_MODES = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"]

@@ -26,7 +26,7 @@ import copy
 
 from ...api import errors
 from ...objects import quantity
-from ..pod_scheduling_validation import _label_selector
+from .pod.scheduling import _label_selector
 from .persistentvolume import VOLUME_MODES, validate_access_modes, validate_storage
 from .strategy import Strategy
 

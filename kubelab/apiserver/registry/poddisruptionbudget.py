@@ -101,6 +101,10 @@ class PodDisruptionBudgetStrategy(Strategy):
             if spec.get(field) is not None:
                 causes += validate_int_or_percent(spec[field], f"spec.{field}")
         causes += validate_label_selector(spec.get("selector"), "spec.selector")
+        for field in ("disruptionsAllowed", "currentHealthy", "desiredHealthy", "expectedPods"):
+            value = (obj.get("status") or {}).get(field, 0)   # ValidatePodDisruptionBudgetStatusUpdate
+            if isinstance(value, int) and value < 0:
+                causes.append(errors.invalid_value(f"status.{field}", value, "must be greater than or equal to 0"))
         policy = spec.get("unhealthyPodEvictionPolicy")
         if policy is not None and policy not in POLICIES:
             causes.append(errors.not_supported("spec.unhealthyPodEvictionPolicy", policy, POLICIES))

@@ -12,6 +12,7 @@ API groups, a Role cannot name URLs, a binding's roleRef is required and never c
 from __future__ import annotations
 
 from ...api import errors
+from ..validation import validate_path_segment_name
 from .strategy import FunctionStrategy
 
 SUBJECT_KINDS = ("ServiceAccount", "User", "Group")
@@ -87,6 +88,9 @@ def validate_binding_update(old: dict, new: dict) -> list[dict]:
 
 class RBACStrategy(FunctionStrategy):
     """An RBAC kind: its validation functions above, and the escalation check (rbac_escalation.py)."""
+
+    def validate_name(self, name: str, field: str = "metadata.name") -> list[dict]:
+        return validate_path_segment_name(name, field)   # "system:controller:x" is a fine name
 
     def check_write(self, server, resource, request, obj: dict, old: dict | None = None) -> None:
         from .rbac_escalation import check   # (it reads the authorizer, which reads these kinds)

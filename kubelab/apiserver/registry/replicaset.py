@@ -1,13 +1,56 @@
 """ReplicaSets (apps/v1): defaulting, validation, an immutable selector, status the controller's.
 
 Upstream: pkg/registry/apps/replicaset/strategy.go. A create starts with the status the
-controller would write first (replicas 0); a status write may carry annotations too.
+controller would write first (replicas 0); a status write may carry annotations too. The
+template and selector rules here are the Deployment's too (deployment.py imports them).
 """
 from __future__ import annotations
 
 from ...api import errors
-from .. import defaults, validation
+from ...objects import selector
+from .. import enum_validation
+from ..validation import validate_labels
+from .pod.defaults import pod_spec
+from .pod.validation import validate_pod_spec
 from .strategy import Strategy
+
+
+def default_template(obj: dict) -> None:
+    """A workload's pod template gets a pod's defaults (SetDefaults_PodSpec)."""
+    template = obj.setdefault("spec", {}).setdefault("template", {})
+    pod_spec(template.setdefault("spec", {}))
+
+
+def validate_workload(obj: dict) -> list[dict]:
+    """A Deployment's or ReplicaSet's spec: replicas, a selector matching the template, the pod spec."""
+    spec = obj.get("spec") or {}
+    causes = []
+    replicas = spec.get("replicas", 0)
+    if not isinstance(replicas, int) or replicas < 0:
+        causes.append(errors.invalid_value("spec.replicas", replicas, "must be greater than or equal to 0"))
+    template = spec.get("template") or {}
+    template_labels = (template.get("metadata") or {}).get("labels") or {}
+    if not spec.get("selector"):
+        causes.append(errors.required("spec.selector"))
+    else:
+        try:
+            requirements = selector.from_label_selector(spec["selector"])
+        except (KeyError, TypeError):
+            requirements = None
+            causes.append(errors.invalid_value("spec.selector", spec["selector"], "invalid label selector"))
+        if requirements is not None and not requirements:
+            causes.append(errors.invalid_value("spec.selector", spec["selector"],
+                                               "empty selector is invalid for deployment"))
+        elif requirements and not selector.matches(requirements, template_labels):
+            causes.append(errors.invalid_value("spec.template.metadata.labels", template_labels,
+                                               "`selector` does not match template `labels`"))
+    causes += validate_labels(template_labels, "spec.template.metadata.labels")
+    causes += validate_pod_spec(template.get("spec") or {}, "spec.template.spec")
+    if (template.get("spec") or {}).get("restartPolicy", "Always") != "Always":
+        causes.append(errors.not_supported("spec.template.spec.restartPolicy",
+                                           template["spec"]["restartPolicy"], ["Always"]))
+    return causes + enum_validation.deployment_enums(spec)
+
 
 
 def immutable_selector(obj: dict, old: dict) -> list[dict]:
@@ -29,7 +72,9 @@ class ReplicaSetStrategy(Strategy):
     plural = "replicasets"
 
     def default(self, obj: dict) -> None:
-        defaults.replicaset(obj)
+        obj.setdefault("spec", {}).setdefault("replicas", 1)
+        default_template(obj)
+        obj.setdefault("status", {}).setdefault("replicas", 0)
 
     def prepare_for_create(self, obj: dict) -> None:
         obj["status"] = {"replicas": 0}   # the controllers' to write; replicas 0 as defaulted
@@ -38,7 +83,7 @@ class ReplicaSetStrategy(Strategy):
         return status_with_annotations(super().prepare_for_subresource_update(subresource, obj, old), obj)
 
     def validate(self, obj: dict) -> list[dict]:
-        return validation._validate_workload(obj)
+        return validate_workload(obj)
 
     def validate_update(self, obj: dict, old: dict) -> list[dict]:
         return immutable_selector(obj, old)

@@ -28,7 +28,8 @@ import json
 
 from ...api import errors
 from ...objects import meta
-from .. import defaults, validation
+from .. import enum_validation
+from ..validation import validate_dns_name, validate_labels, validate_port_number
 from .strategy import Strategy
 
 
@@ -37,7 +38,21 @@ class ServiceStrategy(Strategy):
     returns_deleted_object = True
 
     def default(self, obj: dict) -> None:
-        defaults.service(obj)
+        """SetDefaults_Service: type ClusterIP, no affinity, TCP ports targeting themselves."""
+        spec = obj.setdefault("spec", {})
+        spec.setdefault("type", "ClusterIP")
+        spec.setdefault("sessionAffinity", "None")
+        spec.setdefault("internalTrafficPolicy", "Cluster")
+        for port in spec.get("ports") or []:
+            port.setdefault("protocol", "TCP")
+            port.setdefault("targetPort", port.get("port"))
+        if spec["type"] in ("NodePort", "LoadBalancer"):
+            spec.setdefault("externalTrafficPolicy", "Cluster")
+        default_session_affinity(spec)
+        obj.setdefault("status", {}).setdefault("loadBalancer", {})
+
+    def validate_name(self, name: str, field: str = "metadata.name") -> list[dict]:
+        return validate_dns_name(name, field, "dns1035")   # a Service's name is a DNS label in cluster DNS
 
     def prepare_for_create(self, obj: dict) -> None:
         obj["status"] = {"loadBalancer": {}}   # the controllers' to write; as defaulted
@@ -47,7 +62,7 @@ class ServiceStrategy(Strategy):
         obj["spec"].setdefault("clusterIPs", old["spec"].get("clusterIPs"))
 
     def validate(self, obj: dict) -> list[dict]:
-        return validation.validate_service(obj)
+        return validate_service(obj)
 
     def validate_update(self, obj: dict, old: dict) -> list[dict]:
         if old["spec"].get("clusterIP") and obj["spec"].get("clusterIP") not in (None, "", old["spec"]["clusterIP"]):
@@ -86,6 +101,49 @@ class ServiceStrategy(Strategy):
 
 
 STRATEGY = ServiceStrategy()
+
+
+def validate_service(obj: dict) -> list[dict]:
+    """ValidateService: a known type, named unique ports in range, a valid selector."""
+    spec = obj.get("spec") or {}
+    causes = []
+    if spec.get("type") not in ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName"):
+        causes.append(errors.not_supported("spec.type", spec.get("type"),
+                                           ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]))
+    ports = spec.get("ports") or []
+    if not ports and spec.get("type") != "ExternalName" and spec.get("clusterIP") != "None":
+        causes.append(errors.required("spec.ports"))
+    names = set()
+    for i, port in enumerate(ports):
+        if len(ports) > 1 and not port.get("name"):
+            causes.append(errors.required(f"spec.ports[{i}].name"))
+        if port.get("name") and port["name"] in names:
+            causes.append(errors.duplicate(f"spec.ports[{i}].name", port["name"]))
+        names.add(port.get("name"))
+        causes += validate_port_number(port.get("port"), f"spec.ports[{i}].port")
+        target = port.get("targetPort")
+        if isinstance(target, int):
+            causes += validate_port_number(target, f"spec.ports[{i}].targetPort")
+    causes += validate_labels(spec.get("selector"), "spec.selector")
+    return causes + enum_validation.service_enums(spec) + validate_session_affinity(spec)
+
+
+MAX_AFFINITY_SECONDS = 86400   # core.MaxClientIPServiceAffinitySeconds: one day
+
+
+def validate_session_affinity(spec: dict) -> list[dict]:
+    """ClientIP needs a timeout in (0, 86400]; None takes no sessionAffinityConfig (upstream's words)."""
+    config = spec.get("sessionAffinityConfig")
+    if spec.get("sessionAffinity") == "None" and config:
+        return [errors.forbidden_field("spec.sessionAffinityConfig", "must not be set when session affinity is None")]
+    if spec.get("sessionAffinity") != "ClientIP":
+        return []
+    timeout = ((config or {}).get("clientIP") or {}).get("timeoutSeconds")
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or not 0 < timeout <= MAX_AFFINITY_SECONDS:
+        return [errors.invalid_value("spec.sessionAffinityConfig.clientIP.timeoutSeconds", timeout,
+                                     f"must be greater than 0 and less than {MAX_AFFINITY_SECONDS}")]
+    return []
+
 
 
 def allocate_cluster_ip(ips, resource, obj: dict) -> str | None:
@@ -127,6 +185,7 @@ def allocate_node_ports(node_ports, resource, obj: dict, old: dict | None = None
     returns the ports newly taken, so the caller can give them back if the write fails.
     On a refusal nothing stays taken."""
     spec = obj["spec"]
+    default_session_affinity(spec)
     if spec.get("type") == "LoadBalancer":
         spec.setdefault("allocateLoadBalancerNodePorts", True)
     old_spec = (old or {}).get("spec") or {}
@@ -176,6 +235,13 @@ def allocate_node_ports(node_ports, resource, obj: dict, old: dict | None = None
             node_ports.release(number)
         raise errors.invalid(resource.kind, resource.group, meta.name(obj), causes)
     return taken
+
+
+def default_session_affinity(spec: dict) -> None:
+    """ClientIP affinity sticks for three hours unless told otherwise (upstream's SetDefaults_Service)."""
+    if spec.get("sessionAffinity") == "ClientIP":
+        client_ip = spec.setdefault("sessionAffinityConfig", {}).setdefault("clientIP", {})
+        client_ip.setdefault("timeoutSeconds", 10800)
 
 
 def release_node_ports(node_ports, obj: dict, keep: dict | None = None) -> None:

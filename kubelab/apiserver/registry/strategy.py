@@ -7,13 +7,15 @@ names a kind:
 
   write     default(obj)                       fill in what a manifest leaves out (SetDefaults_<Kind>)
             prepare_for_create(obj)            server-set fields on create (PrepareForCreate: e.g.
-                                               clear status, which is the controllers' to write)
+                                               clear status, which is the controllers' to write;
+                                               with uid_before_prepare, metadata.uid is already set)
             prepare_for_update(obj, old)       ... on an update of the main resource (its status
                                                is already reset to the stored one when the kind
                                                has a status subresource)
             prepare_for_subresource_update(subresource, obj, old) -> obj
                                                what a write to status (or finalize) keeps: by
                                                default only .status changes (the status strategy)
+            validate_name(name) -> causes      the rule its names follow (a DNS subdomain by default)
             validate(obj) -> causes            the kind's rules (Validate), after defaulting
             validate_update(obj, old) -> causes what an update may not change (ValidateUpdate)
             check_write(server, resource, request, obj, old)
@@ -55,6 +57,7 @@ from typing import Callable
 from ...api.printers import table as printed
 from ...api.resources import RESOURCES, Resource
 from ...objects import meta
+from .. import validation
 
 Cause = dict   # errors.cause(field, reason, message)
 NAME_AND_NAMESPACE = ("metadata.name", "metadata.namespace")
@@ -66,6 +69,7 @@ class Strategy:
 
     plural = ""                      # the kind's row in the resource table
     returns_deleted_object = False   # upstream's ReturnDeletedObject (pods, services, serviceaccounts)
+    uid_before_prepare = False       # metadata.uid is set before prepare_for_create (a Job's selector)
 
     def __init__(self, plural: str | None = None):
         if plural is not None:
@@ -91,8 +95,12 @@ class Strategy:
         merged["status"] = obj.get("status", {})
         return merged
 
+    def validate_name(self, name: str, field: str = "metadata.name") -> list[Cause]:
+        """The rule this kind's names follow (upstream's ValidateObjectMeta name function)."""
+        return validation.validate_dns_name(name, field, "subdomain")
+
     def validate(self, obj: dict) -> list[Cause]:
-        """Every rule `obj` breaks; [] when valid."""
+        """Every rule `obj` breaks; [] when valid (metadata is checked for every kind)."""
         return []
 
     def validate_update(self, obj: dict, old: dict) -> list[Cause]:

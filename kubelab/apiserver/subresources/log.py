@@ -90,6 +90,10 @@ def get(server, resource, request) -> str:
         raise errors.bad_request(f'container "{container}" in pod "{request.name}" is waiting to start: '
                                  f"ContainerCreating")
     provider = server.node_connections.get(node_name)
+    if provider is None and server.node_connections.dial_host and params.get("follow") in (True, "true"):
+        follow = _follow_through(server, node_name, request.namespace, request.name, container)
+        if follow is not None:
+            return follow   # the kubelet's streamed answer goes straight through (http/upgrade.py)
     if provider is None and server.node_connections.dial_host:
         provider = _remote_kubelet(server, node_name)
     if provider is None:
@@ -111,6 +115,19 @@ def _remote_kubelet(server, node_name: str) -> LogProvider | None:
     if not port or port == KUBELET_PORT:
         return None   # a kubelet that serves no logs endpoint of its own
     return http_provider(f"http://{server.node_connections.dial_host}:{port}")
+
+
+def _follow_through(server, node_name: str, namespace: str, pod: str, container: str) -> dict | None:
+    """`kubectl logs -f` against a kubelet process: where to pass the connection through to."""
+    try:
+        node = server.read(server.resources["nodes"], "", node_name)[1]
+    except errors.ApiError:
+        return None
+    port = (((node.get("status") or {}).get("daemonEndpoints") or {}).get("kubeletEndpoint") or {}).get("Port")
+    if not port or port == KUBELET_PORT:
+        return None
+    return {"kind": "Upgrade", "host": server.node_connections.dial_host, "port": port,
+            "path": f"/containerLogs/{namespace}/{pod}/{container}"}
 
 
 def _node_address(server, node_name: str) -> str:

@@ -17,6 +17,8 @@ from ..patch import apply_patch
 def to_scale(obj: dict) -> dict:
     metadata = obj["metadata"]
     match = (obj["spec"].get("selector") or {})
+    if obj.get("kind") == "ReplicationController":   # a plain map of labels
+        match = {"matchLabels": match}
     return {"kind": "Scale", "apiVersion": "autoscaling/v1",
             "metadata": {key: metadata[key] for key in ("name", "namespace", "uid", "resourceVersion",
                                                         "creationTimestamp") if key in metadata},

@@ -11,8 +11,11 @@ Upstream's preemption, step by step:
   3. On each, in thought: remove every pod of lower priority; if the pod still doesn't fit, the
      node is no candidate (its filter's reason is reported); a node without lower-priority pods
      reports "No preemption victims found for incoming pod". Then *reprieve*: put the removed
-     pods back one by one, most important first (higher priority, then earlier start), keeping
-     each that still leaves room — those that can't come back are the victims.
+     pods back one by one, keeping each that still leaves room — those that can't come back are
+     the victims. Pods whose eviction would break a PodDisruptionBudget (its
+     status.disruptionsAllowed, spent pod by pod, would go below 0) are tried first, so they
+     are the ones most likely kept; within each group, most important first (higher priority,
+     then earlier start). A victim from that first group counts as one PDB violation.
   4. Pick one node: fewest PodDisruptionBudget violations, then the lowest "most important
      victim" priority, then the smallest sum of victim priorities, then the fewest victims, then
      the latest-started most important victim, then the first in node order.
@@ -23,13 +26,14 @@ Upstream's preemption, step by step:
 
 Deliberate simplifications: the simulation re-runs every Filter on the node without the victims,
 with the PreFilter state computed for the real node (upstream updates InterPodAffinity's and
-PodTopologySpread's counts with AddPod/RemovePod); PodDisruptionBudgets count only when the
-cluster serves them (none yet: h10 adds the kind); every candidate node is examined (upstream
-samples at least 10 % or 100 of them).
+PodTopologySpread's counts with AddPod/RemovePod); every candidate node is examined (upstream
+samples at least 10 % or 100 of them). As upstream, a budget is respected, not obeyed: when
+only violating victims make room, they are preempted (deleted, not evicted).
 """
 from __future__ import annotations
 
 from ...client import ApiError
+from ...objects.disruption_budget import guards_pod
 from ..framework import (SUCCESS, UNSCHEDULABLE, UNSCHEDULABLE_AND_UNRESOLVABLE, CycleState, NodeInfo,
                          PostFilterPlugin, Status, fit_error_message)
 
@@ -85,7 +89,8 @@ class DefaultPreemption(PostFilterPlugin):
         return Status(SUCCESS, (), Name), node_name
 
     def select_victims_on_node(self, state: CycleState, pod: dict, info: NodeInfo) -> tuple[list[dict], Status]:
-        """The fewest lower-priority pods whose removal lets `pod` fit on this node (or why none)."""
+        """The fewest lower-priority pods whose removal lets `pod` fit on this node (or why none);
+        `victims.violations` counts those whose eviction breaks a PodDisruptionBudget."""
         lower = [p for p in info.pods.values() if priority(p) < priority(pod)]
         if not lower:
             return [], Status(UNSCHEDULABLE, (REASON_NO_VICTIMS,), Name)
@@ -93,13 +98,21 @@ class DefaultPreemption(PostFilterPlugin):
         status = self._fits(state, pod, info, keep)
         if not status.is_success():
             return [], status
-        victims = []
-        for candidate in sorted(lower, key=lambda p: (-priority(p), start_time(p))):  # most important first
-            if self._fits(state, pod, info, keep + [candidate]).is_success():
-                keep.append(candidate)   # reprieved: it can stay
-            else:
-                victims.append(candidate)
+        victims = Victims()
+        violating, non_violating = filter_pods_with_pdb_violation(
+            sorted(lower, key=lambda p: (-priority(p), start_time(p))), self.budgets())  # most important first
+        for group, violates in ((violating, True), (non_violating, False)):
+            for candidate in group:
+                if self._fits(state, pod, info, keep + [candidate]).is_success():
+                    keep.append(candidate)   # reprieved: it can stay
+                else:
+                    victims.append(candidate)
+                    victims.violations += violates
         return victims, Status()
+
+    def budgets(self) -> list[dict]:
+        lister = self.handle.lister("poddisruptionbudgets")
+        return lister.list() if lister is not None else []
 
     def _fits(self, state: CycleState, pod: dict, info: NodeInfo, pods: list[dict]) -> Status:
         trial = NodeInfo(info.node)
@@ -128,15 +141,39 @@ class DefaultPreemption(PostFilterPlugin):
                 continue  # already gone: that is what we wanted
 
 
+class Victims(list):
+    """A node's victims, and how many of them a PodDisruptionBudget wanted kept."""
+    violations = 0
+
+
+def filter_pods_with_pdb_violation(pods: list[dict], budgets: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(violating, non-violating): spend each matching budget's disruptionsAllowed pod by pod, in
+    order; a pod that takes one below 0 violates it. A pod already in a budget's disruptedPods was
+    counted by the API server and spends nothing (upstream's filterPodsWithPDBViolation)."""
+    allowed = [(budget.get("status") or {}).get("disruptionsAllowed", 0) for budget in budgets]
+    violating, non_violating = [], []
+    for pod in pods:
+        violated = False
+        for index, budget in enumerate(budgets):
+            if not guards_pod(budget, pod) or \
+                    pod["metadata"]["name"] in ((budget.get("status") or {}).get("disruptedPods") or {}):
+                continue
+            allowed[index] -= 1
+            violated |= allowed[index] < 0
+        (violating if violated else non_violating).append(pod)
+    return violating, non_violating
+
+
 def pick_one_node_for_preemption(candidates: list[tuple[str, list[dict]]]) -> tuple[str, list[dict]]:
-    """upstream's pickOneNodeForPreemption, PDB violations aside (none counted)."""
+    """upstream's pickOneNodeForPreemption: fewest PDB violations first."""
     def key(candidate):
         node_name, victims = candidate
         highest = max(priority(v) for v in victims)
         earliest_of_highest = min(start_time(v) for v in victims if priority(v) == highest)
-        # sort ascending: lowest highest-priority, smallest sum, fewest victims, latest start (negated)
-        return (highest, sum(priority(v) + 2 ** 31 for v in victims), len(victims),
-                tuple(-ord(c) for c in earliest_of_highest))
+        # sort ascending: fewest violations, lowest highest-priority, smallest sum, fewest victims,
+        # latest start (negated)
+        return (getattr(victims, "violations", 0), highest, sum(priority(v) + 2 ** 31 for v in victims),
+                len(victims), tuple(-ord(c) for c in earliest_of_highest))
     best = min(candidates, key=key)
     return best
 

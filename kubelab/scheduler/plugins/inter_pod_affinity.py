@@ -37,6 +37,8 @@ from __future__ import annotations
 from ..framework import (ASSIGNED_POD_ADD, ASSIGNED_POD_DELETE, ASSIGNED_POD_UPDATE, MAX_NODE_SCORE, NODE_ADD,
                          NODE_LABEL_CHANGE, OK, SKIP, CycleState, FilterPlugin, NodeInfo, PreFilterPlugin,
                          PreScorePlugin, ScorePlugin, Status, unresolvable, unschedulable)
+from .. import schedule_columns
+from ..node_table import np
 from ..pod_info import AffinityTerm, PodInfo, merge_namespaces, pod_info
 
 Name = "InterPodAffinity"
@@ -115,6 +117,19 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
         snapshot = self.handle.snapshot()
         info = self._incoming(pod, preferred=False)
         s = PreFilterState(info, self._namespace_labels(pod["metadata"].get("namespace", "")))
+        if schedule_columns.ENABLED and snapshot.node_info_list:
+            self._count_by_columns(s, pod, snapshot.table)
+        else:
+            self._count_node_by_node(s, pod, snapshot)
+        if not s.existing_anti_affinity_counts and not info.required_affinity_terms \
+                and not info.required_anti_affinity_terms:
+            return Status(SKIP)
+        state[_PRE_FILTER] = s
+        return OK
+
+    def _count_node_by_node(self, s: PreFilterState, pod: dict, snapshot) -> None:
+        """The topology pairs PreFilter counts, visiting every placed pod (the definition)."""
+        info = s.pod_info
         for node_info in snapshot.have_pods_with_required_anti_affinity:
             for existing in node_info.pods_with_required_anti_affinity.values():
                 for term in existing.required_anti_affinity_terms:
@@ -131,11 +146,32 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
                     for term in info.required_anti_affinity_terms:
                         if term.matches(existing, None):
                             _count(s.anti_affinity_counts, node_info.labels, term.topology_key)
-        if not s.existing_anti_affinity_counts and not info.required_affinity_terms \
-                and not info.required_anti_affinity_terms:
-            return Status(SKIP)
-        state[_PRE_FILTER] = s
-        return OK
+
+    def _count_by_columns(self, s: PreFilterState, pod: dict, table) -> None:
+        """The same counts from the node table's indexes: placed pods grouped by namespace and labels,
+        and the placed pods' required anti-affinity terms with how many carry each on every node."""
+        def add(counts, key, on_nodes, rows):
+            for value, count in table.count_by_value(key, on_nodes, rows).items():
+                if count > 0:
+                    counts[(key, value)] = counts.get((key, value), 0) + count
+        for term, on_nodes in table.anti_affinity_terms():
+            if term.matches(pod, s.namespace_labels):
+                add(s.existing_anti_affinity_counts, term.topology_key, on_nodes, on_nodes > 0)
+        info = s.pod_info
+        if not info.required_affinity_terms and not info.required_anti_affinity_terms:
+            return
+        groups = [({"metadata": {"namespace": namespace, "labels": dict(labels)}}, on_nodes)
+                  for (namespace, labels, _), on_nodes in table.pod_groups()]
+        if info.required_affinity_terms:
+            on_nodes = sum((counts for example, counts in groups
+                            if pod_matches_all_affinity_terms(info.required_affinity_terms, example)),
+                           np.zeros(len(table), np.int64))
+            for term in info.required_affinity_terms:
+                add(s.affinity_counts, term.topology_key, on_nodes, table.labelled & (on_nodes > 0))
+        for term in info.required_anti_affinity_terms:
+            on_nodes = sum((counts for example, counts in groups if term.matches(example, None)),
+                           np.zeros(len(table), np.int64))
+            add(s.anti_affinity_counts, term.topology_key, on_nodes, table.labelled & (on_nodes > 0))
 
     def filter(self, state: CycleState, pod: dict, node_info: NodeInfo) -> Status:
         s: PreFilterState = state[_PRE_FILTER]
@@ -146,6 +182,26 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
         if not satisfy_existing_pods_anti_affinity(s, node_info.labels):
             return unschedulable(Name, ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH)
         return OK
+
+    def filter_mask(self, state: CycleState, pod: dict, table):
+        """The three rules of `filter` over the label columns (see satisfy_* below)."""
+        s: PreFilterState = state[_PRE_FILTER]
+        mask = np.ones(len(table), bool)
+        terms = s.pod_info.required_affinity_terms
+        if terms:
+            keys_present, pods_exist = np.ones(len(table), bool), np.ones(len(table), bool)
+            for term in terms:
+                keys_present &= table.label_present(term.topology_key)
+                pods_exist &= table.label_in(term.topology_key, _positive(s.affinity_counts, term.topology_key))
+            first_of_group = not s.affinity_counts and pod_matches_all_affinity_terms(terms, s.pod_info.pod)
+            mask &= keys_present & (pods_exist | first_of_group)
+        if s.anti_affinity_counts:
+            for term in s.pod_info.required_anti_affinity_terms:
+                mask &= ~table.label_in(term.topology_key, _positive(s.anti_affinity_counts, term.topology_key))
+        if s.existing_anti_affinity_counts:
+            for key in {key for key, _ in s.existing_anti_affinity_counts}:
+                mask &= ~table.label_in(key, _positive(s.existing_anti_affinity_counts, key))
+        return mask
 
     # -- scoring -------------------------------------------------------------------------------
     def pre_score(self, state: CycleState, pod: dict, node_infos: list[NodeInfo]) -> Status:
@@ -209,6 +265,11 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
         spread = highest - lowest
         return {node: int(MAX_NODE_SCORE * ((score - lowest) / spread)) if spread > 0 else 0
                 for node, score in scores.items()}
+
+
+def _positive(counts: dict[TopologyPair, int], key: str) -> list[str]:
+    """The values of topology key `key` with a count above zero."""
+    return [value for (pair_key, value), count in counts.items() if pair_key == key and count > 0]
 
 
 def satisfy_pod_affinity(s: PreFilterState, labels: dict[str, str]) -> bool:

@@ -40,6 +40,8 @@ from ..framework import (ASSIGNED_POD_ADD, ASSIGNED_POD_DELETE, ASSIGNED_POD_UPD
                          NODE_LABEL_CHANGE, NODE_TAINT_CHANGE, OK, SKIP, CycleState, FilterPlugin, NodeInfo,
                          PreFilterPlugin, PreScorePlugin, ScorePlugin, Status, unresolvable, unschedulable)
 from ..node_selector import RequiredNodeAffinity
+from .. import schedule_columns
+from ..node_table import np
 from ..taints import NO_EXECUTE, NO_SCHEDULE, find_untolerated_taint
 
 Name = "PodTopologySpread"
@@ -156,8 +158,13 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
             return Status(SKIP)
         required = RequiredNodeAffinity(pod)
         namespace = meta.namespace(pod)
+        snapshot = self.handle.snapshot()
+        if schedule_columns.ENABLED and snapshot is not None and snapshot.node_info_list:
+            state[_PRE_FILTER] = (constraints, self._domain_counts(pod, constraints, required, namespace,
+                                                                   snapshot.table))
+            return OK
         counts: list[dict[str, int]] = [{} for _ in constraints]  # per constraint: domain value -> matching pods
-        for node_info in self.handle.snapshot().node_info_list:
+        for node_info in snapshot.node_info_list:
             if not node_has_all_keys(node_info.labels, constraints):
                 continue
             for index, constraint in enumerate(constraints):
@@ -168,6 +175,30 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
                     count_pods_matching(node_info, constraint.selector, namespace)
         state[_PRE_FILTER] = (constraints, counts)
         return OK
+
+    def _domain_counts(self, pod: dict, constraints: list, required: RequiredNodeAffinity, namespace: str,
+                       table) -> list[dict[str, int]]:
+        """PreFilter's counts over the node table and its pods-by-label index (the loop above, at once)."""
+        has_keys = np.ones(len(table), bool)
+        for constraint in constraints:
+            has_keys &= table.label_present(constraint.topology_key)
+        counts = []
+        for constraint in constraints:
+            rows = has_keys.copy()
+            if constraint.node_affinity_policy == HONOR:
+                rows &= table.match_labels_mask(required.node_selector)
+                if required.required is not None:
+                    rows &= table.node_selector_mask(required.required)
+            if constraint.node_taints_policy == HONOR and table.any_tainted:
+                for row in np.flatnonzero(rows & table.tainted).tolist():
+                    rows[row] = constraint.matches_node_inclusion_policies(pod, table.infos[row], required)
+            per_node = np.zeros(len(table), np.int64)
+            requirements = list(constraint.selector)
+            for (group_namespace, labels, deleting), on_nodes in table.pod_groups():
+                if group_namespace == namespace and not deleting and matches(requirements, dict(labels)):
+                    per_node += on_nodes
+            counts.append(table.count_by_value(constraint.topology_key, per_node, rows))
+        return counts
 
     def filter(self, state: CycleState, pod: dict, node_info: NodeInfo) -> Status:
         constraints, counts = state[_PRE_FILTER]
@@ -185,6 +216,25 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
             if skew > constraint.max_skew:
                 return unschedulable(Name, ERR_REASON_CONSTRAINTS_NOT_MATCH)
         return OK
+
+    def filter_mask(self, state: CycleState, pod: dict, table):
+        """`filter` over the label columns: each domain's count, looked up by the node's label code."""
+        constraints, counts = state[_PRE_FILTER]
+        pod_labels = meta.labels(pod)
+        mask = np.ones(len(table), bool)
+        for index, constraint in enumerate(constraints):
+            column, codes = table.label_codes(constraint.topology_key)
+            domains = counts[index]
+            min_match = min(domains.values()) if domains else 0
+            if len(domains) < constraint.min_domains:
+                min_match = 0
+            self_match = 1 if matches(list(constraint.selector), pod_labels) else 0
+            by_code = np.zeros(len(codes) + 1, np.int64)  # the last entry: nodes without the label
+            for value, code in codes.items():
+                by_code[code] = domains.get(value, 0)
+            skew = by_code[column] + self_match - min_match
+            mask &= (column >= 0) & (skew <= constraint.max_skew)
+        return mask
 
     # -- scoring -------------------------------------------------------------------------------
     def pre_score(self, state: CycleState, pod: dict, node_infos: list[NodeInfo]) -> Status:

@@ -5,7 +5,8 @@
 The default profile enables them in this order, with these Score weights (MultiPoint):
 
     SchedulingGates, PrioritySort, NodeUnschedulable, NodeName, TaintToleration (3),
-    NodeAffinity (2), NodePorts, NodeResourcesFit (1), [volume plugins], PodTopologySpread (2),
+    NodeAffinity (2), NodePorts, NodeResourcesFit (1), VolumeRestrictions, NodeVolumeLimits,
+    VolumeBinding, VolumeZone, PodTopologySpread (2),
     InterPodAffinity (2), DefaultPreemption, NodeResourcesBalancedAllocation (1),
     ImageLocality (1), DefaultBinder
 
@@ -15,9 +16,9 @@ TaintToleration counts three times as much as NodeResourcesFit.
 
 Your own plugin joins with `register("MyPlugin", factory)` (in-process) or, in a
 KubeSchedulerConfiguration, by a dotted path ("mypackage.plugins:new") — see profile.py.
-Upstream's volume plugins (VolumeRestrictions, NodeVolumeLimits, VolumeBinding, VolumeZone)
-and the cloud disk limits (EBSLimits, GCEPDLimits, AzureDiskLimits) are not here: kubelab has no
-PersistentVolumes yet, so they would have nothing to decide.
+The volume plugins read PersistentVolumeClaims, PersistentVolumes and StorageClasses through
+the handle's listers; the in-tree cloud disk limits (EBSLimits, GCEPDLimits, AzureDiskLimits)
+are not here: kubelab models no cloud disks.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from ..framework import Plugin
 from . import (default_binder, default_preemption, image_locality, inter_pod_affinity, node_affinity, node_name,
                node_ports, node_resources_balanced_allocation, node_resources_fit, node_unschedulable,
                pod_topology_spread, priority_sort, scheduling_gates, taint_toleration)
+from . import node_volume_limits, volume_binding, volume_restrictions, volume_zone
 
 Factory = Callable[..., Plugin]  # factory(arguments: dict | None, handle) -> Plugin
 
@@ -39,6 +41,10 @@ REGISTRY: dict[str, Factory] = {
     node_affinity.Name: node_affinity.new,
     node_ports.Name: node_ports.new,
     node_resources_fit.Name: node_resources_fit.new,
+    volume_restrictions.Name: volume_restrictions.new,
+    node_volume_limits.Name: node_volume_limits.new,
+    volume_binding.Name: volume_binding.new,
+    volume_zone.Name: volume_zone.new,
     pod_topology_spread.Name: pod_topology_spread.new,
     inter_pod_affinity.Name: inter_pod_affinity.new,
     default_preemption.Name: default_preemption.new,
@@ -57,6 +63,10 @@ DEFAULT_PLUGINS: list[tuple[str, int]] = [
     (node_affinity.Name, 2),
     (node_ports.Name, 0),
     (node_resources_fit.Name, 1),
+    (volume_restrictions.Name, 0),
+    (node_volume_limits.Name, 0),
+    (volume_binding.Name, 0),   # upstream's default weight 1 matters only with StorageCapacityScoring (alpha)
+    (volume_zone.Name, 0),
     (pod_topology_spread.Name, 2),
     (inter_pod_affinity.Name, 2),
     (default_preemption.Name, 0),

@@ -138,3 +138,33 @@ def test_the_access_log_shows_the_requests_behind_a_kubectl_command(kubectl, ser
     sent = [(method, target.split("?")[0], code) for method, target, code, agent in server.http.access_log
             if agent.startswith("kubectl")]
     assert ("GET", f"/apis/apps/v1/namespaces/{namespace}/deployments", 200) in sent
+
+
+def test_the_workload_kinds_print_kubectls_columns_and_refuse_bad_specs(kubectl, tmp_path):
+    namespace = _namespace(kubectl)
+    assert kubectl.ok("apply", "-n", namespace, "-f", str(EXAMPLES / "web-statefulset.yaml")).splitlines() == \
+        ["service/nginx created", "statefulset.apps/web created"]
+    assert kubectl.ok("get", "sts", "-n", namespace).splitlines()[0].split() == ["NAME", "READY", "AGE"]
+    assert kubectl.ok("get", "sts", "-n", namespace).splitlines()[1].split()[:2] == ["web", "0/3"]
+    daemonset = (EXAMPLES / "fluentd-daemonset.yaml").read_text().replace("kube-system", namespace)
+    (tmp_path / "ds.yaml").write_text(daemonset)
+    assert kubectl.ok("apply", "-f", str(tmp_path / "ds.yaml")) == "daemonset.apps/fluentd-elasticsearch created\n"
+    assert kubectl.ok("get", "ds", "-n", namespace).splitlines()[0].split() == [
+        "NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE", "SELECTOR", "AGE"]
+    created = kubectl.ok("create", "-n", namespace, "-f", "-", stdin=json.dumps({
+        "apiVersion": "v1", "kind": "ReplicationController", "metadata": {"name": "nginx"},
+        "spec": {"replicas": 2, "template": {"metadata": {"labels": {"app": "nginx-rc"}},
+                                             "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]}}}}))
+    assert created == "replicationcontroller/nginx created\n"
+    assert kubectl.ok("get", "rc", "nginx", "-n", namespace, "-o", "wide").splitlines()[0].split() == [
+        "NAME", "DESIRED", "CURRENT", "READY", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"]
+    assert kubectl.ok("scale", "rc", "nginx", "--replicas=3", "-n", namespace) == "replicationcontroller/nginx scaled\n"
+
+    bad = yaml.safe_load(daemonset)
+    bad["metadata"]["name"] = "bad"
+    bad["spec"]["selector"] = {"matchLabels": {"name": "other"}}
+    refused = kubectl("create", "-n", namespace, "-f", "-", stdin=json.dumps(bad))
+    assert refused.returncode == 1
+    assert 'The DaemonSet "bad" is invalid: spec.template.metadata.labels: Invalid value: ' \
+           'map[string]string{"name":"fluentd-elasticsearch"}: `selector` does not match template `labels`' \
+           in refused.stderr

@@ -12,7 +12,7 @@ validateHandler, validateVolumeMounts, validateEnvVarValueFrom).
 """
 from __future__ import annotations
 
-from ..api import errors
+from ....api import errors
 
 HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
 HOOK_HANDLERS = ("exec", "httpGet", "tcpSocket", "sleep")

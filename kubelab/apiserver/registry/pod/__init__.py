@@ -2,16 +2,19 @@
 
 Upstream: pkg/registry/core/pod/strategy.go. A pod on a node is deleted gracefully: DELETE
 sets deletionTimestamp = now + grace period, and the kubelet, once it has stopped the
-containers, deletes it with grace 0 (CheckGracefulDelete). The rules themselves are long:
-defaulting in ../defaults.py, validation in ../validation.py, ../pod_container_validation.py
-and ../pod_scheduling_validation.py.
+containers, deletes it with grace 0 (CheckGracefulDelete). A pod is the one kind big enough
+for a folder: this file is its strategy; defaults.py, validation.py (the PodSpec, which every
+kind with a pod template shares), containers.py (what the kubelet acts on) and scheduling.py
+(where it may run) hold its rules.
 """
 from __future__ import annotations
 
-from ...api import errors
-from ...objects import conditions
-from .. import defaults, validation
-from .strategy import Strategy
+from ....api import errors
+from ....objects import conditions
+from ..strategy import Strategy
+from .defaults import pod as default_pod
+from .scheduling import validate_scheduling_gates_update
+from .validation import validate_pod_spec
 
 UPDATE_FORBIDDEN = ("pod updates may not change fields other than `spec.containers[*].image`,"
                     "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` "
@@ -24,14 +27,13 @@ class PodStrategy(Strategy):
     returns_deleted_object = True
 
     def default(self, obj: dict) -> None:
-        defaults.pod(obj)
+        default_pod(obj)
 
     def validate(self, obj: dict) -> list[dict]:
-        return validation.validate_pod_spec(obj.get("spec") or {}, "spec")
+        return validate_pod_spec(obj.get("spec") or {}, "spec")
 
     def validate_update(self, obj: dict, old: dict) -> list[dict]:
         """Only images, activeDeadlineSeconds, added tolerations (and a gated pod's placement) change."""
-        from ..pod_scheduling_validation import validate_scheduling_gates_update
         old_spec, new_spec = dict(old.get("spec") or {}), dict(obj.get("spec") or {})
         causes = validate_scheduling_gates_update(old_spec, new_spec)
         gated = bool(old_spec.get("schedulingGates"))

@@ -15,8 +15,8 @@ being silently ignored by the scheduler (upstream's ValidatePodSpec does the sam
 """
 from __future__ import annotations
 
-from ..api import errors
-from .validation import QUALIFIED_MSG, _DNS1123_SUBDOMAIN, _QUALIFIED_NAME, validate_labels
+from ....api import errors
+from ...validation import QUALIFIED_MSG, _DNS1123_SUBDOMAIN, _QUALIFIED_NAME, validate_labels
 
 NODE_OPERATORS = ["DoesNotExist", "Exists", "Gt", "In", "Lt", "NotIn"]
 LABEL_OPERATORS = ["DoesNotExist", "Exists", "In", "NotIn"]

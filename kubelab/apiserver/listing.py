@@ -1,0 +1,50 @@
+"""LIST: the query a list asks — label and field selectors, an exact revision — then its pages.
+
+`?labelSelector=app=web` and `?fieldSelector=spec.nodeName=node-1` filter what the store
+holds; a field selector may name only the fields the kind supports (its strategy's
+`field_selectors`: every kind has metadata.name and metadata.namespace, pods have
+spec.nodeName, status.phase, …), otherwise 400 "field label not supported".
+`resourceVersionMatch=Exact` reads the world at one past revision. The pages themselves are
+pagination.py's. Parameters are checked before the store is read, so a bad query is the
+validation step's refusal and a good one the store's answer (server.py records both).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from ..api import errors
+from ..objects import meta, selector
+from . import pagination, watch_list
+
+
+def query(server, resource, request) -> Callable[[], dict]:
+    """Check the list's parameters (400 if one is bad); returns the read that makes the List."""
+    watch_list.validate_list(request.params)
+    try:
+        labels = selector.parse(request.params.get("labelSelector"))
+        fields = server.field_requirements(resource, request.params.get("fieldSelector"))
+    except selector.SelectorError as error:
+        raise errors.bad_request(str(error))
+    revision = 0
+    if request.params.get("resourceVersionMatch") == "Exact":
+        version = str(request.params.get("resourceVersion") or "")
+        if not version.isdigit() or version == "0":
+            raise errors.bad_request(f'invalid resource version "{version}"')
+        revision = int(version)
+
+    def read() -> dict:
+        items, metadata = pagination.list_page(
+            server, resource, request, resource.prefix(request.namespace), revision,
+            lambda obj: selector.matches(labels, meta.labels(obj)) and selector.fields_match(fields, obj))
+        return {"apiVersion": resource.api_version, "kind": f"{resource.kind}List", "metadata": metadata,
+                "items": items}
+    return read
+
+
+def field_requirements(strategy, text: str | None):
+    """The parsed field selector; SelectorError for a field the kind does not support."""
+    requirements = selector.parse_fields(text)
+    for path, _, _ in requirements:
+        if path not in strategy.field_selectors:
+            raise selector.SelectorError(f'field label not supported: {path}')
+    return requirements
