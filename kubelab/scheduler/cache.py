@@ -52,14 +52,14 @@ class Snapshot:
             self._table = NodeTable(self.node_info_list)
         return self._table
 
-    def refresh(self, node_name: str, pod: dict, anti_affinity, sign: int) -> None:
+    def refresh(self, node_name: str, pod: dict, affinity, sign: int) -> None:
         """`pod` came to (+1) or left (-1) `node_name`: its table row, and the affinity indexes, follow."""
         info = self.by_name.get(node_name)
         if info is None:
             return
         if self._table is not None:
             self._table.refresh(node_name)
-            self._table.pod_changed(node_name, pod, anti_affinity, sign)
+            self._table.pod_changed(node_name, pod, affinity, sign)
         for nodes, present in ((self.have_pods_with_affinity, bool(info.pods_with_affinity)),
                                (self.have_pods_with_required_anti_affinity, bool(info.pods_with_required_anti_affinity))):
             i = bisect.bisect_left(nodes, node_name, key=lambda n: n.name)  # the lists stay in name order
@@ -108,7 +108,7 @@ class Cache:
         info.add_pod(pod)
         self.pod_nodes[key] = node_name
         if self._snapshot is not None:
-            self._snapshot.refresh(node_name, pod, info.pods_with_required_anti_affinity.get(key), 1)
+            self._snapshot.refresh(node_name, pod, info.pods_with_affinity.get(key), 1)
 
     update_pod = add_pod
 
@@ -119,10 +119,10 @@ class Cache:
         if node_name is None:
             return
         info = self.node_infos[node_name]
-        pod, anti_affinity = info.pods.get(key), info.pods_with_required_anti_affinity.get(key)
+        pod, affinity = info.pods.get(key), info.pods_with_affinity.get(key)
         info.remove_pod(key)
         if self._snapshot is not None and pod is not None:
-            self._snapshot.refresh(node_name, pod, anti_affinity, -1)
+            self._snapshot.refresh(node_name, pod, affinity, -1)
         if info.node is None and not info.pods:
             del self.node_infos[node_name]
 

@@ -48,8 +48,10 @@ class NodeTable:
         self.has_images = np.zeros(size, bool)
         self.labelled = np.array([bool(info.labels) for info in infos], bool)
         self._labels: dict[str, tuple[np.ndarray, dict[str, int]]] = {}
+        self._values: dict[str, list[str]] = {}
         self._groups: dict | None = None      # built on first use (pod_groups)
         self._anti_terms: dict = {}
+        self._score_terms: dict = {}
         for i, info in enumerate(infos):
             node = info.node or {}
             allocatable = info.allocatable
@@ -89,6 +91,7 @@ class NodeTable:
                 if value is not None:
                     values[i] = codes.setdefault(value, len(codes))
             column = self._labels[key] = (values, codes)
+            self._values[key] = list(codes)  # code -> value (codes are given in order)
         return column
 
     def label_in(self, key: str, wanted) -> np.ndarray:
@@ -165,11 +168,12 @@ class NodeTable:
     def _build_pod_indexes(self) -> None:
         self._groups = {}
         self._anti_terms = {}
+        self._score_terms = {}
         for info in self.infos:
             for key, pod in info.pods.items():
-                self._count_pod(info.name, pod, info.pods_with_required_anti_affinity.get(key), 1)
+                self._count_pod(info.name, pod, info.pods_with_affinity.get(key), 1)
 
-    def _count_pod(self, node_name: str, pod: dict, anti_affinity, sign: int) -> None:
+    def _count_pod(self, node_name: str, pod: dict, affinity, sign: int) -> None:
         row = self.index.get(node_name)
         if row is None:
             return
@@ -180,16 +184,27 @@ class NodeTable:
         if counts is None:
             counts = self._groups[group] = np.zeros(len(self), np.int64)
         counts[row] += sign
-        for term in anti_affinity.required_anti_affinity_terms if anti_affinity is not None else ():
-            counts = self._anti_terms.get(term)
-            if counts is None:
-                counts = self._anti_terms[term] = np.zeros(len(self), np.int64)
-            counts[row] += sign
+        if affinity is None:
+            return
+        for term in affinity.required_anti_affinity_terms:
+            self._add(self._anti_terms, term, row, sign)
+        for term in affinity.required_affinity_terms:
+            self._add(self._score_terms, ("required", term, 0), row, sign)
+        for weighted in affinity.preferred_affinity_terms:
+            self._add(self._score_terms, ("preferred", weighted.term, weighted.weight), row, sign)
+        for weighted in affinity.preferred_anti_affinity_terms:
+            self._add(self._score_terms, ("preferred", weighted.term, -weighted.weight), row, sign)
 
-    def pod_changed(self, node_name: str, pod: dict, anti_affinity, sign: int) -> None:
-        """The cache counted (+1) or uncounted (-1) `pod` on `node_name` (anti_affinity: its PodInfo, if any)."""
+    def _add(self, index: dict, key, row: int, sign: int) -> None:
+        counts = index.get(key)
+        if counts is None:
+            counts = index[key] = np.zeros(len(self), np.int64)
+        counts[row] += sign
+
+    def pod_changed(self, node_name: str, pod: dict, affinity, sign: int) -> None:
+        """The cache counted (+1) or uncounted (-1) `pod` on `node_name` (affinity: its PodInfo, if it has terms)."""
         if self._groups is not None:
-            self._count_pod(node_name, pod, anti_affinity, sign)
+            self._count_pod(node_name, pod, affinity, sign)
 
     def pod_groups(self):
         """((namespace, labels, being deleted), pods of that kind on each node) for every kind of pod."""
@@ -203,14 +218,22 @@ class NodeTable:
             self._build_pod_indexes()
         return self._anti_terms.items()
 
+    def scoring_terms(self):
+        """(("required" | "preferred", term, weight), how many placed pods carry it on each node): the
+        placed pods' terms InterPodAffinity scores an incoming pod by."""
+        if self._groups is None:
+            self._build_pod_indexes()
+        return self._score_terms.items()
+
     def count_by_value(self, key: str, per_node: np.ndarray, rows: np.ndarray) -> dict[str, int]:
         """Σ per_node over `rows`, by the value of label `key` (rows without the label left out);
         every value carried by one of `rows` appears, with 0 if nothing was counted there."""
         column, codes = self.label_codes(key)
         chosen = rows & (column >= 0)
         sums = np.bincount(column[chosen], weights=per_node[chosen], minlength=len(codes))
-        seen = np.bincount(column[chosen], minlength=len(codes)) > 0
-        return {value: int(sums[code]) for value, code in codes.items() if seen[code]}
+        seen = np.flatnonzero(np.bincount(column[chosen], minlength=len(codes)))
+        values = self._values[key]
+        return {values[code]: int(sums[code]) for code in seen.tolist()}
 
 
 def default_normalize_array(scores: np.ndarray, reverse: bool = False) -> np.ndarray:

@@ -89,6 +89,12 @@ def random_pod(rng: random.Random, name: str, nodes: int) -> dict:
             spec["affinity"][kind] = {"requiredDuringSchedulingIgnoredDuringExecution": [
                 {"labelSelector": {"matchLabels": {"app": rng.choice(["a", "b"])}},
                  "topologyKey": rng.choice(["kubernetes.io/hostname", "topology.kubernetes.io/zone"])}]}
+    for kind, chance in (("podAntiAffinity", 0.15), ("podAffinity", 0.15)):
+        if rng.random() < chance:
+            spec["affinity"].setdefault(kind, {})["preferredDuringSchedulingIgnoredDuringExecution"] = [
+                {"weight": rng.choice([1, 30]), "podAffinityTerm": {
+                    "labelSelector": {"matchLabels": {"app": rng.choice(["a", "b"])}},
+                    "topologyKey": rng.choice(["kubernetes.io/hostname", "topology.kubernetes.io/zone"])}}]
     if rng.random() < 0.2:
         spec["topologySpreadConstraints"] = [{
             "maxSkew": rng.choice([1, 2]), "topologyKey": rng.choice(["topology.kubernetes.io/zone", "disktype"]),

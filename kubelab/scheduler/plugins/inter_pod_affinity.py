@@ -217,7 +217,12 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
         info = self._incoming(pod, preferred=True)
         namespace_labels = self._namespace_labels(pod["metadata"].get("namespace", ""))
         topology_score: dict[str, dict[str, int]] = {}
-        for node_info in snapshot.node_info_list if has_constraints else snapshot.have_pods_with_affinity:
+        if schedule_columns.ENABLED and snapshot.node_info_list:
+            self._score_by_columns(info, namespace_labels, has_constraints, snapshot.table, topology_score)
+            nodes = ()
+        else:
+            nodes = snapshot.node_info_list if has_constraints else snapshot.have_pods_with_affinity
+        for node_info in nodes:
             labels = node_info.labels
             if not labels:
                 continue
@@ -229,6 +234,44 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
             return Status(SKIP)
         state[_PRE_SCORE] = topology_score
         return OK
+
+    def _score_by_columns(self, info: PodInfo, namespace_labels, has_constraints: bool, table,
+                          topology_score: dict) -> None:
+        """PreScore's sums from the node table's indexes: the incoming pod's preferred terms against
+        placed pods grouped by namespace and labels, and placed pods' terms against the incoming pod."""
+        def add(term: AffinityTerm, weight: int, on_nodes) -> None:
+            found = table.count_by_value(term.topology_key, on_nodes, table.labelled & (on_nodes > 0))
+            if found:
+                domain = topology_score.setdefault(term.topology_key, {})
+                for value, count in found.items():
+                    domain[value] = domain.get(value, 0) + weight * count
+        if has_constraints:
+            groups = [({"metadata": {"namespace": namespace, "labels": dict(labels)}}, on_nodes)
+                      for (namespace, labels, _), on_nodes in table.pod_groups()]
+            for weighted, sign in [(w, 1) for w in info.preferred_affinity_terms] + \
+                                  [(w, -1) for w in info.preferred_anti_affinity_terms]:
+                on_nodes = sum((counts for example, counts in groups if weighted.term.matches(example, None)),
+                               np.zeros(len(table), np.int64))
+                add(weighted.term, sign * weighted.weight, on_nodes)
+        for (kind, term, weight), on_nodes in table.scoring_terms():
+            if kind == "required":
+                if self.hard_pod_affinity_weight <= 0:
+                    continue
+                weight = self.hard_pod_affinity_weight
+            if term.matches(info.pod, namespace_labels):
+                add(term, weight, on_nodes)
+
+    def score_array(self, state: CycleState, pod: dict, table, rows):
+        """Each feasible node's sum, looked up by its label codes."""
+        scores = np.zeros(len(rows), np.int64)
+        for key, values in (state.get(_PRE_SCORE) or {}).items():
+            column, codes = table.label_codes(key)
+            by_code = np.zeros(len(codes) + 1, np.int64)  # the last entry: nodes without the label
+            for value, amount in values.items():
+                if value in codes:
+                    by_code[codes[value]] = amount
+            scores += by_code[column[rows]]
+        return scores
 
     def _process_existing_pod(self, info: PodInfo, namespace_labels, existing: dict, node_info: NodeInfo,
                               labels: dict, topology_score: dict) -> None:

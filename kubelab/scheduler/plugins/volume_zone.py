@@ -18,6 +18,7 @@ had no pv name and storageClass name").
 from __future__ import annotations
 
 from ...objects import meta, volumes
+from ..node_table import np
 from ..framework import OK, SKIP, ClusterEvent, CycleState, FilterPlugin, NodeInfo, PreFilterPlugin, Status, unresolvable
 from .volume_binding import claim_names
 
@@ -85,6 +86,16 @@ class VolumeZone(PreFilterPlugin, FilterPlugin):
             if node_info.labels.get(key) not in values:
                 return unresolvable(Name, ERR_REASON)
         return OK
+
+    def filter_mask(self, state: CycleState, pod: dict, table):
+        """`filter` over the label columns: unlabelled nodes pass, labelled ones must be in the zones."""
+        unlabelled = np.ones(len(table), bool)
+        for key in TOPOLOGY_LABELS:
+            unlabelled &= ~table.label_present(key)
+        inside = np.ones(len(table), bool)
+        for key, values in state.get(_STATE) or []:
+            inside &= table.label_in(key, values)
+        return unlabelled | inside
 
 
 def new(arguments: dict | None = None, handle=None) -> VolumeZone:
