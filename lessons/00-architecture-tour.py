@@ -38,11 +38,15 @@
 # talks to the **API server**, and only the API server talks to **etcd**. The scheduler never
 # calls a kubelet; a controller never calls the scheduler. They coordinate by writing objects
 # and watching objects.
+#
+# It draws what the cluster below runs: three nodes, and no cloud controller manager — that
+# one only runs on a cloud, to ask the provider's API for machines and load balancers
+# (lesson 07 gives the cluster a cloud, and `viz.architecture()` alone draws it too).
 
 # %%
 from kubelab import Cluster, viz
 
-viz.architecture(nodes=["node-1", "node-2", "node-3"])
+viz.architecture(nodes=["node-1", "node-2", "node-3"], cloud=False)
 
 # %% [markdown]
 # ## 2. A cluster in this notebook

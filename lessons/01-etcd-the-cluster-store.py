@@ -102,9 +102,12 @@ for response in seen[:6]:
         print(event.kv.mod_revision, event.type, event.kv.key)
 
 # %% [markdown]
-# Each line has a larger revision than the one before, and no revision in range is
-# missing: a watcher that remembers the last revision it saw can reconnect from there and
-# miss nothing. That is why every `kubectl get -w` and informer carries a `resourceVersion`.
+# Each line has a larger revision than the one before. The numbers have gaps: the revision
+# counts every write in the store, and the writes in between went to other keys (the
+# ReplicaSet, Events, the node Leases) that this watch on `/registry/pods/` does not ask
+# about. No change *under the prefix* is missing: a watcher that remembers the last revision
+# it saw can reconnect from there and miss nothing. That is why every `kubectl get -w` and
+# informer carries a `resourceVersion`.
 
 # %% [markdown]
 # ## 4. Two writers racing
@@ -151,8 +154,9 @@ print(check_add_replicas(add_replicas))
 #
 # Every write keeps the old version, so the store grows. Compaction forgets every version
 # older than a revision (kube-apiserver asks etcd to compact every 5 minutes). A watcher that
-# fell behind and asks for forgotten history gets an error — through the API server, it is
-# `410 Gone`, and the informer must list again from scratch.
+# fell behind and asks for forgotten history gets an error — from etcd, "required revision
+# has been compacted"; through the API server, HTTP status 410 (Gone) with the reason
+# `Expired`, "too old resource version" — and the informer must list again from scratch.
 
 # %%
 from kubelab.store import CompactedError
@@ -266,7 +270,8 @@ assert restored.hash == saved.hash
 # - One **revision** orders every write in the cluster; `resourceVersion` is a key's `mod_revision`.
 # - A **watch** from a revision gets every later change, in order — the base of informers.
 # - **Compare-and-swap** transactions keep concurrent writers from losing updates (409 Conflict).
-# - **Compaction** forgets old versions; a watcher that is too far behind gets 410 Gone.
+# - **Compaction** forgets old versions; a watcher that is too far behind gets 410 Expired
+#   ("too old resource version") and lists again.
 # - **Leases** make keys expire (Events).
 # - The **backup plan**: snapshot save, status, restore into a new data dir.
 #

@@ -96,6 +96,8 @@ RESOURCES: dict[str, Resource] = {r.plural: r for r in [
     Resource("statefulsets", "StatefulSet", "apps", "v1", True, "statefulsets", ("sts",), ("status", "scale"),
              has_generation=True),
     Resource("controllerrevisions", "ControllerRevision", "apps", "v1", True, "controllerrevisions"),
+    Resource("jobs", "Job", "batch", "v1", True, "jobs", (), ("status",), has_generation=True),
+    Resource("cronjobs", "CronJob", "batch", "v1", True, "cronjobs", ("cj",), ("status",), has_generation=True),
 ]}
 
 BY_KIND: dict[str, Resource] = {r.kind: r for r in RESOURCES.values()}

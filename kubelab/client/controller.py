@@ -22,6 +22,7 @@ from .workqueue import WorkQueue
 
 class Controller:
     name = "controller"
+    primary = ""   # the plural its keys name ("replicasets"): a failed sync is reported on that object
 
     def __init__(self, client: Client, clock, factory: SharedInformerFactory):
         self.client, self.clock, self.factory = client, clock, factory
@@ -37,6 +38,17 @@ class Controller:
 
     def sync(self, key: str) -> None:
         raise NotImplementedError
+
+    def report_failed_sync(self, key: str, error: Exception) -> None:
+        """A Warning event FailedSync on the object whose sync raised (upstream's HandleError only
+        logs; an event is where a learner looks), then the key goes back with backoff."""
+        obj = self.factory.informer(self.primary).get(key) if self.primary else None
+        if obj is not None:
+            try:
+                self.recorder.event(obj, "Warning", "FailedSync",
+                                    f"Error syncing {obj.get('kind', 'object')}: {type(error).__name__}: {error}")
+            except Exception:   # noqa: BLE001 — a report must never be what stops the loop
+                pass
 
     def _wake(self) -> None:
         if not self._scheduled:
@@ -54,8 +66,9 @@ class Controller:
         except ApiError as error:
             self.errors.append((key, f"{error.code} {error.reason}: {error.message}"))
             self.queue.add_rate_limited(key)
-        except Exception:  # a bug: keep it visible, keep the controller alive (as upstream's HandleError)
+        except Exception as error:  # a bug or a malformed object: keep it visible, keep the manager alive
             self.errors.append((key, traceback.format_exc()))
+            self.report_failed_sync(key, error)
             self.queue.add_rate_limited(key)
         finally:
             self.queue.done(key)

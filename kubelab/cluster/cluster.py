@@ -213,6 +213,7 @@ class Cluster:
 
     def stop_component(self, name: str) -> None:
         """The component's process exits: its connection is cut for good, its loops stop."""
+        self._known_component("stop_component", name)
         component = self.running.pop(name, None)
         connection = self.connections.get(name)
         if connection is not None:
@@ -226,7 +227,12 @@ class Cluster:
 
     def start_component(self, name: str) -> None:
         """A new process of the component, on a new connection: it lists, watches, acts."""
+        self._known_component("start_component", name)
         self._build(name).start()
+
+    def _known_component(self, method: str, name: str) -> None:
+        if name not in self.builders:   # a misspelt name must not pass for a stopped component
+            raise ValueError(f"{method}({name!r}): unknown component; one of: {', '.join(self.builders)}")
 
     def components(self) -> list:
         """Every component, control plane first, in start order."""
@@ -320,7 +326,7 @@ class Cluster:
         pod that answered (or the error, as a client would see it).
         """
         arguments.choice("request", "via", via, ("cluster-ip", "node-port", "load-balancer"))
-        svc = self.client.get("services", service, namespace)
+        svc = self.get("services", service, namespace)   # a refusal: one line, as kubectl's
         ports = svc["spec"].get("ports") or [{}]
         service_port = next((p for p in ports if p.get("port") == port), ports[0]) if port else ports[0]
         node = from_node or self._node_of(source_ip) or self._traffic_rng.choice(sorted(self.proxies))

@@ -36,6 +36,7 @@ from .pod_template_hash import LABEL as POD_TEMPLATE_HASH, compute_hash
 
 class DeploymentController(Controller):
     name = "deployment-controller"
+    primary = "deployments"
 
     def __init__(self, client, clock, factory):
         super().__init__(client, clock, factory)

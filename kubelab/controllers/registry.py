@@ -13,6 +13,8 @@ from .disruption import DisruptionController
 from .endpoints import EndpointsController
 from .endpointslice import EndpointSliceController
 from .garbage_collector import GarbageCollector
+from .cronjob import CronJobController
+from .job import JobController
 from .hostpath_provisioner import HostPathProvisioner
 from .namespace import NamespaceController
 from .node_ipam import NodeIpamController
@@ -50,6 +52,8 @@ CONTROLLERS = {
     "replicationcontroller": ReplicationManager,   # ReplicationControllers -> Pods (the ReplicaSet code)
     "daemonset": DaemonSetsController,             # DaemonSets + Nodes -> a pod per eligible node
     "statefulset": StatefulSetController,          # StatefulSets -> ordered pods web-0, web-1, ... (+ claims)
+    "job": JobController,                          # Jobs -> Pods run to completion
+    "cronjob": CronJobController,                  # CronJobs -> a Job per scheduled time
 }
 
 # Off unless named (upstream: bootstrapsigner, tokencleaner; nodeipam runs only with

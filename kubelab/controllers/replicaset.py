@@ -51,6 +51,7 @@ def controller_uid_index(pod: dict) -> list[str]:
 class ReplicaSetController(Controller):
     name = "replicaset-controller"
     resource, kind = "replicasets", "ReplicaSet"   # what this controller keeps (a subclass: RCs)
+    primary = property(lambda self: self.resource)   # a failed sync is reported on this kind
 
     def __init__(self, client, clock, factory):
         super().__init__(client, clock, factory)

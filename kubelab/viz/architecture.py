@@ -6,8 +6,9 @@ talks to etcd.* Each arrow points from the caller to the one it calls, so every 
 the cluster ends at kube-apiserver, except three: kube-apiserver → etcd (the store),
 kubelet → container runtime (CRI) and cloud-controller-manager → cloud provider API.
 
-A lesson colours one component with `highlight=` ("today: the scheduler"), and draws the
-nodes it actually has with `nodes=`.
+A lesson colours one component with `highlight=` ("today: the scheduler"), and draws what its
+cluster runs: the nodes it has (`nodes=`), and the cloud-controller-manager with the cloud
+provider API only when it runs one (`cloud=`: kubelab's Cluster runs it with cloud=True).
 
 Left out: the things the picture in the docs leaves out too — add-ons (DNS, dashboard),
 the network plugin, the API server's aggregation layer, and several API servers behind a
@@ -46,10 +47,14 @@ PURPOSE = {
 }
 
 
-def architecture(highlight: str | None = None, nodes: Iterable[str] = ("node-1", "node-2")) -> Diagram:
-    """The Kubernetes components, control plane and worker nodes, with `highlight` coloured."""
+def architecture(highlight: str | None = None, nodes: Iterable[str] = ("node-1", "node-2"),
+                 cloud: bool = True) -> Diagram:
+    """The Kubernetes components, control plane and worker nodes, with `highlight` coloured;
+    `cloud=False` leaves out the cloud-controller-manager and the cloud provider API."""
     if highlight is not None and highlight not in COMPONENTS:
         raise ValueError(f"highlight: unknown component {highlight!r}; one of: {', '.join(COMPONENTS)}")
+    if not cloud and highlight in ("cloud-controller-manager", "cloud provider API"):
+        raise ValueError(f"highlight: {highlight!r} is not drawn with cloud=False")
     node_names = sorted(nodes)
     graph = new_digraph("kubernetes", rankdir="TB")
     graph.attr(ranksep="0.5", nodesep="0.35", fontsize="11", label=(
@@ -73,10 +78,12 @@ def architecture(highlight: str | None = None, nodes: Iterable[str] = ("node-1",
         component(plane, "kube-scheduler", "kube-scheduler")
         component(plane, "kube-controller-manager", "kube-controller-manager",
                   label=_controller_manager_label())
-        component(plane, "cloud-controller-manager", "cloud-controller-manager")
+        if cloud:
+            component(plane, "cloud-controller-manager", "cloud-controller-manager")
         component(plane, "kube-apiserver", "kube-apiserver")
         component(plane, "etcd", "etcd", shape="cylinder", style="filled")
-    component(graph, "cloud provider API", "cloud provider API", style="rounded,filled,dashed")
+    if cloud:
+        component(graph, "cloud provider API", "cloud provider API", style="rounded,filled,dashed")
     with graph.subgraph() as row:
         row.attr(rank="same")
         for name in ("kubectl", "kube-apiserver", "etcd"):
@@ -84,8 +91,9 @@ def architecture(highlight: str | None = None, nodes: Iterable[str] = ("node-1",
     with graph.subgraph() as row:  # invisible arrows keep this row in this order
         row.attr(rank="same")
         row.edge("kube-scheduler", "kube-controller-manager", style="invis")
-        row.edge("kube-controller-manager", "cloud-controller-manager", style="invis")
-        row.edge("cloud-controller-manager", "cloud provider API", style="invis")
+        if cloud:
+            row.edge("kube-controller-manager", "cloud-controller-manager", style="invis")
+            row.edge("cloud-controller-manager", "cloud provider API", style="invis")
 
     for node_name in node_names:
         with graph.subgraph(name=f"cluster_node_{node_name}") as node:
@@ -99,16 +107,17 @@ def architecture(highlight: str | None = None, nodes: Iterable[str] = ("node-1",
 
     graph.edge("kubectl", "kube-apiserver", label="HTTPS")
     graph.edge("kube-apiserver", "etcd", penwidth="1.6")
-    for client in ("kube-scheduler", "kube-controller-manager", "cloud-controller-manager"):
+    for client in ("kube-scheduler", "kube-controller-manager") + (("cloud-controller-manager",) if cloud else ()):
         graph.edge(client, "kube-apiserver")
-    graph.edge("cloud-controller-manager", "cloud provider API", style="dashed")
+    if cloud:
+        graph.edge("cloud-controller-manager", "cloud provider API", style="dashed")
     for node_name in node_names:
         for client in ("kubelet", "kube-proxy"):
             graph.edge("kube-apiserver", f"{node_name}/{client}", dir="back")
         graph.edge(f"{node_name}/kubelet", f"{node_name}/container runtime", label="CRI")
         graph.edge(f"{node_name}/container runtime", f"{node_name}/pods", color=MUTED)
 
-    summary = f"Kubernetes components: control plane and {len(node_names)} node(s)"
+    summary = f"Kubernetes components: control plane{'' if cloud else ' (no cloud)'} and {len(node_names)} node(s)"
     if highlight:
         summary += f", {highlight} highlighted"
     return Diagram(graph.source, summary)

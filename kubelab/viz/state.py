@@ -312,5 +312,6 @@ def draw(cluster: Any, what: str = "state") -> Diagram:
     if what == "services":
         return service_routing(items("services"), items("endpoints"), items("pods"))
     if what == "architecture":
-        return architecture(nodes=[meta.name(node) for node in items("nodes")])
+        return architecture(nodes=[meta.name(node) for node in items("nodes")],
+                            cloud=getattr(cluster, "cloud", None) is not None)
     raise ValueError(f"draw: what={what!r}; one of 'state', 'ownership', 'services', 'architecture'")

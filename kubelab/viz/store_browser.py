@@ -5,7 +5,9 @@ plane: the API server keeps every object at `/registry/<resource>/<namespace>/<n
 slider reads the same tree *at a past revision* — etcd keeps old versions until compaction,
 so the store can show the cluster as it was (multi-version concurrency control).
 
-`key_tree` and `tree_text` are pure reads (tests and stored notebook outputs use them); the
+The key you pick stays picked while the slider moves: the value shown is that key as it was
+at the slider's revision (or a note that it did not exist yet), so you can watch one object
+change. `key_tree` and `tree_text` are pure reads (tests and stored notebook outputs use them); the
 widget only wires them to ipywidgets. The browser reads the store directly, as etcdctl does:
 it is the learner's etcdctl, not a cluster component.
 """
@@ -59,18 +61,30 @@ def store_browser(store: Any, prefix: str = "/registry/"):
         folders.value = keep if keep in tree else folders.options[0][1]
         refresh_keys()
 
+    chosen: dict[str, str | None] = {"key": None}   # the learner's pick: kept while the slider moves
+
     def refresh_keys(*_) -> None:
+        if chosen["key"] and not chosen["key"].startswith(folders.value or prefix):
+            chosen["key"] = None   # another folder: the pick from the last one goes
         listed = store.range(folders.value or prefix, prefix=True, revision=revision.value, keys_only=True).kvs
+        keys.unobserve(pick, names="value")   # new options reset the selection: not the learner's doing
         keys.options = [kv.key for kv in listed]
+        keys.value = chosen["key"] if chosen["key"] in keys.options else None
+        keys.observe(pick, names="value")
         show_value()
 
-    def show_value(*_) -> None:
-        if not keys.value:
+    def pick(change) -> None:
+        chosen["key"] = change["new"]
+        show_value()
+
+    def show_value() -> None:
+        key = chosen["key"]
+        if not key:
             value.value = "<i>no key selected</i>"
             return
-        found = store.range(keys.value, revision=revision.value).kvs
+        found = store.range(key, revision=revision.value).kvs
         if not found:
-            value.value = f"<i>{keys.value} did not exist at revision {revision.value}</i>"
+            value.value = f"<i>{key} did not exist at revision {revision.value}</i>"
             return
         kv = found[0]
         try:
@@ -83,6 +97,6 @@ def store_browser(store: Any, prefix: str = "/registry/"):
 
     revision.observe(refresh_folders, names="value")
     folders.observe(refresh_keys, names="value")
-    keys.observe(show_value, names="value")
+    keys.observe(pick, names="value")
     refresh_folders()
     return ipywidgets.VBox([revision, folders, keys, value])

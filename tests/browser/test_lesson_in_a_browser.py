@@ -6,7 +6,9 @@ with apt-get, and says so); Selenium, from PyPI, drives them through /usr/bin/ch
 No browser is downloaded at run time. Where neither is installed the test skips, saying why.
 JupyterLab serves a copy of the lesson on 127.0.0.1 (so saving changes nothing in notebooks/),
 and every step bounded by a timeout. Screenshots go to artifacts/browser/ (kept by CI):
-the lesson's first diagram, and the slider's diagram before and after it moved.
+the slider's diagram before and after it moved, and every lesson's first diagram as
+JupyterLab draws it from the notebook's stored outputs (`NN-first-diagram.png`; a lesson
+with no diagram, its first output: `NN-first-output.png`).
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ ARTIFACTS = ROOT / "artifacts" / "browser"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 LESSON = "00-architecture-tour.ipynb"
+LESSONS = sorted(path.name for path in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-dev-shm-usage", "--window-size=1400,1000"]
@@ -36,6 +39,7 @@ if not (os.access(CHROMIUM, os.X_OK) and os.access(DRIVER, os.X_OK)):
     pytest.skip("no browser here: Debian's chromium and chromium-driver are not installed "
                 "(./run test installs them as root with apt-get)", allow_module_level=True)
 
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -50,9 +54,10 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """JupyterLab on 127.0.0.1 serving a copy of lesson 00; (url, token)."""
+    """JupyterLab on 127.0.0.1 serving a copy of the lessons; (url, token)."""
     root = tmp_path_factory.mktemp("lab")
-    shutil.copy(ROOT / "notebooks" / LESSON, root / LESSON)
+    for lesson in LESSONS:
+        shutil.copy(ROOT / "notebooks" / lesson, root / lesson)
     port, token = free_port(), secrets.token_hex(16)
     # Every cell in the page (JupyterLab 4 otherwise draws only those on screen), no news popup.
     settings = tmp_path_factory.mktemp("settings")
@@ -63,6 +68,9 @@ def lab(tmp_path_factory):
         path.write_text(json.dumps(values))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
                JUPYTER_PLATFORM_DIRS="1", HOME=str(root), JUPYTERLAB_SETTINGS_DIR=str(settings))
+    # Trusted, as a notebook one ran oneself is: JupyterLab draws stored SVG only for those.
+    subprocess.run([sys.executable, "-m", "jupyter", "trust", *LESSONS], cwd=root, env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
     server = subprocess.Popen(
         ["timeout", "-k", "5", "600", sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
          f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--allow-root"],
@@ -170,3 +178,39 @@ def story(lab, browser):
     after = slider_area(browser)
     shot(after, "00-slider-after.png")
     assert after.find_element(By.CSS_SELECTOR, ".jp-RenderedSVG").get_attribute("innerHTML") != before_svg
+
+
+def has_diagram(lesson: str) -> bool:
+    """Does the lesson's notebook store a drawn diagram (an SVG output)?"""
+    cells = json.loads((ROOT / "notebooks" / lesson).read_text())["cells"]
+    return any("image/svg+xml" in output.get("data", {}) for cell in cells for output in cell.get("outputs", []))
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_each_lesson_s_first_diagram_is_drawn_and_kept_as_a_screenshot(lab, browser, lesson):
+    """Open the lesson (no kernel needed: the outputs are stored) and photograph its first
+    diagram, or its first output when it draws none."""
+    url, token = lab
+    browser.set_window_size(2200, 1400)   # wide enough that a diagram is not cut by its scroll bar
+    browser.get(f"{url}/lab/tree/{lesson}?token={token}")
+    wait = WebDriverWait(browser, 120, poll_frequency=0.5)
+    panel = ".jp-NotebookPanel:not(.lm-mod-hidden) "   # this lesson's tab, not one opened before
+    wanted = panel + (".jp-RenderedSVG" if has_diagram(lesson) else ".jp-OutputArea-output")
+    name = f"{lesson[:2]}-first-{'diagram' if has_diagram(lesson) else 'output'}.png"
+
+    def photographed(driver) -> bool:
+        # JupyterLab may draw an output again (as the kernel starts): find it afresh until the
+        # photograph of a laid-out element succeeds.
+        try:
+            target = next(element for element in driver.find_elements(By.CSS_SELECTOR, wanted)
+                          if element.size["height"] > 20 and element.size["width"] > 50)
+            drawn = target.get_attribute("innerHTML")   # inline, or an <img> of the SVG
+            assert not has_diagram(lesson) or "<svg" in drawn or "data:image/svg+xml" in drawn
+            driver.execute_script("arguments[0].scrollIntoView()", target)
+            shot(target, name)
+            return True
+        except (StopIteration, WebDriverException):
+            return False
+
+    wait.until(photographed)
+    assert (ARTIFACTS / name).stat().st_size > 1000

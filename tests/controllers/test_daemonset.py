@@ -219,3 +219,17 @@ def test_deleting_a_daemonset_takes_its_pods_and_revisions_with_it(client, clock
     assert client.list("controllerrevisions", "default")["items"] == []
     assert {e["source"]["component"] for e in client.list("events", "default")["items"]
             if e["reason"] == "SuccessfulCreate"} == {"daemonset-controller"}
+
+
+def test_a_controller_revision_needs_data_which_never_changes(client):
+    with pytest.raises(ApiError) as refused:
+        client.create("controllerrevisions", {"apiVersion": "apps/v1", "kind": "ControllerRevision",
+                                              "metadata": {"name": "r"}, "revision": 1})
+    assert ("data", "Required value: data is mandatory") in \
+        {(c["field"], c["message"]) for c in refused.value.status["details"]["causes"]}
+    client.create("controllerrevisions", {"apiVersion": "apps/v1", "kind": "ControllerRevision",
+                                          "metadata": {"name": "r"}, "data": {"a": 1}, "revision": 1})
+    with pytest.raises(ApiError) as refused:
+        client.patch("controllerrevisions", "r", {"data": {"a": 2}})
+    assert "data: Invalid value" in refused.value.message and "field is immutable" in refused.value.message
+    assert client.patch("controllerrevisions", "r", {"revision": 4})["revision"] == 4   # undo renumbers

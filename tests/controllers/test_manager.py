@@ -13,7 +13,7 @@ def test_the_manager_runs_every_registered_controller_on_one_set_of_informers(cl
         "deployment", "replicaset", "endpoints", "serviceaccount", "serviceaccount-token", "root-ca-cert-publisher",
         "namespace", "garbagecollector", "nodelifecycle", "taint-eviction-controller", "podgc",
         "persistentvolume-binder", "hostpath-provisioner", "pvc-protection", "pv-protection",
-        "endpointslice", "disruption", "replicationcontroller", "daemonset", "statefulset"]
+        "endpointslice", "disruption", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob"]
     pods_informers = {id(c.factory.informer("pods")) for c in manager.controllers.values()}
     assert len(pods_informers) == 1  # the pods are listed and watched once, for all of them
 
@@ -38,7 +38,7 @@ def test_the_manager_runs_only_the_controllers_asked_for(client, clock):
     assert client.list("replicasets")["items"] == []  # nobody turns the Deployment into a ReplicaSet
 
     with pytest.raises(ValueError, match="unknown controllers"):
-        ControllerManager(client, clock, ["replicaset", "cronjob"])
+        ControllerManager(client, clock, ["replicaset", "no-such-controller"])
 
 
 def test_failed_syncs_are_gathered_by_controller(client, clock, manager):

@@ -72,3 +72,18 @@ def test_the_picture_is_the_same_every_time():
 
 def test_the_picture_renders():
     assert architecture(highlight="kube-apiserver").svg().startswith("<svg")
+
+
+def test_a_cluster_without_a_cloud_is_drawn_without_one():
+    arrows = visible_arrows(architecture(nodes=["node-1"], cloud=False).source)
+    names = {name for arrow in arrows for name in arrow}
+    assert "cloud-controller-manager" not in names and "cloud provider API" not in names
+    assert "cloud" not in architecture(cloud=False).source.replace("(no cloud)", "")
+    with pytest.raises(ValueError, match="cloud=False"):
+        architecture(highlight="cloud-controller-manager", cloud=False)
+
+
+def test_drawing_a_live_cluster_draws_what_it_runs():
+    from kubelab import Cluster, viz
+    assert "cloud-controller-manager" not in viz.draw(Cluster(nodes=1, seed=0), "architecture").source
+    assert "cloud-controller-manager" in viz.draw(Cluster(nodes=1, seed=0, cloud=True), "architecture").source

@@ -35,3 +35,21 @@ def test_sliding_the_revision_back_changes_the_keys_listed():
     assert keys.options == ("/registry/pods/default/a",)
     keys.value = "/registry/pods/default/a"
     assert "mod_revision 2" in value.value
+
+
+def test_the_picked_key_stays_picked_while_the_revision_slider_moves():
+    store = filled_store()
+    store.put("/registry/pods/default/a", '{"metadata": {"labels": {"v": "2"}}}')   # revision 6
+    revision, folders, keys, value = store_browser(store).children
+    folders.value = "/registry/pods/"
+    keys.value = "/registry/pods/default/a"
+    assert "mod_revision 6" in value.value and "version 2" in value.value
+    revision.value = 3
+    assert keys.value == "/registry/pods/default/a"
+    assert "mod_revision 2" in value.value and "version 1" in value.value
+    revision.value = 1                                         # before the key was written
+    assert keys.value is None and "did not exist at revision 1" in value.value
+    revision.value = 6                                         # back: still the learner's pick
+    assert keys.value == "/registry/pods/default/a" and "mod_revision 6" in value.value
+    folders.value = "/registry/minions/"                      # another folder: the pick goes
+    assert keys.value is None and "no key selected" in value.value

@@ -18,6 +18,7 @@ from typing import Callable
 
 from kubelab.objects import selector
 
+from .batch import BATCH_TABLES
 from .config_and_rbac import CONFIG_AND_RBAC_TABLES
 from .pod_status import pod_summary
 from .storage import STORAGE_TABLES
@@ -276,6 +277,7 @@ TABLES: dict[str, tuple[list[Column], Row]] = {
     **CONFIG_AND_RBAC_TABLES,
     **STORAGE_TABLES,
     **POLICY_AND_DISCOVERY_TABLES,
+    **BATCH_TABLES,
 }
 
 # The column kubectl prefixes with the kind (`pod/x`) when several types print together.

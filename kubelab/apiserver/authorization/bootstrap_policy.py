@@ -229,6 +229,15 @@ CONTROLLER_ROLES: dict[str, list[dict]] = {
         rule("create delete get list patch update watch", "apps", "controllerrevisions"),
         rule("create get", "", "persistentvolumeclaims"),
         rule("delete patch update", "", "persistentvolumeclaims"), rule(*EVENTS)],
+    "job-controller": [
+        rule("get list patch update watch", "batch", "jobs"), rule("patch update", "batch", "jobs/status"),
+        rule("update", "batch", "jobs/finalizers"), rule("create delete list patch watch", "", "pods"),
+        rule(*EVENTS)],
+    "cronjob-controller": [
+        rule("get list update watch", "batch", "cronjobs"),
+        rule("create delete get list patch update watch", "batch", "jobs"),
+        rule("update", "batch", "cronjobs/status"), rule("update", "batch", "cronjobs/finalizers"),
+        rule("delete list", "", "pods"), rule(*EVENTS)],
 }
 
 # ClusterRoleBindings: role -> subjects (kind, name[, namespace]).

@@ -153,3 +153,13 @@ def test_validate_warn_writes_and_warns_alike_in_both_kubectls(cluster, kubectl)
     assert done.returncode == 0
     assert done.stderr.strip() == 'Warning: unknown field "spec.replica"'
     assert done.stdout.strip() == f"deployment.apps/{name} created"
+
+
+def test_a_misspelt_component_or_service_is_one_line_too(cluster):
+    import traceback
+    with pytest.raises(ValueError, match=r"stop_component\('schedulerr'\): unknown component; one of: .*scheduler"):
+        cluster.stop_component("schedulerr")
+    with pytest.raises(Exception) as refused:
+        cluster.request("nope")
+    assert str(refused.value) == 'services "nope" not found'
+    assert len(traceback.extract_tb(refused.tb)) <= 3
