@@ -44,9 +44,6 @@ ALLOWED_SIDEWAYS = {
     # the kubelet admits a pod by running the scheduler's own predicates on its node
     # (upstream: pkg/kubelet/lifecycle/predicate.go imports the scheduler's plugins)
     ("kubelet", "scheduler"),
-    # the DaemonSet controller asks whether a node would take a daemon pod with the scheduler's
-    # node-affinity rules (upstream: component-helpers/scheduling/corev1/nodeaffinity)
-    ("controllers", "scheduler"),
 }
 
 

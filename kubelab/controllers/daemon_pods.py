@@ -25,7 +25,7 @@ from __future__ import annotations
 import copy
 
 from ..objects import meta, taints
-from ..scheduler.node_selector import RequiredNodeAffinity
+from ..objects.node_selector import RequiredNodeAffinity
 
 HASH_LABEL = "controller-revision-hash"
 GENERATION_LABEL = "pod-template-generation"   # deprecated upstream, still set

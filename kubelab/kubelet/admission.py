@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from ..objects import quantity
 from ..scheduler.node_info import pod_requests
-from ..scheduler.node_selector import RequiredNodeAffinity
+from ..objects.node_selector import RequiredNodeAffinity
 
 Rejection = tuple[str, str]  # (reason, message)
 

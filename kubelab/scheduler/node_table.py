@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from .node_info import NodeInfo
-from .node_selector import _as_int, requirement_matches
+from ..objects.node_selector import _as_int, requirement_matches
 
 MAX_NODE_SCORE = 100  # framework.MAX_NODE_SCORE (framework imports this module's neighbours, not it)
 

@@ -24,7 +24,7 @@ from ..framework import (OK, SKIP, CycleState, FilterPlugin, NodeInfo, PreFilter
                          ScorePlugin, Status, default_normalize_score, unresolvable)
 from ..framework import NODE_ADD, ClusterEvent
 from ..node_table import default_normalize_array, np
-from ..node_selector import RequiredNodeAffinity, node_selector_matches, preferred_terms, term_matches
+from ...objects.node_selector import RequiredNodeAffinity, node_selector_matches, preferred_terms, term_matches
 
 Name = "NodeAffinity"
 

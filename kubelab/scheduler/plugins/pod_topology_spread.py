@@ -39,7 +39,7 @@ from ...objects.selector import Requirement, from_label_selector, matches
 from ..framework import (ASSIGNED_POD_ADD, ASSIGNED_POD_DELETE, ASSIGNED_POD_UPDATE, MAX_NODE_SCORE, NODE_ADD,
                          NODE_LABEL_CHANGE, NODE_TAINT_CHANGE, OK, SKIP, CycleState, FilterPlugin, NodeInfo,
                          PreFilterPlugin, PreScorePlugin, ScorePlugin, Status, unresolvable, unschedulable)
-from ..node_selector import RequiredNodeAffinity
+from ...objects.node_selector import RequiredNodeAffinity
 from .. import schedule_columns
 from ..node_table import np
 from ..taints import NO_EXECUTE, NO_SCHEDULE, find_untolerated_taint

@@ -33,7 +33,7 @@ from ...client import ApiError
 from ...objects import meta, volumes
 from ..framework import (OK, SKIP, WAIT, ClusterEvent, CycleState, FilterPlugin, NodeInfo, PreBindPlugin,
                          PreFilterPlugin, ReservePlugin, Status, unresolvable)
-from ..node_selector import node_selector_matches
+from ...objects.node_selector import node_selector_matches
 
 Name = "VolumeBinding"
 

@@ -10,7 +10,8 @@ Operators: In, NotIn, Exists, DoesNotExist, Gt and Lt (the label read as an inte
 that is not one does not match). matchFields knows one field, metadata.name (In / NotIn).
 NotIn and DoesNotExist also match nodes without the label, as upstream.
 
-The same rules serve NodeAffinity, PodTopologySpread (nodeAffinityPolicy: Honor) and
+The same rules serve the scheduler (NodeAffinity, PodTopologySpread's nodeAffinityPolicy: Honor),
+the DaemonSet controller, the kubelet's admission and
 the API server's validation of the operators (apiserver/registry/pod/scheduling.py).
 """
 from __future__ import annotations
