@@ -231,6 +231,24 @@ print(workloads.kubectl("get pods,pvc -l app=nginx"))
 print(workloads.kubectl("describe statefulset web").split("Events:")[1])
 
 # %% [markdown]
+# Last, pods that are meant to *finish*. A **Job** wants `completions` pods to succeed, and
+# then none running: its controller creates them (`parallelism` at a time), counts each
+# success exactly once — every pod carries the `batch.kubernetes.io/job-tracking` finalizer
+# until the count is written — and replaces failures after a 10 s, 20 s, 40 s... backoff,
+# until `backoffLimit`. Here is the documentation's Job that computes pi:
+
+# %%
+workloads.apply((examples / "pi-job.yaml").read_text())
+workloads.run(30)
+print(workloads.kubectl("get jobs"))
+print(workloads.kubectl("get pods -l job-name=pi"))
+print(workloads.kubectl("describe job pi").split("Events:")[1])
+
+# %% [markdown]
+# A **CronJob** makes such a Job at each time of its schedule (`"*/5 * * * *"`, `@hourly`,
+# on the cluster's clock), named after that time, keeping the last three that succeeded.
+
+# %% [markdown]
 # ## Recap
 #
 # - Every controller: informers (list + watch, a cache) → handlers enqueue keys → a worker
@@ -242,6 +260,7 @@ print(workloads.kubectl("describe statefulset web").split("Events:")[1])
 # - A controller of your own is one class, added to the manager like the built-in ones.
 # - A DaemonSet runs a pod on every eligible node; a StatefulSet gives its pods fixed names,
 #   an order, and a claim each. Both keep their template's history in ControllerRevisions.
+# - A Job runs pods to completion and counts each success once; a CronJob makes Jobs on a schedule.
 #
 # ## Check your understanding
 #
