@@ -49,10 +49,15 @@ def pod_spec_enums(spec: dict, field: str) -> list[dict]:
 def service_enums(spec: dict) -> list[dict]:
     """sessionAffinity, externalTrafficPolicy, internalTrafficPolicy, ipFamilyPolicy, ports[].protocol."""
     causes = _unsupported("spec.sessionAffinity", spec.get("sessionAffinity"), SESSION_AFFINITIES)
-    # Left out until the service strategy drops type-dependent fields on update (upstream's
-    # dropTypeDependentFields): upstream also refuses externalTrafficPolicy on a Service that
-    # is not externally accessible ("may only be set for externally-accessible services").
-    causes += _unsupported("spec.externalTrafficPolicy", spec.get("externalTrafficPolicy"), TRAFFIC_POLICIES)
+    # (the service strategy's prepare_for_update drops it when an update changes the type away)
+    external = spec.get("externalTrafficPolicy")
+    externally_accessible = spec.get("type") in ("NodePort", "LoadBalancer") or \
+        (spec.get("type", "ClusterIP") == "ClusterIP" and spec.get("externalIPs"))
+    if external and not externally_accessible:
+        causes.append(errors.invalid_value("spec.externalTrafficPolicy", external,
+                                           "may only be set for externally-accessible services"))
+    else:
+        causes += _unsupported("spec.externalTrafficPolicy", external, TRAFFIC_POLICIES)
     causes += _unsupported("spec.internalTrafficPolicy", spec.get("internalTrafficPolicy"), TRAFFIC_POLICIES)
     causes += _unsupported("spec.ipFamilyPolicy", spec.get("ipFamilyPolicy"), IP_FAMILY_POLICIES)
     for index, port in enumerate(spec.get("ports") or []):

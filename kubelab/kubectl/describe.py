@@ -16,6 +16,7 @@ from __future__ import annotations
 from kubelab.client import ApiError
 
 from . import flags
+from .describe_batch import describe_cronjob, describe_job
 from .describe_disruption import describe_endpointslice, describe_poddisruptionbudget
 from .describe_node import describe_node
 from .describe_pod import describe_pod
@@ -56,6 +57,7 @@ DESCRIBERS.update({"replicationcontrollers": describe_replicationcontroller, "da
                    "statefulsets": describe_statefulset})
 DESCRIBERS.update({"storageclasses": describe_storageclass, "persistentvolumes": describe_persistentvolume,
                    "persistentvolumeclaims": describe_persistentvolumeclaim})
+DESCRIBERS.update({"jobs": describe_job, "cronjobs": describe_cronjob})
 
 
 def describe(client, argv: list[str], now: float, namespace: str) -> str:

@@ -59,6 +59,8 @@ def test_the_hello_cronjob_from_the_docs_runs_every_minute_and_keeps_three_jobs(
     assert ("SuccessfulCreate", "Created job hello-28928161") in seen
     assert ("SawCompletedJob", "Saw completed job: hello-28928161, condition: Complete") in seen
     assert ("SuccessfulDelete", "Deleted job hello-28928161") in seen
+    described = cluster.kubectl("describe cronjob hello")
+    assert "Last Schedule Time:  Wed, 01 Jan 2025 00:05:00 +0000" in described and "Concurrency Policy:" in described
     assert cluster.kubectl("get cronjobs").splitlines()[1].split()[6:10] == ["<none>", "False", "0", "30s"]
 
 

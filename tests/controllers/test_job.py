@@ -64,6 +64,9 @@ def test_the_pi_job_from_the_docs_completes_and_kubectl_lists_it(cluster):
         "NAME   STATUS     COMPLETIONS   DURATION   AGE", "pi     Complete   1/1           6s         22s"]
     assert job_events(cluster, "pi") == [("SuccessfulCreate", f"Created pod: {pod['metadata']['name']}"),
                                          ("Completed", "Job completed")]
+    described = cluster.kubectl("describe job pi")
+    assert "Pods Statuses:    0 Active (0 Ready) / 1 Succeeded / 0 Failed" in described
+    assert "Completed At:     Wed, 01 Jan 2025 00:00:06 +0000" in described and "Duration:         6s" in described
 
 
 def test_a_failing_job_backs_off_10_then_20_seconds_and_fails_at_its_backoff_limit(cluster):
@@ -157,3 +160,12 @@ def test_invalid_jobs_are_refused_with_upstreams_messages(client, change, field,
     assert {"field": field, "message": message} in [
         {"field": c["field"], "message": c["message"]} for c in refused.value.status["details"]["causes"]]
     assert client.list("jobs")["items"] == []
+
+
+def test_a_finished_job_with_a_ttl_is_deleted_with_its_pods_when_it_runs_out(cluster):
+    cluster.apply(job("short-lived", "true", ttlSecondsAfterFinished=30))
+    cluster.run(10)
+    assert cluster.get("jobs", "short-lived")["status"]["conditions"][-1]["type"] == "Complete"
+    cluster.run(30)
+    assert [j for j in cluster.list("jobs") if j["metadata"]["name"] == "short-lived"] == []
+    assert cluster.list("pods", label_selector="job-name=short-lived") == []

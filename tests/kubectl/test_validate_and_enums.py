@@ -90,8 +90,10 @@ ENUMS = [
      'supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"'),
     (SERVICE, "spec.sessionAffinity", "Sticky", 'The Service "s" is invalid: spec.sessionAffinity: Unsupported '
      'value: "Sticky": supported values: "ClientIP", "None"'),
-    (SERVICE, "spec.externalTrafficPolicy", "Locale", 'The Service "s" is invalid: spec.externalTrafficPolicy: '
+    ({**SERVICE, "spec": {**SERVICE["spec"], "type": "NodePort"}}, "spec.externalTrafficPolicy", "Locale", 'The Service "s" is invalid: spec.externalTrafficPolicy: '
      'Unsupported value: "Locale": supported values: "Cluster", "Local"'),
+    (SERVICE, "spec.externalTrafficPolicy", "Local", 'The Service "s" is invalid: spec.externalTrafficPolicy: '
+     'Invalid value: "Local": may only be set for externally-accessible services'),
     (SERVICE, "spec.internalTrafficPolicy", "Node", 'The Service "s" is invalid: spec.internalTrafficPolicy: '
      'Unsupported value: "Node": supported values: "Cluster", "Local"'),
     (SERVICE, "spec.ports.0.protocol", "HTTP", 'The Service "s" is invalid: spec.ports[0].protocol: Unsupported '

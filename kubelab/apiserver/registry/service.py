@@ -60,6 +60,12 @@ class ServiceStrategy(Strategy):
     def prepare_for_update(self, obj: dict, old: dict) -> None:
         obj["spec"].setdefault("clusterIP", old["spec"].get("clusterIP"))
         obj["spec"].setdefault("clusterIPs", old["spec"].get("clusterIPs"))
+        # upstream's dropTypeDependentFields: a change to a type that is not externally
+        # accessible drops an externalTrafficPolicy the user left as it was
+        externally = ("NodePort", "LoadBalancer")
+        if old["spec"].get("type") in externally and obj["spec"].get("type") not in externally and \
+                obj["spec"].get("externalTrafficPolicy") == old["spec"].get("externalTrafficPolicy"):
+            obj["spec"].pop("externalTrafficPolicy", None)
 
     def validate(self, obj: dict) -> list[dict]:
         return validate_service(obj)
