@@ -15,6 +15,7 @@ from .endpointslice import EndpointSliceController
 from .garbage_collector import GarbageCollector
 from .cronjob import CronJobController
 from .job import JobController
+from .ttl_after_finished import TTLAfterFinishedController
 from .hostpath_provisioner import HostPathProvisioner
 from .namespace import NamespaceController
 from .node_ipam import NodeIpamController
@@ -54,6 +55,7 @@ CONTROLLERS = {
     "statefulset": StatefulSetController,          # StatefulSets -> ordered pods web-0, web-1, ... (+ claims)
     "job": JobController,                          # Jobs -> Pods run to completion
     "cronjob": CronJobController,                  # CronJobs -> a Job per scheduled time
+    "ttl-after-finished": TTLAfterFinishedController,   # finished Jobs with a TTL -> deleted when it runs out
 }
 
 # Off unless named (upstream: bootstrapsigner, tokencleaner; nodeipam runs only with

@@ -160,3 +160,12 @@ def test_invalid_jobs_are_refused_with_upstreams_messages(client, change, field,
     assert {"field": field, "message": message} in [
         {"field": c["field"], "message": c["message"]} for c in refused.value.status["details"]["causes"]]
     assert client.list("jobs")["items"] == []
+
+
+def test_a_finished_job_with_a_ttl_is_deleted_with_its_pods_when_it_runs_out(cluster):
+    cluster.apply(job("short-lived", "true", ttlSecondsAfterFinished=30))
+    cluster.run(10)
+    assert cluster.get("jobs", "short-lived")["status"]["conditions"][-1]["type"] == "Complete"
+    cluster.run(30)
+    assert [j for j in cluster.list("jobs") if j["metadata"]["name"] == "short-lived"] == []
+    assert cluster.list("pods", label_selector="job-name=short-lived") == []

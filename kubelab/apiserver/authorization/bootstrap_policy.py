@@ -238,6 +238,7 @@ CONTROLLER_ROLES: dict[str, list[dict]] = {
         rule("create delete get list patch update watch", "batch", "jobs"),
         rule("update", "batch", "cronjobs/status"), rule("update", "batch", "cronjobs/finalizers"),
         rule("delete list", "", "pods"), rule(*EVENTS)],
+    "ttl-after-finished-controller": [rule("delete get list watch", "batch", "jobs"), rule(*EVENTS)],
 }
 
 # ClusterRoleBindings: role -> subjects (kind, name[, namespace]).
