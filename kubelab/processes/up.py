@@ -15,7 +15,8 @@ way") starts them, in the order they depend on each other:
     5. control plane    `kubelab controller-manager`, `kubelab scheduler`
     6. per node         `kubelab kubelet --node-name node-i`, `kubelab proxy --node-name node-i`
 
-It says "ready" once the API answers /readyz and every node is Ready, then waits. On SIGINT
+It says "ready" once the API answers /readyz, every node is Ready and the default namespace has
+its "default" ServiceAccount (so a pod made at once is admitted), then waits. On SIGINT
 or SIGTERM it stops the children in reverse order (SIGTERM, then SIGKILL after a grace
 period) and leaves none behind; if it is itself killed outright, every child learns it from
 the kernel (Linux's parent-death signal) and stops too. Each child logs to DIR/logs/.
@@ -236,6 +237,18 @@ def start(cluster: Plan, supervisor: Supervisor, say=print) -> None:
     since = time.time() - 1.0   # heartbeats carry whole seconds
     wait_until(lambda: _ready_nodes(client, names, since) >= cluster.nodes, READY_TIMEOUT_SECONDS,
                f"{cluster.nodes} Ready node(s)", supervisor)
+    # A pod made right after "ready" would be refused ('serviceaccount "default" not found') until
+    # the service account controller has made the namespace's default ServiceAccount.
+    wait_until(lambda: _has_default_service_account(client), READY_TIMEOUT_SECONDS,
+               'the "default" ServiceAccount', supervisor)
+
+
+def _has_default_service_account(client: Client) -> bool:
+    try:
+        client.get("serviceaccounts", "default", "default")
+        return True
+    except Exception:   # not made yet (404), or the API busy: ask again
+        return False
 
 
 def _start_store(cluster: Plan, supervisor: Supervisor) -> str:
