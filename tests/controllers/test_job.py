@@ -183,3 +183,13 @@ def test_a_sync_before_the_pod_informer_catches_up_creates_nothing_more(client, 
     assert len(client.list("pods", "default", label_selector="job-name=burst")["items"]) == 2   # expectations
     clock.run(5)
     assert len(client.list("pods", "default", label_selector="job-name=burst")["items"]) == 2
+
+
+def test_deleting_a_running_job_takes_its_pod_too_and_no_finalizer_is_left_behind(cluster):
+    cluster.apply(job("doomed", "sleep 30"))
+    cluster.run(2)
+    assert len(cluster.list("pods", label_selector="job-name=doomed")) == 1
+    assert cluster.kubectl("delete job doomed") == 'job.batch "doomed" deleted'
+    cluster.run(60)
+    assert cluster.list("pods", label_selector="job-name=doomed") == []   # the orphan's finalizer released
+    assert cluster.controller_manager.errors() == []
