@@ -371,13 +371,10 @@ class JobController(Controller):
 
     def release_orphan(self, pod_key: str) -> None:
         """A pod whose Job is gone (or finished) keeps no finalizer: it has been counted or never will."""
-        namespace, name = meta.split_key(pod_key)
-        try:
-            pod = self.client.get("pods", name, namespace)
-        except ApiError as error:
-            if error.code == 404:
-                return
-            raise
+        namespace, _ = meta.split_key(pod_key)
+        pod = self.pods.get(pod_key)   # the cache: the job-controller role may list and watch pods, not get them
+        if pod is None or not has_tracking_finalizer(pod):
+            return
         reference = meta.controller_of(pod) or {}
         try:
             job = self.client.get("jobs", reference.get("name", ""), namespace)

@@ -169,3 +169,27 @@ def test_a_finished_job_with_a_ttl_is_deleted_with_its_pods_when_it_runs_out(clu
     cluster.run(30)
     assert [j for j in cluster.list("jobs") if j["metadata"]["name"] == "short-lived"] == []
     assert cluster.list("pods", label_selector="job-name=short-lived") == []
+
+
+
+def test_a_sync_before_the_pod_informer_catches_up_creates_nothing_more(client, clock, manager):
+    """What keeps a Job from over-creating, shown without the luck of event timing: two syncs run
+    back to back, before any watch event of the first one's creates is delivered."""
+    controller = manager.controllers["job"]
+    client.create("jobs", job("burst", "true", completions=3, parallelism=2))
+    controller.jobs.cache["default/burst"] = client.get("jobs", "burst")   # the Job is seen; nothing else yet
+    controller.sync("default/burst")
+    controller.sync("default/burst")                 # the pod informer has not heard of the creates
+    assert len(client.list("pods", "default", label_selector="job-name=burst")["items"]) == 2   # expectations
+    clock.run(5)
+    assert len(client.list("pods", "default", label_selector="job-name=burst")["items"]) == 2
+
+
+def test_deleting_a_running_job_takes_its_pod_too_and_no_finalizer_is_left_behind(cluster):
+    cluster.apply(job("doomed", "sleep 30"))
+    cluster.run(2)
+    assert len(cluster.list("pods", label_selector="job-name=doomed")) == 1
+    assert cluster.kubectl("delete job doomed") == 'job.batch "doomed" deleted'
+    cluster.run(60)
+    assert cluster.list("pods", label_selector="job-name=doomed") == []   # the orphan's finalizer released
+    assert cluster.controller_manager.errors() == []
