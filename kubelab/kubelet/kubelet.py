@@ -39,7 +39,14 @@ from .pod_status import Waiting
 from .pod_sync import PodSync
 from .runtime import ContainerRuntime
 
-NODE_STATUS_UPDATE_FREQUENCY = 10.0  # seconds (nodeStatusUpdateFrequency)
+NODE_STATUS_UPDATE_FREQUENCY = 10.0  # seconds (nodeStatusUpdateFrequency: how often status is computed)
+NODE_STATUS_REPORT_FREQUENCY = 300.0  # seconds (nodeStatusReportFrequency: how often an unchanged one is sent)
+
+
+def _without_heartbeats(status: dict) -> dict:
+    """A NodeStatus minus what moves on every report (upstream's nodeStatusHasChanged ignores it)."""
+    return {**status, "conditions": [{k: v for k, v in condition.items() if k != "lastHeartbeatTime"}
+                                     for condition in status.get("conditions") or []]}
 DEFAULT_CAPACITY = {"cpu": "2", "memory": "4Gi", "pods": "110"}
 
 
@@ -83,6 +90,7 @@ class Kubelet(PodSync, Controller):
         self.registered = False
         self.running = False
         self._heartbeat = None
+        self._last_status_report = float("-inf")  # when NodeStatus was last sent (report frequency)
         self._lease_timer = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -128,6 +136,7 @@ class Kubelet(PodSync, Controller):
         try:
             self.client.create("nodes", node)
             self.registered = True
+            self._last_status_report = self.clock.now()
             self._record_node_events(changed)
         except ApiError as error:
             if error.reason != "AlreadyExists":
@@ -138,12 +147,19 @@ class Kubelet(PodSync, Controller):
             self.update_node_status()
 
     def update_node_status(self) -> None:
-        """Report the node's status now (lastHeartbeatTime moves; transitions keep their time)."""
+        """Report the node's status (lastHeartbeatTime moves; transitions keep their time) — only if
+        something in it changed or nodeStatusReportFrequency (5 min) has passed since the last
+        report, as upstream's kubelet does since node Leases carry the heartbeat (tryUpdateNodeStatus)."""
         node = self.client.get("nodes", self.node_name)
         self._learn_pod_cidr(node)
-        node["status"], changed = node_status(self.machine, node.get("status") or {},
-                                              self.runtime.list_images(), self.clock.now())
+        old = node.get("status") or {}
+        now = self.clock.now()
+        node["status"], changed = node_status(self.machine, old, self.runtime.list_images(), now)
+        if not changed and now < self._last_status_report + NODE_STATUS_REPORT_FREQUENCY \
+                and _without_heartbeats(old) == _without_heartbeats(node["status"]):
+            return
         self.client.update_status("nodes", node)
+        self._last_status_report = now
         self._record_node_events(changed)
 
     def _learn_pod_cidr(self, node: dict) -> None:

@@ -1,10 +1,12 @@
 """The Node object a kubelet registers, and the status it reports about its machine.
 
 A node joins a cluster by its kubelet creating the Node object (upstream's
-registerWithAPIServer); from then on the kubelet writes the node's status every
+registerWithAPIServer); from then on the kubelet computes the node's status every
 nodeStatusUpdateFrequency (10 s): addresses, capacity, what it runs (nodeInfo), its images,
-and four conditions. Ready is the one the rest of the cluster watches: the node lifecycle
-controller marks a node NotReady when the heartbeat stops coming.
+and four conditions — and sends it only when something changed or nodeStatusReportFrequency
+(5 min) has passed, because its Lease (node_lease.py, renewed every 10 s) is the heartbeat. Ready
+is the condition the rest of the cluster watches: the node lifecycle controller marks a node
+Unknown when neither the Lease nor the status moves for the grace period.
 
 Invariant: a condition's lastTransitionTime moves only when its status changes;
 lastHeartbeatTime moves on every report.

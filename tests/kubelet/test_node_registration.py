@@ -36,15 +36,31 @@ def test_the_node_events_say_the_kubelet_started_and_the_node_became_ready(clien
     assert all(e["source"] == {"component": "kubelet", "host": "node-1"} for e in events)
 
 
-def test_the_kubelet_renews_the_node_status_every_ten_seconds(client, clock, kubelet):
+def test_an_unchanged_node_status_is_sent_every_five_minutes_while_the_lease_beats_every_ten_seconds(
+        client, clock, kubelet):
     registered = clock.now()
-    heartbeats = []
-    for _ in range(3):
+    heartbeats, renewals = [], []
+    for _ in range(31):
         clock.run(10)
         ready = conditions.get(client.get("nodes", "node-1"), "Ready")
         heartbeats.append(timefmt.parse(ready["lastHeartbeatTime"]) - registered)
-    assert heartbeats == [10, 20, 30]
+        lease = client.get("leases", "node-1", "kube-node-lease")
+        renewals.append(timefmt.parse(lease["spec"]["renewTime"]) - registered)
+    assert sorted(set(heartbeats)) == [0, 300]   # nodeStatusReportFrequency: nothing changed in between
+    assert len(set(renewals)) == 31               # the Lease carries the heartbeat, every 10 s
     assert timefmt.parse(ready["lastTransitionTime"]) == registered  # Ready all along: no transition
+
+
+def test_a_changed_node_status_is_sent_at_the_next_ten_second_tick(client, clock, kubelet):
+    registered = clock.now()
+    clock.run(10)
+    node = client.get("nodes", "node-1")
+    node["status"]["conditions"] = [c if c["type"] != "Ready" else {**c, "status": "Unknown"}
+                                    for c in node["status"]["conditions"]]   # as the node lifecycle controller
+    client.update_status("nodes", node)
+    clock.run(10)
+    ready = conditions.get(client.get("nodes", "node-1"), "Ready")
+    assert ready["status"] == "True" and timefmt.parse(ready["lastHeartbeatTime"]) - registered == 20
 
 
 def test_a_restarted_kubelet_takes_over_its_existing_node(client, clock, kubelet):
