@@ -76,6 +76,7 @@ class Cluster:
         self.transport = InProcessTransport(self.apiserver)
         self.link = APIServerLink()   # apiserver-0 as everyone reaches it (faults can take it down)
         self.client = Client(ComponentTransport(self.transport, self.clock, self.link), "kubectl", credentials.admin)
+        self._add_kube_dns_service()
         # kubeadm's --pod-network-cidr: the node IPAM controller gives each Node a /24 of it.
         self.cluster_cidr = cluster_cidr or (CLUSTER_CIDR if nodes < 256 else LARGE_CLUSTER_CIDR)
         self.controller_manager_config = ControllerManagerConfig(allocate_node_cidrs=True,
@@ -197,6 +198,21 @@ class Cluster:
     def _dns(self, transport) -> ClusterDNS:
         # CoreDNS reads Services and Endpoints; kubelab lends it kube-proxy's read-only identity.
         return ClusterDNS(Client(transport, "coredns", self.credentials.proxy), self.clock)
+
+    def _add_kube_dns_service(self) -> None:
+        """kubeadm's DNS add-on Service: kube-system/kube-dns at the tenth address of the service
+        range, where every pod's resolv.conf points (the server behind it is `self.dns`). A cluster
+        started on a restored store keeps the one it has."""
+        if any(s["metadata"]["name"] == "kube-dns" for s in self.client.list("services", "kube-system")["items"]):
+            return
+        self.client.create("services", {"apiVersion": "v1", "kind": "Service", "metadata": {
+            "name": "kube-dns", "namespace": "kube-system",
+            "labels": {"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true",
+                       "kubernetes.io/name": "CoreDNS"}},
+            "spec": {"clusterIP": CLUSTER_DNS, "selector": {"k8s-app": "kube-dns"}, "ports": [
+                {"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
+                {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
+                {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}]}}, "kube-system")
 
     def _dns_query(self, server: str, name: str, qtype: str) -> list[str] | None:
         """A DNS query from a pod: the kube-dns address reaches CoreDNS (None if it is down);

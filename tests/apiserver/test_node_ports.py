@@ -84,3 +84,10 @@ def test_client_ip_affinity_defaults_to_three_hours_and_refuses_a_timeout_out_of
                                    sessionAffinityConfig={"clientIP": {"timeoutSeconds": 60}})) == (
         'Service "loose" is invalid: spec.sessionAffinityConfig: Forbidden: must not be set when session '
         'affinity is None')
+
+
+def test_load_balancer_source_ranges_are_refused_not_ignored(client, apiserver):
+    body = service("lb", "LoadBalancer", loadBalancerSourceRanges=["10.0.0.0/8"])
+    assert refusal(client, body) == ('Service "lb" is invalid: spec.loadBalancerSourceRanges: Forbidden: '
+                                      'kubelab does not model load balancer source ranges')
+    assert apiserver.node_ports.taken == set()   # nothing allocated for the refused Service

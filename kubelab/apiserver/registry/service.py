@@ -68,7 +68,12 @@ class ServiceStrategy(Strategy):
             obj["spec"].pop("externalTrafficPolicy", None)
 
     def validate(self, obj: dict) -> list[dict]:
-        return validate_service(obj)
+        causes = validate_service(obj)
+        if (obj.get("spec") or {}).get("loadBalancerSourceRanges"):
+            # (refused rather than ignored: kube-proxy here writes no KUBE-FW- chain to enforce them)
+            causes.append(errors.forbidden_field("spec.loadBalancerSourceRanges",
+                                                 "kubelab does not model load balancer source ranges"))
+        return causes
 
     def validate_update(self, obj: dict, old: dict) -> list[dict]:
         if old["spec"].get("clusterIP") and obj["spec"].get("clusterIP") not in (None, "", old["spec"]["clusterIP"]):
