@@ -301,6 +301,9 @@ def patch_stored(server, resource, request) -> dict:
         raise errors.ApiError(errors.status(
             415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media "
             f"types include: {JSON_PATCH}, {MERGE_PATCH}, {APPLY_PATCH}"))
+    if (request.params.get("patchType") or "").split(";")[0].strip() == APPLY_PATCH:
+        with step(request, "validation"):   # refused before the object is looked up: apply creates too
+            apply_patch(APPLY_PATCH, {}, request.body)
     body_metadata = request.body.get("metadata") if isinstance(request.body, dict) else None
     pinned = isinstance(body_metadata, dict) and "resourceVersion" in body_metadata
     recorded = len(request.steps)

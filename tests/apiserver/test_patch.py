@@ -78,3 +78,13 @@ def test_server_side_apply_is_refused_with_415(client):
     with pytest.raises(ApiError) as error:
         client.patch("deployments", "web", {"spec": {"replicas": 2}}, patch_type="application/apply-patch+yaml")
     assert error.value.code == 415 and "client-side apply" in error.value.message
+
+
+def test_server_side_apply_of_a_new_object_is_refused_with_415_not_404(client, store):
+    """`kubectl apply --server-side` of an object that doesn't exist yet: the same 415, before any lookup."""
+    before = store.revision
+    with pytest.raises(ApiError) as error:
+        client.patch("configmaps", "ssa", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ssa"}},
+                     "default", patch_type="application/apply-patch+yaml")
+    assert error.value.code == 415 and "client-side apply" in error.value.message
+    assert store.revision == before
