@@ -115,7 +115,12 @@ def test_openapi_describes_exactly_the_served_kinds(server):
     _, _, apps = call(server, "GET", index["paths"]["apis/apps/v1"]["serverRelativeURL"])
     kinds = {gvk["kind"] for schema in apps["components"]["schemas"].values()
              for gvk in schema.get("x-kubernetes-group-version-kind", []) if gvk.get("group") == "apps"}
-    assert {"Deployment", "ReplicaSet"} <= kinds and "StatefulSet" not in kinds
+    _, _, discovery = call(server, "GET", "/apis/apps/v1")
+    served = {resource["kind"] for resource in discovery["resources"] if "/" not in resource["name"]}
+    assert served == {"Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "ControllerRevision"}
+    shapes = {"DeleteOptions", "WatchEvent"}   # (the group's shared shapes, not kinds it serves)
+    assert {kind for kind in kinds if not kind.endswith("List") and kind not in shapes} == served
+    assert "apis/autoscaling/v2" not in index["paths"]   # a group kubelab does not serve has no document
     patch = apps["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"]
     assert "fieldValidation" in [parameter["name"] for parameter in patch["parameters"]]
 
