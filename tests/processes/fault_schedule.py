@@ -100,9 +100,9 @@ def run(data_dir: Path, faults: int, seconds: float, seed: int, converge_seconds
         thread.join(30)
         # Nothing acknowledged is lost.
         settled = time.monotonic()
-        stored = {item["metadata"]["name"]: item["data"]["v"] for item in
+        stored = {item["metadata"]["name"]: item["data"]["v"] for item in   # (not kube-root-ca.crt)
                   up.eventually(lambda: up.client.list("configmaps", "default")["items"] or None, 60,
-                                "the API to answer after the schedule")}
+                                "the API to answer after the schedule") if "v" in (item.get("data") or {})}
         outcome.lost = sorted(name for name, value in outcome.acknowledged.items() if stored.get(name) != value)
         # The Deployment converges to the last acknowledged size: exactly that many Running pods.
         desired = outcome.scales[-1]
