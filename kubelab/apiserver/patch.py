@@ -60,14 +60,18 @@ def apply_patch(patch_type: str | None, target: dict, patch) -> dict:
     if patch_type == JSON_PATCH:
         return json_patch(target, patch)
     if patch_type == APPLY_PATCH:
-        raise errors.ApiError(errors.status(
-            415, "UnsupportedMediaType",
-            "kubelab does not serve server-side apply (application/apply-patch+yaml); "
-            "use client-side apply: kubectl apply --server-side=false"))
+        raise _server_side_apply_refused()
     raise errors.ApiError(errors.status(
         415, "UnsupportedMediaType",
         f"the body of the request was in an unknown format - accepted media types include: "
         f"{JSON_PATCH}, {MERGE_PATCH}, {STRATEGIC_MERGE_PATCH}"))
+
+
+def _server_side_apply_refused() -> errors.ApiError:
+    return errors.ApiError(errors.status(
+        415, "UnsupportedMediaType",
+        "kubelab does not serve server-side apply (application/apply-patch+yaml); "
+        "use client-side apply: kubectl apply --server-side=false"))
 
 
 def _object(patch) -> dict:
@@ -303,7 +307,7 @@ def patch_stored(server, resource, request) -> dict:
             f"types include: {JSON_PATCH}, {MERGE_PATCH}, {APPLY_PATCH}"))
     if (request.params.get("patchType") or "").split(";")[0].strip() == APPLY_PATCH:
         with step(request, "validation"):   # refused before the object is looked up: apply creates too
-            apply_patch(APPLY_PATCH, {}, request.body)
+            raise _server_side_apply_refused()
     body_metadata = request.body.get("metadata") if isinstance(request.body, dict) else None
     pinned = isinstance(body_metadata, dict) and "resourceVersion" in body_metadata
     recorded = len(request.steps)

@@ -49,7 +49,7 @@ class NodeTable:
         self.labelled = np.array([bool(info.labels) for info in infos], bool)
         self._labels: dict[str, tuple[np.ndarray, dict[str, int]]] = {}
         self._values: dict[str, list[str]] = {}
-        self._groups: dict | None = None      # built on first use (pod_groups)
+        self._groups: dict | None = None      # built on first use (pods_matching)
         self._anti_terms: dict = {}
         self._score_terms: dict = {}
         for i, info in enumerate(infos):
@@ -206,11 +206,19 @@ class NodeTable:
         if self._groups is not None:
             self._count_pod(node_name, pod, affinity, sign)
 
-    def pod_groups(self):
-        """((namespace, labels, being deleted), pods of that kind on each node) for every kind of pod."""
+    def pods_matching(self, predicate) -> np.ndarray:
+        """How many placed pods on each node satisfy `predicate`, asked once per kind of pod: a
+        stand-in with the kind's namespace, labels and (if being deleted) a deletionTimestamp."""
         if self._groups is None:
             self._build_pod_indexes()
-        return self._groups.items()
+        total = np.zeros(len(self), np.int64)
+        for (namespace, labels, deleting), on_nodes in self._groups.items():
+            metadata = {"namespace": namespace, "labels": dict(labels)}
+            if deleting:
+                metadata["deletionTimestamp"] = "(being deleted)"
+            if predicate({"metadata": metadata}):
+                total += on_nodes
+        return total
 
     def anti_affinity_terms(self):
         """(required anti-affinity term of placed pods, how many placed pods carry it on each node)."""

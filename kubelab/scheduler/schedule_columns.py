@@ -30,9 +30,9 @@ DISAGREEMENTS: list[tuple[str, str]] = []  # (pod, node) where a filter_mask sai
 class Columns:
     """What the column path found, turned into the Decision's dicts on first read."""
 
-    def __init__(self, table: NodeTable, visited: np.ndarray, failed: dict[int, dict], ok: dict):
+    def __init__(self, table: NodeTable, visited: np.ndarray, failed: dict[int, dict], ok: dict, rows: np.ndarray):
         self.names, self.visited, self.failed, self.ok = table.names, visited, failed, ok
-        self.rows: np.ndarray | None = None  # the feasible rows
+        self.rows = rows  # the feasible rows
         self.scored = False
         self.plugins: list[tuple[str, int, np.ndarray, np.ndarray]] = []  # (name, weight, raw, normalized)
 
@@ -83,9 +83,8 @@ def find_feasible(framework, state: CycleState, pod: dict, table: NodeTable, plu
             return None  # a plugin failed: the node-by-node path reports it as upstream
         failed[row] = verdicts
     ok = {plugin.name: OK for plugin in plugins}
-    decision._columns = Columns(table, visited, failed, ok)
+    decision._columns = Columns(table, visited, failed, ok, rows)
     decision.processed, decision.by_columns = len(visited), True
-    decision._columns.rows = rows
     return [infos[row] for row in rows.tolist()]
 
 

@@ -160,17 +160,13 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
         info = s.pod_info
         if not info.required_affinity_terms and not info.required_anti_affinity_terms:
             return
-        groups = [({"metadata": {"namespace": namespace, "labels": dict(labels)}}, on_nodes)
-                  for (namespace, labels, _), on_nodes in table.pod_groups()]
         if info.required_affinity_terms:
-            on_nodes = sum((counts for example, counts in groups
-                            if pod_matches_all_affinity_terms(info.required_affinity_terms, example)),
-                           np.zeros(len(table), np.int64))
+            on_nodes = table.pods_matching(
+                lambda placed: pod_matches_all_affinity_terms(info.required_affinity_terms, placed))
             for term in info.required_affinity_terms:
                 add(s.affinity_counts, term.topology_key, on_nodes, table.labelled & (on_nodes > 0))
         for term in info.required_anti_affinity_terms:
-            on_nodes = sum((counts for example, counts in groups if term.matches(example, None)),
-                           np.zeros(len(table), np.int64))
+            on_nodes = table.pods_matching(lambda placed: term.matches(placed, None))
             add(s.anti_affinity_counts, term.topology_key, on_nodes, table.labelled & (on_nodes > 0))
 
     def filter(self, state: CycleState, pod: dict, node_info: NodeInfo) -> Status:
@@ -246,13 +242,10 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
                 for value, count in found.items():
                     domain[value] = domain.get(value, 0) + weight * count
         if has_constraints:
-            groups = [({"metadata": {"namespace": namespace, "labels": dict(labels)}}, on_nodes)
-                      for (namespace, labels, _), on_nodes in table.pod_groups()]
             for weighted, sign in [(w, 1) for w in info.preferred_affinity_terms] + \
                                   [(w, -1) for w in info.preferred_anti_affinity_terms]:
-                on_nodes = sum((counts for example, counts in groups if weighted.term.matches(example, None)),
-                               np.zeros(len(table), np.int64))
-                add(weighted.term, sign * weighted.weight, on_nodes)
+                add(weighted.term, sign * weighted.weight,
+                    table.pods_matching(lambda placed: weighted.term.matches(placed, None)))
         for (kind, term, weight), on_nodes in table.scoring_terms():
             if kind == "required":
                 if self.hard_pod_affinity_weight <= 0:

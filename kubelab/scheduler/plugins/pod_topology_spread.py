@@ -192,11 +192,11 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
             if constraint.node_taints_policy == HONOR and table.any_tainted:
                 for row in np.flatnonzero(rows & table.tainted).tolist():
                     rows[row] = constraint.matches_node_inclusion_policies(pod, table.infos[row], required)
-            per_node = np.zeros(len(table), np.int64)
             requirements = list(constraint.selector)
-            for (group_namespace, labels, deleting), on_nodes in table.pod_groups():
-                if group_namespace == namespace and not deleting and matches(requirements, dict(labels)):
-                    per_node += on_nodes
+            per_node = table.pods_matching(   # count_pods_matching's rule, once per kind of pod
+                lambda placed: placed["metadata"]["namespace"] == namespace
+                and not placed["metadata"].get("deletionTimestamp")
+                and matches(requirements, placed["metadata"]["labels"]))
             counts.append(table.count_by_value(constraint.topology_key, per_node, rows))
         return counts
 
