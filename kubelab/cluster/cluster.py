@@ -55,7 +55,7 @@ class Cluster:
     def __init__(self, nodes: int = 3, seed: int = 0, node_cpu: str = "2", node_memory: str = "4Gi",
                  max_pods: int = 110, store=None, compaction_interval: float = 300.0,
                  scheduler_config: dict | str | None = None, cluster_cidr: str | None = None,
-                 controller_managers: int = 1, schedulers: int = 1, cloud=None,
+                 controller_managers: int = 1, schedulers: int = 1, cloud=None, watch_cache: bool = True,
                  informer_indexes: bool = True):
         arguments.cluster(nodes, seed, node_cpu, node_memory, max_pods, compaction_interval)
         arguments.whole_number("Cluster", "controller_managers", controller_managers, 1, 10)
@@ -78,7 +78,7 @@ class Cluster:
         # The API server compacts the store every `compaction_interval` seconds, as
         # kube-apiserver does every 5 minutes (apiserver/compactor.py); 0 keeps all history.
         self.apiserver = APIServer(self.store, self.clock, random.Random(rng.getrandbits(64)),
-                                   compaction_interval=compaction_interval)
+                                   compaction_interval=compaction_interval, watch_cache=watch_cache)
         self.apiserver.bootstrap()
         # Every component gets its own credentials; the API server authenticates and
         # authorizes each request (RBAC), in process exactly as over HTTP.
