@@ -31,6 +31,7 @@ import yaml
 
 from ..apiserver import APIServer
 from ..client import ApiError, Client, InProcessTransport
+from ..client.informer import indexes
 from ..client.leaderelection import LeaderElected
 from ..clock import VirtualClock
 from ..controllers import ControllerManager
@@ -54,11 +55,20 @@ class Cluster:
     def __init__(self, nodes: int = 3, seed: int = 0, node_cpu: str = "2", node_memory: str = "4Gi",
                  max_pods: int = 110, store=None, compaction_interval: float = 300.0,
                  scheduler_config: dict | str | None = None, cluster_cidr: str | None = None,
-                 controller_managers: int = 1, schedulers: int = 1, cloud=None):
+                 controller_managers: int = 1, schedulers: int = 1, cloud=None, watch_cache: bool = True,
+                 informer_indexes: bool = True):
         arguments.cluster(nodes, seed, node_cpu, node_memory, max_pods, compaction_interval)
         arguments.whole_number("Cluster", "controller_managers", controller_managers, 1, 10)
         arguments.whole_number("Cluster", "schedulers", schedulers, 1, 10)
+        if not isinstance(informer_indexes, bool):
+            raise TypeError(f"Cluster: informer_indexes must be True or False, not {informer_indexes!r}")
+        if not informer_indexes and (controller_managers > 1 or schedulers > 1):
+            # a standby that wins the election later would build its informers indexed
+            raise ValueError("Cluster: informer_indexes=False needs one controller manager and one scheduler")
         self.seed = seed
+        # False (lesson 11): every component's informers answer reads by scanning their whole
+        # cache instead of through their indexes — same answers, the cost an index saves.
+        self.informer_indexes = informer_indexes
         self.clock = VirtualClock()
         self.started_at = self.clock.now()
         rng = random.Random(seed)
@@ -68,7 +78,7 @@ class Cluster:
         # The API server compacts the store every `compaction_interval` seconds, as
         # kube-apiserver does every 5 minutes (apiserver/compactor.py); 0 keeps all history.
         self.apiserver = APIServer(self.store, self.clock, random.Random(rng.getrandbits(64)),
-                                   compaction_interval=compaction_interval)
+                                   compaction_interval=compaction_interval, watch_cache=watch_cache)
         self.apiserver.bootstrap()
         # Every component gets its own credentials; the API server authenticates and
         # authorizes each request (RBAC), in process exactly as over HTTP.
@@ -124,14 +134,16 @@ class Cluster:
         self.fault = Faults(self)
         for name in self.builders:
             self._build(name)
-        for component in self.components():
-            component.start()
+        with indexes(self.informer_indexes):   # components build their informers as they start
+            for component in self.components():
+                component.start()
         self.settle()
 
     # -- components and their restarts (faults.py) ------------------------------------------
     def _build(self, name: str):
         connection = self.connections[name] = ComponentTransport(self.transport, self.clock, self.link)
-        component = self.builders[name](connection)
+        with indexes(self.informer_indexes):   # the informers it builds read through indexes, or scan
+            component = self.builders[name](connection)
         self.running[name] = self._last[name] = component
         return component
 
@@ -246,7 +258,9 @@ class Cluster:
     def start_component(self, name: str) -> None:
         """A new process of the component, on a new connection: it lists, watches, acts."""
         self._known_component("start_component", name)
-        self._build(name).start()
+        component = self._build(name)
+        with indexes(self.informer_indexes):
+            component.start()
 
     def _known_component(self, method: str, name: str) -> None:
         if name not in self.builders:   # a misspelt name must not pass for a stopped component

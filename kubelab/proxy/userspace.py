@@ -27,28 +27,12 @@ import ipaddress
 import socket
 import threading
 
+from ..net.pump import splice
 from .proxier import KubeProxy
 
 LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
 Address = tuple[str, int]
 CONNECT_TIMEOUTS = (0.25, 0.5, 1.0, 2.0)   # seconds per attempt (upstream userspace's EndpointDialTimeouts)
-
-
-def _splice(source: socket.socket, target: socket.socket) -> None:
-    try:
-        while True:
-            data = source.recv(65536)
-            if not data:
-                break
-            target.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for side in (source, target):
-            try:
-                side.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class UserspaceKubeProxy(KubeProxy):
@@ -132,8 +116,7 @@ class UserspaceKubeProxy(KubeProxy):
             connection.close()
             return
         upstream.settimeout(None)
-        threading.Thread(target=_splice, args=(upstream, connection), daemon=True).start()
-        _splice(connection, upstream)
+        splice(connection, upstream, name=f"proxy-{destination[0]}:{destination[1]}", linger=0)
 
     def stop(self) -> None:
         super().stop()
