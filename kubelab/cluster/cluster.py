@@ -38,7 +38,7 @@ from ..controllers import ControllerManager
 from ..controllers.config import ControllerManagerConfig
 from ..dns import ClusterDNS
 from ..kubelet import Kubelet
-from ..kubelet.dns import CLUSTER_DNS
+from ..kubelet.dns import dns_ip
 from ..proxy import KubeProxy
 from ..scheduler import Scheduler
 from ..store import MemoryStore
@@ -86,6 +86,7 @@ class Cluster:
         self.transport = InProcessTransport(self.apiserver)
         self.link = APIServerLink()   # apiserver-0 as everyone reaches it (faults can take it down)
         self.client = Client(ComponentTransport(self.transport, self.clock, self.link), "kubectl", credentials.admin)
+        self.cluster_dns = dns_ip(str(self.apiserver.ips.network))   # kubeadm: the service range's 10th address
         self._add_kube_dns_service()
         # kubeadm's --pod-network-cidr: the node IPAM controller gives each Node a /24 of it.
         self.cluster_cidr = cluster_cidr or (CLUSTER_CIDR if nodes < 256 else LARGE_CLUSTER_CIDR)
@@ -204,6 +205,7 @@ class Cluster:
             kubelet.machine.cloud_provider = "external"
         # `kubectl logs` goes API server -> kubelet (:10250); in process, a registered function.
         self.apiserver.node_connections.register(node, kubelet.container_logs)
+        kubelet.cluster_dns = self.cluster_dns
         kubelet.runtime.dns = self._dns_query   # a pod's DNS packets reach the cluster DNS (or not)
         return kubelet
 
@@ -221,7 +223,7 @@ class Cluster:
             "name": "kube-dns", "namespace": "kube-system",
             "labels": {"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true",
                        "kubernetes.io/name": "CoreDNS"}},
-            "spec": {"clusterIP": CLUSTER_DNS, "selector": {"k8s-app": "kube-dns"}, "ports": [
+            "spec": {"clusterIP": self.cluster_dns, "selector": {"k8s-app": "kube-dns"}, "ports": [
                 {"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
                 {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
                 {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}]}}, "kube-system")
@@ -229,7 +231,7 @@ class Cluster:
     def _dns_query(self, server: str, name: str, qtype: str) -> list[str] | None:
         """A DNS query from a pod: the kube-dns address reaches CoreDNS (None if it is down);
         the node's own resolver knows no cluster names (NXDOMAIN)."""
-        if server != CLUSTER_DNS:
+        if server != self.cluster_dns:
             return []
         dns = self.running.get("coredns")
         return None if dns is None else dns.query(name, qtype)
