@@ -29,8 +29,10 @@ Invariant: no container process outlives its pod, its kubelet, or `kubelab up` â
 dies with the kubelet and takes its process group with it; stopping a sandbox, or the runtime,
 kills what remains.
 
-Left out: namespaces and cgroups (a container can see the host; memory limits are not
-enforced, so no OOMKilled here), images' own file systems, and restart of the kubelet with its
+Memory limits: the shim samples the container's resident memory and SIGKILLs it past
+`resources.limits.memory` (OOMKilled, 137; container_shim.py says how, and what sampling
+misses). Left out: namespaces and cgroups (a container can see the host; an exec'd command is
+not counted against the limit), images' own file systems, and restart of the kubelet with its
 containers kept (the containers die with it and the pods are started again).
 """
 from __future__ import annotations
@@ -132,7 +134,9 @@ class ProcessRuntime(RuntimeBase):
             self._exit(container, 128, "StartError", str(error))
             self.clock.call_soon(on_started, str(error))
             return
-        shim = [sys.executable, "-m", "kubelab.kubelet.container_shim", container.log_path, "--", *argv]
+        limit = container.config.memory_limit
+        shim = [sys.executable, "-m", "kubelab.kubelet.container_shim", container.log_path,
+                *(["--memory-limit", str(limit)] if limit else []), "--", *argv]
         container.process = subprocess.Popen(shim, env=self._environment(sandbox, container), start_new_session=True,
                                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                              stderr=subprocess.DEVNULL)
@@ -143,9 +147,14 @@ class ProcessRuntime(RuntimeBase):
 
     def _wait(self, container: Container) -> None:
         code = container.process.wait()
+        try:   # as when a container's PID 1 ends: whatever it started ends with it
+            os.killpg(container.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
         code = 128 - code if code < 0 else code
+        oom = os.path.exists(container.log_path + ".oom")   # the shim's OOM monitor killed it
         self.clock.call_soon_threadsafe(self._exit, container, code,
-                                        "Completed" if code == 0 else "Error")
+                                        "OOMKilled" if oom else "Completed" if code == 0 else "Error")
 
     def _kill(self, container: Container) -> None:
         """SIGKILL the container's whole process group (the shim and everything it started)."""
