@@ -42,6 +42,7 @@ from ..proxy import KubeProxy
 from ..scheduler import Scheduler
 from ..store import MemoryStore
 from . import arguments
+from . import progress as progress_bar
 from ..cloud.addresses import CLUSTER_CIDR, LARGE_CLUSTER_CIDR, node_internal_ip
 from .credentials import ClusterCredentials
 from .faults import APIServerLink, ComponentTransport, Faults
@@ -54,7 +55,7 @@ class Cluster:
     def __init__(self, nodes: int = 3, seed: int = 0, node_cpu: str = "2", node_memory: str = "4Gi",
                  max_pods: int = 110, store=None, compaction_interval: float = 300.0,
                  scheduler_config: dict | str | None = None, cluster_cidr: str | None = None,
-                 controller_managers: int = 1, schedulers: int = 1, cloud=None):
+                 controller_managers: int = 1, schedulers: int = 1, cloud=None, progress: bool | None = None):
         arguments.cluster(nodes, seed, node_cpu, node_memory, max_pods, compaction_interval)
         arguments.whole_number("Cluster", "controller_managers", controller_managers, 1, 10)
         arguments.whole_number("Cluster", "schedulers", schedulers, 1, 10)
@@ -125,7 +126,7 @@ class Cluster:
             self._build(name)
         for component in self.components():
             component.start()
-        self.settle()
+        self.settle(progress=progress)
 
     # -- components and their restarts (faults.py) ------------------------------------------
     def _build(self, name: str):
@@ -263,10 +264,17 @@ class Cluster:
         arguments.seconds("run", "seconds", seconds)
         self.clock.run(seconds)
 
-    def settle(self, max_seconds: float = 600.0) -> float:
-        """Run until no component has work left (only heartbeats remain); returns seconds taken."""
+    def settle(self, max_seconds: float = 600.0, progress: bool | None = None) -> float:
+        """Run until no component has work left (only heartbeats remain); returns seconds taken.
+
+        `progress`: a tqdm bar (virtual time, pods Running/Pending, writes/s) — True, False, or
+        None for "only on a big cluster, and only once the run has lasted 2 s" (progress.py)."""
         arguments.seconds("settle", "max_seconds", max_seconds, allow_zero=False)
-        return self.clock.settle(max_seconds)
+        if progress is not None and not isinstance(progress, bool):
+            raise TypeError(f"settle(progress={progress!r}): progress must be True, False or None")
+        if not progress_bar.wanted(progress, len(self._machines)):
+            return self.clock.settle(max_seconds)
+        return progress_bar.settle(self, max_seconds, delay=progress_bar.DELAY_SECONDS if progress is None else 0.0)
 
     # -- talking to the cluster ------------------------------------------------------------
     def kubectl(self, command: str, stdin: str | None = None) -> str:
