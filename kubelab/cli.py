@@ -76,6 +76,8 @@ def _add_process_commands(commands) -> None:
                            help="the ClusterIPs' range (kubelab up --runtime process: 127.96.0.0/16, loopback)")
     apiserver.add_argument("--etcd-compaction-interval", type=_duration, default=300.0,
                            help="how often the store is compacted, e.g. 5m, 90s (0 = never; default 5m)")
+    apiserver.add_argument("--watch-cache", type=_go_bool, nargs="?", const=True, default=True,
+                           help="serve lists and watches from memory (default true; --watch-cache=false: the store)")
     for component, what in (("controller-manager", "the controllers"), ("scheduler", "the scheduler")):
         command = commands.add_parser(component, help=f"run {what} against an API server")
         command.add_argument("--kubeconfig", default=None)
@@ -112,6 +114,15 @@ def _add_process_commands(commands) -> None:
         else:
             command.add_argument("--proxy-mode", choices=("iptables", "userspace"), default="iptables",
                                  help="userspace: also listen on each loopback ClusterIP:port and carry its TCP")
+
+
+def _go_bool(text: str) -> bool:
+    """A boolean flag's value as Go's strconv.ParseBool reads it ("true", "false", "1", "0", ...)."""
+    if text in ("1", "t", "T", "true", "TRUE", "True"):
+        return True
+    if text in ("0", "f", "F", "false", "FALSE", "False"):
+        return False
+    raise argparse.ArgumentTypeError(f'invalid boolean value "{text}"')
 
 
 def _duration(text: str) -> float:
@@ -200,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         from .apiserver.http.process import run
         return run(args.port, args.store, args.data_dir, args.etcd_endpoint, args.seed,
                    args.token_auth_file, args.service_account_key_file, args.etcd_compaction_interval,
-                   args.service_cluster_ip_range)
+                   args.service_cluster_ip_range, args.watch_cache)
     if args.command == "cloud-controller-manager":
         from .processes import daemon
         return daemon.run(args.command, args.kubeconfig, nodes=args.nodes,

@@ -93,7 +93,7 @@ class PodSync:
                     return
                 self.admitted.add(meta.uid(pod))
             sandbox = self.runtime.run_pod_sandbox(meta.name(pod), meta.namespace(pod), meta.uid(pod),
-                                                   pod_resolv_conf(pod))
+                                                   pod_resolv_conf(pod, self.cluster_dns))
             self.probes.add_pod(pod)
         if meta.uid(pod) not in self.volumes and not self._mount_volumes(key, pod):
             self._write_status(pod, sandbox)

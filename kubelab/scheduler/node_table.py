@@ -233,6 +233,20 @@ class NodeTable:
             self._build_pod_indexes()
         return self._score_terms.items()
 
+    def sum_by_code(self, key: str, per_node: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Σ per_node over `rows`, by the code of label `key`: an array one longer than the codes, its
+        last entry 0, so `sums[column]` reads 0 for nodes without the label (column -1)."""
+        column, codes = self.label_codes(key)
+        chosen = rows & (column >= 0)
+        sums = np.zeros(len(codes) + 1, np.int64)
+        sums[:len(codes)] = np.bincount(column[chosen], weights=per_node[chosen], minlength=len(codes))
+        return sums
+
+    def label_values(self, key: str) -> list[str]:
+        """Label `key`'s values, by code."""
+        self.label_codes(key)
+        return self._values[key]
+
     def count_by_value(self, key: str, per_node: np.ndarray, rows: np.ndarray) -> dict[str, int]:
         """Σ per_node over `rows`, by the value of label `key` (rows without the label left out);
         every value carried by one of `rows` appears, with 0 if nothing was counted there."""
@@ -242,7 +256,6 @@ class NodeTable:
         seen = np.flatnonzero(np.bincount(column[chosen], minlength=len(codes)))
         values = self._values[key]
         return {values[code]: int(sums[code]) for code in seen.tolist()}
-
 
 def default_normalize_array(scores: np.ndarray, reverse: bool = False) -> np.ndarray:
     """framework.default_normalize_score over an array: the highest becomes 100 (reverse: 0)."""

@@ -36,6 +36,7 @@ Name = "NodeResourcesFit"
 ERR_REASON_TOO_MANY_PODS = "Too many pods"
 ERR_REASON_INSUFFICIENT_CPU = "Insufficient cpu"
 ERR_REASON_INSUFFICIENT_MEMORY = "Insufficient memory"
+_REASONS = (ERR_REASON_TOO_MANY_PODS, ERR_REASON_INSUFFICIENT_CPU, ERR_REASON_INSUFFICIENT_MEMORY)
 
 LEAST_ALLOCATED, MOST_ALLOCATED, REQUESTED_TO_CAPACITY_RATIO = \
     "LeastAllocated", "MostAllocated", "RequestedToCapacityRatio"
@@ -139,6 +140,25 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, ScorePlugin):
         mask &= table.alloc_cpu >= table.req_cpu + request.milli_cpu
         mask &= table.alloc_memory >= table.req_memory + request.memory
         return mask
+
+    def filter_statuses(self, state: CycleState, pod: dict, table, rows):
+        """insufficient_resources' reasons from the columns (pods, cpu, memory: what filter_mask asks)."""
+        request = state.get(_REQUESTS) or pod_requests(pod)
+        too_many = (table.num_pods[rows] + 1 > table.alloc_pods[rows]).tolist()
+        if request.milli_cpu == 0 and request.memory == 0:
+            cpu = memory = [False] * len(rows)
+        else:
+            cpu = (table.alloc_cpu[rows] < table.req_cpu[rows] + request.milli_cpu).tolist()
+            memory = (table.alloc_memory[rows] < table.req_memory[rows] + request.memory).tolist()
+        statuses = {}  # one Status per combination of reasons
+        answer = []
+        for reasons in zip(too_many, cpu, memory):
+            status = statuses.get(reasons)
+            if status is None:
+                words = [word for word, present in zip(_REASONS, reasons) if present]
+                status = statuses[reasons] = unschedulable(Name, *words) if words else OK
+            answer.append(status)
+        return answer
 
     def score_array(self, state: CycleState, pod: dict, table, rows):
         if self.strategy == REQUESTED_TO_CAPACITY_RATIO or any(r not in ("cpu", "memory") for r, _ in self.resources):
