@@ -48,92 +48,84 @@ class KubeletServer:
         self.port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, args=(0.2,), name="kubelet-server", daemon=True).start()
 
-    def logs(self, namespace: str, pod: str, container: str, options: dict) -> str:
-        """The container's logs, read on the kubelet's own thread (raises ApiError)."""
+    def _on_kubelet_thread(self, work, seconds: float = 10.0, answer_later: bool = False):
+        """Run `work()` on the kubelet's own thread (its code never runs on two) and return what it
+        returns, or raise the ApiError it raised. With `answer_later`, `work(answer)` calls
+        `answer(value)` itself, when the runtime calls back."""
         done, outcome = threading.Event(), {}
 
-        def read() -> None:
+        def answer(value) -> None:
+            outcome.setdefault("value", value)
+            done.set()
+
+        def run() -> None:
             try:
-                outcome["text"] = self.kubelet.container_logs(namespace, pod, container, options)
+                if answer_later:
+                    work(answer)
+                else:
+                    answer(work())
             except ApiError as error:
                 outcome["error"] = error
-            finally:
                 done.set()
-        self.clock.call_soon_threadsafe(read)
-        if not done.wait(10):
+        self.clock.call_soon_threadsafe(run)
+        if not done.wait(seconds):
             raise ApiError(status(504, "Timeout", "the kubelet did not answer in time"))
         if "error" in outcome:
             raise outcome["error"]
-        return outcome["text"]
+        return outcome["value"]
+
+    def _container(self, namespace: str, pod: str, container: str):
+        """The container of that name in the pod's newest sandbox (on the kubelet's thread)."""
+        sandboxes = self.kubelet.runtime.list_pod_sandboxes(namespace, pod)
+        return sandboxes[-1].containers.get(container) if sandboxes else None
+
+    def logs(self, namespace: str, pod: str, container: str, options: dict) -> str:
+        """The container's logs, read on the kubelet's own thread (raises ApiError)."""
+        return self._on_kubelet_thread(lambda: self.kubelet.container_logs(namespace, pod, container, options))
 
     def pod_ip(self, namespace: str, pod: str) -> str | None:
         """The running pod's IP (port-forward connects there), read on the kubelet's thread."""
-        done, outcome = threading.Event(), {}
-
-        def look() -> None:
+        def look():
             sandboxes = self.kubelet.runtime.list_pod_sandboxes(namespace, pod)
-            outcome["ip"] = sandboxes[-1].ip if sandboxes else None
-            done.set()
-        self.clock.call_soon_threadsafe(look)
-        return outcome.get("ip") if done.wait(10) else None
+            return sandboxes[-1].ip if sandboxes else None
+        try:
+            return self._on_kubelet_thread(look)
+        except ApiError:
+            return None
 
     def running(self, namespace: str, pod: str, container: str) -> str | None:
         """The id of the container while it runs, else None (a followed log ends with its container)."""
-        done, outcome = threading.Event(), {}
-
-        def look() -> None:
-            sandboxes = self.kubelet.runtime.list_pod_sandboxes(namespace, pod)
-            found = sandboxes[-1].containers.get(container) if sandboxes else None
-            outcome["running"] = found.id if found is not None and found.state == "running" else None
-            done.set()
-        self.clock.call_soon_threadsafe(look)
-        return outcome.get("running") if done.wait(10) else None
+        def look():
+            found = self._container(namespace, pod, container)
+            return found.id if found is not None and found.state == "running" else None
+        try:
+            return self._on_kubelet_thread(look)
+        except ApiError:
+            return None
 
     def exec(self, namespace: str, pod: str, container: str, argv: list[str], seconds: float = 300.0):
         """Run `argv` in the container on the kubelet's thread; its ExecResult (raises ApiError)."""
-        done, outcome = threading.Event(), {}
-
-        def start() -> None:
-            try:
-                self.kubelet.exec_in_container(namespace, pod, container, argv,
-                                               lambda result: (outcome.setdefault("result", result), done.set()))
-            except ApiError as error:
-                outcome["error"] = error
-                done.set()
-        self.clock.call_soon_threadsafe(start)
-        if not done.wait(seconds):
-            raise ApiError(status(504, "Timeout", "the command did not finish in time"))
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["result"]
+        return self._on_kubelet_thread(
+            lambda answer: self.kubelet.exec_in_container(namespace, pod, container, argv, answer), seconds,
+            answer_later=True)
 
     def stdio(self, kind: str, namespace: str, pod: str, container: str, wanted: dict) -> dict:
         """Where an exec or attach session plugs in, looked up (and an exec started) on the
         kubelet's thread: {"id"} of the shim to connect to, {"start_error"} when the command is
         not in the image, or {} when the runtime has no live stdio (the simulated one)."""
-        done, outcome = threading.Event(), {}
-
-        def look() -> None:
+        def look() -> dict:
+            runtime, found = self.kubelet.runtime, self._container(namespace, pod, container)
+            if found is None or found.state != "running":
+                raise ApiError(status(400, "BadRequest", f'container not found ("{container}")'))
+            if not hasattr(runtime, "exec_stream"):
+                return {}
+            if kind == "attach":
+                return {"id": found.id}
             try:
-                runtime = self.kubelet.runtime
-                sandboxes = runtime.list_pod_sandboxes(namespace, pod)
-                found = sandboxes[-1].containers.get(container) if sandboxes else None
-                if found is None or found.state != "running":
-                    outcome["error"] = ApiError(status(400, "BadRequest", f'container not found ("{container}")'))
-                elif hasattr(runtime, "exec_stream") and kind == "attach":
-                    outcome.update(id=found.id, config=found.config)
-                elif hasattr(runtime, "exec_stream"):
-                    outcome["id"] = runtime.exec_stream(found.id, wanted["command"], wanted["stdin"], wanted["tty"])
+                return {"id": runtime.exec_stream(found.id, wanted["command"], wanted["stdin"], wanted["tty"])}
             except StartError as error:
-                outcome["start_error"] = str(error)
-            finally:
-                done.set()
-        self.clock.call_soon_threadsafe(look)
-        if not done.wait(10):
-            raise ApiError(status(504, "Timeout", "the kubelet did not answer in time"))
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome
+                return {"start_error": str(error)}
+        return self._on_kubelet_thread(look)
 
     def stop(self) -> None:
         self.httpd.shutdown()
@@ -285,12 +277,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Upgrade", "").lower() != "websocket" or protocol is None or following is None:
             return self._answer(400, "text/plain; charset=utf-8",
                                 f'container {container} is not running, or the client does not speak WebSocket')
-        self.send_response(101, "Switching Protocols")
-        self.send_header("Upgrade", "websocket")
-        self.send_header("Connection", "Upgrade")
-        self.send_header("Sec-WebSocket-Accept", websocket.accept_key(self.headers.get("Sec-WebSocket-Key", "")))
-        self.send_header("Sec-WebSocket-Protocol", protocol)
-        self.end_headers()
+        websocket.accept(self, protocol)
         try:
             self.wfile.write(websocket.message(websocket.STDOUT, b""))
             seen = owner.logs(namespace, pod, container, {})
@@ -313,12 +300,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._answer(400, "text/plain; charset=utf-8",
                                 "kubelab's kubelet speaks exec over WebSocket (v5.channel.k8s.io, v4.channel.k8s.io)")
         argv = query.get("command") or []
-        self.send_response(101, "Switching Protocols")
-        self.send_header("Upgrade", "websocket")
-        self.send_header("Connection", "Upgrade")
-        self.send_header("Sec-WebSocket-Accept", websocket.accept_key(self.headers.get("Sec-WebSocket-Key", "")))
-        self.send_header("Sec-WebSocket-Protocol", protocol)
-        self.end_headers()
+        websocket.accept(self, protocol)
         self.wfile.write(websocket.message(websocket.STDOUT, b""))   # "connected", as upstream's wsstream says
         self.wfile.flush()
         try:

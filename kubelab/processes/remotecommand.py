@@ -63,12 +63,7 @@ class WebSocketStreams(ClientStreams):
     def __init__(self, handler, protocol: str):
         super().__init__(handler)
         self.protocol = protocol
-        handler.send_response(101, "Switching Protocols")
-        handler.send_header("Upgrade", "websocket")
-        handler.send_header("Connection", "Upgrade")
-        handler.send_header("Sec-WebSocket-Accept", websocket.accept_key(handler.headers.get("Sec-WebSocket-Key", "")))
-        handler.send_header("Sec-WebSocket-Protocol", protocol)
-        handler.end_headers()
+        websocket.accept(handler, protocol)
         self._write(websocket.message(container_io.STDOUT, b""))   # "connected", as upstream's wsstream says
 
     def _write(self, payload: bytes) -> None:
