@@ -65,6 +65,7 @@ class ProcessRuntime(RuntimeBase):
         self.root = Path(root_dir).resolve()
         super().__init__(clock, node_name, pod_cidr)
         self._next_id = 0
+        self.exec_sessions: list[subprocess.Popen] = []   # exec shims still running (killed at shutdown)
 
     def _new_id(self) -> str:
         self._next_id += 1
@@ -139,8 +140,11 @@ class ProcessRuntime(RuntimeBase):
             self.clock.call_soon(on_started, str(error))
             return
         limit = container.config.memory_limit
+        config = container.config
         shim = [sys.executable, "-m", "kubelab.kubelet.container_shim", container.log_path,
-                *(["--memory-limit", str(limit)] if limit else []), "--", *argv]
+                *(["--memory-limit", str(limit)] if limit else []), "--io", container.id,
+                *[f"--{flag}" for flag, on in (("stdin", config.stdin), ("stdin-once", config.stdin_once),
+                                               ("tty", config.tty)) if on], "--", *argv]
         container.process = subprocess.Popen(shim, env=self._environment(sandbox, container), start_new_session=True,
                                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                              stderr=subprocess.DEVNULL)
@@ -202,6 +206,24 @@ class ProcessRuntime(RuntimeBase):
         started = subprocess_exec(self, sandbox, container, argv, timeout)
         threading.Thread(target=lambda: self.clock.call_soon_threadsafe(on_done, started()), daemon=True).start()
 
+    def exec_stream(self, container_id: str, argv: list[str], stdin: bool, tty: bool) -> str:
+        """CRI Exec (the streaming one): start `argv` beside the container's process under its own
+        shim, which waits for the kubelet's server to connect (container_io.py); the id to
+        connect to. StartError when the command is not in the image."""
+        from .process_commands import exec_argv
+        container = self.container_status(container_id)
+        if container is None or container.state != RUNNING:
+            raise StartError(f'container not found ("{container.name if container else container_id}")')
+        sandbox = self.sandboxes[self.containers[container_id][0]]
+        command = exec_argv(container, argv, materialize(self.pod_dir(sandbox), container.config.mounts))
+        exec_id = f"exec://{self._new_id()}"
+        shim = [sys.executable, "-m", "kubelab.kubelet.container_shim", "-", "--io", exec_id, "--exec",
+                *(["--stdin"] if stdin else []), *(["--tty"] if tty else []), "--", *command]
+        process = subprocess.Popen(shim, env=self._environment(sandbox, container), start_new_session=True,
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.exec_sessions = [p for p in self.exec_sessions if p.poll() is None] + [process]
+        return exec_id
+
     def log_lines(self, container: Container) -> list[tuple[float, str]]:
         """(time, text) per line of the container's CRI log file, for container_logs.read."""
         lines = []
@@ -239,6 +261,9 @@ class ProcessRuntime(RuntimeBase):
 
     def shutdown(self) -> None:
         """The kubelet is going away: kill every container (no orphans)."""
+        for session in self.exec_sessions:
+            if session.poll() is None:
+                os.killpg(session.pid, signal.SIGKILL)
         for sandbox_id in list(self.sandboxes):
             self.stop_pod_sandbox(sandbox_id)
 

@@ -153,6 +153,9 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
     # -- filtering -----------------------------------------------------------------------------
     def pre_filter(self, state: CycleState, pod: dict) -> Status:
         snapshot = self.handle.snapshot()
+        if schedule_columns.ENABLED and snapshot.node_info_list and not _has_required_terms(pod) \
+                and not snapshot.table.anti_affinity_terms():
+            return Status(SKIP)  # nothing to count: no terms of its own, no placed pod with anti-affinity
         info = self._incoming(pod, preferred=False)
         namespace_labels = self._namespace_labels(pod["metadata"].get("namespace", ""))
         if schedule_columns.ENABLED and snapshot.node_info_list:
@@ -354,6 +357,12 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
         spread = highest - lowest
         return {node: int(MAX_NODE_SCORE * ((score - lowest) / spread)) if spread > 0 else 0
                 for node, score in scores.items()}
+
+
+def _has_required_terms(pod: dict) -> bool:
+    affinity = pod["spec"].get("affinity") or {}
+    return any((affinity.get(kind) or {}).get("requiredDuringSchedulingIgnoredDuringExecution")
+               for kind in ("podAffinity", "podAntiAffinity"))
 
 
 def _positive(counts: dict[TopologyPair, int], key: str) -> list[str]:
