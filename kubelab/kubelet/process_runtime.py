@@ -196,14 +196,14 @@ class ProcessRuntime(RuntimeBase):
         self.clock.call_later(0.05, check)
 
     def exec_sync(self, container_id: str, argv: list[str], timeout: float | None,
-                  on_done: Callable[[ExecResult], None]) -> None:
+                  on_done: Callable[[ExecResult], None], stdin: str | None = None) -> None:
         """Run `argv` beside the container's process, with its environment and volumes."""
         container = self.container_status(container_id)
         if container is None or container.state != RUNNING:
             self.clock.call_soon(on_done, ExecResult(-1, "container not running"))
             return
         sandbox = self.sandboxes[self.containers[container_id][0]]
-        started = subprocess_exec(self, sandbox, container, argv, timeout)
+        started = subprocess_exec(self, sandbox, container, argv, timeout, stdin)
         threading.Thread(target=lambda: self.clock.call_soon_threadsafe(on_done, started()), daemon=True).start()
 
     def exec_stream(self, container_id: str, argv: list[str], stdin: bool, tty: bool) -> str:
@@ -269,7 +269,7 @@ class ProcessRuntime(RuntimeBase):
 
 
 def subprocess_exec(runtime: ProcessRuntime, sandbox: Sandbox, container: Container, argv: list[str],
-                    timeout: float | None) -> Callable[[], ExecResult]:
+                    timeout: float | None, stdin: str | None = None) -> Callable[[], ExecResult]:
     """A function that runs the exec (in a thread) and says how it ended."""
     from .process_commands import exec_argv
     env = runtime._environment(sandbox, container)
@@ -281,7 +281,7 @@ def subprocess_exec(runtime: ProcessRuntime, sandbox: Sandbox, container: Contai
         except StartError as error:
             return ExecResult(126, str(error))
         try:
-            done = subprocess.run(command, env=env, cwd=str(runtime.pod_dir(sandbox)), stdin=subprocess.DEVNULL,
+            done = subprocess.run(command, env=env, cwd=str(runtime.pod_dir(sandbox)), input=(stdin or "").encode(),
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout,
                                   start_new_session=True)
         except subprocess.TimeoutExpired as expired:
