@@ -13,7 +13,8 @@ object stays true while that very object (`is`) is the one handed to the sync, a
 owner's selector and template labels are the ones it was read against. `PodFacts` are kept
 with the object they were read from and reused only then; anything else is read again.
 Availability depends on the time, so the facts keep *when* the pod became Ready and the
-count compares that with now at each sync.
+count compares that with now at each sync. A pod's facts are dropped when it is deleted, and
+an owner's when the owner is (or when its selector or template labels change).
 
 The readable definitions stay the reference: `active_pods.is_active`, `is_ready`,
 `is_available`, `replicaset.calculate_status`; tests/controllers/test_pod_facts.py checks the
@@ -74,11 +75,10 @@ class OwnerPodFacts:
         self.entries[uid] = (pod, facts)
         return facts
 
-    def keep_only(self, pods: list[dict]) -> None:
-        """Drop what is kept for pods no longer among the owner's candidates (deleted, taken)."""
-        if len(self.entries) > 2 * len(pods) + 16:
-            wanted = {pod["metadata"].get("uid", "") for pod in pods}
-            self.entries = {uid: entry for uid, entry in self.entries.items() if uid in wanted}
+    def is_ours(self, pod: dict) -> bool:
+        """Controlled by this owner and selected by it: claiming has nothing to do."""
+        facts = self(pod)
+        return facts.controller_uid == self.owner["metadata"].get("uid") and facts.matches
 
 
 class PodFactsCache:
@@ -97,3 +97,9 @@ class PodFactsCache:
 
     def forget(self, owner: dict) -> None:
         self.owners.pop(meta.uid(owner), None)
+
+    def forget_pod(self, owner: dict, pod: dict) -> None:
+        """A pod of this owner is gone: its facts are not kept any longer."""
+        facts = self.owners.get(meta.uid(owner))
+        if facts is not None:
+            facts.entries.pop(meta.uid(pod), None)

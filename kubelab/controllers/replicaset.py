@@ -126,6 +126,7 @@ class ReplicaSetController(Controller):
         owner = self.resolve_controller_ref(meta.namespace(pod), reference)
         if owner is not None:
             self.expectations.deletion_observed(meta.key(owner), meta.key(pod))
+            self.pod_facts.forget_pod(owner, pod)
             self.enqueue(owner)
 
     def resolve_controller_ref(self, namespace: str, reference: dict) -> dict | None:
@@ -152,14 +153,12 @@ class ReplicaSetController(Controller):
         requirements = selector.from_label_selector(self.selector_of(replicaset))
         candidates = self.pods.by_index(CONTROLLER_UID_INDEX, meta.uid(replicaset),
                                         f"orphan/{meta.namespace(replicaset)}")
-        facts = self.pod_facts.for_owner(replicaset, self.selector_of(replicaset))
-        facts.keep_only(candidates)
+        facts = self.pod_facts.for_owner(replicaset, self.selector_of(replicaset))  # read once per pod version
         active = [pod for pod in candidates if facts(pod).active]
         manager = ControllerRefManager(
             self.client, replicaset, "pods", requirements,
             lambda: self.client.get(self.resource, meta.name(replicaset), meta.namespace(replicaset)))
-        uid = meta.uid(replicaset)
-        pods = manager.claim(active, already_ours=lambda pod: facts(pod).controller_uid == uid and facts(pod).matches)
+        pods = manager.claim(active, already_ours=facts.is_ours)
         error = None
         if needs_sync and not meta.is_being_deleted(replicaset):
             try:
