@@ -43,6 +43,7 @@ from ..proxy import KubeProxy
 from ..scheduler import Scheduler
 from ..store import MemoryStore
 from . import arguments
+from . import progress as progress_bar
 from ..cloud.addresses import CLUSTER_CIDR, LARGE_CLUSTER_CIDR, node_internal_ip
 from .credentials import ClusterCredentials
 from .faults import APIServerLink, ComponentTransport, Faults
@@ -56,7 +57,7 @@ class Cluster:
                  max_pods: int = 110, store=None, compaction_interval: float = 300.0,
                  scheduler_config: dict | str | None = None, cluster_cidr: str | None = None,
                  controller_managers: int = 1, schedulers: int = 1, cloud=None, watch_cache: bool = True,
-                 informer_indexes: bool = True):
+                 informer_indexes: bool = True, progress: bool | None = None):
         arguments.cluster(nodes, seed, node_cpu, node_memory, max_pods, compaction_interval)
         arguments.whole_number("Cluster", "controller_managers", controller_managers, 1, 10)
         arguments.whole_number("Cluster", "schedulers", schedulers, 1, 10)
@@ -137,7 +138,7 @@ class Cluster:
         with indexes(self.informer_indexes):   # components build their informers as they start
             for component in self.components():
                 component.start()
-        self.settle()
+        self.settle(progress=progress)
 
     # -- components and their restarts (faults.py) ------------------------------------------
     def _build(self, name: str):
@@ -279,10 +280,15 @@ class Cluster:
         arguments.seconds("run", "seconds", seconds)
         self.clock.run(seconds)
 
-    def settle(self, max_seconds: float = 600.0) -> float:
-        """Run until no component has work left (only heartbeats remain); returns seconds taken."""
+    def settle(self, max_seconds: float = 600.0, progress: bool | None = None) -> float:
+        """Run until no component has work left (only heartbeats remain); returns seconds taken.
+        `progress`: a bar (True/False; None: 100+ nodes and 2 s of wall time; progress.py)."""
         arguments.seconds("settle", "max_seconds", max_seconds, allow_zero=False)
-        return self.clock.settle(max_seconds)
+        if progress is not None and not isinstance(progress, bool):
+            raise TypeError(f"settle(progress={progress!r}): progress must be True, False or None")
+        if not progress_bar.wanted(progress, len(self._machines)):
+            return self.clock.settle(max_seconds)
+        return progress_bar.settle(self, max_seconds, delay=progress_bar.DELAY_SECONDS if progress is None else 0.0)
 
     # -- talking to the cluster ------------------------------------------------------------
     def kubectl(self, command: str, stdin: str | None = None) -> str:

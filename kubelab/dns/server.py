@@ -122,6 +122,8 @@ class DNSServer:
                 packet, client = self.udp.recvfrom(4096)
             except OSError:
                 return   # closed
+            if client is None:
+                return   # shut down (stop())
             threading.Thread(target=self._answer_udp, args=(packet, client), daemon=True).start()
 
     def _answer_udp(self, packet: bytes, client) -> None:
@@ -156,9 +158,10 @@ class DNSServer:
         for sock in (self.udp, self.tcp):
             if sock is not None:
                 try:
-                    sock.close()
+                    sock.shutdown(socket.SHUT_RDWR)   # wake the blocked reader: the port is free at once
                 except OSError:
                     pass
+                sock.close()
 
 
 def read_framed(connection: socket.socket) -> bytes | None:

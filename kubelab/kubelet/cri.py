@@ -90,6 +90,9 @@ class ContainerConfig:
     env: dict = field(default_factory=dict)
     mounts: dict = field(default_factory=dict)    # mount path -> a volume's files (shared dict)
     memory_limit: int | None = None       # bytes (resources.limits.memory); past it: OOMKilled
+    stdin: bool = False                   # the container's stdin stays open (attach -i writes to it)
+    stdin_once: bool = False              # ... and closes when the first attach session ends
+    tty: bool = False                     # its process runs on a terminal
 
 
 @dataclass

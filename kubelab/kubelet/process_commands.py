@@ -6,6 +6,7 @@ the same StartError as the simulated runtime). Then:
 
     a server of the catalogue      nginx, httpd, /hello-app, agnhost, redis-server, postgres…
     (or python -m http.server)     → python -m kubelab.kubelet.programs serve --ip POD_IP --port P…
+    stress (polinux/stress)        → python -m kubelab.kubelet.programs stress …
     sh / bash / ash -c SCRIPT      → /bin/sh -c SCRIPT, with mounted paths rewritten
     anything else                  → the host's program of that name, if it has one
 
@@ -79,6 +80,8 @@ def container_argv(container, sandbox, volumes: dict[str, str]) -> list[str]:
         argv = argv[1:] or list(behaviour.cmd) or argv
         if not argv or argv[0].startswith("-") or name == "run.sh":
             argv = [next(iter(sorted(behaviour.binaries & SERVERS)), "sh"), *argv]
+    if name == "stress":   # polinux/stress: a real memory hog (programs.stress)
+        return [sys.executable, "-m", "kubelab.kubelet.programs", "stress", *argv[1:]]
     if _is_server(argv):
         ports = _server_ports(behaviour, argv, container)
         return [sys.executable, "-m", "kubelab.kubelet.programs", "serve", "--ip", sandbox.ip, "--name", sandbox.name,

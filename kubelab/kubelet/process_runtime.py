@@ -29,8 +29,10 @@ Invariant: no container process outlives its pod, its kubelet, or `kubelab up` â
 dies with the kubelet and takes its process group with it; stopping a sandbox, or the runtime,
 kills what remains.
 
-Left out: namespaces and cgroups (a container can see the host; memory limits are not
-enforced, so no OOMKilled here), images' own file systems, and restart of the kubelet with its
+Memory limits: the shim samples the container's resident memory and SIGKILLs it past
+`resources.limits.memory` (OOMKilled, 137; container_shim.py says how, and what sampling
+misses). Left out: namespaces and cgroups (a container can see the host; an exec'd command is
+not counted against the limit), images' own file systems, and restart of the kubelet with its
 containers kept (the containers die with it and the pods are started again).
 """
 from __future__ import annotations
@@ -63,6 +65,7 @@ class ProcessRuntime(RuntimeBase):
         self.root = Path(root_dir).resolve()
         super().__init__(clock, node_name, pod_cidr)
         self._next_id = 0
+        self.exec_sessions: list[subprocess.Popen] = []   # exec shims still running (killed at shutdown)
 
     def _new_id(self) -> str:
         self._next_id += 1
@@ -132,7 +135,12 @@ class ProcessRuntime(RuntimeBase):
             self._exit(container, 128, "StartError", str(error))
             self.clock.call_soon(on_started, str(error))
             return
-        shim = [sys.executable, "-m", "kubelab.kubelet.container_shim", container.log_path, "--", *argv]
+        limit = container.config.memory_limit
+        config = container.config
+        shim = [sys.executable, "-m", "kubelab.kubelet.container_shim", container.log_path,
+                *(["--memory-limit", str(limit)] if limit else []), "--io", container.id,
+                *[f"--{flag}" for flag, on in (("stdin", config.stdin), ("stdin-once", config.stdin_once),
+                                               ("tty", config.tty)) if on], "--", *argv]
         container.process = subprocess.Popen(shim, env=self._environment(sandbox, container), start_new_session=True,
                                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                              stderr=subprocess.DEVNULL)
@@ -143,9 +151,14 @@ class ProcessRuntime(RuntimeBase):
 
     def _wait(self, container: Container) -> None:
         code = container.process.wait()
+        try:   # as when a container's PID 1 ends: whatever it started ends with it
+            os.killpg(container.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
         code = 128 - code if code < 0 else code
+        oom = os.path.exists(container.log_path + ".oom")   # the shim's OOM monitor killed it
         self.clock.call_soon_threadsafe(self._exit, container, code,
-                                        "Completed" if code == 0 else "Error")
+                                        "OOMKilled" if oom else "Completed" if code == 0 else "Error")
 
     def _kill(self, container: Container) -> None:
         """SIGKILL the container's whole process group (the shim and everything it started)."""
@@ -189,6 +202,24 @@ class ProcessRuntime(RuntimeBase):
         started = subprocess_exec(self, sandbox, container, argv, timeout)
         threading.Thread(target=lambda: self.clock.call_soon_threadsafe(on_done, started()), daemon=True).start()
 
+    def exec_stream(self, container_id: str, argv: list[str], stdin: bool, tty: bool) -> str:
+        """CRI Exec (the streaming one): start `argv` beside the container's process under its own
+        shim, which waits for the kubelet's server to connect (container_io.py); the id to
+        connect to. StartError when the command is not in the image."""
+        from .process_commands import exec_argv
+        container = self.container_status(container_id)
+        if container is None or container.state != RUNNING:
+            raise StartError(f'container not found ("{container.name if container else container_id}")')
+        sandbox = self.sandboxes[self.containers[container_id][0]]
+        command = exec_argv(container, argv, materialize(self.pod_dir(sandbox), container.config.mounts))
+        exec_id = f"exec://{self._new_id()}"
+        shim = [sys.executable, "-m", "kubelab.kubelet.container_shim", "-", "--io", exec_id, "--exec",
+                *(["--stdin"] if stdin else []), *(["--tty"] if tty else []), "--", *command]
+        process = subprocess.Popen(shim, env=self._environment(sandbox, container), start_new_session=True,
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.exec_sessions = [p for p in self.exec_sessions if p.poll() is None] + [process]
+        return exec_id
+
     def log_lines(self, container: Container) -> list[tuple[float, str]]:
         """(time, text) per line of the container's CRI log file, for container_logs.read."""
         lines = []
@@ -226,6 +257,9 @@ class ProcessRuntime(RuntimeBase):
 
     def shutdown(self) -> None:
         """The kubelet is going away: kill every container (no orphans)."""
+        for session in self.exec_sessions:
+            if session.poll() is None:
+                os.killpg(session.pid, signal.SIGKILL)
         for sandbox_id in list(self.sandboxes):
             self.stop_pod_sandbox(sandbox_id)
 
