@@ -104,7 +104,7 @@ def measure(nodes: int, pods_per_node: int = 5, pods_per_deployment: int = 10, p
     """Run N nodes × `pods_per_node` pods (or `pods`) as Deployments until all run; count the work.
     `switches`: Cluster's informer_indexes, watch_cache, scheduler_config."""
     store = CountingStore()
-    cluster = Cluster(nodes=nodes, seed=0, store=store, **switches)
+    cluster = Cluster(nodes=nodes, seed=0, store=store, progress=False, **switches)   # no bar in a stored output
     seen, running = {}, {}
 
     def observe(pod: dict) -> None:   # the latency watcher: first seen, first seen Running
@@ -125,7 +125,7 @@ def measure(nodes: int, pods_per_node: int = 5, pods_per_deployment: int = 10, p
     for index in range(0, pods, pods_per_deployment):
         cluster.client.create("deployments", deployment(f"web-{index // pods_per_deployment}",
                                                         min(pods_per_deployment, pods - index)))
-    cluster.settle()
+    cluster.settle(progress=False)
     latencies = [running[key] - seen[key] for key in running if key.startswith("default/")]
     return Counts(nodes, pods, store.revision - revision, store.lists - lists, store.watches - 1,
                   store.delivered - delivered, sum(i.scanned for i in informers) - scanned,
