@@ -52,7 +52,7 @@ from . import images
 from .cri import (CREATED, EXITED, RUNNING, Container, ContainerConfig, ExecResult, Image, PullResult, Sandbox,
                   image_content, normalize_image)
 from .runtime_base import RuntimeBase
-from .process_commands import container_argv, materialize
+from .process_commands import container_argv, materialize, tools_path
 from .shell import StartError
 
 LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
@@ -83,6 +83,9 @@ class ProcessRuntime(RuntimeBase):
     def run_pod_sandbox(self, name: str, namespace: str, uid: str, dns=None) -> Sandbox:
         sandbox = super().run_pod_sandbox(name, namespace, uid, dns)
         self.pod_dir(sandbox).mkdir(parents=True, exist_ok=True)
+        if dns is not None:   # the containers' /etc/resolv.conf (kubelab's nslookup and wget read it)
+            (self.pod_dir(sandbox) / "etc").mkdir(exist_ok=True)
+            (self.pod_dir(sandbox) / "etc" / "resolv.conf").write_text(dns.text())
         return sandbox
 
     def pod_dir(self, sandbox: Sandbox) -> Path:
@@ -116,7 +119,8 @@ class ProcessRuntime(RuntimeBase):
         return container
 
     def _environment(self, sandbox: Sandbox, container: Container) -> dict[str, str]:
-        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOSTNAME": sandbox.name,
+        return {"PATH": tools_path(self.root) + os.pathsep + os.environ.get("PATH", "/usr/bin:/bin"),
+                "HOSTNAME": sandbox.name,
                 **container.config.env, "KUBELAB_CONTAINER_DIR": str(self.pod_dir(sandbox)),
                 "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
 
@@ -192,14 +196,14 @@ class ProcessRuntime(RuntimeBase):
         self.clock.call_later(0.05, check)
 
     def exec_sync(self, container_id: str, argv: list[str], timeout: float | None,
-                  on_done: Callable[[ExecResult], None]) -> None:
+                  on_done: Callable[[ExecResult], None], stdin: str | None = None) -> None:
         """Run `argv` beside the container's process, with its environment and volumes."""
         container = self.container_status(container_id)
         if container is None or container.state != RUNNING:
             self.clock.call_soon(on_done, ExecResult(-1, "container not running"))
             return
         sandbox = self.sandboxes[self.containers[container_id][0]]
-        started = subprocess_exec(self, sandbox, container, argv, timeout)
+        started = subprocess_exec(self, sandbox, container, argv, timeout, stdin)
         threading.Thread(target=lambda: self.clock.call_soon_threadsafe(on_done, started()), daemon=True).start()
 
     def exec_stream(self, container_id: str, argv: list[str], stdin: bool, tty: bool) -> str:
@@ -265,7 +269,7 @@ class ProcessRuntime(RuntimeBase):
 
 
 def subprocess_exec(runtime: ProcessRuntime, sandbox: Sandbox, container: Container, argv: list[str],
-                    timeout: float | None) -> Callable[[], ExecResult]:
+                    timeout: float | None, stdin: str | None = None) -> Callable[[], ExecResult]:
     """A function that runs the exec (in a thread) and says how it ended."""
     from .process_commands import exec_argv
     env = runtime._environment(sandbox, container)
@@ -277,7 +281,7 @@ def subprocess_exec(runtime: ProcessRuntime, sandbox: Sandbox, container: Contai
         except StartError as error:
             return ExecResult(126, str(error))
         try:
-            done = subprocess.run(command, env=env, cwd=str(runtime.pod_dir(sandbox)), stdin=subprocess.DEVNULL,
+            done = subprocess.run(command, env=env, cwd=str(runtime.pod_dir(sandbox)), input=(stdin or "").encode(),
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout,
                                   start_new_session=True)
         except subprocess.TimeoutExpired as expired:
