@@ -76,6 +76,8 @@ def _add_process_commands(commands) -> None:
                            help="the ClusterIPs' range (kubelab up --runtime process: 127.96.0.0/16, loopback)")
     apiserver.add_argument("--etcd-compaction-interval", type=_duration, default=300.0,
                            help="how often the store is compacted, e.g. 5m, 90s (0 = never; default 5m)")
+    apiserver.add_argument("--watch-cache", type=_go_bool, nargs="?", const=True, default=True,
+                           help="serve lists and watches from memory (default true; --watch-cache=false: the store)")
     for component, what in (("controller-manager", "the controllers"), ("scheduler", "the scheduler")):
         command = commands.add_parser(component, help=f"run {what} against an API server")
         command.add_argument("--kubeconfig", default=None)
@@ -109,9 +111,20 @@ def _add_process_commands(commands) -> None:
             command.add_argument("--runtime", choices=("simulated", "process"), default="simulated",
                                  help="process: each container a real local process on a loopback pod IP")
             command.add_argument("--root-dir", default="", help="the process runtime's pods, volumes and logs")
+            command.add_argument("--cluster-dns", default="",
+                                 help="the DNS server ClusterFirst pods ask (default: 10.96.0.10, kube-dns's ClusterIP)")
         else:
             command.add_argument("--proxy-mode", choices=("iptables", "userspace"), default="iptables",
                                  help="userspace: also listen on each loopback ClusterIP:port and carry its TCP")
+
+
+def _go_bool(text: str) -> bool:
+    """A boolean flag's value as Go's strconv.ParseBool reads it ("true", "false", "1", "0", ...)."""
+    if text in ("1", "t", "T", "true", "TRUE", "True"):
+        return True
+    if text in ("0", "f", "F", "false", "FALSE", "False"):
+        return False
+    raise argparse.ArgumentTypeError(f'invalid boolean value "{text}"')
 
 
 def _duration(text: str) -> float:
@@ -200,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         from .apiserver.http.process import run
         return run(args.port, args.store, args.data_dir, args.etcd_endpoint, args.seed,
                    args.token_auth_file, args.service_account_key_file, args.etcd_compaction_interval,
-                   args.service_cluster_ip_range)
+                   args.service_cluster_ip_range, args.watch_cache)
     if args.command == "cloud-controller-manager":
         from .processes import daemon
         return daemon.run(args.command, args.kubeconfig, nodes=args.nodes,
@@ -210,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         node = {"node_name": args.node_name} if args.command in ("kubelet", "proxy") else {}
         if args.command == "kubelet":
             node.update(pod_cidr=args.pod_cidr or None, node_ip=args.node_ip, cloud_provider=args.cloud_provider,
-                        runtime=args.runtime, root_dir=args.root_dir)
+                        runtime=args.runtime, root_dir=args.root_dir, cluster_dns=args.cluster_dns)
         if args.command == "proxy":
             node["proxy_mode"] = args.proxy_mode
         if args.command == "scheduler" and args.config:

@@ -57,8 +57,11 @@ class APIServer:
     def __init__(self, store: Store, clock, rng: random.Random | None = None,
                  service_cidr: str = "10.96.0.0/12", advertise_address: str = "10.0.0.10",
                  admission_plugins: list[str] | None = None,
-                 compaction_interval: float = DEFAULT_INTERVAL, trace_limit: int = 10_000):
+                 compaction_interval: float = DEFAULT_INTERVAL, trace_limit: int = 10_000,
+                 watch_cache: bool = True):
         self.store, self.clock = store, clock
+        # kube-apiserver's --watch-cache: lists and watches served from memory (watch_cache.py)
+        self.watch_cache = watch_cache
         self.advertise_address = advertise_address
         self.rng = rng or random.Random(0)
         self.ips = IPAllocator(service_cidr, random.Random(self.rng.random()))

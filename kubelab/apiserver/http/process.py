@@ -78,7 +78,7 @@ def start_apiserver(store=None, port: int = 0, seed: int = 0, host: str = "127.0
                     data_dir: str | None = None, endpoint: str | None = None, token_auth_file: str | None = None,
                     service_account_key_file: str | None = None,
                     compaction_interval: float = DEFAULT_INTERVAL,
-                    service_cidr: str = "10.96.0.0/12") -> RunningAPIServer:
+                    service_cidr: str = "10.96.0.0/12", watch_cache: bool = True) -> RunningAPIServer:
     """Serve the given store (or a new one of `store_kind`) on host:port from background threads.
 
     With `token_auth_file` (kube-apiserver's --token-auth-file) the server is secured: bearer
@@ -92,7 +92,7 @@ def start_apiserver(store=None, port: int = 0, seed: int = 0, host: str = "127.0
     if store is None:
         store = open_store(store_kind, data_dir, endpoint, serialized)
     apiserver = APIServer(store, serialized, random.Random(seed), compaction_interval=compaction_interval,
-                          service_cidr=service_cidr)
+                          service_cidr=service_cidr, watch_cache=watch_cache)
     key = signing_key(service_account_key_file, data_dir)
     with lock:
         apiserver.bootstrap()
@@ -150,13 +150,15 @@ def _drop_watches(*_) -> None:
 
 def run(port: int, store_kind: str = "memory", data_dir: str | None = None, endpoint: str | None = None,
         seed: int = 0, token_auth_file: str | None = None, service_account_key_file: str | None = None,
-        compaction_interval: float = DEFAULT_INTERVAL, service_cidr: str = "10.96.0.0/12") -> int:
+        compaction_interval: float = DEFAULT_INTERVAL, service_cidr: str = "10.96.0.0/12",
+        watch_cache: bool = True) -> int:
     """The `kubelab apiserver` command: serve until SIGINT/SIGTERM; 1 with one line if it cannot."""
     try:
         running = start_apiserver(port=port, seed=seed, store_kind=store_kind, data_dir=data_dir, endpoint=endpoint,
                                   token_auth_file=token_auth_file,
                                   service_account_key_file=service_account_key_file,
-                                  compaction_interval=compaction_interval, service_cidr=service_cidr)
+                                  compaction_interval=compaction_interval, service_cidr=service_cidr,
+                                  watch_cache=watch_cache)
     except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
