@@ -52,7 +52,7 @@ from . import images
 from .cri import (CREATED, EXITED, RUNNING, Container, ContainerConfig, ExecResult, Image, PullResult, Sandbox,
                   image_content, normalize_image)
 from .runtime_base import RuntimeBase
-from .process_commands import container_argv, materialize
+from .process_commands import container_argv, materialize, tools_path
 from .shell import StartError
 
 LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
@@ -84,6 +84,9 @@ class ProcessRuntime(RuntimeBase):
     def run_pod_sandbox(self, name: str, namespace: str, uid: str, dns=None) -> Sandbox:
         sandbox = super().run_pod_sandbox(name, namespace, uid, dns)
         self.pod_dir(sandbox).mkdir(parents=True, exist_ok=True)
+        if dns is not None:   # the containers' /etc/resolv.conf (kubelab's nslookup and wget read it)
+            (self.pod_dir(sandbox) / "etc").mkdir(exist_ok=True)
+            (self.pod_dir(sandbox) / "etc" / "resolv.conf").write_text(dns.text())
         return sandbox
 
     def pod_dir(self, sandbox: Sandbox) -> Path:
@@ -117,7 +120,8 @@ class ProcessRuntime(RuntimeBase):
         return container
 
     def _environment(self, sandbox: Sandbox, container: Container) -> dict[str, str]:
-        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOSTNAME": sandbox.name,
+        return {"PATH": tools_path(self.root) + os.pathsep + os.environ.get("PATH", "/usr/bin:/bin"),
+                "HOSTNAME": sandbox.name,
                 **container.config.env, "KUBELAB_CONTAINER_DIR": str(self.pod_dir(sandbox)),
                 "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
 
