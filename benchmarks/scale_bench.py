@@ -27,8 +27,8 @@ the CPU goes, by layer (store, API server, controllers, scheduler, kubelets, JSO
 
 `--time-budget S` stops a size cleanly once its settle has used S wall seconds: the row says
 how many pods were Running by then (and the sizes after it are not started), so a huge N
-reports how far it got instead of running for hours. `--progress` draws a tqdm bar per size
-(pods Running of all, pending, virtual time, writes per second) on stderr.
+reports how far it got instead of running for hours. `--progress` draws the cluster's tqdm
+bar per size (virtual time, pods Running and Pending, writes per second) on stderr.
 
 `--profile N` runs size N once under cProfile and prints where the CPU time goes (the 25
 functions with the most time of their own, and the 25 with the most cumulative time).
@@ -56,6 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kubelab.client.informer import Informer  # noqa: E402
 from kubelab.cluster import Cluster  # noqa: E402
+from kubelab.cluster.progress import Bar  # noqa: E402
 from kubelab.cluster.trace import who  # noqa: E402
 
 # Upstream's scale tests (clusterloader2's load and density tests) run pods of the pause
@@ -63,7 +64,7 @@ from kubelab.cluster.trace import who  # noqa: E402
 # and the kubelets, not image pulls — which the pod-startup SLO leaves out anyway.
 PAUSE = "registry.k8s.io/pause:3.10"
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-STEPS_BETWEEN_LOOKS = 2000   # clock callbacks between two redraws of the bar
+STEPS_BETWEEN_LOOKS = 256    # clock callbacks between two looks at the bar (it redraws every 0.5 s)
 
 
 def deployment(name: str, namespace: str, replicas: int, image: str) -> dict:
@@ -116,50 +117,34 @@ def count_writes(cluster) -> Counter:
     return counts
 
 
-def progress_bar(total: int, nodes: int, enabled: bool):
-    """A tqdm bar (terminal or notebook) of pods Running; a stand-in that does nothing if off."""
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
-    return tqdm(total=total, desc=f"{nodes:,} nodes", unit="pod", file=sys.stderr, smoothing=0.1)
-
-
-def settle(cluster, started: dict, pods: int, args, bar) -> tuple[float, bool]:
-    """Run the clock until every pod runs (settle()'s loop, looked at every few thousand
-    callbacks): the virtual seconds taken, and whether the time budget stopped it first."""
+def settle(cluster, started: dict, pods: int, args) -> tuple[float, bool]:
+    """Run the clock until every pod runs (settle()'s loop, with the wall clock looked at after
+    every callback): the virtual seconds taken, and whether the time budget stopped it first.
+    `--progress`: the cluster's own bar (cluster/progress.py: virtual time, pods Running and
+    Pending, writes per second), redrawn every few thousand callbacks."""
     clock, begin, wall = cluster.clock, cluster.clock.now(), time.perf_counter()
-    deadline = begin + args.max_seconds
-    writes_before, steps = cluster.store.revision, 0
-    while len(started) < pods and clock.pending_work():
-        if not clock.step(deadline):
-            break
-        steps += 1
-        elapsed = time.perf_counter() - wall
-        if args.time_budget and elapsed > args.time_budget:
-            break
-        if steps % STEPS_BETWEEN_LOOKS == 0:
-            show(bar, cluster, started, pods, begin, writes_before, elapsed)
-    show(bar, cluster, started, pods, begin, writes_before, time.perf_counter() - wall, close=True)
-    return clock.now() - begin, len(started) < pods and bool(args.time_budget) and \
-        time.perf_counter() - wall > args.time_budget
-
-
-def show(bar, cluster, started: dict, pods: int, begin: float, writes_before: int, elapsed: float,
-         close: bool = False) -> None:
-    """The bar: pods Running, and beside it virtual time, pods pending and writes per wall second."""
-    if bar is None:
-        return
-    bar.update(len(started) - bar.n)
-    bar.set_postfix_str(f"virtual {cluster.clock.now() - begin:.1f} s, pending {pods - len(started):,}, "
-                        f"{(cluster.store.revision - writes_before) / max(elapsed, 1e-9):,.0f} writes/s")
-    if close:
-        bar.close()
+    bar = Bar(cluster, f"{len(cluster.kubelets):,} nodes") if args.progress else None
+    deadline, steps, stopped = begin + args.max_seconds, 0, False
+    try:
+        while len(started) < pods and clock.pending_work():
+            if not clock.step(deadline):
+                break
+            steps += 1
+            if args.time_budget and time.perf_counter() - wall > args.time_budget:
+                stopped = True
+                break
+            if bar is not None and steps % STEPS_BETWEEN_LOOKS == 0:
+                bar.refresh()
+    finally:
+        if bar is not None:
+            bar.close()
+    return clock.now() - begin, stopped
 
 
 def measure(nodes: int, args) -> dict:
     """One size, in this process: start, create, settle until every pod runs."""
     wall, cpu = time.perf_counter(), time.process_time()
-    cluster = Cluster(nodes=nodes, seed=0)
+    cluster = Cluster(nodes=nodes, seed=0, progress=False)
     start_wall, start_cpu = time.perf_counter() - wall, time.process_time() - cpu
     pods = nodes * args.pods_per_node
     work = plan(pods, args.pods_per_deployment, args.pods_per_namespace)
@@ -182,7 +167,7 @@ def measure(nodes: int, args) -> dict:
                                              "metadata": {"name": namespace}})
     for namespace, name, replicas in work:
         cluster.client.create("deployments", deployment(name, namespace, replicas, args.image), namespace)
-    virtual, stopped = settle(cluster, started, pods, args, progress_bar(pods, nodes, args.progress))
+    virtual, stopped = settle(cluster, started, pods, args)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     latencies = [started[key] - seen[key] for key in started]
     return {"nodes": nodes, "pods": pods, "deployments": len(work),

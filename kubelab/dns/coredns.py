@@ -79,6 +79,7 @@ class ClusterDNS:
 
     def __init__(self, client: Client, clock, domain: str = CLUSTER_DOMAIN):
         self.client, self.clock, self.domain = client, clock, domain
+        self.pods = "insecure"      # the Corefile's `pods` option: "disabled" answers no pod names
         self.factory = SharedInformerFactory(client, clock)
         self.services = self.factory.informer("services")
         self.endpoints = self.factory.informer("endpoints")
@@ -105,7 +106,7 @@ class ClusterDNS:
         pod_zone = f".pod.{self.domain}"
         if name.endswith(pod_zone) and len(parts) == len(pod_zone.split(".")) + 1:
             ip = parts[0].replace("-", ".")
-            if not (ip.count(".") == 3 and all(p.isdigit() and int(p) < 256 for p in ip.split("."))):
+            if getattr(self, "pods", "insecure") == "disabled" or not (ip.count(".") == 3 and all(p.isdigit() and int(p) < 256 for p in ip.split("."))):
                 return "NXDOMAIN", [], []
             return "NOERROR", ([(name, "A", ip)] if qtype in ("A", "ANY") else []), []
         if name != self.domain and not name.endswith("." + self.domain):

@@ -104,13 +104,20 @@ def wget(argv: list[str]) -> int:
             quiet = True
         elif word == "--spider" or word == "-s":
             spider = True
-        elif word.startswith("-") and not word.startswith("--") and len(word) > 1 and set(word[1:]) <= {"q", "O", "T"}:
-            flags = word[1:]
-            quiet = quiet or "q" in flags
-            for flag in [f for f in flags if f in "OT"]:
-                value = flags.split(flag, 1)[1] or (words.pop(0) if words else "")
+        elif word.startswith("-") and not word.startswith("--") and len(word) > 1 and word[1] in "qOT":
+            for at, flag in enumerate(word[1:], 2):   # combined short flags: -qO- , -qO file, -T5
+                if flag == "q":
+                    quiet = True
+                    continue
+                if flag not in "OT":
+                    print(f"wget: invalid option -- '{flag}'", file=sys.stderr)
+                    return 1
+                value = word[at:] or (words.pop(0) if words else "")
                 if flag == "O":
                     output = value
+                elif not value.replace(".", "", 1).isdigit():
+                    print(f"wget: invalid number '{value}'", file=sys.stderr)
+                    return 1
                 else:
                     timeout = float(value)
                 break

@@ -202,8 +202,9 @@ class RuntimeService(Protocol):
         """ContainerStatus."""
 
     def exec_sync(self, container_id: str, argv: list[str], timeout: float | None,
-                  on_done: Callable[[ExecResult], None]) -> None:
-        """ExecSync: run `argv` in the container; `on_done` hears its exit code and output."""
+                  on_done: Callable[[ExecResult], None], stdin: str | None = None) -> None:
+        """ExecSync: run `argv` in the container (reading `stdin`, if given, then end of input);
+        `on_done` hears its exit code and output."""
 
     def subscribe(self, listener: Callable[[Sandbox, Container], None]) -> None:
         """GetContainerEvents: `listener(sandbox, container)` on every container state change."""

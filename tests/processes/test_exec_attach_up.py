@@ -121,5 +121,16 @@ def test_exec_and_attach_carry_stdin_and_a_terminal_over_websocket_and_spdy(tmp_
         terminal.expect("tick\r\n")
         os.kill(terminal.pid, 15)
         terminal.wait()
+
+        # an exec'd command ends with its container (one pid namespace upstream)
+        sleeper = subprocess.Popen([kubectl, "exec", "ticker", "--", "sleep", "300"], env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        up.eventually(lambda: "sleep 300" in subprocess.run(["pgrep", "-af", "sleep 300"], capture_output=True,
+                                                           text=True).stdout, 20, "the exec'd sleep running")
+        assert run("delete", "pod", "ticker", "--wait=true", "--timeout=60s").returncode == 0
+        _, stderr = sleeper.communicate(timeout=30)
+        assert sleeper.returncode == 137 and "command terminated with exit code 137" in stderr, stderr
+        assert "/bin/sleep 300" not in subprocess.run(["pgrep", "-af", "sleep 300"], capture_output=True,
+                                                      text=True).stdout
     finally:
         up.stop()
