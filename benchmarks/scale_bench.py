@@ -2,7 +2,9 @@
 
     .venv/bin/python benchmarks/scale_bench.py [--nodes 10 30 50] [--pods-per-node 30]
         [--pods-per-deployment 300] [--pods-per-namespace 3000] [--image IMAGE] [--profile N]
-        [--write-results]
+        [--time-budget SECONDS] [--progress] [--write-results [--note TEXT]]
+
+(issue 13 asks for `--nodes 100 500 1000 2000 5000`; the default is a quick run.)
 
 For each N of `--nodes`, in a fresh process (so peak RSS is that size's own):
   1. `Cluster(nodes=N)` (in process, memory store, virtual clock) — its start is timed apart;
@@ -17,6 +19,16 @@ For each N of `--nodes`, in a fresh process (so peak RSS is that size's own):
      virtual clock, so the figure does not depend on the machine.
 Then the growth exponent: the slope of log(CPU seconds) against log(pods) over all sizes,
 least squares (1 is linear; issue 13's target is ≤ 1.1).
+
+Per pod, the breakdown of the writes (deterministic: the same every run): how many writes the
+API server accepted per pod, and from whom (the trace's WHO: kubelets, the scheduler, each
+controller) — the constant issue 13 asks to see beside the growth. `--profile N` adds where
+the CPU goes, by layer (store, API server, controllers, scheduler, kubelets, JSON, copies).
+
+`--time-budget S` stops a size cleanly once its settle has used S wall seconds: the row says
+how many pods were Running by then (and the sizes after it are not started), so a huge N
+reports how far it got instead of running for hours. `--progress` draws the cluster's tqdm
+bar per size (virtual time, pods Running and Pending, writes per second) on stderr.
 
 `--profile N` runs size N once under cProfile and prints where the CPU time goes (the 25
 functions with the most time of their own, and the 25 with the most cumulative time).
@@ -33,23 +45,26 @@ import math
 import os
 import platform
 import pstats
-import re
 import resource
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kubelab.client.informer import Informer  # noqa: E402
 from kubelab.cluster import Cluster  # noqa: E402
+from kubelab.cluster.progress import Bar  # noqa: E402
+from kubelab.cluster.trace import who  # noqa: E402
 
 # Upstream's scale tests (clusterloader2's load and density tests) run pods of the pause
 # image, which every node already has (the sandbox's own): the measure is the control plane
 # and the kubelets, not image pulls — which the pod-startup SLO leaves out anyway.
 PAUSE = "registry.k8s.io/pause:3.10"
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+STEPS_BETWEEN_LOOKS = 256    # clock callbacks between two looks at the bar (it redraws every 0.5 s)
 
 
 def deployment(name: str, namespace: str, replicas: int, image: str) -> dict:
@@ -84,10 +99,52 @@ def running(pod: dict) -> bool:
     return pod.get("status", {}).get("phase") == "Running"
 
 
+def writer(user: str) -> str:
+    """The trace's WHO, with the N kubelets as one row."""
+    name = who(user)
+    return "kubelets" if name.startswith("kubelet/") else name
+
+
+def count_writes(cluster) -> Counter:
+    """From now on, every write the API server accepts, counted by who made it."""
+    counts, trace = Counter(), cluster.apiserver.trace
+    append = trace.append
+
+    def counted(entry) -> None:
+        counts[writer(entry.user)] += 1
+        append(entry)
+    trace.append = counted   # the benchmark's own tap on this one TraceLog instance
+    return counts
+
+
+def settle(cluster, started: dict, pods: int, args) -> tuple[float, bool]:
+    """Run the clock until every pod runs (settle()'s loop, with the wall clock looked at after
+    every callback): the virtual seconds taken, and whether the time budget stopped it first.
+    `--progress`: the cluster's own bar (cluster/progress.py: virtual time, pods Running and
+    Pending, writes per second), redrawn every few thousand callbacks."""
+    clock, begin, wall = cluster.clock, cluster.clock.now(), time.perf_counter()
+    bar = Bar(cluster, f"{len(cluster.kubelets):,} nodes") if args.progress else None
+    deadline, steps, stopped = begin + args.max_seconds, 0, False
+    try:
+        while len(started) < pods and clock.pending_work():
+            if not clock.step(deadline):
+                break
+            steps += 1
+            if args.time_budget and time.perf_counter() - wall > args.time_budget:
+                stopped = True
+                break
+            if bar is not None and steps % STEPS_BETWEEN_LOOKS == 0:
+                bar.refresh()
+    finally:
+        if bar is not None:
+            bar.close()
+    return clock.now() - begin, stopped
+
+
 def measure(nodes: int, args) -> dict:
     """One size, in this process: start, create, settle until every pod runs."""
     wall, cpu = time.perf_counter(), time.process_time()
-    cluster = Cluster(nodes=nodes, seed=0)
+    cluster = Cluster(nodes=nodes, seed=0, progress=False)
     start_wall, start_cpu = time.perf_counter() - wall, time.process_time() - cpu
     pods = nodes * args.pods_per_node
     work = plan(pods, args.pods_per_deployment, args.pods_per_namespace)
@@ -102,26 +159,25 @@ def measure(nodes: int, args) -> dict:
             started[key] = cluster.clock.now()
     informer.add_handlers(on_add=observe, on_update=lambda old, new: observe(new))
     informer.start()
-    virtual = cluster.clock.now()
+    writes = count_writes(cluster)
+    revision = cluster.store.revision
     wall, cpu = time.perf_counter(), time.process_time()
     for namespace in sorted({namespace for namespace, _, _ in work}):
         cluster.client.create("namespaces", {"apiVersion": "v1", "kind": "Namespace",
                                              "metadata": {"name": namespace}})
     for namespace, name, replicas in work:
         cluster.client.create("deployments", deployment(name, namespace, replicas, args.image), namespace)
-    rounds = 0
-    while len(started) < pods and rounds < args.rounds:
-        cluster.settle(args.max_seconds)
-        rounds += 1
+    virtual, stopped = settle(cluster, started, pods, args)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     latencies = [started[key] - seen[key] for key in started]
     return {"nodes": nodes, "pods": pods, "deployments": len(work),
             "namespaces": len({namespace for namespace, _, _ in work}),
-            "running": len(started), "start_wall": start_wall, "start_cpu": start_cpu,
-            "wall": wall, "cpu": cpu, "virtual": cluster.clock.now() - virtual,
+            "running": len(started), "stopped": stopped, "start_wall": start_wall, "start_cpu": start_cpu,
+            "wall": wall, "cpu": cpu, "virtual": virtual,
             "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "p50": percentile(latencies, 0.50) if latencies else float("nan"),
-            "p99": percentile(latencies, 0.99) if latencies else float("nan")}
+            "p99": percentile(latencies, 0.99) if latencies else float("nan"),
+            "store_writes": cluster.store.revision - revision, "writes": dict(writes.most_common())}
 
 
 def exponent(rows: list[dict]) -> float:
@@ -134,38 +190,69 @@ def exponent(rows: list[dict]) -> float:
 
 def table(rows: list[dict]) -> str:
     lines = ["| nodes | pods | Deployments / namespaces | start wall / CPU s | settle wall s | settle CPU s "
-             "| pods/s (wall / CPU) | peak RSS | virtual s | startup p50 / p99 (virtual) |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| pods/s (wall / CPU) | peak RSS | virtual s | startup p50 / p99 (virtual) | writes per pod |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['nodes']:,} | {r['pods']:,} | {r['deployments']} / {r['namespaces']} "
+        pods = f"{r['pods']:,}" if r["running"] == r["pods"] else f"{r['running']:,} of {r['pods']:,} Running"
+        lines.append(f"| {r['nodes']:,} | {pods} | {r['deployments']} / {r['namespaces']} "
                      f"| {r['start_wall']:.1f} / {r['start_cpu']:.1f} | {r['wall']:.1f} | {r['cpu']:.1f} "
-                     f"| {r['pods'] / r['wall']:.0f} / {r['pods'] / r['cpu']:.0f} | {r['rss_mib']:.0f} MiB "
-                     f"| {r['virtual']:.1f} | {r['p50']:.1f} / {r['p99']:.1f} s |")
+                     f"| {r['running'] / r['wall']:.0f} / {r['running'] / r['cpu']:.0f} | {r['rss_mib']:.0f} MiB "
+                     f"| {r['virtual']:.1f} | {r['p50']:.1f} / {r['p99']:.1f} s | {r['store_writes'] / r['pods']:.1f} |")
     return "\n".join(lines)
 
 
-def write_results(rows: list[dict], command: str, slope: float | None) -> None:
+def breakdown(rows: list[dict]) -> str:
+    """Writes per pod by who wrote them, one column per size (deterministic counts)."""
+    writers = sorted({name for row in rows for name in row["writes"]},
+                     key=lambda name: -max(row["writes"].get(name, 0) / row["pods"] for row in rows))
+    lines = ["| writes per pod, by writer | " + " | ".join(f"{row['nodes']:,} nodes" for row in rows) + " |",
+             "|---|" + "---|" * len(rows)]
+    for name in writers:
+        lines.append(f"| {name} | " + " | ".join(f"{row['writes'].get(name, 0) / row['pods']:.2f}" for row in rows) + " |")
+    lines.append("| **all** | " + " | ".join(f"**{sum(row['writes'].values()) / row['pods']:.2f}**" for row in rows) + " |")
+    return "\n".join(lines)
+
+
+# Where the CPU goes, by layer: a profiled function's own time, by the first prefix of its file.
+LAYERS = [("store", "kubelab/store/"), ("API server", "kubelab/apiserver/"), ("client, informers", "kubelab/client/"),
+          ("controllers", "kubelab/controllers/"), ("scheduler", "kubelab/scheduler/"), ("kubelets", "kubelab/kubelet/"),
+          ("kube-proxy, DNS", "kubelab/proxy/"), ("kube-proxy, DNS", "kubelab/dns/"), ("objects", "kubelab/objects/"),
+          ("JSON", "json/"), ("copies", "copy.py"), ("clock", "kubelab/clock.py")]
+
+
+def by_layer(stats: pstats.Stats, pods: int) -> str:
+    seconds = Counter()
+    for (filename, _, _), (_, _, own, _, _) in stats.stats.items():
+        seconds[next((name for name, prefix in LAYERS if prefix in filename), "other")] += own
+    total = sum(seconds.values())
+    lines = ["| layer | CPU s (profiled) | share | ms per pod |", "|---|---|---|---|"]
+    for name, spent in seconds.most_common():
+        lines.append(f"| {name} | {spent:.1f} | {spent / total:.0%} | {1000 * spent / pods:.2f} |")
+    return "\n".join(lines)
+
+
+def write_results(rows: list[dict], command: str, slope: float | None, note: str) -> None:
+    """A dated block at the end of the "## Scale" section (earlier blocks stay: the history)."""
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=RESULTS.parent).stdout.strip()
     today = datetime.date.today().isoformat()
-    section = [f"## Scale", "",
-               f"{today}, commit {commit}, in process (memory store, virtual clock), {rows[0]['pods'] // rows[0]['nodes']} "
-               f"pods per node as Deployments, every pod Running at the end. Reproduce with:", "",
-               f"    {command}", "", table(rows), ""]
-    if slope is not None:
-        section.append(f"Growth exponent of settle CPU seconds against pods (least squares over these sizes): "
-                       f"{slope:.2f} (1 is linear; issue 13's target ≤ 1.1 from 500 to 5,000 nodes).")
-        section.append("")
     load = os.getloadavg()
-    section += [f"- cores: {os.cpu_count()}", f"- python: {platform.python_implementation()} {platform.python_version()}",
-                f"- load average (1, 5, 15 min) at the end: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}",
-                f"- os: {platform.platform()}", ""]
+    section = [f"{today}, commit {commit}{', ' + note if note else ''}: in process (memory store, virtual clock), "
+               f"{rows[0]['pods'] // rows[0]['nodes']} pods per node as Deployments, settled until every pod "
+               f"Running (or the time budget). Load average at the end {load[0]:.1f}. Reproduce with:", "",
+               f"    {command}", "", table(rows), "", breakdown(rows), ""]
+    if slope is not None:
+        section += [f"Growth exponent of settle CPU seconds against pods (least squares over these sizes): "
+                    f"{slope:.2f} (1 is linear; issue 13's target ≤ 1.1 from 500 to 5,000 nodes).", ""]
     text = RESULTS.read_text()
     block = "\n".join(section)
-    if "\n## Scale\n" in text:
-        text = re.sub(r"\n## Scale\n.*?(?=\n## |\Z)", "\n" + block.rstrip("\n") + "\n", text, flags=re.S)
+    if "\n## Scale\n" not in text:
+        text = text.rstrip("\n") + "\n\n## Scale\n\n" + block
     else:
-        text = text.rstrip("\n") + "\n\n" + block
+        head, tail = text.split("\n## Scale\n", 1)
+        after = tail.find("\n## ")
+        body, rest = (tail, "") if after < 0 else (tail[:after], tail[after:])
+        text = head + "\n## Scale\n" + body.rstrip("\n") + "\n\n" + block.rstrip("\n") + "\n" + rest
     RESULTS.write_text(text)
 
 
@@ -176,11 +263,13 @@ def main() -> None:
     parser.add_argument("--pods-per-deployment", type=int, default=300)
     parser.add_argument("--pods-per-namespace", type=int, default=3000)
     parser.add_argument("--image", default=PAUSE, help="the pods' one container image")
-    parser.add_argument("--max-seconds", type=float, default=3600.0, help="virtual seconds per settle")
-    parser.add_argument("--rounds", type=int, default=5, help="settles at most, until every pod runs")
+    parser.add_argument("--max-seconds", type=float, default=3600.0, help="virtual seconds per size at most")
+    parser.add_argument("--time-budget", type=float, metavar="S", help="wall seconds of settle per size at most")
+    parser.add_argument("--progress", action="store_true", help="a progress bar per size (stderr)")
     parser.add_argument("--profile", type=int, metavar="N", help="profile size N and print where the time goes")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)   # a child process: one size, JSON out
     parser.add_argument("--write-results", action="store_true")
+    parser.add_argument("--note", default="", help="with --write-results: what changed since the last block")
     args = parser.parse_args()
     if args.one:
         print(json.dumps(measure(args.one, args)))
@@ -188,28 +277,35 @@ def main() -> None:
     if args.profile:
         profiler = cProfile.Profile()
         row = profiler.runcall(measure, args.profile, args)
-        print(table([row]))
+        print(table([row]), breakdown([row]), sep="\n\n")
         stats = pstats.Stats(profiler)
+        print(by_layer(stats, row["pods"]))
         stats.sort_stats("tottime").print_stats(25)
         stats.sort_stats("cumulative").print_stats(25)
         return
     rows = []
     passthrough = ["--pods-per-node", str(args.pods_per_node), "--pods-per-deployment", str(args.pods_per_deployment),
-                   "--pods-per-namespace", str(args.pods_per_namespace), "--image", args.image, "--max-seconds", str(args.max_seconds),
-                   "--rounds", str(args.rounds)]
+                   "--pods-per-namespace", str(args.pods_per_namespace), "--image", args.image,
+                   "--max-seconds", str(args.max_seconds)]
+    passthrough += ["--time-budget", str(args.time_budget)] if args.time_budget else []
+    passthrough += ["--progress"] if args.progress else []
     for nodes in args.nodes:
         child = subprocess.run([sys.executable, __file__, "--one", str(nodes), *passthrough],
-                               capture_output=True, text=True, check=True)
+                               stdout=subprocess.PIPE, text=True, check=True)   # stderr: the bar
         rows.append(json.loads(child.stdout.strip().splitlines()[-1]))
         print(table(rows[-1:]).splitlines()[-1], flush=True)
-        if rows[-1]["running"] < rows[-1]["pods"]:
-            print(f"  only {rows[-1]['running']:,} of {rows[-1]['pods']:,} pods Running", flush=True)
-    slope = exponent(rows) if len(rows) > 1 else None
-    print(table(rows))
+        if rows[-1]["stopped"]:
+            print(f"  time budget ({args.time_budget:g} s) spent: {rows[-1]['running']:,} of "
+                  f"{rows[-1]['pods']:,} pods Running; larger sizes not started", flush=True)
+            break
+    finished = [row for row in rows if row["running"] == row["pods"]]
+    slope = exponent(finished) if len(finished) > 1 else None
+    print(table(rows), breakdown(rows), "", sep="\n\n")
     if slope is not None:
-        print(f"growth exponent (settle CPU s against pods): {slope:.2f}")
+        print(f"growth exponent (settle CPU s against pods, finished sizes): {slope:.2f}")
     if args.write_results:
-        write_results(rows, ".venv/bin/python " + " ".join(["benchmarks/scale_bench.py", *sys.argv[1:]]), slope)
+        write_results(rows, ".venv/bin/python " + " ".join(["benchmarks/scale_bench.py", *sys.argv[1:]]), slope,
+                      args.note)
 
 
 if __name__ == "__main__":

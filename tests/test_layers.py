@@ -1,6 +1,6 @@
 """The layer order the README and DESIGN.md state, checked by reading every module's imports.
 
-    objects, clock → store → api → apiserver → client
+    objects, clock, net → store → api → apiserver → client
       → controllers | cloud | scheduler | kubelet | proxy → kubectl
       → cluster | processes → viz | checks | demo → cli → __main__, notebooks
 
@@ -23,7 +23,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent / "kubelab"
 
 LAYERS = [
-    {"objects", "clock"},
+    {"objects", "clock", "net"},
     {"store"},
     {"api"},
     {"apiserver"},

@@ -38,12 +38,25 @@ def _definitions() -> dict:
     return json.loads(_SCHEMAS.read_text())["definitions"] if _SCHEMAS.exists() else {}
 
 
+def _clone(value):
+    """A copy of a JSON value (dicts, lists, strings, numbers): what copy.deepcopy gives, at a
+    fraction of its cost (no memo: a decoded body has no shared parts). Anything else: deepcopy."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _clone(item) for key, item in value.items()}
+    if kind is list:
+        return [_clone(item) for item in value]
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value
+    return copy.deepcopy(value)
+
+
 def body(resource, request, sent) -> dict:
     """The request's object, decoded for `resource`: kind and apiVersion checked, namespace set
     from the URL, the Go types' shape checked (400 otherwise; `check` below)."""
     if not isinstance(sent, dict):
         raise errors.bad_request("the body of the request was in an unknown format")
-    obj = copy.deepcopy(sent)
+    obj = _clone(sent)
     kind = obj.setdefault("kind", resource.kind)
     obj.setdefault("apiVersion", resource.api_version)
     if kind != resource.kind or obj["apiVersion"] != resource.api_version:
@@ -76,8 +89,7 @@ def check(resource, obj: dict) -> None:
         # A custom kind (a CRD's): only its metadata has a Go type, ObjectMeta; the rest is
         # checked against the CRD's schema (apiextensions/schema.py), as upstream's unstructured decoding.
         try:
-            _decode(obj["metadata"], {"$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},
-                    "", "ObjectMeta")
+            _decode(obj["metadata"], _root("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"), "", "ObjectMeta")
         except _Mismatch as mismatch:
             where, value, go_type = mismatch.args
             raise errors.bad_request(f'{resource.kind} in version "{resource.version}" cannot be handled as a '
@@ -92,7 +104,7 @@ def check_definition(name: str, obj, kind: str, version: str) -> None:
     if name not in _definitions():
         return
     try:
-        _decode(obj, {"$ref": f"#/definitions/{name}"}, "", kind)
+        _decode(obj, _root(name), "", kind)
     except _Mismatch as mismatch:
         where, value, go_type = mismatch.args
         raise errors.bad_request(
@@ -141,37 +153,64 @@ def _go_type(schema: dict) -> str:
     return {"integer": schema.get("format", "int64"), "boolean": "bool", "number": "float64"}.get(kind, "string")
 
 
-def _decode(value, schema: dict, path: str, struct: str):
-    """`value` decoded against `schema`: containers are cleaned in place and returned."""
+@lru_cache(maxsize=None)
+def _root(name: str) -> dict:
+    """The schema that points at definition `name` (one dict per name: _compile keys on it)."""
+    return {"$ref": f"#/definitions/{name}"}
+
+
+_COMPILED: dict[int, tuple] = {}  # id(schema) -> what _decode reads of it (the tuple holds the schema: ids stay unique)
+
+
+def _compile(schema: dict) -> tuple:
+    """A schema's reference resolved and its parts looked up once, not for every value decoded."""
+    found = _COMPILED.get(id(schema))
+    if found is not None:
+        return found
     ref = schema.get("$ref", "")
     resolved = _definitions().get(ref.split("/")[-1], {}) if ref else schema
-    if ref.endswith("Quantity") and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+    values = resolved.get("additionalProperties")
+    items = resolved.get("items")
+    found = _COMPILED[id(schema)] = (
+        schema, ref, resolved, ref.endswith("Quantity"), resolved.get("format") == "int-or-string",
+        resolved.get("type", "object" if "properties" in resolved else None), resolved.get("format", "int64"),
+        resolved.get("properties"), values if isinstance(values, dict) else None,
+        items if isinstance(items, dict) else None)
+    return found
+
+
+def _decode(value, schema: dict, path: str, struct: str):
+    """`value` decoded against `schema`: containers are cleaned in place and returned."""
+    _, ref, resolved, quantity, int_or_string, kind, go_format, properties, values, items = _compile(schema)
+    if quantity and isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return value
-    if resolved.get("format") == "int-or-string":
+    if int_or_string:
         if isinstance(value, (int, str)) and not isinstance(value, bool):
             return value
         raise _Mismatch(f"{struct}.{path}", value, "intstr.IntOrString")
-    kind = resolved.get("type", "object" if "properties" in resolved else None)
     if kind == "integer" and isinstance(value, (int, float)) and not isinstance(value, bool) \
-            and not _in_range(value, resolved.get("format", "int64")):
+            and not _in_range(value, go_format):
         # Go's decoder: a number that does not fit the field's int32/int64 (or is not whole)
         raise _Mismatch(f"{struct}.{path}" if path else struct, _Number(value), _go_type(schema))
     if not _fits(value, kind):
         raise _Mismatch(f"{struct}.{path}" if path else struct, value, _go_type(schema))
     if isinstance(value, dict):
         inner = ref.split(".")[-1] if ref else struct
-        properties = resolved.get("properties")
-        values = resolved.get("additionalProperties") if isinstance(resolved.get("additionalProperties"), dict) else None
         for key in list(value):
+            item = value[key]
             child = properties.get(key) if properties is not None else values
-            if value[key] is None or (properties is not None and child is None):
+            if item is None or (properties is not None and child is None):
                 del value[key]   # null: Go's zero value, omitted; unknown: ignored by the decoder
             elif child is not None:
-                value[key] = _decode(value[key], child, f"{path}.{key}" if path else key, inner)
-    elif isinstance(value, list) and isinstance(resolved.get("items"), dict):
+                if type(item) is str:   # a string fits a string, a quantity, an int-or-string or "any"
+                    compiled = _compile(child)
+                    if compiled[5] in ("string", None) or compiled[3] or compiled[4]:
+                        continue
+                value[key] = _decode(item, child, f"{path}.{key}" if path else key, inner)
+    elif isinstance(value, list) and items is not None:
         for index, item in enumerate(value):
-            value[index] = {} if item is None and _is_struct(resolved["items"]) else \
-                _decode(item, resolved["items"], path, struct) if item is not None else item
+            value[index] = {} if item is None and _is_struct(items) else \
+                _decode(item, items, path, struct) if item is not None else item
     return value
 
 

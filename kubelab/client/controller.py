@@ -31,6 +31,7 @@ class Controller:
         self.recorder = EventRecorder(client, clock, self.name)
         self.errors: list[tuple[str, str]] = []  # (key, error) of syncs that raised, newest last
         self._scheduled = False
+        self.syncs = 0   # how many times sync ran (lesson 11 divides work by it)
 
     def enqueue(self, obj_or_key) -> None:
         """Put an object's key (or a key) on the queue."""
@@ -60,6 +61,7 @@ class Controller:
         key = self.queue.get()
         if key is None:
             return
+        self.syncs += 1
         try:
             self.sync(key)
             self.queue.forget(key)

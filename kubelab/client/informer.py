@@ -24,6 +24,11 @@ with `add_indexers` (the ReplicaSet controller: pods by controlling owner's UID)
 updates them with the cache, so `list(namespace)` and `by_index` touch only the objects they
 return, not the whole cache: on a big cluster that is the difference between a sync that costs
 its own pods and one that costs every pod. Answers are sorted by key, as a full scan's are.
+The switch lesson 11 flips: an informer built with `indexed=False` (or inside `with
+indexes(False):`, which is how `Cluster(informer_indexes=False)` builds its components) keeps
+the same indexes but answers `list(namespace)` and `by_index` by scanning the whole cache, as
+an informer without indexers would — the same answers, at a cost. `scanned` counts the cached
+objects each read looked at, so the difference is a number, not a stopwatch.
 
 Left out: periodic resync (client-go's resyncPeriod) — kubelab's controllers re-queue
 explicitly when they need another look; and re-watching from the last resourceVersion
@@ -31,9 +36,10 @@ without a list after a clean end (client-go does; kubelab always lists again).
 """
 from __future__ import annotations
 
+import contextlib
 import random
 import zlib
-from typing import Callable
+from typing import Callable, Iterator
 
 from ..objects import meta, selector
 from .client import ApiError, Client
@@ -47,12 +53,25 @@ BACKOFF_INITIAL = 0.8          # client-go's reflector backoff: 800 ms ...
 BACKOFF_CAP = 30.0             # ... doubling to 30 s ...
 BACKOFF_RESET = 120.0          # ... and reset after 2 minutes without a failure
 
+_INDEXED = [True]   # what an informer built without `indexed=` does (see `indexes`)
+
+
+@contextlib.contextmanager
+def indexes(enabled: bool) -> Iterator[None]:
+    """Informers built inside this block read through their indexes (True) or scan (False)."""
+    _INDEXED.append(enabled)
+    try:
+        yield
+    finally:
+        _INDEXED.pop()
+
 
 class Informer:
     """A cache of one resource, kept current by list + watch, with event handlers."""
 
     def __init__(self, client: Client, resource: str, clock, namespace: str | None = None,
-                 label_selector: str | None = None, field_selector: str | None = None):
+                 label_selector: str | None = None, field_selector: str | None = None,
+                 indexed: bool | None = None):
         self.client, self.resource, self.clock = client, resource, clock
         self.namespace, self.label_selector, self.field_selector = namespace, label_selector, field_selector
         self.cache: dict[str, dict] = {}   # key -> object; never hand these out to be mutated
@@ -69,6 +88,9 @@ class Informer:
         # index name -> (object -> its index values); index name -> value -> keys having it
         self.indexers: dict[str, IndexFunc] = {NAMESPACE_INDEX: lambda obj: [meta.namespace(obj)]}
         self.indices: dict[str, dict[str, set[str]]] = {NAMESPACE_INDEX: {}}
+        # False: reads scan the whole cache (lesson 11's switch); the indexes are kept either way.
+        self.indexed = _INDEXED[-1] if indexed is None else indexed
+        self.scanned = 0               # cached objects looked at by list() and by_index(), ever
 
     def add_indexers(self, indexers: dict[str, IndexFunc]) -> None:
         """More indexes (client-go's AddIndexers), built at once over what the cache holds.
@@ -186,28 +208,42 @@ class Informer:
             requirements = selector.from_label_selector(label_selector)
         else:
             requirements = selector.parse(label_selector)
-        keys = self.cache if namespace is None else self.indices[NAMESPACE_INDEX].get(namespace, ())
+        if namespace is None:
+            keys = self.cache
+        elif self.indexed:
+            keys = self.indices[NAMESPACE_INDEX].get(namespace, ())
+        else:   # no index: look at every cached object to find the namespace's
+            self.scanned += len(self.cache)
+            keys = [key for key, obj in self.cache.items() if meta.namespace(obj) == namespace]
+        if namespace is None or self.indexed:
+            self.scanned += len(keys)
         return [self.cache[key] for key in sorted(keys)
                 if selector.matches(requirements, meta.labels(self.cache[key]))]
 
     def by_index(self, name: str, *values: str) -> list[dict]:
         """Cached objects having any of these values in index `name` (client-go's ByIndex), by key."""
+        if not self.indexed:   # no index: the index function on every cached object
+            self.scanned += len(self.cache)
+            wanted = set(values)
+            function = self.indexers[name]
+            return [self.cache[key] for key in sorted(self.cache) if wanted.intersection(function(self.cache[key]))]
         index = self.indices[name]
         keys = set().union(*(index.get(value, ()) for value in values))
+        self.scanned += len(keys)
         return [self.cache[key] for key in sorted(keys)]
 
 
 class SharedInformerFactory:
     """One informer per resource, shared by every controller of a process (as in client-go)."""
 
-    def __init__(self, client: Client, clock):
-        self.client, self.clock = client, clock
+    def __init__(self, client: Client, clock, indexed: bool | None = None):
+        self.client, self.clock, self.indexed = client, clock, indexed
         self.informers: dict[str, Informer] = {}
         self.started: set[str] = set()
 
     def informer(self, resource: str) -> Informer:
         if resource not in self.informers:
-            self.informers[resource] = Informer(self.client, resource, self.clock)
+            self.informers[resource] = Informer(self.client, resource, self.clock, indexed=self.indexed)
         return self.informers[resource]
 
     def start(self) -> None:

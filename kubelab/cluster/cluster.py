@@ -31,17 +31,19 @@ import yaml
 
 from ..apiserver import APIServer
 from ..client import ApiError, Client, InProcessTransport
+from ..client.informer import indexes
 from ..client.leaderelection import LeaderElected
 from ..clock import VirtualClock
 from ..controllers import ControllerManager
 from ..controllers.config import ControllerManagerConfig
 from ..dns import ClusterDNS
 from ..kubelet import Kubelet
-from ..kubelet.dns import CLUSTER_DNS
+from ..kubelet.dns import dns_ip
 from ..proxy import KubeProxy
 from ..scheduler import Scheduler
 from ..store import MemoryStore
 from . import arguments
+from . import progress as progress_bar
 from ..cloud.addresses import CLUSTER_CIDR, LARGE_CLUSTER_CIDR, node_internal_ip
 from .credentials import ClusterCredentials
 from .faults import APIServerLink, ComponentTransport, Faults
@@ -54,11 +56,20 @@ class Cluster:
     def __init__(self, nodes: int = 3, seed: int = 0, node_cpu: str = "2", node_memory: str = "4Gi",
                  max_pods: int = 110, store=None, compaction_interval: float = 300.0,
                  scheduler_config: dict | str | None = None, cluster_cidr: str | None = None,
-                 controller_managers: int = 1, schedulers: int = 1, cloud=None, watch_cache: bool = True):
+                 controller_managers: int = 1, schedulers: int = 1, cloud=None, watch_cache: bool = True,
+                 informer_indexes: bool = True, progress: bool | None = None):
         arguments.cluster(nodes, seed, node_cpu, node_memory, max_pods, compaction_interval)
         arguments.whole_number("Cluster", "controller_managers", controller_managers, 1, 10)
         arguments.whole_number("Cluster", "schedulers", schedulers, 1, 10)
+        if not isinstance(informer_indexes, bool):
+            raise TypeError(f"Cluster: informer_indexes must be True or False, not {informer_indexes!r}")
+        if not informer_indexes and (controller_managers > 1 or schedulers > 1):
+            # a standby that wins the election later would build its informers indexed
+            raise ValueError("Cluster: informer_indexes=False needs one controller manager and one scheduler")
         self.seed = seed
+        # False (lesson 11): every component's informers answer reads by scanning their whole
+        # cache instead of through their indexes — same answers, the cost an index saves.
+        self.informer_indexes = informer_indexes
         self.clock = VirtualClock()
         self.started_at = self.clock.now()
         rng = random.Random(seed)
@@ -76,6 +87,7 @@ class Cluster:
         self.transport = InProcessTransport(self.apiserver)
         self.link = APIServerLink()   # apiserver-0 as everyone reaches it (faults can take it down)
         self.client = Client(ComponentTransport(self.transport, self.clock, self.link), "kubectl", credentials.admin)
+        self.cluster_dns = dns_ip(str(self.apiserver.ips.network))   # kubeadm: the service range's 10th address
         self._add_kube_dns_service()
         # kubeadm's --pod-network-cidr: the node IPAM controller gives each Node a /24 of it.
         self.cluster_cidr = cluster_cidr or (CLUSTER_CIDR if nodes < 256 else LARGE_CLUSTER_CIDR)
@@ -123,14 +135,16 @@ class Cluster:
         self.fault = Faults(self)
         for name in self.builders:
             self._build(name)
-        for component in self.components():
-            component.start()
-        self.settle()
+        with indexes(self.informer_indexes):   # components build their informers as they start
+            for component in self.components():
+                component.start()
+        self.settle(progress=progress)
 
     # -- components and their restarts (faults.py) ------------------------------------------
     def _build(self, name: str):
         connection = self.connections[name] = ComponentTransport(self.transport, self.clock, self.link)
-        component = self.builders[name](connection)
+        with indexes(self.informer_indexes):   # the informers it builds read through indexes, or scan
+            component = self.builders[name](connection)
         self.running[name] = self._last[name] = component
         return component
 
@@ -192,6 +206,7 @@ class Cluster:
             kubelet.machine.cloud_provider = "external"
         # `kubectl logs` goes API server -> kubelet (:10250); in process, a registered function.
         self.apiserver.node_connections.register(node, kubelet.container_logs)
+        kubelet.cluster_dns = self.cluster_dns
         kubelet.runtime.dns = self._dns_query   # a pod's DNS packets reach the cluster DNS (or not)
         return kubelet
 
@@ -209,7 +224,7 @@ class Cluster:
             "name": "kube-dns", "namespace": "kube-system",
             "labels": {"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true",
                        "kubernetes.io/name": "CoreDNS"}},
-            "spec": {"clusterIP": CLUSTER_DNS, "selector": {"k8s-app": "kube-dns"}, "ports": [
+            "spec": {"clusterIP": self.cluster_dns, "selector": {"k8s-app": "kube-dns"}, "ports": [
                 {"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
                 {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
                 {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}]}}, "kube-system")
@@ -217,7 +232,7 @@ class Cluster:
     def _dns_query(self, server: str, name: str, qtype: str) -> list[str] | None:
         """A DNS query from a pod: the kube-dns address reaches CoreDNS (None if it is down);
         the node's own resolver knows no cluster names (NXDOMAIN)."""
-        if server != CLUSTER_DNS:
+        if server != self.cluster_dns:
             return []
         dns = self.running.get("coredns")
         return None if dns is None else dns.query(name, qtype)
@@ -244,7 +259,9 @@ class Cluster:
     def start_component(self, name: str) -> None:
         """A new process of the component, on a new connection: it lists, watches, acts."""
         self._known_component("start_component", name)
-        self._build(name).start()
+        component = self._build(name)
+        with indexes(self.informer_indexes):
+            component.start()
 
     def _known_component(self, method: str, name: str) -> None:
         if name not in self.builders:   # a misspelt name must not pass for a stopped component
@@ -263,10 +280,15 @@ class Cluster:
         arguments.seconds("run", "seconds", seconds)
         self.clock.run(seconds)
 
-    def settle(self, max_seconds: float = 600.0) -> float:
-        """Run until no component has work left (only heartbeats remain); returns seconds taken."""
+    def settle(self, max_seconds: float = 600.0, progress: bool | None = None) -> float:
+        """Run until no component has work left (only heartbeats remain); returns seconds taken.
+        `progress`: a bar (True/False; None: 100+ nodes and 2 s of wall time; progress.py)."""
         arguments.seconds("settle", "max_seconds", max_seconds, allow_zero=False)
-        return self.clock.settle(max_seconds)
+        if progress is not None and not isinstance(progress, bool):
+            raise TypeError(f"settle(progress={progress!r}): progress must be True, False or None")
+        if not progress_bar.wanted(progress, len(self._machines)):
+            return self.clock.settle(max_seconds)
+        return progress_bar.settle(self, max_seconds, delay=progress_bar.DELAY_SECONDS if progress is None else 0.0)
 
     # -- talking to the cluster ------------------------------------------------------------
     def kubectl(self, command: str, stdin: str | None = None) -> str:
@@ -283,10 +305,9 @@ class Cluster:
         return self.kubectl("apply -f -", stdin=manifest)
 
     def exec(self, pod: str, command: list[str] | str, namespace: str = "default",
-             container: str | None = None, timeout: float = 60.0) -> str:
-        """`kubectl exec POD -- COMMAND` in process: run it in the pod's container (CRI ExecSync
-        on its node's runtime), on virtual time, and return its output."""
-        from ..kubelet.exec_sync import exec_sync
+             container: str | None = None, timeout: float = 60.0, stdin: str | None = None) -> str:
+        """`kubectl exec POD -- COMMAND` in process (`echo … | kubectl exec -i` with `stdin`): run it
+        in the pod's container (CRI ExecSync on its node's runtime), on virtual time; its output."""
         argv = command.split() if isinstance(command, str) else list(command)
         obj = self.get("pods", pod, namespace)
         name = container or obj["spec"]["containers"][0]["name"]
@@ -300,7 +321,7 @@ class Cluster:
             raise ApiError({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
                             "code": 400, "reason": "BadRequest", "message": message})
         result = {}
-        exec_sync(runtime, running, argv, timeout, lambda outcome: result.setdefault("outcome", outcome))
+        runtime.exec_sync(running.id, argv, timeout, lambda outcome: result.setdefault("outcome", outcome), stdin)
         while "outcome" not in result:
             self.run(0.1)
         return result["outcome"].output

@@ -18,14 +18,16 @@ lists and watches the API, and answers from its caches:
                                                   one per endpoint, headless)
     <a-b-c-d>.<ns>.pod.cluster.local        A     a.b.c.d (CoreDNS `pods insecure`: not checked)
 
-Anything else in cluster.local is NXDOMAIN; names outside it CoreDNS forwards to the node's
-resolver, which knows none here (NXDOMAIN too). TTL 30 s, as kubeadm's Corefile says.
+Anything else in cluster.local is NXDOMAIN (a name that only has names below it, such as
+default.svc.cluster.local, is NOERROR with no answer); names outside it CoreDNS forwards to the
+node's resolver (dns/server.py). TTL 30 s, as kubeadm's Corefile says.
 
 Invariant: answers come only from the informer caches, so DNS lags the API exactly as the
 caches do; the server writes nothing.
 
-Left out: the CoreDNS pods themselves (kubelab runs the server as an add-on process beside the
-nodes, so no lesson's pod list changes; `Cluster.dns` is it), caching, PTR records,
+Left out: in a notebook, the CoreDNS pods themselves (`Cluster` runs the server as an add-on
+beside the nodes, so no lesson's pod list changes; `Cluster.dns` is it — under `kubelab up
+--runtime process` they are real pods, dns/pod.py), caching, PTR records,
 EndpointSlices (the Endpoints object carries the same addresses and hostnames), and
 `publishNotReadyAddresses` beyond what the endpoints controller already puts in `addresses`.
 """
@@ -78,6 +80,7 @@ class ClusterDNS:
 
     def __init__(self, client: Client, clock, domain: str = CLUSTER_DOMAIN):
         self.client, self.clock, self.domain = client, clock, domain
+        self.pods = "insecure"      # the Corefile's `pods` option: "disabled" answers no pod names
         self.factory = SharedInformerFactory(client, clock)
         self.services = self.factory.informer("services")
         self.endpoints = self.factory.informer("endpoints")
@@ -91,18 +94,35 @@ class ClusterDNS:
 
     def answer(self, name: str, qtype: str = "A") -> list[Record]:
         """The records for a question; [] is NXDOMAIN (or no data of that type)."""
+        return self.lookup(name, qtype)[1]
+
+    def lookup(self, name: str, qtype: str = "A") -> tuple[str, list[Record], list[Record]]:
+        """As CoreDNS answers: (rcode, answers, additional), rcode "NOERROR" | "NXDOMAIN" | "REFUSED".
+
+        A name that exists without records of the type is NOERROR with no answer (NODATA); an SRV
+        answer carries its targets' A records as additional records; a name outside the cluster
+        domain is REFUSED here (the server decides whether to forward it)."""
         name = name.rstrip(".").lower()
         parts = name.split(".")
         pod_zone = f".pod.{self.domain}"
-        if name.endswith(pod_zone) and len(parts) == len(pod_zone.split(".")) + 1 and qtype == "A":
+        if name.endswith(pod_zone) and len(parts) == len(pod_zone.split(".")) + 1:
             ip = parts[0].replace("-", ".")
-            return [(name, "A", ip)] if ip.count(".") == 3 and all(p.isdigit() for p in ip.split(".")) else []
-        if not name.endswith(f".svc.{self.domain}"):
-            return []
-        found = [record for record in records(self.services.list(), self.endpoints.list(), self.domain)
-                 if record[0] == name]
-        wanted = [record for record in found if record[1] == qtype]
-        return wanted or [record for record in found if record[1] == "CNAME"]
+            if getattr(self, "pods", "insecure") == "disabled" or not (ip.count(".") == 3 and all(p.isdigit() and int(p) < 256 for p in ip.split("."))):
+                return "NXDOMAIN", [], []
+            return "NOERROR", ([(name, "A", ip)] if qtype in ("A", "ANY") else []), []
+        if name != self.domain and not name.endswith("." + self.domain):
+            return "REFUSED", [], []
+        every = records(self.services.list(), self.endpoints.list(), self.domain)
+        found = [record for record in every if record[0] == name]
+        if not found:
+            # an empty non-terminal (svc.cluster.local, default.svc.cluster.local) exists: NODATA
+            exists = name == self.domain or any(record[0].endswith("." + name) for record in every)
+            return ("NOERROR" if exists else "NXDOMAIN"), [], []
+        wanted = [record for record in found if record[1] == qtype or qtype == "ANY"]
+        wanted = wanted or [record for record in found if record[1] == "CNAME"]
+        targets = {record[2].split()[-1].rstrip(".") for record in wanted if record[1] == "SRV"}
+        additional = [record for record in every if record[1] == "A" and record[0] in targets]
+        return "NOERROR", wanted, additional
 
     def query(self, name: str, qtype: str = "A") -> list[str]:
         """The data of the answer: addresses for A, "prio weight port target" for SRV."""

@@ -24,11 +24,23 @@ NXDOMAIN, which is what a pod with dnsPolicy Default sees for cluster names.
 """
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Callable
 
+SERVICE_CIDR = "10.96.0.0/12"          # kube-apiserver --service-cluster-ip-range (kubeadm's default)
+
+
+def dns_ip(service_cidr: str = SERVICE_CIDR) -> str:
+    """The cluster DNS address kubeadm picks: the tenth address of the service range (GetDNSIP)."""
+    network = ipaddress.ip_network(service_cidr, strict=False)
+    if network.num_addresses < 12:
+        raise ValueError(f"the service range {service_cidr} is too small for a DNS address (the 10th)")
+    return str(network.network_address + 10)
+
+
 CLUSTER_DOMAIN = "cluster.local"       # kubelet --cluster-domain
-CLUSTER_DNS = "10.96.0.10"             # kubelet --cluster-dns: the kube-dns Service's ClusterIP
+CLUSTER_DNS = dns_ip()                 # kubelet --cluster-dns: the kube-dns Service's ClusterIP, 10.96.0.10
 HOST_NAMESERVER = "10.0.0.2"           # the node's /etc/resolv.conf (a VPC resolver)
 
 

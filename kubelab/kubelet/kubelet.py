@@ -33,6 +33,7 @@ from ..objects import meta
 from ..objects.meta import Key
 from ..api import errors
 from .container_logs import read as read_logs
+from .dns import CLUSTER_DNS
 from .node_lease import RENEW_INTERVAL, NodeLease
 from .node_status import Machine, initial_node, node_status, reconcile_registration
 from .pod_status import Waiting
@@ -66,6 +67,7 @@ def go_duration(seconds: float) -> str:
 class Kubelet(PodSync, Controller):
     """One node's kubelet: registers the Node, reports its status, runs the pods bound to it."""
     name = "kubelet"
+    cluster_dns = CLUSTER_DNS   # --cluster-dns: the kube-dns ClusterIP every ClusterFirst pod asks
 
     def __init__(self, client: Client, clock, node_name: str, pod_cidr: str | None = "10.244.1.0/24",
                  internal_ip: str = "10.0.0.11", capacity: dict[str, str] | None = None,

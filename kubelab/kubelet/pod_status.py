@@ -74,6 +74,16 @@ def container_status(container: dict, actual: Container | None, waiting: Waiting
     return status
 
 
+def _init_readiness(container: dict, status: dict) -> dict:
+    """An ordinary init container is ready once it has exited 0, never while it runs; a native
+    sidecar (restartPolicy: Always) is ready as an app container is (upstream's prober manager)."""
+    if container.get("restartPolicy") != "Always":
+        terminated = status["state"].get("terminated")
+        status["ready"] = bool(terminated) and terminated["exitCode"] == 0
+        status["started"] = False if terminated else status["started"]
+    return status
+
+
 def _counts(statuses: list[dict]) -> dict[str, int]:
     counts = {"running": 0, "waiting": 0, "stopped": 0, "succeeded": 0, "failed": 0}
     for status in statuses:
@@ -194,7 +204,7 @@ def generate_pod_status(pod: dict, sandbox: Sandbox | None, host_ip: str, now: f
         ready, started = probes.get(container["name"], (None, None))
         return container_status(container, actual.get(container["name"]), waiting.get(container["name"]),
                                 previous.get(container["name"]), default_reason, ready, started)
-    init_statuses = [one(c, "PodInitializing") for c in inits]
+    init_statuses = [_init_readiness(c, one(c, "PodInitializing")) for c in inits]
     initializing = bool(inits) and not apps_began
     statuses = [one(c, "PodInitializing" if initializing else "ContainerCreating")
                 for c in pod["spec"]["containers"]]

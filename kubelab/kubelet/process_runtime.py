@@ -15,6 +15,9 @@
     ExecSync           the command run the same way, beside the container, with its environment
     logs               CRI-format log files written by the shim, read back for `kubectl logs`
 
+The books (sandboxes, pod IPs, images, attempts, events) are runtime_base.py's, shared with
+the simulated runtime; this file only runs things.
+
 Volumes are real directories under the pod's folder (ROOT/pods/<ns>_<name>_<uid>/volumes/â€¦),
 filled with the volume's files when the container is created (configMap, secret, projected
 token, downward API; an emptyDir is one directory shared by the pod's containers). A path the
@@ -26,8 +29,10 @@ Invariant: no container process outlives its pod, its kubelet, or `kubelab up` â
 dies with the kubelet and takes its process group with it; stopping a sandbox, or the runtime,
 kills what remains.
 
-Left out: namespaces and cgroups (a container can see the host; memory limits are not
-enforced, so no OOMKilled here), images' own file systems, and restart of the kubelet with its
+Memory limits: the shim samples the container's resident memory and SIGKILLs it past
+`resources.limits.memory` (OOMKilled, 137; container_shim.py says how, and what sampling
+misses). Left out: namespaces and cgroups (a container can see the host; an exec'd command is
+not counted against the limit), images' own file systems, and restart of the kubelet with its
 containers kept (the containers die with it and the pods are started again).
 """
 from __future__ import annotations
@@ -44,45 +49,24 @@ from pathlib import Path
 from typing import Callable
 
 from . import images
-from .cri import (CREATED, EXITED, PAUSE_IMAGE, RUNNING, SANDBOX_NOTREADY, SANDBOX_READY, Container,
-                  ContainerConfig, ExecResult, Image, PullResult, Sandbox, image_content, normalize_image)
-from .process_commands import container_argv, materialize
+from .cri import (CREATED, EXITED, RUNNING, Container, ContainerConfig, ExecResult, Image, PullResult, Sandbox,
+                  image_content, normalize_image)
+from .runtime_base import RuntimeBase
+from .process_commands import container_argv, materialize, tools_path
 from .shell import StartError
 
 LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
 
 
-class ProcessRuntime:
+class ProcessRuntime(RuntimeBase):
     """One node's runtime whose containers are processes on this machine."""
 
     def __init__(self, clock, node_name: str, pod_cidr: str | None, root_dir: str, rng=None):
-        self.clock, self.node_name = clock, node_name
         self.root = Path(root_dir).resolve()
-        self.network = None
-        if pod_cidr:
-            self.update_pod_cidr(pod_cidr)
-        self.ips_in_use: set[str] = set()
-        self.sandboxes: dict[str, Sandbox] = {}
-        self.containers: dict[str, tuple[str, str]] = {}
-        self.images: dict[str, Image] = {PAUSE_IMAGE: image_content(PAUSE_IMAGE)}
-        self.subscribers: list[Callable[[Sandbox, Container], None]] = []
-        self.host_paths: dict[str, dict] = {}
-        self.dns = None
+        super().__init__(clock, node_name, pod_cidr)
         self._next_id = 0
-
-    # -- events ----------------------------------------------------------------------------
-    def subscribe(self, listener) -> None:
-        self.subscribers.append(listener)
-
-    def unsubscribe(self, listener) -> None:
-        if listener in self.subscribers:
-            self.subscribers.remove(listener)
-
-    def _announce(self, container: Container) -> None:
-        sandbox_id, _ = self.containers.get(container.id, (None, None))
-        if sandbox_id in self.sandboxes:
-            for listener in list(self.subscribers):
-                listener(self.sandboxes[sandbox_id], container)
+        # exec shims by the container they run beside: they end with it (one pid namespace, upstream)
+        self.exec_sessions: list[tuple[str, subprocess.Popen]] = []
 
     def _new_id(self) -> str:
         self._next_id += 1
@@ -98,54 +82,23 @@ class ProcessRuntime:
         self.network = network
 
     def run_pod_sandbox(self, name: str, namespace: str, uid: str, dns=None) -> Sandbox:
-        ip = next((str(a) for a in self.network.hosts()
-                   if a != self.network.network_address + 1 and str(a) not in self.ips_in_use), None)
-        if ip is None:
-            raise RuntimeError(f"failed to allocate for range 0: no IP addresses available in range set: "
-                               f"{self.network}")
-        self.ips_in_use.add(ip)
-        sandbox = Sandbox(self._new_id(), name, namespace, uid, ip, created_at=self.clock.now(), dns=dns)
-        (self.root / "pods" / f"{namespace}_{name}_{uid}").mkdir(parents=True, exist_ok=True)
-        self.sandboxes[sandbox.id] = sandbox
+        sandbox = super().run_pod_sandbox(name, namespace, uid, dns)
+        self.pod_dir(sandbox).mkdir(parents=True, exist_ok=True)
+        if dns is not None:   # the containers' /etc/resolv.conf (kubelab's nslookup and wget read it)
+            (self.pod_dir(sandbox) / "etc").mkdir(exist_ok=True)
+            (self.pod_dir(sandbox) / "etc" / "resolv.conf").write_text(dns.text())
         return sandbox
 
     def pod_dir(self, sandbox: Sandbox) -> Path:
         return self.root / "pods" / f"{sandbox.namespace}_{sandbox.name}_{sandbox.uid}"
 
-    def stop_pod_sandbox(self, sandbox_id: str) -> None:
-        sandbox = self.sandboxes.get(sandbox_id)
-        if sandbox is None:
-            return
-        for container in sandbox.containers.values():
-            if container.state == RUNNING:
-                self._kill(container)
-        sandbox.state = SANDBOX_NOTREADY
-        if sandbox.ip:
-            self.ips_in_use.discard(sandbox.ip)
-            sandbox.ip = None
-
     def remove_pod_sandbox(self, sandbox_id: str) -> None:
-        self.stop_pod_sandbox(sandbox_id)
-        sandbox = self.sandboxes.pop(sandbox_id, None)
-        for container in (sandbox.containers.values() if sandbox else []):
-            self.containers.pop(container.id, None)
+        sandbox = self.sandboxes.get(sandbox_id)
+        super().remove_pod_sandbox(sandbox_id)
         if sandbox is not None:
             shutil.rmtree(self.pod_dir(sandbox), ignore_errors=True)
 
-    def list_pod_sandboxes(self, namespace: str | None = None, name: str | None = None) -> list[Sandbox]:
-        return [s for s in sorted(self.sandboxes.values(), key=lambda s: s.created_at)
-                if (namespace is None or s.namespace == namespace) and (name is None or s.name == name)]
-
-    def sandbox_for_pod(self, uid: str) -> Sandbox | None:
-        return next((s for s in self.sandboxes.values() if s.uid == uid), None)
-
     # -- images ----------------------------------------------------------------------------
-    def image_status(self, image: str) -> Image | None:
-        return self.images.get(normalize_image(image))
-
-    def list_images(self) -> list[Image]:
-        return [self.images[tag] for tag in sorted(self.images)]
-
     def pull_image(self, image: str, on_pulled: Callable[[PullResult], None]) -> None:
         """The catalogue says whether the image exists; a pull takes a tenth of a second."""
         tag = normalize_image(image)
@@ -156,36 +109,19 @@ class ProcessRuntime:
         self.clock.call_later(0.1, on_pulled, PullResult(content, 0.1, 0.1, error))
 
     # -- containers ------------------------------------------------------------------------
-    def create_container(self, sandbox_id: str, name: str, image: str, ports: list[int],
-                         config: ContainerConfig | None = None) -> str:
-        sandbox = self.sandboxes[sandbox_id]
-        content = self.image_status(image)
-        if content is None:
-            raise RuntimeError(f'failed to create containerd container: image "{image}": not found')
-        old = sandbox.containers.get(name)
-        attempt = 0
-        if old is not None:
-            sandbox.previous[name] = old
-            self.containers.pop(old.id, None)
-            attempt = old.restart_count + 1
-        container = Container(f"containerd://{self._new_id()}", name, content, ports, created_at=self.clock.now(),
-                              restart_count=attempt, config=config or ContainerConfig())
-        container.log_path = str(self.pod_dir(sandbox) / name / f"{attempt}.log")   # /var/log/pods' layout
+    def _new_container(self, sandbox: Sandbox, name: str, image: Image, ports: list[int], attempt: int,
+                       config: ContainerConfig) -> Container:
+        """A container with its CRI log file, /var/log/pods' layout: <pod dir>/<name>/<attempt>.log."""
+        container = Container(f"containerd://{self._new_id()}", name, image, ports, created_at=self.clock.now(),
+                              restart_count=attempt, config=config)
+        container.log_path = str(self.pod_dir(sandbox) / name / f"{attempt}.log")
         Path(container.log_path).parent.mkdir(parents=True, exist_ok=True)
         Path(container.log_path).touch()
-        sandbox.containers[name] = container
-        self.containers[container.id] = (sandbox_id, name)
-        self._announce(container)
-        return container.id
-
-    def container_status(self, container_id: str) -> Container | None:
-        if container_id not in self.containers:
-            return None
-        sandbox_id, name = self.containers[container_id]
-        return self.sandboxes[sandbox_id].containers[name]
+        return container
 
     def _environment(self, sandbox: Sandbox, container: Container) -> dict[str, str]:
-        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOSTNAME": sandbox.name,
+        return {"PATH": tools_path(self.root) + os.pathsep + os.environ.get("PATH", "/usr/bin:/bin"),
+                "HOSTNAME": sandbox.name,
                 **container.config.env, "KUBELAB_CONTAINER_DIR": str(self.pod_dir(sandbox)),
                 "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
 
@@ -204,7 +140,12 @@ class ProcessRuntime:
             self._exit(container, 128, "StartError", str(error))
             self.clock.call_soon(on_started, str(error))
             return
-        shim = [sys.executable, "-m", "kubelab.kubelet.container_shim", container.log_path, "--", *argv]
+        limit = container.config.memory_limit
+        config = container.config
+        shim = [sys.executable, "-m", "kubelab.kubelet.container_shim", container.log_path,
+                *(["--memory-limit", str(limit)] if limit else []), "--io", container.id,
+                *[f"--{flag}" for flag, on in (("stdin", config.stdin), ("stdin-once", config.stdin_once),
+                                               ("tty", config.tty)) if on], "--", *argv]
         container.process = subprocess.Popen(shim, env=self._environment(sandbox, container), start_new_session=True,
                                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                              stderr=subprocess.DEVNULL)
@@ -215,9 +156,15 @@ class ProcessRuntime:
 
     def _wait(self, container: Container) -> None:
         code = container.process.wait()
+        try:   # as when a container's PID 1 ends: whatever it started ends with it, exec'd commands too
+            os.killpg(container.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self._end_execs(container.id)
         code = 128 - code if code < 0 else code
+        oom = os.path.exists(container.log_path + ".oom")   # the shim's OOM monitor killed it
         self.clock.call_soon_threadsafe(self._exit, container, code,
-                                        "Completed" if code == 0 else "Error")
+                                        "OOMKilled" if oom else "Completed" if code == 0 else "Error")
 
     def _kill(self, container: Container) -> None:
         """SIGKILL the container's whole process group (the shim and everything it started)."""
@@ -250,26 +197,34 @@ class ProcessRuntime:
                 self.clock.call_later(0.05, check)
         self.clock.call_later(0.05, check)
 
-    def _exit(self, container: Container, exit_code: int, reason: str = "", message: str = "") -> None:
-        if container.state == EXITED:
-            return
-        if container.started_at is None:
-            container.started_at = self.clock.now()
-        container.state, container.exit_code = EXITED, exit_code
-        container.reason = reason or ("Completed" if exit_code == 0 else "Error")
-        container.message, container.finished_at = message, self.clock.now()
-        self._announce(container)
-
     def exec_sync(self, container_id: str, argv: list[str], timeout: float | None,
-                  on_done: Callable[[ExecResult], None]) -> None:
+                  on_done: Callable[[ExecResult], None], stdin: str | None = None) -> None:
         """Run `argv` beside the container's process, with its environment and volumes."""
         container = self.container_status(container_id)
         if container is None or container.state != RUNNING:
             self.clock.call_soon(on_done, ExecResult(-1, "container not running"))
             return
         sandbox = self.sandboxes[self.containers[container_id][0]]
-        started = subprocess_exec(self, sandbox, container, argv, timeout)
+        started = subprocess_exec(self, sandbox, container, argv, timeout, stdin)
         threading.Thread(target=lambda: self.clock.call_soon_threadsafe(on_done, started()), daemon=True).start()
+
+    def exec_stream(self, container_id: str, argv: list[str], stdin: bool, tty: bool) -> str:
+        """CRI Exec (the streaming one): start `argv` beside the container's process under its own
+        shim, which waits for the kubelet's server to connect (container_io.py); the id to
+        connect to. StartError when the command is not in the image."""
+        from .process_commands import exec_argv
+        container = self.container_status(container_id)
+        if container is None or container.state != RUNNING:
+            raise StartError(f'container not found ("{container.name if container else container_id}")')
+        sandbox = self.sandboxes[self.containers[container_id][0]]
+        command = exec_argv(container, argv, materialize(self.pod_dir(sandbox), container.config.mounts))
+        exec_id = f"exec://{self._new_id()}"
+        shim = [sys.executable, "-m", "kubelab.kubelet.container_shim", "-", "--io", exec_id, "--exec",
+                *(["--stdin"] if stdin else []), *(["--tty"] if tty else []), "--", *command]
+        process = subprocess.Popen(shim, env=self._environment(sandbox, container), start_new_session=True,
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.exec_sessions = [(c, p) for c, p in self.exec_sessions if p.poll() is None] + [(container_id, process)]
+        return exec_id
 
     def log_lines(self, container: Container) -> list[tuple[float, str]]:
         """(time, text) per line of the container's CRI log file, for container_logs.read."""
@@ -308,12 +263,22 @@ class ProcessRuntime:
 
     def shutdown(self) -> None:
         """The kubelet is going away: kill every container (no orphans)."""
+        self._end_execs(None)
         for sandbox_id in list(self.sandboxes):
             self.stop_pod_sandbox(sandbox_id)
 
+    def _end_execs(self, container_id: str | None) -> None:
+        """SIGKILL the exec sessions beside this container (None: all of them)."""
+        for owner, session in list(self.exec_sessions):
+            if (container_id is None or owner == container_id) and session.poll() is None:
+                try:
+                    os.killpg(session.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
 
 def subprocess_exec(runtime: ProcessRuntime, sandbox: Sandbox, container: Container, argv: list[str],
-                    timeout: float | None) -> Callable[[], ExecResult]:
+                    timeout: float | None, stdin: str | None = None) -> Callable[[], ExecResult]:
     """A function that runs the exec (in a thread) and says how it ended."""
     from .process_commands import exec_argv
     env = runtime._environment(sandbox, container)
@@ -325,7 +290,7 @@ def subprocess_exec(runtime: ProcessRuntime, sandbox: Sandbox, container: Contai
         except StartError as error:
             return ExecResult(126, str(error))
         try:
-            done = subprocess.run(command, env=env, cwd=str(runtime.pod_dir(sandbox)), stdin=subprocess.DEVNULL,
+            done = subprocess.run(command, env=env, cwd=str(runtime.pod_dir(sandbox)), input=(stdin or "").encode(),
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout,
                                   start_new_session=True)
         except subprocess.TimeoutExpired as expired:

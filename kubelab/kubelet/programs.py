@@ -12,6 +12,10 @@ with 200 and a one-line page naming the pod (so `curl` through a Service shows w
 answered), prints nginx's start-up lines and one access-log line per request on stdout (what
 `kubectl logs` shows), and exits 0 on SIGTERM, as nginx does.
 
+`polinux/stress` (the docs' memory-limit example) runs `programs stress --vm 1 --vm-bytes 150M
+…`: it allocates and touches that much memory, so its resident set really passes a small
+`resources.limits.memory` and the container shim's OOM monitor kills it (OOMKilled, 137).
+
 It never listens beyond the pod's IP, which the process runtime only hands out from 127.0.0.0/8.
 """
 from __future__ import annotations
@@ -83,7 +87,48 @@ def serve(ip: str, ports: list[int], name: str) -> int:
     return 0
 
 
+def stress(args: list[str]) -> int:
+    """polinux/stress's memory hog, as the docs' "exceed a container's memory limit" runs it:
+    `--vm N --vm-bytes SIZE [--vm-hang S] [--vm-keep] [--timeout S]` allocates SIZE per worker,
+    touches every page (so it is resident, as stress's memset-per-page is), holds it S seconds
+    (0: for ever), frees it, and again. Workers are one process here; other hogs are refused."""
+    import os
+    options, words = {"--vm": "1", "--vm-bytes": "256M", "--vm-hang": None, "--timeout": None}, list(args)
+    keep = False
+    while words:
+        word = words.pop(0)
+        if word == "--vm-keep":
+            keep = True
+        elif word in options and words:
+            options[word] = words.pop(0)
+        else:
+            print(f"stress: FAIL: [{os.getpid()}] kubelab's stress runs memory hogs only (--vm, --vm-bytes, "
+                  f"--vm-hang, --vm-keep, --timeout); not {word}", file=sys.stderr, flush=True)
+            return 1
+    amount = options["--vm-bytes"]
+    scale = {"B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(amount[-1:].upper())
+    size = int(amount[:-1] if scale else amount) * (scale or 1) * int(options["--vm"])
+    print(f"stress: info: [{os.getpid()}] dispatching hogs: 0 cpu, 0 io, {options['--vm']} vm, 0 hdd", flush=True)
+    deadline = time.monotonic() + float(options["--timeout"]) if options["--timeout"] else None
+    hog = None
+    while deadline is None or time.monotonic() < deadline:
+        if hog is None or not keep:
+            hog = bytearray(size)
+            for page in range(0, size, 4096):   # resident only once written
+                hog[page] = 0x5A
+        hang = float(options["--vm-hang"]) if options["--vm-hang"] is not None else 0.0
+        if options["--vm-hang"] is not None and hang == 0:
+            threading.Event().wait()
+        time.sleep(hang if hang else 0.01)
+        if not keep:
+            hog = None
+    print(f"stress: info: [{os.getpid()}] successful run completed", flush=True)
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["stress"]:
+        return stress(argv[1:])
     parser = argparse.ArgumentParser(prog="kubelab.kubelet.programs")
     commands = parser.add_subparsers(dest="program", required=True)
     server = commands.add_parser("serve", help="an HTTP server naming its pod")

@@ -6,6 +6,7 @@ inside it. This runtime answers every CRI verb (cri.py lists them) without any r
 a container's process is a little program on the clock (shell.py), its image an entry of the
 catalogue (images.py), its files a FileView. `kubelab up --runtime process` swaps in
 process_runtime.py behind the same verbs.
+The books both keep (sandboxes, pod IPs, images, attempts, events) are runtime_base.py's.
 
     run_pod_sandbox ──▶ pull_image ──▶ create_container ──▶ start_container
       (gets an IP)       (seconds)         (created)          (running)
@@ -32,114 +33,33 @@ round-robin; kubelab takes the lowest free one, so lessons show small, stable nu
 """
 from __future__ import annotations
 
-import ipaddress
 import random
 from typing import Callable
 
 from . import container_logs, images
 from .cri import (CREATED, EXITED, PAUSE_IMAGE, RUNNING, SANDBOX_NOTREADY, SANDBOX_READY, Container,  # noqa: F401
                   ContainerConfig, ExecResult, Image, PullResult, Sandbox, image_content, normalize_image)
+from .runtime_base import RuntimeBase
 from .dns import HOST_NAMESERVER, Lookup, Query, ResolvConf, lookup
 from .shell import FileView, Process, StartError, check_executable, effective_argv
 
 SERIAL_PULLS = True  # kubelet's serializeImagePulls default: one pull at a time per node
 
 
-class SimulatedRuntime:
+class SimulatedRuntime(RuntimeBase):
     """One node's containerd: sandboxes, containers and images, on virtual time (a cri.RuntimeService
     and cri.ImageService)."""
 
     def __init__(self, clock, node_name: str, pod_cidr: str | None, rng: random.Random | None = None):
-        self.clock, self.node_name = clock, node_name
         self.rng = rng or random.Random(0)
-        # None until the node has a podCIDR (CRI UpdateRuntimeConfig hands it over later).
-        self.network = ipaddress.ip_network(pod_cidr) if pod_cidr else None
-        self.ips_in_use: set[str] = set()          # invariant: each held by exactly one sandbox
-        self.sandboxes: dict[str, Sandbox] = {}    # by sandbox id
-        self.images: dict[str, Image] = {PAUSE_IMAGE: image_content(PAUSE_IMAGE)}  # by tag
-        self.containers: dict[str, tuple[str, str]] = {}  # container id -> (sandbox id, name)
+        super().__init__(clock, node_name, pod_cidr)
         self._pulls_busy_until = 0.0               # serial pulls: when the current one ends
-        self.subscribers: list[Callable[[Sandbox, Container], None]] = []
-        self.host_paths: dict[str, dict] = {}      # hostPath volumes: the node's own files
-        self.dns: Query | None = None  # (server, name, type) -> addresses: how a query reaches a DNS server
-
-    def subscribe(self, listener: Callable[[Sandbox, Container], None]) -> None:
-        """CRI GetContainerEvents: call `listener(sandbox, container)` on every state change."""
-        self.subscribers.append(listener)
-
-    def unsubscribe(self, listener: Callable[[Sandbox, Container], None]) -> None:
-        if listener in self.subscribers:
-            self.subscribers.remove(listener)
-
-    def _announce(self, container: Container) -> None:
-        sandbox_id, _ = self.containers.get(container.id, (None, None))
-        if sandbox_id in self.sandboxes:
-            for listener in list(self.subscribers):
-                listener(self.sandboxes[sandbox_id], container)
+        self.dns: Query | None = None
 
     def _new_id(self) -> str:
         return f"{self.rng.getrandbits(256):064x}"
 
-    def update_pod_cidr(self, pod_cidr: str) -> None:
-        """CRI UpdateRuntimeConfig: the node's pod CIDR, once the node IPAM controller gave one."""
-        self.network = ipaddress.ip_network(pod_cidr)
-
-    # -- sandboxes ---------------------------------------------------------------------------
-    def _allocate_ip(self) -> str:
-        # .1 is the node's bridge (cni0), the pods' gateway; pods get .2, .3, ...
-        for address in self.network.hosts():
-            if address != self.network.network_address + 1 and str(address) not in self.ips_in_use:
-                self.ips_in_use.add(str(address))
-                return str(address)
-        raise RuntimeError(f"failed to allocate for range 0: no IP addresses available in range set: "
-                           f"{self.network}")
-
-    def run_pod_sandbox(self, name: str, namespace: str, uid: str, dns: ResolvConf | None = None) -> Sandbox:
-        """CRI RunPodSandbox: the pod's network namespace, with an IP from the node's pod CIDR,
-        and its DNS config (dns.py)."""
-        sandbox = Sandbox(self._new_id(), name, namespace, uid, self._allocate_ip(),
-                          created_at=self.clock.now(), dns=dns)
-        self.sandboxes[sandbox.id] = sandbox
-        return sandbox
-
-    def stop_pod_sandbox(self, sandbox_id: str) -> None:
-        """CRI StopPodSandbox: kill what still runs, tear down the network (the IP is free again)."""
-        sandbox = self.sandboxes.get(sandbox_id)
-        if sandbox is None:
-            return
-        for container in sandbox.containers.values():
-            if container.state != EXITED:
-                self._exit(container, 137, "Error")  # SIGKILL
-        sandbox.state = SANDBOX_NOTREADY
-        if sandbox.ip:
-            self.ips_in_use.discard(sandbox.ip)
-            sandbox.ip = None
-
-    def remove_pod_sandbox(self, sandbox_id: str) -> None:
-        """CRI RemovePodSandbox: stop it if needed, then forget it and its containers."""
-        self.stop_pod_sandbox(sandbox_id)
-        sandbox = self.sandboxes.pop(sandbox_id, None)
-        for container in (sandbox.containers.values() if sandbox else []):
-            self.containers.pop(container.id, None)
-
-    def list_pod_sandboxes(self, namespace: str | None = None, name: str | None = None) -> list[Sandbox]:
-        """CRI ListPodSandbox, optionally for one pod name (oldest first)."""
-        return [sandbox for sandbox in sorted(self.sandboxes.values(), key=lambda s: s.created_at)
-                if (namespace is None or sandbox.namespace == namespace)
-                and (name is None or sandbox.name == name)]
-
-    def sandbox_for_pod(self, uid: str) -> Sandbox | None:
-        """The sandbox of the pod with this uid, if the runtime has one."""
-        return next((s for s in self.sandboxes.values() if s.uid == uid), None)
-
     # -- images ------------------------------------------------------------------------------
-    def image_status(self, image: str) -> Image | None:
-        """CRI ImageStatus: the image if this node has it."""
-        return self.images.get(normalize_image(image))
-
-    def list_images(self) -> list[Image]:
-        return [self.images[tag] for tag in sorted(self.images)]
-
     def pull_image(self, image: str, on_pulled: Callable[[PullResult], None]) -> None:
         """CRI PullImage, on virtual time: a few seconds (less when cached), one pull at a time.
         An image the registries don't have (images.py) fails after the registry's answer."""
@@ -166,37 +86,12 @@ class SimulatedRuntime:
         self.clock.call_later(begins + seconds - requested, pulled)
 
     # -- containers --------------------------------------------------------------------------
-    def create_container(self, sandbox_id: str, name: str, image: str, ports: list[int],
-                         config: ContainerConfig | None = None) -> str:
-        """CRI CreateContainer: a container in the sandbox from a pulled image; returns its id.
-        A container of the same name that exited before becomes the sandbox's `previous` one
-        (its logs stay for `kubectl logs --previous`) and the new one is the next attempt."""
-        sandbox = self.sandboxes[sandbox_id]
-        content = self.image_status(image)
-        if content is None:
-            raise RuntimeError(f'failed to create containerd container: image "{image}": not found')
-        old = sandbox.containers.get(name)
-        attempt = 0
-        if old is not None:
-            sandbox.previous[name] = old
-            self.containers.pop(old.id, None)
-            attempt = old.restart_count + 1
-        config = config or ContainerConfig()
-        container = Container(f"containerd://{self._new_id()}", name, content, ports,
-                              created_at=self.clock.now(), restart_count=attempt,
-                              shutdown_seconds=round(self.rng.uniform(0.1, 0.6), 3), config=config,
-                              files=FileView(config.mounts))
-        sandbox.containers[name] = container
-        self.containers[container.id] = (sandbox_id, name)
-        self._announce(container)
-        return container.id
-
-    def container_status(self, container_id: str) -> Container | None:
-        """CRI ContainerStatus."""
-        if container_id not in self.containers:
-            return None
-        sandbox_id, name = self.containers[container_id]
-        return self.sandboxes[sandbox_id].containers[name]
+    def _new_container(self, sandbox: Sandbox, name: str, image: Image, ports: list[int], attempt: int,
+                       config: ContainerConfig) -> Container:
+        """A container whose files are a FileView and whose SIGTERM takes the node's own time."""
+        return Container(f"containerd://{self._new_id()}", name, image, ports, created_at=self.clock.now(),
+                         restart_count=attempt, shutdown_seconds=round(self.rng.uniform(0.1, 0.6), 3),
+                         config=config, files=FileView(config.mounts))
 
     def start_container(self, container_id: str, on_started: Callable[[str | None], None]) -> None:
         """CRI StartContainer: the process is up a moment later (a normal timer); `on_started`
@@ -281,26 +176,15 @@ class SimulatedRuntime:
             on_stopped()
         self.clock.call_later(delay, stopped)
 
-    def _exit(self, container: Container, exit_code: int, reason: str = "", message: str = "") -> None:
-        if container.state == EXITED:
-            return
-        if container.started_at is None:
-            container.started_at = self.clock.now()
-        container.state, container.exit_code = EXITED, exit_code
-        container.reason = reason or ("Completed" if exit_code == 0 else "Error")
-        container.message = message
-        container.finished_at = self.clock.now()
-        self._announce(container)
-
     def exec_sync(self, container_id: str, argv: list[str], timeout: float | None,
-                  on_done: Callable[[ExecResult], None]) -> None:
+                  on_done: Callable[[ExecResult], None], stdin: str | None = None) -> None:
         """CRI ExecSync: the command runs in the container's shell, on virtual time (exec_sync.py)."""
         from .exec_sync import exec_sync
         container = self.container_status(container_id)
         if container is None:
             self.clock.call_soon(on_done, ExecResult(-1, f"container {container_id} not found"))
             return
-        exec_sync(self, container, argv, timeout, on_done)
+        exec_sync(self, container, argv, timeout, on_done, stdin)
 
     def log_lines(self, container: Container) -> list[tuple[float, str]]:
         """(time, text) per line the container printed (container_logs.py writes them)."""

@@ -159,6 +159,11 @@ class FilterPlugin(Plugin):
         `filter` would succeed — or None to be asked node by node. `filter` stays the definition."""
         return None
 
+    def filter_statuses(self, state: CycleState, pod: dict, table, rows) -> list[Status] | None:
+        """The Status `filter` gives each of the table's `rows` (rows its mask rejected), from the
+        columns; None: `filter` is asked for each of them (the explanation needs every reason)."""
+        return None
+
 
 class PostFilterPlugin(Plugin):
     def post_filter(self, state: CycleState, pod: dict, node_statuses: dict[str, Status]) -> tuple[Status, str]:

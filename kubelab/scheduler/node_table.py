@@ -52,6 +52,8 @@ class NodeTable:
         self._groups: dict | None = None      # built on first use (pods_matching)
         self._anti_terms: dict = {}
         self._score_terms: dict = {}
+        self._changed: list[int] = []         # rows refreshed, in order (what `kept` arrays catch up on)
+        self._kept: dict = {}                 # key -> [array over all rows, how much of _changed it has seen]
         for i, info in enumerate(infos):
             node = info.node or {}
             allocatable = info.allocatable
@@ -73,6 +75,27 @@ class NodeTable:
         i = self.index.get(name)
         if i is not None:
             self._refresh_row(i, self.infos[i])
+            self._changed.append(i)
+            if len(self._changed) > 100_000:  # catching up would cost more than starting again
+                self._changed, self._kept = [], {}
+
+    def kept(self, key, compute) -> np.ndarray:
+        """`compute(rows)` for every row, kept from one pod to the next: after the first call only the
+        rows refreshed since are computed again. `key` names everything `compute` reads besides the
+        rows' pod totals (the plugin, the pod's requests); callers read the array, never write it."""
+        found = self._kept.get(key)
+        if found is None:
+            if len(self._kept) >= 64:
+                self._kept.clear()
+            values = compute(np.arange(len(self)))
+            self._kept[key] = [values, len(self._changed)]
+            return values
+        values, seen = found
+        if seen < len(self._changed):
+            rows = np.unique(np.array(self._changed[seen:], np.int64))
+            values[rows] = compute(rows)
+            found[1] = len(self._changed)
+        return values
 
     def _refresh_row(self, i: int, info: NodeInfo) -> None:
         requested, non_zero = info.requested, info.non_zero_requested
@@ -233,6 +256,20 @@ class NodeTable:
             self._build_pod_indexes()
         return self._score_terms.items()
 
+    def sum_by_code(self, key: str, per_node: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Σ per_node over `rows`, by the code of label `key`: an array one longer than the codes, its
+        last entry 0, so `sums[column]` reads 0 for nodes without the label (column -1)."""
+        column, codes = self.label_codes(key)
+        chosen = rows & (column >= 0)
+        sums = np.zeros(len(codes) + 1, np.int64)
+        sums[:len(codes)] = np.bincount(column[chosen], weights=per_node[chosen], minlength=len(codes))
+        return sums
+
+    def label_values(self, key: str) -> list[str]:
+        """Label `key`'s values, by code."""
+        self.label_codes(key)
+        return self._values[key]
+
     def count_by_value(self, key: str, per_node: np.ndarray, rows: np.ndarray) -> dict[str, int]:
         """Σ per_node over `rows`, by the value of label `key` (rows without the label left out);
         every value carried by one of `rows` appears, with 0 if nothing was counted there."""
@@ -242,7 +279,6 @@ class NodeTable:
         seen = np.flatnonzero(np.bincount(column[chosen], minlength=len(codes)))
         values = self._values[key]
         return {values[code]: int(sums[code]) for code in seen.tolist()}
-
 
 def default_normalize_array(scores: np.ndarray, reverse: bool = False) -> np.ndarray:
     """framework.default_normalize_score over an array: the highest becomes 100 (reverse: 0)."""

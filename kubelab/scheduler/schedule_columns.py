@@ -10,8 +10,10 @@ The column path runs only when every active filter plugin answers `filter_mask` 
 node-by-node scoring for a plugin without `score_array`); otherwise, or when a plugin raises,
 schedule_one's node-by-node loop decides, as before. Nothing about the decision changes: the
 same nodes are visited (percentageOfNodesToScore and the round-robin start), the same verdicts
-recorded — a node the mask rejects gets its verdicts from the reference `filter` methods, so the
-reasons are the plugins' own words — the same scores and the same random tie-break.
+recorded — a node the masks reject passed every filter before the first mask that says no, and
+that plugin's status is its `filter_statuses` (the reasons worked out from the columns) or, for a
+plugin without one, its reference `filter` asked of that node — the same scores and the same
+random tie-break.
 
 The Decision's tables (filter_results, scores, raw and normalized scores) are kept as arrays
 until something reads them: building 500 dicts per pod would cost more than deciding.
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .framework import ERROR, OK, CycleState, NodeInfo
+from .framework import ERROR, OK, CycleState, NodeInfo, Status
 from .node_table import NodeTable
 
 ENABLED = True  # False: every plugin asks node by node (tests compare both ways)
@@ -30,15 +32,27 @@ DISAGREEMENTS: list[tuple[str, str]] = []  # (pod, node) where a filter_mask sai
 class Columns:
     """What the column path found, turned into the Decision's dicts on first read."""
 
-    def __init__(self, table: NodeTable, visited: np.ndarray, failed: dict[int, dict], ok: dict, rows: np.ndarray):
-        self.names, self.visited, self.failed, self.ok = table.names, visited, failed, ok
-        self.rows = rows  # the feasible rows
+    def __init__(self, table: NodeTable, visited: np.ndarray, rejected: dict[int, tuple[int, Status]],
+                 plugins: list, rows: np.ndarray):
+        self.names, self.visited, self.rows = table.names, visited, rows  # rows: the feasible rows
+        self.rejected = rejected          # row -> (index of the first filter that rejects it, its status)
+        self.filters = [plugin.name for plugin in plugins]
         self.scored = False
         self.plugins: list[tuple[str, int, np.ndarray, np.ndarray]] = []  # (name, weight, raw, normalized)
 
     def expand(self, decision) -> None:
-        names, failed, ok = self.names, self.failed, self.ok
-        decision._filter_results = {names[row]: failed.get(row, ok) for row in self.visited.tolist()}
+        names, rejected, filters = self.names, self.rejected, self.filters
+        ok = dict.fromkeys(filters, OK)
+        passed = [{name: OK for name in filters[:index]} for index in range(len(filters))]
+        results = {}
+        for row in self.visited.tolist():
+            found = rejected.get(row)
+            if found is None:
+                results[names[row]] = ok
+            else:  # the filters before the one that rejects it passed; the run stopped there
+                index, status = found
+                results[names[row]] = {**passed[index], filters[index]: status}
+        decision._filter_results = results
         if not self.scored:
             return
         feasible = [names[row] for row in self.rows.tolist()]
@@ -54,11 +68,13 @@ def find_feasible(framework, state: CycleState, pod: dict, table: NodeTable, plu
     """The feasible nodes from `start` until `wanted` were found, or None: decide node by node."""
     size = len(table)
     mask = np.ones(size, bool)
+    masks = []
     try:
         for plugin in plugins:
             answer = plugin.filter_mask(state, pod, table)
             if answer is None:
                 return None
+            masks.append(answer)
             mask &= answer
     except Exception:  # noqa: BLE001  (the node-by-node path reports the plugin's error as upstream)
         return None
@@ -70,22 +86,43 @@ def find_feasible(framework, state: CycleState, pod: dict, table: NodeTable, plu
     else:
         visited = order
     rows = order[hits]
-    infos = table.infos
-    failed: dict[int, dict] = {}
-    for row in np.flatnonzero(~mask[visited]).tolist():
-        row = int(visited[row])
-        verdicts = framework.run_filter_plugins(state, pod, infos[row], plugins)
-        outcome = next((status for status in verdicts.values() if not status.is_success()), None)
-        if outcome is None:  # a mask rejected a node its plugin accepts: a bug; the reference decides
-            DISAGREEMENTS.append((decision.pod, table.names[row]))
-            return None
-        if outcome.code == ERROR:
-            return None  # a plugin failed: the node-by-node path reports it as upstream
-        failed[row] = verdicts
-    ok = {plugin.name: OK for plugin in plugins}
-    decision._columns = Columns(table, visited, failed, ok, rows)
+    rejected = _rejections(state, pod, table, plugins, masks, visited[~mask[visited]], decision)
+    if rejected is None:
+        return None
+    decision._columns = Columns(table, visited, rejected, plugins, rows)
     decision.processed, decision.by_columns = len(visited), True
+    infos = table.infos
     return [infos[row] for row in rows.tolist()]
+
+
+def _rejections(state: CycleState, pod: dict, table: NodeTable, plugins: list, masks: list,
+                rejected_rows: np.ndarray, decision) -> dict[int, tuple[int, Status]] | None:
+    """For each rejected row, the first filter that rejects it and the status its `filter` gives
+    (from the plugin's `filter_statuses` when it has one, else asked of that plugin alone)."""
+    found: dict[int, tuple[int, Status]] = {}
+    remaining = rejected_rows
+    for index, (plugin, answer) in enumerate(zip(plugins, masks)):
+        if not len(remaining):
+            break
+        here = ~answer[remaining]
+        if not here.any():
+            continue
+        rows, remaining = remaining[here], remaining[~here]
+        try:
+            statuses = plugin.filter_statuses(state, pod, table, rows)
+            if statuses is None:
+                infos = table.infos
+                statuses = [plugin.filter(state, pod, infos[row]) for row in rows.tolist()]
+        except Exception:  # noqa: BLE001  (the node-by-node path reports the plugin's error as upstream)
+            return None
+        for row, status in zip(rows.tolist(), statuses):
+            if status.is_success():  # a mask rejected a node its plugin accepts: a bug; the reference decides
+                DISAGREEMENTS.append((decision.pod, table.names[row]))
+                return None
+            if status.code == ERROR:
+                return None  # a plugin failed: the node-by-node path reports it as upstream
+            found[row] = (index, status)
+    return found
 
 
 def score(framework, state: CycleState, pod: dict, table: NodeTable, decision, rng) -> bool:

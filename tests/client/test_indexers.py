@@ -1,7 +1,11 @@
 """Stories about the informer's indexes: they always say what a full scan of the cache says."""
 import random
 
+import pytest
+
+from kubelab import Cluster
 from kubelab.client import ApiError
+from kubelab.client.informer import Informer
 from kubelab.controllers.replicaset import CONTROLLER_UID_INDEX, controller_uid_index
 from kubelab.objects import meta
 
@@ -88,3 +92,51 @@ def test_an_index_added_late_is_built_over_what_the_cache_already_holds(client, 
     assert [meta.name(p) for p in informer.by_index(CONTROLLER_UID_INDEX, "uid-a")] == ["p0", "p1"]
     assert [meta.name(p) for p in informer.by_index(CONTROLLER_UID_INDEX, "orphan/default")] == ["p2"]
     agrees(informer)
+
+
+def test_an_informer_without_indexes_gives_the_same_answers_by_scanning_its_whole_cache(client, clock, factory):
+    indexed = factory.informer("pods")
+    indexed.add_indexers({CONTROLLER_UID_INDEX: controller_uid_index})
+    scanning = Informer(client, "pods", clock, indexed=False)
+    scanning.add_indexers({CONTROLLER_UID_INDEX: controller_uid_index})
+    factory.start()
+    scanning.start()
+    for i in range(9):   # three per namespace-and-owner, three orphans in default
+        namespace, uid = NAMESPACES[i % 2], (OWNERS[i % 3] if i < 6 else None)
+        metadata = {"name": f"p{i}", "labels": {"app": "ab"[i % 2]}, **({"ownerReferences": owned(uid)} if uid else {})}
+        client.create("pods", {"apiVersion": "v1", "kind": "Pod", "metadata": metadata,
+                               "spec": {"containers": [{"name": "c", "image": "nginx"}]}}, namespace)
+    clock.run(0)
+    assert len(indexed.cache) == len(scanning.cache) == 9
+    for read in (lambda i: i.list("default"), lambda i: i.list("kube-system", "app=b"),
+                 lambda i: i.by_index(CONTROLLER_UID_INDEX, "uid-a"),
+                 lambda i: i.by_index(CONTROLLER_UID_INDEX, "orphan/default", "uid-b")):
+        before = (indexed.scanned, scanning.scanned)
+        answer = read(indexed)
+        assert read(scanning) == answer
+        # the index looks only at what it returns (before any label filter); the scan at all nine
+        assert scanning.scanned - before[1] == 9
+        assert indexed.scanned - before[0] < 9
+
+
+def test_a_cluster_without_informer_indexes_runs_the_same_deployment_scanning_more():
+    def run(indexes):
+        cluster = Cluster(nodes=2, seed=0, informer_indexes=indexes)
+        cluster.apply([{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": app},
+                        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": app}},
+                                 "template": {"metadata": {"labels": {"app": app}},
+                                              "spec": {"containers": [{"name": app, "image": "nginx:1.27"}]}}}}
+                       for app in ("web", "api")])
+        cluster.settle()
+        pods = cluster.controller_manager.factory.informer("pods")
+        assert pods.indexed is indexes
+        return sorted(meta.name(p) for p in cluster.list("pods", "default")), cluster.store.revision, pods.scanned
+    names, revision, scanned = run(True)
+    without = run(False)
+    assert without[:2] == (names, revision) and len(names) == 4
+    assert without[2] > scanned   # each ReplicaSet sync looks at the other's pods too
+
+
+def test_informer_indexes_off_is_refused_where_a_standby_would_build_indexed_informers():
+    with pytest.raises(ValueError, match="one controller manager and one scheduler"):
+        Cluster(nodes=1, informer_indexes=False, controller_managers=2)

@@ -129,3 +129,15 @@ def test_an_unknown_name_is_nxdomain_and_a_stopped_dns_is_a_timeout(cluster):
         cluster.fault.start("coredns")
         cluster.settle()
     assert "Address: 10.96.0.1" in cluster.exec("client", "nslookup kubernetes")
+
+
+def test_the_cluster_dns_address_is_the_tenth_of_the_service_range_as_kubeadm_picks_it():
+    from kubelab.kubelet.dns import dns_ip
+    assert dns_ip("10.96.0.0/12") == "10.96.0.10"
+    assert dns_ip("127.96.0.0/16") == "127.96.0.10"      # kubelab up --runtime process
+    assert dns_ip("172.20.0.0/16") == "172.20.0.10"
+    with pytest.raises(ValueError, match="too small"):
+        dns_ip("10.0.0.0/29")
+    cluster = Cluster(nodes=1, seed=0)
+    assert cluster.cluster_dns == "10.96.0.10" == cluster.get("services", "kube-dns", "kube-system")["spec"]["clusterIP"]
+    assert all(kubelet.cluster_dns == "10.96.0.10" for kubelet in cluster.kubelets.values())

@@ -175,11 +175,14 @@ def test_init_containers_run_in_order_before_the_app(cluster):
     assert pod["status"]["containerStatuses"][0]["state"]["waiting"]["reason"] == "PodInitializing"
     assert conditions.get(pod, "Initialized")["message"] == "containers with incomplete status: [first second]"
     assert "waiting" in pod["status"]["initContainerStatuses"][1]["state"]
+    running = pod["status"]["initContainerStatuses"][0]
+    assert "running" in running["state"] and (running["ready"], running["started"]) == (False, True)
     cluster.run(30)
     pod = cluster.get("pods", "init")
     assert pod["status"]["phase"] == "Running"
     assert [s["state"]["terminated"]["reason"] for s in pod["status"]["initContainerStatuses"]] == \
         ["Completed", "Completed"]
+    assert [(s["ready"], s["started"]) for s in pod["status"]["initContainerStatuses"]] == [(True, False)] * 2
     first, second = (s["state"]["terminated"] for s in pod["status"]["initContainerStatuses"])
     assert first["finishedAt"] <= second["startedAt"]
 

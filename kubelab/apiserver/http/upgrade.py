@@ -10,30 +10,13 @@ kubectl's frames reach the kubelet. When either side closes, both do.
 from __future__ import annotations
 
 import socket
-import threading
 from urllib.parse import urlsplit
 
 from ...api import errors
+from ...net.pump import splice
 
 HOP_BY_HOP = {"authorization", "host", "content-length", "transfer-encoding", "impersonate-user",
               "impersonate-group"}
-
-
-def _copy(source: socket.socket, target: socket.socket) -> None:
-    try:
-        while True:
-            data = source.recv(65536)
-            if not data:
-                break
-            target.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for side in (source, target):
-            try:
-                side.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 def pass_through(handler, marker: dict) -> int:
@@ -51,10 +34,7 @@ def pass_through(handler, marker: dict) -> int:
     handler.wfile.flush()
     client = handler.connection
     client.settimeout(None)
-    to_client = threading.Thread(target=_copy, args=(backend, client), name="exec-to-client", daemon=True)
-    to_client.start()
-    _copy(client, backend)
-    to_client.join(5)
+    splice(client, backend, name="exec-to-client")
     backend.close()
     handler.close_connection = True
     return 101

@@ -51,6 +51,9 @@ DEFAULT_HARD_POD_AFFINITY_WEIGHT = 1
 _PRE_FILTER, _PRE_SCORE = "PreFilter" + Name, "PreScore" + Name
 
 TopologyPair = tuple[str, str]
+AFFINITY_NOT_MATCH = unresolvable(Name, ERR_REASON_AFFINITY_RULES_NOT_MATCH)
+ANTI_AFFINITY_NOT_MATCH = unschedulable(Name, ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH)
+EXISTING_ANTI_AFFINITY_NOT_MATCH = unschedulable(Name, ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH)
 
 
 def pod_matches_all_affinity_terms(terms: list[AffinityTerm], pod: dict) -> bool:
@@ -58,12 +61,47 @@ def pod_matches_all_affinity_terms(terms: list[AffinityTerm], pod: dict) -> bool
 
 
 class PreFilterState:
-    def __init__(self, info: PodInfo, namespace_labels: dict | None):
+    """PreFilter's three counts, per (topologyKey, value). Counted over the node table they stay
+    arrays — per topology key, the sum for each label code (`by_code`) — and become dicts only
+    when read (the node-by-node `filter`, an explanation): 5,000 hostnames are 5,000 dict entries."""
+    KINDS = ("existing", "affinity", "anti")
+
+    def __init__(self, info: PodInfo, namespace_labels: dict | None, table=None):
         self.pod_info = info
         self.namespace_labels = namespace_labels
-        self.existing_anti_affinity_counts: dict[TopologyPair, int] = {}
-        self.affinity_counts: dict[TopologyPair, int] = {}
-        self.anti_affinity_counts: dict[TopologyPair, int] = {}
+        self.table = table
+        self.by_code: dict[str, dict[str, np.ndarray]] = {kind: {} for kind in self.KINDS}
+        self._counts: dict[str, dict[TopologyPair, int]] = {} if table is not None else \
+            {kind: {} for kind in self.KINDS}
+        self._masks = None  # (table, the three rules' masks), once filter_mask asked
+
+    def counts(self, kind: str) -> dict[TopologyPair, int]:
+        found = self._counts.get(kind)
+        if found is None:
+            found = self._counts[kind] = {}
+            for key, sums in self.by_code[kind].items():
+                values = self.table.label_values(key)
+                for code in np.flatnonzero(sums > 0).tolist():
+                    found[(key, values[code])] = int(sums[code])
+        return found
+
+    def any(self, kind: str) -> bool:
+        if kind in self._counts:
+            return bool(self._counts[kind])
+        return any(bool((sums > 0).any()) for sums in self.by_code[kind].values())
+
+    def present(self, kind: str, key: str, table) -> np.ndarray:
+        """Which of the table's nodes lie in a domain of `key` with a count above zero."""
+        if table is self.table:
+            sums = self.by_code[kind].get(key)
+            if sums is None:
+                return np.zeros(len(table), bool)
+            return (sums > 0)[table.label_codes(key)[0]]
+        return table.label_in(key, _positive(self.counts(kind), key))
+
+    existing_anti_affinity_counts = property(lambda self: self.counts("existing"))
+    affinity_counts = property(lambda self: self.counts("affinity"))
+    anti_affinity_counts = property(lambda self: self.counts("anti"))
 
 
 def _count(counts: dict[TopologyPair, int], labels: dict[str, str], topology_key: str) -> None:
@@ -115,14 +153,18 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
     # -- filtering -----------------------------------------------------------------------------
     def pre_filter(self, state: CycleState, pod: dict) -> Status:
         snapshot = self.handle.snapshot()
+        if schedule_columns.ENABLED and snapshot.node_info_list and not _has_required_terms(pod) \
+                and not snapshot.table.anti_affinity_terms():
+            return Status(SKIP)  # nothing to count: no terms of its own, no placed pod with anti-affinity
         info = self._incoming(pod, preferred=False)
-        s = PreFilterState(info, self._namespace_labels(pod["metadata"].get("namespace", "")))
+        namespace_labels = self._namespace_labels(pod["metadata"].get("namespace", ""))
         if schedule_columns.ENABLED and snapshot.node_info_list:
+            s = PreFilterState(info, namespace_labels, snapshot.table)
             self._count_by_columns(s, pod, snapshot.table)
         else:
+            s = PreFilterState(info, namespace_labels)
             self._count_node_by_node(s, pod, snapshot)
-        if not s.existing_anti_affinity_counts and not info.required_affinity_terms \
-                and not info.required_anti_affinity_terms:
+        if not s.any("existing") and not info.required_affinity_terms and not info.required_anti_affinity_terms:
             return Status(SKIP)
         state[_PRE_FILTER] = s
         return OK
@@ -150,13 +192,13 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
     def _count_by_columns(self, s: PreFilterState, pod: dict, table) -> None:
         """The same counts from the node table's indexes: placed pods grouped by namespace and labels,
         and the placed pods' required anti-affinity terms with how many carry each on every node."""
-        def add(counts, key, on_nodes, rows):
-            for value, count in table.count_by_value(key, on_nodes, rows).items():
-                if count > 0:
-                    counts[(key, value)] = counts.get((key, value), 0) + count
+        def add(kind, key, on_nodes, rows):
+            sums = table.sum_by_code(key, on_nodes, rows)
+            found = s.by_code[kind].get(key)
+            s.by_code[kind][key] = sums if found is None else found + sums
         for term, on_nodes in table.anti_affinity_terms():
             if term.matches(pod, s.namespace_labels):
-                add(s.existing_anti_affinity_counts, term.topology_key, on_nodes, on_nodes > 0)
+                add("existing", term.topology_key, on_nodes, on_nodes > 0)
         info = s.pod_info
         if not info.required_affinity_terms and not info.required_anti_affinity_terms:
             return
@@ -164,40 +206,54 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
             on_nodes = table.pods_matching(
                 lambda placed: pod_matches_all_affinity_terms(info.required_affinity_terms, placed))
             for term in info.required_affinity_terms:
-                add(s.affinity_counts, term.topology_key, on_nodes, table.labelled & (on_nodes > 0))
+                add("affinity", term.topology_key, on_nodes, table.labelled & (on_nodes > 0))
         for term in info.required_anti_affinity_terms:
             on_nodes = table.pods_matching(lambda placed: term.matches(placed, None))
-            add(s.anti_affinity_counts, term.topology_key, on_nodes, table.labelled & (on_nodes > 0))
+            add("anti", term.topology_key, on_nodes, table.labelled & (on_nodes > 0))
 
     def filter(self, state: CycleState, pod: dict, node_info: NodeInfo) -> Status:
         s: PreFilterState = state[_PRE_FILTER]
         if not satisfy_pod_affinity(s, node_info.labels):
-            return unresolvable(Name, ERR_REASON_AFFINITY_RULES_NOT_MATCH)
+            return AFFINITY_NOT_MATCH
         if not satisfy_pod_anti_affinity(s, node_info.labels):
-            return unschedulable(Name, ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH)
+            return ANTI_AFFINITY_NOT_MATCH
         if not satisfy_existing_pods_anti_affinity(s, node_info.labels):
-            return unschedulable(Name, ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH)
+            return EXISTING_ANTI_AFFINITY_NOT_MATCH
         return OK
 
-    def filter_mask(self, state: CycleState, pod: dict, table):
-        """The three rules of `filter` over the label columns (see satisfy_* below)."""
-        s: PreFilterState = state[_PRE_FILTER]
-        mask = np.ones(len(table), bool)
+    def _rule_masks(self, s: PreFilterState, table):
+        """The three rules of `filter` over the label columns (see satisfy_* below), each a mask."""
+        if s._masks is not None and s._masks[0] is table:
+            return s._masks[1]
+        affinity, anti, existing = (np.ones(len(table), bool) for _ in range(3))
         terms = s.pod_info.required_affinity_terms
         if terms:
             keys_present, pods_exist = np.ones(len(table), bool), np.ones(len(table), bool)
             for term in terms:
                 keys_present &= table.label_present(term.topology_key)
-                pods_exist &= table.label_in(term.topology_key, _positive(s.affinity_counts, term.topology_key))
-            first_of_group = not s.affinity_counts and pod_matches_all_affinity_terms(terms, s.pod_info.pod)
-            mask &= keys_present & (pods_exist | first_of_group)
-        if s.anti_affinity_counts:
+                pods_exist &= s.present("affinity", term.topology_key, table)
+            first_of_group = not s.any("affinity") and pod_matches_all_affinity_terms(terms, s.pod_info.pod)
+            affinity &= keys_present & (pods_exist | first_of_group)
+        if s.any("anti"):
             for term in s.pod_info.required_anti_affinity_terms:
-                mask &= ~table.label_in(term.topology_key, _positive(s.anti_affinity_counts, term.topology_key))
-        if s.existing_anti_affinity_counts:
-            for key in {key for key, _ in s.existing_anti_affinity_counts}:
-                mask &= ~table.label_in(key, _positive(s.existing_anti_affinity_counts, key))
-        return mask
+                anti &= ~s.present("anti", term.topology_key, table)
+        if s.any("existing"):
+            keys = s.by_code["existing"] if table is s.table else {key for key, _ in s.counts("existing")}
+            for key in keys:
+                existing &= ~s.present("existing", key, table)
+        s._masks = (table, (affinity, anti, existing))
+        return affinity, anti, existing
+
+    def filter_mask(self, state: CycleState, pod: dict, table):
+        affinity, anti, existing = self._rule_masks(state[_PRE_FILTER], table)
+        return affinity & anti & existing
+
+    def filter_statuses(self, state: CycleState, pod: dict, table, rows):
+        """The first rule each rejected row breaks, in `filter`'s order."""
+        affinity, anti, existing = self._rule_masks(state[_PRE_FILTER], table)
+        return [AFFINITY_NOT_MATCH if not a else ANTI_AFFINITY_NOT_MATCH if not b else
+                EXISTING_ANTI_AFFINITY_NOT_MATCH if not c else OK
+                for a, b, c in zip(affinity[rows].tolist(), anti[rows].tolist(), existing[rows].tolist())]
 
     # -- scoring -------------------------------------------------------------------------------
     def pre_score(self, state: CycleState, pod: dict, node_infos: list[NodeInfo]) -> Status:
@@ -301,6 +357,12 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
         spread = highest - lowest
         return {node: int(MAX_NODE_SCORE * ((score - lowest) / spread)) if spread > 0 else 0
                 for node, score in scores.items()}
+
+
+def _has_required_terms(pod: dict) -> bool:
+    affinity = pod["spec"].get("affinity") or {}
+    return any((affinity.get(kind) or {}).get("requiredDuringSchedulingIgnoredDuringExecution")
+               for kind in ("podAffinity", "podAntiAffinity"))
 
 
 def _positive(counts: dict[TopologyPair, int], key: str) -> list[str]:

@@ -30,6 +30,8 @@ Name = "NodeAffinity"
 
 ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector"
 ERR_REASON_ENFORCED = "node(s) didn't match scheduler-enforced node affinity"
+POD_NOT_MATCH = unresolvable(Name, ERR_REASON_POD)
+ENFORCED_NOT_MATCH = unresolvable(Name, ERR_REASON_ENFORCED)
 
 _PRE_FILTER = "PreFilter" + Name
 _PRE_SCORE = "PreScore" + Name
@@ -62,10 +64,10 @@ class NodeAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin):
     def filter(self, state: CycleState, pod: dict, node_info: NodeInfo) -> Status:
         if self.added_required is not None and not node_selector_matches(self.added_required, node_info.labels,
                                                                          node_info.name):
-            return unresolvable(Name, ERR_REASON_ENFORCED)
+            return ENFORCED_NOT_MATCH
         required = state.get(_PRE_FILTER) or RequiredNodeAffinity(pod)
         if not required.match(node_info.labels, node_info.name):
-            return unresolvable(Name, ERR_REASON_POD)
+            return POD_NOT_MATCH
         return OK
 
     def pre_score(self, state: CycleState, pod: dict, node_infos: list[NodeInfo]) -> Status:
@@ -93,6 +95,13 @@ class NodeAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin):
         if self.added_required is not None:
             mask &= table.node_selector_mask(self.added_required)
         return mask
+
+    def filter_statuses(self, state: CycleState, pod: dict, table, rows):
+        """Enforced affinity is asked first, as in `filter`."""
+        if self.added_required is None:
+            return [POD_NOT_MATCH] * len(rows)
+        enforced = table.node_selector_mask(self.added_required)[rows].tolist()
+        return [POD_NOT_MATCH if ok else ENFORCED_NOT_MATCH for ok in enforced]
 
     def score_array(self, state: CycleState, pod: dict, table, rows):
         terms = state.get(_PRE_SCORE)

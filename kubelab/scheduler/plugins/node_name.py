@@ -15,6 +15,7 @@ from ..framework import NODE_ADD, OK, CycleState, FilterPlugin, NodeInfo, Status
 Name = "NodeName"
 
 ERR_REASON = "node(s) didn't match the requested node name"
+NAME_NOT_MATCH = unresolvable(Name, ERR_REASON)
 
 
 class NodeName(FilterPlugin):
@@ -27,8 +28,11 @@ class NodeName(FilterPlugin):
     def filter(self, state: CycleState, pod: dict, node_info: NodeInfo) -> Status:
         wanted = pod["spec"].get("nodeName")
         if wanted and wanted != node_info.name:
-            return unresolvable(Name, ERR_REASON)
+            return NAME_NOT_MATCH
         return OK
+
+    def filter_statuses(self, state: CycleState, pod: dict, table, rows):
+        return [NAME_NOT_MATCH] * len(rows)
 
     def filter_mask(self, state: CycleState, pod: dict, table):
         wanted = pod["spec"].get("nodeName")

@@ -75,11 +75,15 @@ class BalancedAllocation(PreScorePlugin, ScorePlugin):
         if self.resources != ["cpu", "memory"]:
             return None
         request = state.get(_PRE_SCORE) or pod_requests(pod)
-        cpu, memory = table.alloc_cpu[rows], table.alloc_memory[rows]
-        both = (cpu > 0) & (memory > 0)
-        f1 = np.minimum((table.req_cpu[rows] + request.milli_cpu) / np.where(both, cpu, 1), 1.0)
-        f2 = np.minimum((table.req_memory[rows] + request.memory) / np.where(both, memory, 1), 1.0)
-        scores = ((1 - np.abs((f1 - f2) / 2)) * MAX_NODE_SCORE).astype(np.int64)
+
+        def balance(rows):
+            cpu, memory = table.alloc_cpu[rows], table.alloc_memory[rows]
+            both = (cpu > 0) & (memory > 0)
+            f1 = np.minimum((table.req_cpu[rows] + request.milli_cpu) / np.where(both, cpu, 1), 1.0)
+            f2 = np.minimum((table.req_memory[rows] + request.memory) / np.where(both, memory, 1), 1.0)
+            return ((1 - np.abs((f1 - f2) / 2)) * MAX_NODE_SCORE).astype(np.int64)
+        scores = table.kept((Name, "balance", request.milli_cpu, request.memory), balance)[rows]
+        both = (table.alloc_cpu[rows] > 0) & (table.alloc_memory[rows] > 0)
         for i in np.flatnonzero(~both).tolist():
             scores[i] = self.score(state, pod, table.infos[int(rows[i])])
         return scores

@@ -36,6 +36,7 @@ Name = "NodeResourcesFit"
 ERR_REASON_TOO_MANY_PODS = "Too many pods"
 ERR_REASON_INSUFFICIENT_CPU = "Insufficient cpu"
 ERR_REASON_INSUFFICIENT_MEMORY = "Insufficient memory"
+_REASONS = (ERR_REASON_TOO_MANY_PODS, ERR_REASON_INSUFFICIENT_CPU, ERR_REASON_INSUFFICIENT_MEMORY)
 
 LEAST_ALLOCATED, MOST_ALLOCATED, REQUESTED_TO_CAPACITY_RATIO = \
     "LeastAllocated", "MostAllocated", "RequestedToCapacityRatio"
@@ -133,33 +134,58 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, ScorePlugin):
         request = state.get(_REQUESTS) or pod_requests(pod)
         if any(request.scalar.values()):
             return None
-        mask = table.num_pods + 1 <= table.alloc_pods
-        if request.milli_cpu == 0 and request.memory == 0:
+        def fits(rows):
+            mask = table.num_pods[rows] + 1 <= table.alloc_pods[rows]
+            if request.milli_cpu == 0 and request.memory == 0:
+                return mask
+            mask &= table.alloc_cpu[rows] >= table.req_cpu[rows] + request.milli_cpu
+            mask &= table.alloc_memory[rows] >= table.req_memory[rows] + request.memory
             return mask
-        mask &= table.alloc_cpu >= table.req_cpu + request.milli_cpu
-        mask &= table.alloc_memory >= table.req_memory + request.memory
-        return mask
+        return table.kept((Name, "fits", request.milli_cpu, request.memory), fits).copy()
+
+    def filter_statuses(self, state: CycleState, pod: dict, table, rows):
+        """insufficient_resources' reasons from the columns (pods, cpu, memory: what filter_mask asks)."""
+        request = state.get(_REQUESTS) or pod_requests(pod)
+        too_many = (table.num_pods[rows] + 1 > table.alloc_pods[rows]).tolist()
+        if request.milli_cpu == 0 and request.memory == 0:
+            cpu = memory = [False] * len(rows)
+        else:
+            cpu = (table.alloc_cpu[rows] < table.req_cpu[rows] + request.milli_cpu).tolist()
+            memory = (table.alloc_memory[rows] < table.req_memory[rows] + request.memory).tolist()
+        statuses = {}  # one Status per combination of reasons
+        answer = []
+        for reasons in zip(too_many, cpu, memory):
+            status = statuses.get(reasons)
+            if status is None:
+                words = [word for word, present in zip(_REASONS, reasons) if present]
+                status = statuses[reasons] = unschedulable(Name, *words) if words else OK
+            answer.append(status)
+        return answer
 
     def score_array(self, state: CycleState, pod: dict, table, rows):
         if self.strategy == REQUESTED_TO_CAPACITY_RATIO or any(r not in ("cpu", "memory") for r, _ in self.resources):
             return None
         request = state.get(_NON_ZERO_REQUESTS) or pod_requests(pod, non_zero=True)
-        node_score = np.zeros(len(rows), np.int64)
-        weight_sum = np.zeros(len(rows), np.int64)
-        for resource, weight in self.resources:
-            if resource == "cpu":
-                allocatable, requested = table.alloc_cpu[rows], table.nz_cpu[rows] + request.milli_cpu
-            else:
-                allocatable, requested = table.alloc_memory[rows], table.nz_memory[rows] + request.memory
-            offered = allocatable > 0
-            safe = np.where(offered, allocatable, 1)
-            if self.strategy == MOST_ALLOCATED:
-                score = np.minimum(requested, allocatable) * MAX_NODE_SCORE // safe
-            else:
-                score = np.where(requested > allocatable, 0, (allocatable - requested) * MAX_NODE_SCORE // safe)
-            node_score += np.where(offered, score * weight, 0)
-            weight_sum += np.where(offered, weight, 0)
-        return np.where(weight_sum == 0, 0, node_score // np.maximum(weight_sum, 1))
+
+        def scores(rows):
+            node_score = np.zeros(len(rows), np.int64)
+            weight_sum = np.zeros(len(rows), np.int64)
+            for resource, weight in self.resources:
+                if resource == "cpu":
+                    allocatable, requested = table.alloc_cpu[rows], table.nz_cpu[rows] + request.milli_cpu
+                else:
+                    allocatable, requested = table.alloc_memory[rows], table.nz_memory[rows] + request.memory
+                offered = allocatable > 0
+                safe = np.where(offered, allocatable, 1)
+                if self.strategy == MOST_ALLOCATED:
+                    score = np.minimum(requested, allocatable) * MAX_NODE_SCORE // safe
+                else:
+                    score = np.where(requested > allocatable, 0, (allocatable - requested) * MAX_NODE_SCORE // safe)
+                node_score += np.where(offered, score * weight, 0)
+                weight_sum += np.where(offered, weight, 0)
+            return np.where(weight_sum == 0, 0, node_score // np.maximum(weight_sum, 1))
+        # (kept per plugin instance: strategy and resource weights are its own)
+        return table.kept((self, "scores", request.milli_cpu, request.memory), scores)[rows]
 
     def resource_score(self, requested: int, allocatable: int) -> int:
         if self.strategy == MOST_ALLOCATED:

@@ -20,6 +20,7 @@ from ..taints import NO_SCHEDULE, tolerations_tolerate
 Name = "NodeUnschedulable"
 
 ERR_REASON_UNSCHEDULABLE = "node(s) were unschedulable"
+UNSCHEDULABLE_NODE = Status(UNSCHEDULABLE_AND_UNRESOLVABLE, (ERR_REASON_UNSCHEDULABLE,), Name)
 
 # The taint a cordoned node behaves as if it had (the node lifecycle controller also adds it for real).
 UNSCHEDULABLE_TAINT = {"key": "node.kubernetes.io/unschedulable", "effect": NO_SCHEDULE}
@@ -39,7 +40,10 @@ class NodeUnschedulable(FilterPlugin):
             return OK
         if tolerations_tolerate(pod["spec"].get("tolerations") or [], UNSCHEDULABLE_TAINT):
             return OK
-        return Status(UNSCHEDULABLE_AND_UNRESOLVABLE, (ERR_REASON_UNSCHEDULABLE,), Name)
+        return UNSCHEDULABLE_NODE
+
+    def filter_statuses(self, state: CycleState, pod: dict, table, rows):
+        return [UNSCHEDULABLE_NODE] * len(rows)
 
     def filter_mask(self, state: CycleState, pod: dict, table):
         if not table.any_unschedulable or tolerations_tolerate(pod["spec"].get("tolerations") or [],

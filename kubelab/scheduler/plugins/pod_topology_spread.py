@@ -48,6 +48,8 @@ Name = "PodTopologySpread"
 
 ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints"
 ERR_REASON_NODE_LABEL_NOT_MATCH = ERR_REASON_CONSTRAINTS_NOT_MATCH + " (missing required label)"
+LABEL_NOT_MATCH = unresolvable(Name, ERR_REASON_NODE_LABEL_NOT_MATCH)
+CONSTRAINTS_NOT_MATCH = unschedulable(Name, ERR_REASON_CONSTRAINTS_NOT_MATCH)
 
 DO_NOT_SCHEDULE, SCHEDULE_ANYWAY = "DoNotSchedule", "ScheduleAnyway"
 HONOR, IGNORE = "Honor", "Ignore"
@@ -206,7 +208,7 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
         for index, constraint in enumerate(constraints):
             value = node_info.labels.get(constraint.topology_key)
             if value is None:
-                return unresolvable(Name, ERR_REASON_NODE_LABEL_NOT_MATCH)
+                return LABEL_NOT_MATCH
             domains = counts[index]
             min_match = min(domains.values()) if domains else 0
             if len(domains) < constraint.min_domains:
@@ -214,14 +216,15 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
             self_match = 1 if matches(list(constraint.selector), pod_labels) else 0
             skew = domains.get(value, 0) + self_match - min_match
             if skew > constraint.max_skew:
-                return unschedulable(Name, ERR_REASON_CONSTRAINTS_NOT_MATCH)
+                return CONSTRAINTS_NOT_MATCH
         return OK
 
-    def filter_mask(self, state: CycleState, pod: dict, table):
-        """`filter` over the label columns: each domain's count, looked up by the node's label code."""
+    def _constraint_masks(self, state: CycleState, pod: dict, table) -> list[tuple[np.ndarray, np.ndarray]]:
+        """`filter` over the label columns, per constraint: (node has the key, skew within maxSkew),
+        each domain's count looked up by the node's label code."""
         constraints, counts = state[_PRE_FILTER]
         pod_labels = meta.labels(pod)
-        mask = np.ones(len(table), bool)
+        masks = []
         for index, constraint in enumerate(constraints):
             column, codes = table.label_codes(constraint.topology_key)
             domains = counts[index]
@@ -233,8 +236,23 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
             for value, code in codes.items():
                 by_code[code] = domains.get(value, 0)
             skew = by_code[column] + self_match - min_match
-            mask &= (column >= 0) & (skew <= constraint.max_skew)
+            masks.append((column >= 0, skew <= constraint.max_skew))
+        return masks
+
+    def filter_mask(self, state: CycleState, pod: dict, table):
+        mask = np.ones(len(table), bool)
+        for has_key, within in self._constraint_masks(state, pod, table):
+            mask &= has_key & within
         return mask
+
+    def filter_statuses(self, state: CycleState, pod: dict, table, rows):
+        """The first constraint each rejected row breaks, in `filter`'s order."""
+        statuses = [None] * len(rows)
+        for has_key, within in self._constraint_masks(state, pod, table):
+            for i, (key, ok) in enumerate(zip(has_key[rows].tolist(), within[rows].tolist())):
+                if statuses[i] is None and not (key and ok):
+                    statuses[i] = LABEL_NOT_MATCH if not key else CONSTRAINTS_NOT_MATCH
+        return [OK if status is None else status for status in statuses]
 
     # -- scoring -------------------------------------------------------------------------------
     def pre_score(self, state: CycleState, pod: dict, node_infos: list[NodeInfo]) -> Status:
