@@ -220,10 +220,22 @@ LAYERS = [("store", "kubelab/store/"), ("API server", "kubelab/apiserver/"), ("c
           ("JSON", "json/"), ("copies", "copy.py"), ("clock", "kubelab/clock.py")]
 
 
+def layer_of(filename: str) -> str | None:
+    return next((name for name, prefix in LAYERS if prefix in filename), None)
+
+
 def by_layer(stats: pstats.Stats, pods: int) -> str:
+    """Own CPU time by layer; a builtin's (dict.get, pow, json's C scanner) goes to the layers
+    of the functions that called it, in proportion to the time each call site spent in it."""
     seconds = Counter()
-    for (filename, _, _), (_, _, own, _, _) in stats.stats.items():
-        seconds[next((name for name, prefix in LAYERS if prefix in filename), "other")] += own
+    for (filename, _, _), (_, _, own, _, callers) in stats.stats.items():
+        layer = layer_of(filename)
+        if layer is not None or not callers:
+            seconds[layer or "other"] += own
+            continue
+        spent = sum(entry[2] for entry in callers.values()) or 1.0
+        for (caller_file, _, _), entry in callers.items():
+            seconds[layer_of(caller_file) or "other"] += own * entry[2] / spent
     total = sum(seconds.values())
     lines = ["| layer | CPU s (profiled) | share | ms per pod |", "|---|---|---|---|"]
     for name, spent in seconds.most_common():
@@ -277,9 +289,9 @@ def main() -> None:
     if args.profile:
         profiler = cProfile.Profile()
         row = profiler.runcall(measure, args.profile, args)
-        print(table([row]), breakdown([row]), sep="\n\n")
+        print(table([row]), breakdown([row]), "", sep="\n\n")
         stats = pstats.Stats(profiler)
-        print(by_layer(stats, row["pods"]))
+        print(by_layer(stats, row["pods"]), "", sep="\n")
         stats.sort_stats("tottime").print_stats(25)
         stats.sort_stats("cumulative").print_stats(25)
         return
