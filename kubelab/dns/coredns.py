@@ -25,8 +25,9 @@ node's resolver (dns/server.py). TTL 30 s, as kubeadm's Corefile says.
 Invariant: answers come only from the informer caches, so DNS lags the API exactly as the
 caches do; the server writes nothing.
 
-Left out: the CoreDNS pods themselves (kubelab runs the server as an add-on process beside the
-nodes, so no lesson's pod list changes; `Cluster.dns` is it), caching, PTR records,
+Left out: in a notebook, the CoreDNS pods themselves (`Cluster` runs the server as an add-on
+beside the nodes, so no lesson's pod list changes; `Cluster.dns` is it — under `kubelab up
+--runtime process` they are real pods, dns/pod.py), caching, PTR records,
 EndpointSlices (the Endpoints object carries the same addresses and hostnames), and
 `publishNotReadyAddresses` beyond what the endpoints controller already puts in `addresses`.
 """

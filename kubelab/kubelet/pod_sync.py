@@ -117,9 +117,8 @@ class PodSync:
                                      self.waiting.get(meta.key(pod)), self.probe_results(pod))
         if status == pod.get("status"):
             return  # nothing new to say: no write
-        updated = copy.deepcopy(pod)
-        updated["status"] = copy.deepcopy(status)
-        self.client.update_status("pods", updated)
+        # A new top-level dict: the cached pod is never changed, and the client sends a copy.
+        self.client.update_status("pods", {**pod, "status": status})
 
     def probe_results(self, pod: dict) -> dict:
         """(ready, started) by container name, from the probe workers."""

@@ -65,7 +65,8 @@ class ProcessRuntime(RuntimeBase):
         self.root = Path(root_dir).resolve()
         super().__init__(clock, node_name, pod_cidr)
         self._next_id = 0
-        self.exec_sessions: list[subprocess.Popen] = []   # exec shims still running (killed at shutdown)
+        # exec shims by the container they run beside: they end with it (one pid namespace, upstream)
+        self.exec_sessions: list[tuple[str, subprocess.Popen]] = []
 
     def _new_id(self) -> str:
         self._next_id += 1
@@ -155,10 +156,11 @@ class ProcessRuntime(RuntimeBase):
 
     def _wait(self, container: Container) -> None:
         code = container.process.wait()
-        try:   # as when a container's PID 1 ends: whatever it started ends with it
+        try:   # as when a container's PID 1 ends: whatever it started ends with it, exec'd commands too
             os.killpg(container.process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        self._end_execs(container.id)
         code = 128 - code if code < 0 else code
         oom = os.path.exists(container.log_path + ".oom")   # the shim's OOM monitor killed it
         self.clock.call_soon_threadsafe(self._exit, container, code,
@@ -221,7 +223,7 @@ class ProcessRuntime(RuntimeBase):
                 *(["--stdin"] if stdin else []), *(["--tty"] if tty else []), "--", *command]
         process = subprocess.Popen(shim, env=self._environment(sandbox, container), start_new_session=True,
                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.exec_sessions = [p for p in self.exec_sessions if p.poll() is None] + [process]
+        self.exec_sessions = [(c, p) for c, p in self.exec_sessions if p.poll() is None] + [(container_id, process)]
         return exec_id
 
     def log_lines(self, container: Container) -> list[tuple[float, str]]:
@@ -261,11 +263,18 @@ class ProcessRuntime(RuntimeBase):
 
     def shutdown(self) -> None:
         """The kubelet is going away: kill every container (no orphans)."""
-        for session in self.exec_sessions:
-            if session.poll() is None:
-                os.killpg(session.pid, signal.SIGKILL)
+        self._end_execs(None)
         for sandbox_id in list(self.sandboxes):
             self.stop_pod_sandbox(sandbox_id)
+
+    def _end_execs(self, container_id: str | None) -> None:
+        """SIGKILL the exec sessions beside this container (None: all of them)."""
+        for owner, session in list(self.exec_sessions):
+            if (container_id is None or owner == container_id) and session.poll() is None:
+                try:
+                    os.killpg(session.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
 
 
 def subprocess_exec(runtime: ProcessRuntime, sandbox: Sandbox, container: Container, argv: list[str],

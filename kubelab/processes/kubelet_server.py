@@ -245,6 +245,8 @@ class _Handler(BaseHTTPRequestHandler):
         """exec and attach: kubectl's streams joined to the container's stdio (remotecommand.py);
         a runtime without live stdio gets ExecSync's output, or the log from now on."""
         wanted = remotecommand.options(query)
+        if not (wanted["stdin"] or wanted["stdout"] or wanted["stderr"]):   # upstream's remotecommand NewOptions
+            return self._answer(400, "text/plain; charset=utf-8", "you must specify at least 1 of stdin, stdout, stderr")
         try:
             target = self.server.owner.stdio(kind, namespace, pod, container, wanted)
         except ApiError as error:

@@ -168,7 +168,7 @@ def negotiate(handler, wanted: dict) -> ClientStreams | str:
         expected = {"error"} | {name for name in ("stdin", "stdout") if wanted[name]}
         expected |= {"resize"} if wanted["tty"] else ({"stderr"} if wanted["stderr"] else set())
         return SpdyStreams(handler, protocol, expected)
-    return "you must specify at least 1 of stdin, stdout, stderr; upgrade to WebSocket or SPDY/3.1"
+    return "Upgrade request required: exec and attach speak WebSocket or SPDY/3.1"
 
 
 def bridge(streams: ClientStreams, shim: socket.socket, wanted: dict, exit_status) -> None:
@@ -196,7 +196,7 @@ def bridge(streams: ClientStreams, shim: socket.socket, wanted: dict, exit_statu
             except OSError:
                 break
     try:
-        streams.finish(exit_status(code if code is not None else 0))
+        streams.finish(exit_status(code if code is not None else 137))   # no exit frame: its shim was killed
     except OSError:
         pass
     shim.close()

@@ -14,6 +14,8 @@ way") starts them, in the order they depend on each other:
                         DIR/kubeconfig for the admin
     5. control plane    `kubelab controller-manager`, `kubelab scheduler`
     6. per node         `kubelab kubelet --node-name node-i`, `kubelab proxy --node-name node-i`
+    7. add-ons          with --runtime process, kubeadm's CoreDNS (dns_addon.py): the coredns
+                        Deployment behind the kube-dns Service, so process pods resolve names
 
 It says "ready" once the API answers /readyz, every node is Ready and the default namespace has
 its "default" ServiceAccount (so a pod made at once is admitted), then waits. On SIGINT

@@ -47,6 +47,24 @@ spec:
   ports: [{name: http, port: 80, targetPort: 80}]
 """
 
+# A UDP NodePort Service of the learner's own, in front of the same CoreDNS pods
+DNS_NODE_PORT = """apiVersion: v1
+kind: Service
+metadata: {name: dns-outside, namespace: kube-system}
+spec:
+  type: NodePort
+  selector: {k8s-app: kube-dns}
+  ports: [{name: dns, port: 53, protocol: UDP, targetPort: 53}]
+"""
+
+
+def _answers(ip: str, name: str, port: int = 53) -> list:
+    """The answer's records, or [] while nothing answers yet (a timeout, a refusal)."""
+    try:
+        return ask(ip, name, port=port, timeout=2).answers
+    except OSError:
+        return []
+
 
 def _tcp_question(ip: str, name: str) -> wire.Message:
     with socket.create_connection((ip, 53), timeout=5) as connection:
@@ -83,7 +101,7 @@ def test_a_process_pod_resolves_a_service_by_name_through_coredns_pods_behind_a_
         cluster_ip = up.client.get("services", "web", "shop")["spec"]["clusterIP"]
 
         # UDP through the kube-dns ClusterIP (kube-proxy's relay), then TCP
-        up.eventually(lambda: ask("127.96.0.10", "web.shop.svc.cluster.local", timeout=2).answers, 20,
+        up.eventually(lambda: _answers("127.96.0.10", "web.shop.svc.cluster.local"), 20,
                       "an answer over UDP from 127.96.0.10")
         reply = ask("127.96.0.10", "web.shop.svc.cluster.local", timeout=2)
         assert (reply.rcode, [r.data for r in reply.answers]) == (wire.NOERROR, [cluster_ip])
@@ -91,6 +109,15 @@ def test_a_process_pod_resolves_a_service_by_name_through_coredns_pods_behind_a_
         srv = ask("127.96.0.10", "_http._tcp.web.shop.svc.cluster.local", "SRV", timeout=2)
         assert [r.data for r in srv.answers] == ["0 100 80 web.shop.svc.cluster.local"]
         assert [r.data for r in _tcp_question("127.96.0.10", "web.shop.svc.cluster.local").answers] == [cluster_ip]
+        # the rules kube-proxy wrote carry upstream's chain names for kube-dns's UDP port
+        rules = (data_dir / "iptables" / "node-1").read_text()
+        assert ('-A KUBE-SERVICES -d 127.96.0.10/32 -p udp -m comment --comment "kube-system/kube-dns:dns cluster IP" '
+                '-m udp --dport 53 -j KUBE-SVC-TCOU7JCQXEZGVUNU') in rules
+        # a UDP NodePort: 127.0.0.1:<nodePort> relays datagrams to the ready CoreDNS pods too
+        assert run("apply", "-f", "-", stdin=DNS_NODE_PORT).returncode == 0
+        node_port = up.client.get("services", "dns-outside", "kube-system")["spec"]["ports"][0]["nodePort"]
+        up.eventually(lambda: _answers("127.0.0.1", "web.shop.svc.cluster.local", node_port), 20,
+                      f"an answer over UDP from 127.0.0.1:{node_port}")
 
         # inside the pod: its resolv.conf, a lookup through the search list, and a request by name
         resolv = run("exec", "client", "--", "cat", "/etc/resolv.conf").stdout

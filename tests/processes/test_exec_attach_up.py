@@ -1,6 +1,6 @@
 """`kubectl exec -i/-it` and `kubectl attach -i/-it` against `kubelab up --runtime process`.
 
-The real kubectl (the kit's 1.37, and the machine's 1.32 when there) speaks WebSocket (v5.channel.k8s.io) and, with
+The real kubectl (the kit's 1.37; the machine's 1.32 and 1.27 when there) speaks WebSocket (v5.channel.k8s.io) and, with
 KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false, SPDY/3.1: both carry stdin to the process and its
 end (`echo … | kubectl exec -i POD -- cat` ends), and with `-t` a terminal: the command runs on
 a pty whose size follows kubectl's window (terminal.py gives kubectl a real terminal).
@@ -15,8 +15,8 @@ from kubelab.processes.background import real_kubectl
 
 from .running_up import RunningUp
 from .terminal import Terminal
+from .test_kubectl_versions_against_up import kubectl_binary
 
-KUBECTL_1_32 = "/usr/bin/kubectl"   # the machine's kubectl; the kit's own (real_kubectl) is newer
 SPDY = {"KUBECTL_REMOTE_COMMAND_WEBSOCKETS": "false"}
 PODS = """
 apiVersion: v1
@@ -57,6 +57,10 @@ spec:
 
 def test_exec_and_attach_carry_stdin_and_a_terminal_over_websocket_and_spdy(tmp_path):
     kubectl = real_kubectl()
+    # the kit's kubectl both ways, and the machine's older ones where they are: 1.32 (WebSocket) and
+    # 1.27 (SPDY only, before kubectl's WebSocket executor)
+    clients = [(kubectl, {}), (kubectl, SPDY)] + [(binary, {}) for binary in map(kubectl_binary, ("1.32", "1.27"))
+                                                   if binary]
     up = RunningUp(tmp_path / "up", "--nodes", "1", "--runtime", "process")
     env = {**os.environ, "KUBECONFIG": str(tmp_path / "up" / "kubeconfig")}
 
@@ -70,7 +74,7 @@ def test_exec_and_attach_carry_stdin_and_a_terminal_over_websocket_and_spdy(tmp_
                                   == "Running" for name in ("ticker", "reader", "shell")), 60, "three pods Running")
 
         # exec -i: stdin piped in, its end reaches the command (v5's close signal, SPDY's FIN)
-        for binary, extra in [(kubectl, {}), (kubectl, SPDY)] + [(KUBECTL_1_32, {})] * os.path.exists(KUBECTL_1_32):
+        for binary, extra in clients:
             piped = run("exec", "-i", "ticker", "--", "cat", stdin="hi\nthere\n", extra=extra, binary=binary)
             assert (piped.returncode, piped.stdout) == (0, "hi\nthere\n"), (binary, extra, piped)
             read = run("exec", "-i", "ticker", "--", "sh", "-c", 'while read x; do echo "<$x>"; done; echo end',
@@ -85,7 +89,7 @@ def test_exec_and_attach_carry_stdin_and_a_terminal_over_websocket_and_spdy(tmp_
         assert missing.returncode == 1 and 'exec: "no-such-tool": executable file not found in $PATH' in missing.stderr
 
         # exec -it: a shell on a terminal the size of kubectl's window, following its resizes
-        for binary, extra in [(kubectl, {}), (kubectl, SPDY)] + [(KUBECTL_1_32, {})] * os.path.exists(KUBECTL_1_32):
+        for binary, extra in clients:
             terminal = Terminal([binary, "exec", "-it", "ticker", "--", "sh"], {**env, **extra}, rows=33, cols=99)
             terminal.expect("# ")
             terminal.send("stty size; tty\r")
@@ -114,6 +118,16 @@ def test_exec_and_attach_carry_stdin_and_a_terminal_over_websocket_and_spdy(tmp_
         terminal.send("exit\r")
         assert terminal.wait() == 0
         assert "Session ended, resume using 'kubectl attach shell -c shell" in terminal.output.decode()
+        up.eventually(lambda: (up.client.get("pods", "shell", "default")["status"]["containerStatuses"][0]
+                               .get("state") or {}).get("running") and True, 30, "the shell restarted")
+        terminal = Terminal([kubectl, "attach", "-it", "shell"], {**env, **SPDY})   # the same over SPDY
+        terminal.expect("try pressing enter.")
+        terminal.send("\r")
+        terminal.expect("# ")
+        terminal.send("echo $((6*7))\r")
+        terminal.expect("42\r\n")
+        os.kill(terminal.pid, 15)
+        terminal.wait()
 
         # attach -t to a container that has no TTY: kubectl's warning, then its output
         terminal = Terminal([kubectl, "attach", "-it", "ticker"], env)
@@ -121,5 +135,16 @@ def test_exec_and_attach_carry_stdin_and_a_terminal_over_websocket_and_spdy(tmp_
         terminal.expect("tick\r\n")
         os.kill(terminal.pid, 15)
         terminal.wait()
+
+        # an exec'd command ends with its container (one pid namespace upstream)
+        sleeper = subprocess.Popen([kubectl, "exec", "ticker", "--", "sleep", "300"], env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        up.eventually(lambda: "sleep 300" in subprocess.run(["pgrep", "-af", "sleep 300"], capture_output=True,
+                                                           text=True).stdout, 20, "the exec'd sleep running")
+        assert run("delete", "pod", "ticker", "--wait=true", "--timeout=60s").returncode == 0
+        _, stderr = sleeper.communicate(timeout=30)
+        assert sleeper.returncode == 137 and "command terminated with exit code 137" in stderr, stderr
+        assert "/bin/sleep 300" not in subprocess.run(["pgrep", "-af", "sleep 300"], capture_output=True,
+                                                      text=True).stdout
     finally:
         up.stop()

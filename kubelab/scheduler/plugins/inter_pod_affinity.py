@@ -251,9 +251,9 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
     def filter_statuses(self, state: CycleState, pod: dict, table, rows):
         """The first rule each rejected row breaks, in `filter`'s order."""
         affinity, anti, existing = self._rule_masks(state[_PRE_FILTER], table)
-        return [AFFINITY_NOT_MATCH if not a else ANTI_AFFINITY_NOT_MATCH if not b else
-                EXISTING_ANTI_AFFINITY_NOT_MATCH if not c else OK
-                for a, b, c in zip(affinity[rows].tolist(), anti[rows].tolist(), existing[rows].tolist())]
+        verdict = np.where(~affinity[rows], 1, np.where(~anti[rows], 2, np.where(~existing[rows], 3, 0)))
+        statuses = (OK, AFFINITY_NOT_MATCH, ANTI_AFFINITY_NOT_MATCH, EXISTING_ANTI_AFFINITY_NOT_MATCH)
+        return [statuses[code] for code in verdict.tolist()]
 
     # -- scoring -------------------------------------------------------------------------------
     def pre_score(self, state: CycleState, pod: dict, node_infos: list[NodeInfo]) -> Status:
@@ -266,6 +266,9 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
         if self.ignore_preferred_terms_of_existing_pods and not has_constraints:
             return Status(SKIP)
         snapshot = self.handle.snapshot()
+        if schedule_columns.ENABLED and snapshot.node_info_list and not has_constraints \
+                and not snapshot.table.scoring_terms():
+            return Status(SKIP)  # no preferred terms of its own, no placed pod with terms to score by
         info = self._incoming(pod, preferred=True)
         namespace_labels = self._namespace_labels(pod["metadata"].get("namespace", ""))
         topology_score: dict[str, dict[str, int]] = {}

@@ -247,12 +247,13 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
 
     def filter_statuses(self, state: CycleState, pod: dict, table, rows):
         """The first constraint each rejected row breaks, in `filter`'s order."""
-        statuses = [None] * len(rows)
+        verdict = np.zeros(len(rows), np.int8)  # 0: passes, 1: label missing, 2: skew too big
         for has_key, within in self._constraint_masks(state, pod, table):
-            for i, (key, ok) in enumerate(zip(has_key[rows].tolist(), within[rows].tolist())):
-                if statuses[i] is None and not (key and ok):
-                    statuses[i] = LABEL_NOT_MATCH if not key else CONSTRAINTS_NOT_MATCH
-        return [OK if status is None else status for status in statuses]
+            undecided = verdict == 0
+            verdict[undecided & ~has_key[rows]] = 1
+            verdict[undecided & has_key[rows] & ~within[rows]] = 2
+        statuses = (OK, LABEL_NOT_MATCH, CONSTRAINTS_NOT_MATCH)
+        return [statuses[code] for code in verdict.tolist()]
 
     # -- scoring -------------------------------------------------------------------------------
     def pre_score(self, state: CycleState, pod: dict, node_infos: list[NodeInfo]) -> Status:
