@@ -70,6 +70,8 @@ print(scale.table(on))
 # %%
 off = [scale.measure(nodes, informer_indexes=False, watch_cache=False) for nodes in (3, 6, 12)]
 print(scale.table(off))
+for figure in ("writes", "delivered", "scanned"):
+    print(f"growth exponent of {figure:>9}: {scale.exponent(on, figure):.2f} on, {scale.exponent(off, figure):.2f} off")
 scale.growth_plot({"every idea on": on, "indexes and watch cache off": off})
 
 # %% [markdown]
