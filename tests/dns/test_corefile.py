@@ -46,3 +46,18 @@ def test_a_coredns_container_without_its_ca_or_its_corefile_exits_1_saying_why(t
     corefile.write_text(".:53 {\n  kubernetes cluster.local\n}\n")       # no endpoint, no kubeconfig
     assert pod.main(["-conf", str(corefile), "--pod-ip", "127.244.9.9"]) == 1
     assert "KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined" in capsys.readouterr().err
+
+
+def test_kubelab_up_warns_when_port_53_of_the_dns_address_is_taken_on_this_machine():
+    import socket
+    from kubelab.processes.dns_addon import port_53_problem
+    assert port_53_problem("127.96.9.10") == ""
+    holder = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        holder.bind(("127.96.9.10", 53))
+    except PermissionError:
+        pytest.skip("binding port 53 needs root")
+    try:
+        assert "127.96.9.10:53 is taken" in port_53_problem("127.96.9.10")
+    finally:
+        holder.close()
