@@ -18,7 +18,6 @@ custom unmarshallers do.
 """
 from __future__ import annotations
 
-import copy
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -43,7 +42,7 @@ def body(resource, request, sent) -> dict:
     from the URL, the Go types' shape checked (400 otherwise; `check` below)."""
     if not isinstance(sent, dict):
         raise errors.bad_request("the body of the request was in an unknown format")
-    obj = copy.deepcopy(sent)
+    obj = _copy(sent)
     kind = obj.setdefault("kind", resource.kind)
     obj.setdefault("apiVersion", resource.api_version)
     if kind != resource.kind or obj["apiVersion"] != resource.api_version:
@@ -68,6 +67,16 @@ def body(resource, request, sent) -> dict:
     return obj
 
 
+def _copy(value):
+    """A private copy of a JSON body (dicts and lists copied, the rest is immutable): what
+    `copy.deepcopy` gives for JSON, without its memo, which is most of its cost."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
+
+
 def check(resource, obj: dict) -> None:
     """Decode `obj` in place as the resource's Go type would: 400 on a type mismatch; `null`s and
     unknown fields dropped, as Go's decoder leaves zero values and ignores what it does not know."""
@@ -76,8 +85,7 @@ def check(resource, obj: dict) -> None:
         # A custom kind (a CRD's): only its metadata has a Go type, ObjectMeta; the rest is
         # checked against the CRD's schema (apiextensions/schema.py), as upstream's unstructured decoding.
         try:
-            _decode(obj["metadata"], {"$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},
-                    "", "ObjectMeta")
+            _decode(obj["metadata"], _root("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"), "", "ObjectMeta")
         except _Mismatch as mismatch:
             where, value, go_type = mismatch.args
             raise errors.bad_request(f'{resource.kind} in version "{resource.version}" cannot be handled as a '
@@ -92,7 +100,7 @@ def check_definition(name: str, obj, kind: str, version: str) -> None:
     if name not in _definitions():
         return
     try:
-        _decode(obj, {"$ref": f"#/definitions/{name}"}, "", kind)
+        _decode(obj, _root(name), "", kind)
     except _Mismatch as mismatch:
         where, value, go_type = mismatch.args
         raise errors.bad_request(
@@ -141,37 +149,82 @@ def _go_type(schema: dict) -> str:
     return {"integer": schema.get("format", "int64"), "boolean": "bool", "number": "float64"}.get(kind, "string")
 
 
+class _Schema:
+    """One schema node, resolved once: what `_decode` asks of it on every value it meets.
+
+    Decoding walks every field of every write (a Node's status is hundreds of values), so the
+    questions a schema answers — its $ref resolved, its type, its properties — are worked out
+    once per schema node (`_compiled`) rather than once per value."""
+
+    __slots__ = ("schema", "quantity", "int_or_string", "kind", "integer_format", "inner",
+                 "properties", "values", "items", "items_struct")
+
+    def __init__(self, schema: dict):
+        ref = schema.get("$ref", "")
+        resolved = _definitions().get(ref.split("/")[-1], {}) if ref else schema
+        self.schema = schema   # kept for the Go type named in a mismatch (and so its id stays unique)
+        self.quantity = ref.endswith("Quantity")
+        self.int_or_string = resolved.get("format") == "int-or-string"
+        self.kind = resolved.get("type", "object" if "properties" in resolved else None)
+        self.integer_format = resolved.get("format", "int64")
+        self.inner = ref.split(".")[-1] if ref else None   # the struct named in a child's mismatch
+        self.properties = resolved.get("properties")
+        values = resolved.get("additionalProperties")
+        self.values = values if isinstance(values, dict) else None
+        items = resolved.get("items")
+        self.items = items if isinstance(items, dict) else None
+        self.items_struct = self.items is not None and _is_struct(self.items)
+
+
+_COMPILED: dict[int, _Schema] = {}   # id(schema dict inside the definitions) -> _Schema
+_ROOTS: dict[str, dict] = {}         # definition name -> its {"$ref": ...} root schema
+
+
+def _compiled(schema: dict) -> _Schema:
+    found = _COMPILED.get(id(schema))
+    if found is None:
+        found = _COMPILED[id(schema)] = _Schema(schema)
+    return found
+
+
+def _root(name: str) -> dict:
+    """The one {"$ref": ...} schema for a definition (one object, so its compiled form is reused)."""
+    root = _ROOTS.get(name)
+    if root is None:
+        root = _ROOTS[name] = {"$ref": f"#/definitions/{name}"}
+    return root
+
+
 def _decode(value, schema: dict, path: str, struct: str):
     """`value` decoded against `schema`: containers are cleaned in place and returned."""
-    ref = schema.get("$ref", "")
-    resolved = _definitions().get(ref.split("/")[-1], {}) if ref else schema
-    if ref.endswith("Quantity") and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+    node = _compiled(schema)
+    if node.quantity and isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return value
-    if resolved.get("format") == "int-or-string":
+    if node.int_or_string:
         if isinstance(value, (int, str)) and not isinstance(value, bool):
             return value
         raise _Mismatch(f"{struct}.{path}", value, "intstr.IntOrString")
-    kind = resolved.get("type", "object" if "properties" in resolved else None)
+    kind = node.kind
     if kind == "integer" and isinstance(value, (int, float)) and not isinstance(value, bool) \
-            and not _in_range(value, resolved.get("format", "int64")):
+            and not _in_range(value, node.integer_format):
         # Go's decoder: a number that does not fit the field's int32/int64 (or is not whole)
         raise _Mismatch(f"{struct}.{path}" if path else struct, _Number(value), _go_type(schema))
     if not _fits(value, kind):
         raise _Mismatch(f"{struct}.{path}" if path else struct, value, _go_type(schema))
     if isinstance(value, dict):
-        inner = ref.split(".")[-1] if ref else struct
-        properties = resolved.get("properties")
-        values = resolved.get("additionalProperties") if isinstance(resolved.get("additionalProperties"), dict) else None
+        inner = node.inner or struct
+        properties, values = node.properties, node.values
         for key in list(value):
             child = properties.get(key) if properties is not None else values
             if value[key] is None or (properties is not None and child is None):
                 del value[key]   # null: Go's zero value, omitted; unknown: ignored by the decoder
             elif child is not None:
                 value[key] = _decode(value[key], child, f"{path}.{key}" if path else key, inner)
-    elif isinstance(value, list) and isinstance(resolved.get("items"), dict):
+    elif isinstance(value, list) and node.items is not None:
+        items = node.items
         for index, item in enumerate(value):
-            value[index] = {} if item is None and _is_struct(resolved["items"]) else \
-                _decode(item, resolved["items"], path, struct) if item is not None else item
+            value[index] = ({} if node.items_struct else item) if item is None else \
+                _decode(item, items, path, struct)
     return value
 
 
