@@ -27,9 +27,12 @@ the CPU goes, by layer (store, API server, controllers, scheduler, kubelets, JSO
 
 `--time-budget S` stops a size cleanly once its settle has used S wall seconds: the row says
 how many pods were Running by then (and the sizes after it are not started), so a huge N
-reports how far it got instead of running for hours. `--progress` draws a tqdm bar per size
-(pods Running of all, pending, virtual time, writes per second) on stderr.
+reports how far it got instead of running for hours. `--progress` draws the cluster's tqdm
+bar per size (virtual time, pods Running and Pending, writes per second) on stderr.
 
+`--breakdown N` runs size N once under cost_breakdown.py's `CostBreakdown`: store writes per
+pod by resource, CPU per pod by whoever the clock ran (each controller, the scheduler, the
+kubelets, the API server's watch delivery) and by layer (API server, JSON, store).
 `--profile N` runs size N once under cProfile and prints where the CPU time goes (the 25
 functions with the most time of their own, and the 25 with the most cumulative time).
 `--write-results` puts the table, the command and the machine's facts under "## Scale" in
@@ -38,6 +41,7 @@ benchmarks/RESULTS.md (the other sections stay as they are).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import datetime
 import json
@@ -56,6 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kubelab.client.informer import Informer  # noqa: E402
 from kubelab.cluster import Cluster  # noqa: E402
+from kubelab.cluster.progress import Bar  # noqa: E402
 from kubelab.cluster.trace import who  # noqa: E402
 
 # Upstream's scale tests (clusterloader2's load and density tests) run pods of the pause
@@ -63,7 +68,7 @@ from kubelab.cluster.trace import who  # noqa: E402
 # and the kubelets, not image pulls — which the pod-startup SLO leaves out anyway.
 PAUSE = "registry.k8s.io/pause:3.10"
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-STEPS_BETWEEN_LOOKS = 2000   # clock callbacks between two redraws of the bar
+STEPS_BETWEEN_LOOKS = 256    # clock callbacks between two looks at the bar (it redraws every 0.5 s)
 
 
 def deployment(name: str, namespace: str, replicas: int, image: str) -> dict:
@@ -116,50 +121,35 @@ def count_writes(cluster) -> Counter:
     return counts
 
 
-def progress_bar(total: int, nodes: int, enabled: bool):
-    """A tqdm bar (terminal or notebook) of pods Running; a stand-in that does nothing if off."""
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
-    return tqdm(total=total, desc=f"{nodes:,} nodes", unit="pod", file=sys.stderr, smoothing=0.1)
-
-
-def settle(cluster, started: dict, pods: int, args, bar) -> tuple[float, bool]:
-    """Run the clock until every pod runs (settle()'s loop, looked at every few thousand
-    callbacks): the virtual seconds taken, and whether the time budget stopped it first."""
+def settle(cluster, started: dict, pods: int, args) -> tuple[float, bool]:
+    """Run the clock until every pod runs (settle()'s loop, with the wall clock looked at after
+    every callback): the virtual seconds taken, and whether the time budget stopped it first.
+    `--progress`: the cluster's own bar (cluster/progress.py: virtual time, pods Running and
+    Pending, writes per second), redrawn every few thousand callbacks."""
     clock, begin, wall = cluster.clock, cluster.clock.now(), time.perf_counter()
-    deadline = begin + args.max_seconds
-    writes_before, steps = cluster.store.revision, 0
-    while len(started) < pods and clock.pending_work():
-        if not clock.step(deadline):
-            break
-        steps += 1
-        elapsed = time.perf_counter() - wall
-        if args.time_budget and elapsed > args.time_budget:
-            break
-        if steps % STEPS_BETWEEN_LOOKS == 0:
-            show(bar, cluster, started, pods, begin, writes_before, elapsed)
-    show(bar, cluster, started, pods, begin, writes_before, time.perf_counter() - wall, close=True)
-    return clock.now() - begin, len(started) < pods and bool(args.time_budget) and \
-        time.perf_counter() - wall > args.time_budget
+    bar = Bar(cluster, f"{len(cluster.kubelets):,} nodes") if args.progress else None
+    deadline, steps, stopped = begin + args.max_seconds, 0, False
+    try:
+        while len(started) < pods and clock.pending_work():
+            if not clock.step(deadline):
+                break
+            steps += 1
+            if args.time_budget and time.perf_counter() - wall > args.time_budget:
+                stopped = True
+                break
+            if bar is not None and steps % STEPS_BETWEEN_LOOKS == 0:
+                bar.refresh()
+    finally:
+        if bar is not None:
+            bar.close()
+    return clock.now() - begin, stopped
 
 
-def show(bar, cluster, started: dict, pods: int, begin: float, writes_before: int, elapsed: float,
-         close: bool = False) -> None:
-    """The bar: pods Running, and beside it virtual time, pods pending and writes per wall second."""
-    if bar is None:
-        return
-    bar.update(len(started) - bar.n)
-    bar.set_postfix_str(f"virtual {cluster.clock.now() - begin:.1f} s, pending {pods - len(started):,}, "
-                        f"{(cluster.store.revision - writes_before) / max(elapsed, 1e-9):,.0f} writes/s")
-    if close:
-        bar.close()
-
-
-def measure(nodes: int, args) -> dict:
-    """One size, in this process: start, create, settle until every pod runs."""
+def measure(nodes: int, args, cost=None) -> dict:
+    """One size, in this process: start, create, settle until every pod runs. `cost`: a
+    CostBreakdown class (cost_breakdown.py) to measure the creation and the settle with."""
     wall, cpu = time.perf_counter(), time.process_time()
-    cluster = Cluster(nodes=nodes, seed=0)
+    cluster = Cluster(nodes=nodes, seed=0, progress=False)
     start_wall, start_cpu = time.perf_counter() - wall, time.process_time() - cpu
     pods = nodes * args.pods_per_node
     work = plan(pods, args.pods_per_deployment, args.pods_per_namespace)
@@ -176,14 +166,18 @@ def measure(nodes: int, args) -> dict:
     informer.start()
     writes = count_writes(cluster)
     revision = cluster.store.revision
+    breakdown = cost(cluster) if cost else contextlib.nullcontext()
     wall, cpu = time.perf_counter(), time.process_time()
-    for namespace in sorted({namespace for namespace, _, _ in work}):
-        cluster.client.create("namespaces", {"apiVersion": "v1", "kind": "Namespace",
-                                             "metadata": {"name": namespace}})
-    for namespace, name, replicas in work:
-        cluster.client.create("deployments", deployment(name, namespace, replicas, args.image), namespace)
-    virtual, stopped = settle(cluster, started, pods, args, progress_bar(pods, nodes, args.progress))
+    with breakdown:
+        for namespace in sorted({namespace for namespace, _, _ in work}):
+            cluster.client.create("namespaces", {"apiVersion": "v1", "kind": "Namespace",
+                                                 "metadata": {"name": namespace}})
+        for namespace, name, replicas in work:
+            cluster.client.create("deployments", deployment(name, namespace, replicas, args.image), namespace)
+        virtual, stopped = settle(cluster, started, pods, args)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if cost:
+        print(breakdown.table(pods), end="\n\n")
     latencies = [started[key] - seen[key] for key in started]
     return {"nodes": nodes, "pods": pods, "deployments": len(work),
             "namespaces": len({namespace for namespace, _, _ in work}),
@@ -235,10 +229,22 @@ LAYERS = [("store", "kubelab/store/"), ("API server", "kubelab/apiserver/"), ("c
           ("JSON", "json/"), ("copies", "copy.py"), ("clock", "kubelab/clock.py")]
 
 
+def layer_of(filename: str) -> str | None:
+    return next((name for name, prefix in LAYERS if prefix in filename), None)
+
+
 def by_layer(stats: pstats.Stats, pods: int) -> str:
+    """Own CPU time by layer; a builtin's (dict.get, pow, json's C scanner) goes to the layers
+    of the functions that called it, in proportion to the time each call site spent in it."""
     seconds = Counter()
-    for (filename, _, _), (_, _, own, _, _) in stats.stats.items():
-        seconds[next((name for name, prefix in LAYERS if prefix in filename), "other")] += own
+    for (filename, _, _), (_, _, own, _, callers) in stats.stats.items():
+        layer = layer_of(filename)
+        if layer is not None or not callers:
+            seconds[layer or "other"] += own
+            continue
+        spent = sum(entry[2] for entry in callers.values()) or 1.0
+        for (caller_file, _, _), entry in callers.items():
+            seconds[layer_of(caller_file) or "other"] += own * entry[2] / spent
     total = sum(seconds.values())
     lines = ["| layer | CPU s (profiled) | share | ms per pod |", "|---|---|---|---|"]
     for name, spent in seconds.most_common():
@@ -282,6 +288,8 @@ def main() -> None:
     parser.add_argument("--time-budget", type=float, metavar="S", help="wall seconds of settle per size at most")
     parser.add_argument("--progress", action="store_true", help="a progress bar per size (stderr)")
     parser.add_argument("--profile", type=int, metavar="N", help="profile size N and print where the time goes")
+    parser.add_argument("--breakdown", type=int, metavar="N",
+                        help="size N with cost_breakdown.py's CostBreakdown: writes by resource, CPU by owner, per pod")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)   # a child process: one size, JSON out
     parser.add_argument("--write-results", action="store_true")
     parser.add_argument("--note", default="", help="with --write-results: what changed since the last block")
@@ -289,12 +297,17 @@ def main() -> None:
     if args.one:
         print(json.dumps(measure(args.one, args)))
         return
+    if args.breakdown:
+        from cost_breakdown import CostBreakdown   # beside this file (h13c's)
+        row = measure(args.breakdown, args, CostBreakdown)
+        print(table([row]), breakdown([row]), sep="\n\n")
+        return
     if args.profile:
         profiler = cProfile.Profile()
         row = profiler.runcall(measure, args.profile, args)
-        print(table([row]), breakdown([row]), sep="\n\n")
+        print(table([row]), breakdown([row]), "", sep="\n\n")
         stats = pstats.Stats(profiler)
-        print(by_layer(stats, row["pods"]))
+        print(by_layer(stats, row["pods"]), "", sep="\n")
         stats.sort_stats("tottime").print_stats(25)
         stats.sort_stats("cumulative").print_stats(25)
         return

@@ -111,6 +111,8 @@ def _add_process_commands(commands) -> None:
             command.add_argument("--runtime", choices=("simulated", "process"), default="simulated",
                                  help="process: each container a real local process on a loopback pod IP")
             command.add_argument("--root-dir", default="", help="the process runtime's pods, volumes and logs")
+            command.add_argument("--cluster-dns", default="",
+                                 help="the DNS server ClusterFirst pods ask (default: 10.96.0.10, kube-dns's ClusterIP)")
         else:
             command.add_argument("--proxy-mode", choices=("iptables", "userspace"), default="iptables",
                                  help="userspace: also listen on each loopback ClusterIP:port and carry its TCP")
@@ -221,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         node = {"node_name": args.node_name} if args.command in ("kubelet", "proxy") else {}
         if args.command == "kubelet":
             node.update(pod_cidr=args.pod_cidr or None, node_ip=args.node_ip, cloud_provider=args.cloud_provider,
-                        runtime=args.runtime, root_dir=args.root_dir)
+                        runtime=args.runtime, root_dir=args.root_dir, cluster_dns=args.cluster_dns)
         if args.command == "proxy":
             node["proxy_mode"] = args.proxy_mode
         if args.command == "scheduler" and args.config:

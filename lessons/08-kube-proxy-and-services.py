@@ -240,6 +240,23 @@ print(cluster.exec("client", "nslookup nginx"))
 print(repr(cluster.proxies["node-1"].rules_text("default/nginx")))
 
 # %% [markdown]
+# The DNS server is itself reached through a Service: `kube-system/kube-dns`, at the tenth
+# address of the service range (kubeadm's choice: 10.96.0.10 for 10.96.0.0/12), port 53 over
+# **UDP** (and TCP). kube-proxy writes rules for UDP ports as for TCP ones (`-p udp`).
+
+# %%
+from kubelab.kubelet.dns import dns_ip
+print(dns_ip("10.96.0.0/12"))
+print(cluster.kubectl("get service kube-dns -n kube-system"))
+
+# %% [markdown]
+# In this notebook the DNS server runs beside the nodes (`cluster.dns`), not as pods, so
+# kube-dns has no endpoints here. With `kubelab up --runtime process` it is the real thing:
+# two CoreDNS pods of a kube-system Deployment answer on port 53 of their pod IPs, kube-dns
+# sits at 127.96.0.10 (the tenth address of 127.96.0.0/16), and `kubectl exec client --
+# nslookup web` sends real UDP packets through kube-proxy to them.
+
+# %% [markdown]
 # ## Recap
 #
 # - kube-proxy runs on every node, watches Services and Endpoints, and rewrites the node's
@@ -264,4 +281,5 @@ print(repr(cluster.proxies["node-1"].rules_text("default/nginx")))
 #
 # - Upstream: `pkg/proxy/iptables/proxier.go` (syncProxyRules), `pkg/kubelet/network/dns`,
 #   the DNS-based service discovery specification (kubernetes/dns, docs/specification.md).
-# - In kubelab: `kubelab/proxy/service_rules.py`, `kubelab/proxy/traffic.py`, `kubelab/dns/coredns.py`.
+# - In kubelab: `kubelab/proxy/service_rules.py`, `kubelab/proxy/traffic.py`, `kubelab/dns/coredns.py`;
+#   on the wire: `kubelab/dns/server.py`, `kubelab/proxy/udp_relay.py`, `kubelab/processes/dns_addon.py`.

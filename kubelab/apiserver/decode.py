@@ -18,6 +18,7 @@ custom unmarshallers do.
 """
 from __future__ import annotations
 
+import copy
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -37,12 +38,25 @@ def _definitions() -> dict:
     return json.loads(_SCHEMAS.read_text())["definitions"] if _SCHEMAS.exists() else {}
 
 
+def _clone(value):
+    """A copy of a JSON value (dicts, lists, strings, numbers): what copy.deepcopy gives, at a
+    fraction of its cost (no memo: a decoded body has no shared parts). Anything else: deepcopy."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _clone(item) for key, item in value.items()}
+    if kind is list:
+        return [_clone(item) for item in value]
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value
+    return copy.deepcopy(value)
+
+
 def body(resource, request, sent) -> dict:
     """The request's object, decoded for `resource`: kind and apiVersion checked, namespace set
     from the URL, the Go types' shape checked (400 otherwise; `check` below)."""
     if not isinstance(sent, dict):
         raise errors.bad_request("the body of the request was in an unknown format")
-    obj = _copy(sent)
+    obj = _clone(sent)
     kind = obj.setdefault("kind", resource.kind)
     obj.setdefault("apiVersion", resource.api_version)
     if kind != resource.kind or obj["apiVersion"] != resource.api_version:
@@ -65,16 +79,6 @@ def body(resource, request, sent) -> dict:
         metadata.pop("namespace", None)
     check(resource, obj)  # the Go types' shape, as upstream's decoder enforces
     return obj
-
-
-def _copy(value):
-    """A private copy of a JSON body (dicts and lists copied, the rest is immutable): what
-    `copy.deepcopy` gives for JSON, without its memo, which is most of its cost."""
-    if isinstance(value, dict):
-        return {key: _copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy(item) for item in value]
-    return value
 
 
 def check(resource, obj: dict) -> None:
@@ -149,82 +153,64 @@ def _go_type(schema: dict) -> str:
     return {"integer": schema.get("format", "int64"), "boolean": "bool", "number": "float64"}.get(kind, "string")
 
 
-class _Schema:
-    """One schema node, resolved once: what `_decode` asks of it on every value it meets.
-
-    Decoding walks every field of every write (a Node's status is hundreds of values), so the
-    questions a schema answers — its $ref resolved, its type, its properties — are worked out
-    once per schema node (`_compiled`) rather than once per value."""
-
-    __slots__ = ("schema", "quantity", "int_or_string", "kind", "integer_format", "inner",
-                 "properties", "values", "items", "items_struct")
-
-    def __init__(self, schema: dict):
-        ref = schema.get("$ref", "")
-        resolved = _definitions().get(ref.split("/")[-1], {}) if ref else schema
-        self.schema = schema   # kept for the Go type named in a mismatch (and so its id stays unique)
-        self.quantity = ref.endswith("Quantity")
-        self.int_or_string = resolved.get("format") == "int-or-string"
-        self.kind = resolved.get("type", "object" if "properties" in resolved else None)
-        self.integer_format = resolved.get("format", "int64")
-        self.inner = ref.split(".")[-1] if ref else None   # the struct named in a child's mismatch
-        self.properties = resolved.get("properties")
-        values = resolved.get("additionalProperties")
-        self.values = values if isinstance(values, dict) else None
-        items = resolved.get("items")
-        self.items = items if isinstance(items, dict) else None
-        self.items_struct = self.items is not None and _is_struct(self.items)
-
-
-_COMPILED: dict[int, _Schema] = {}   # id(schema dict inside the definitions) -> _Schema
-_ROOTS: dict[str, dict] = {}         # definition name -> its {"$ref": ...} root schema
-
-
-def _compiled(schema: dict) -> _Schema:
-    found = _COMPILED.get(id(schema))
-    if found is None:
-        found = _COMPILED[id(schema)] = _Schema(schema)
-    return found
-
-
+@lru_cache(maxsize=None)
 def _root(name: str) -> dict:
-    """The one {"$ref": ...} schema for a definition (one object, so its compiled form is reused)."""
-    root = _ROOTS.get(name)
-    if root is None:
-        root = _ROOTS[name] = {"$ref": f"#/definitions/{name}"}
-    return root
+    """The schema that points at definition `name` (one dict per name: _compile keys on it)."""
+    return {"$ref": f"#/definitions/{name}"}
+
+
+_COMPILED: dict[int, tuple] = {}  # id(schema) -> what _decode reads of it (the tuple holds the schema: ids stay unique)
+
+
+def _compile(schema: dict) -> tuple:
+    """A schema's reference resolved and its parts looked up once, not for every value decoded."""
+    found = _COMPILED.get(id(schema))
+    if found is not None:
+        return found
+    ref = schema.get("$ref", "")
+    resolved = _definitions().get(ref.split("/")[-1], {}) if ref else schema
+    values = resolved.get("additionalProperties")
+    items = resolved.get("items")
+    found = _COMPILED[id(schema)] = (
+        schema, ref, resolved, ref.endswith("Quantity"), resolved.get("format") == "int-or-string",
+        resolved.get("type", "object" if "properties" in resolved else None), resolved.get("format", "int64"),
+        resolved.get("properties"), values if isinstance(values, dict) else None,
+        items if isinstance(items, dict) else None)
+    return found
 
 
 def _decode(value, schema: dict, path: str, struct: str):
     """`value` decoded against `schema`: containers are cleaned in place and returned."""
-    node = _compiled(schema)
-    if node.quantity and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+    _, ref, resolved, quantity, int_or_string, kind, go_format, properties, values, items = _compile(schema)
+    if quantity and isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return value
-    if node.int_or_string:
+    if int_or_string:
         if isinstance(value, (int, str)) and not isinstance(value, bool):
             return value
         raise _Mismatch(f"{struct}.{path}", value, "intstr.IntOrString")
-    kind = node.kind
     if kind == "integer" and isinstance(value, (int, float)) and not isinstance(value, bool) \
-            and not _in_range(value, node.integer_format):
+            and not _in_range(value, go_format):
         # Go's decoder: a number that does not fit the field's int32/int64 (or is not whole)
         raise _Mismatch(f"{struct}.{path}" if path else struct, _Number(value), _go_type(schema))
     if not _fits(value, kind):
         raise _Mismatch(f"{struct}.{path}" if path else struct, value, _go_type(schema))
     if isinstance(value, dict):
-        inner = node.inner or struct
-        properties, values = node.properties, node.values
+        inner = ref.split(".")[-1] if ref else struct
         for key in list(value):
+            item = value[key]
             child = properties.get(key) if properties is not None else values
-            if value[key] is None or (properties is not None and child is None):
+            if item is None or (properties is not None and child is None):
                 del value[key]   # null: Go's zero value, omitted; unknown: ignored by the decoder
             elif child is not None:
-                value[key] = _decode(value[key], child, f"{path}.{key}" if path else key, inner)
-    elif isinstance(value, list) and node.items is not None:
-        items = node.items
+                if type(item) is str:   # a string fits a string, a quantity, an int-or-string or "any"
+                    compiled = _compile(child)
+                    if compiled[5] in ("string", None) or compiled[3] or compiled[4]:
+                        continue
+                value[key] = _decode(item, child, f"{path}.{key}" if path else key, inner)
+    elif isinstance(value, list) and items is not None:
         for index, item in enumerate(value):
-            value[index] = ({} if node.items_struct else item) if item is None else \
-                _decode(item, items, path, struct)
+            value[index] = {} if item is None and _is_struct(items) else \
+                _decode(item, items, path, struct) if item is not None else item
     return value
 
 

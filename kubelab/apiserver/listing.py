@@ -7,6 +7,10 @@ spec.nodeName, status.phase, …), otherwise 400 "field label not supported".
 `resourceVersionMatch=Exact` reads the world at one past revision. The pages themselves are
 pagination.py's. Parameters are checked before the store is read, so a bad query is the
 validation step's refusal and a good one the store's answer (server.py records both).
+
+With the watch cache on (watch_cache.py), a list that asks for no exact revision, no `limit`
+and no `continue` is read from the cache: the same objects in the same order at the same
+resourceVersion (the cache is current at the store's revision), without decoding anything.
 """
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from typing import Callable
 
 from ..api import errors
 from ..objects import meta, selector
-from . import pagination, watch_list
+from . import pagination, watch_cache, watch_list
 
 
 def query(server, resource, request) -> Callable[[], dict]:
@@ -32,10 +36,18 @@ def query(server, resource, request) -> Callable[[], dict]:
             raise errors.bad_request(f'invalid resource version "{version}"')
         revision = int(version)
 
+    def keep(obj: dict) -> bool:
+        return selector.matches(labels, meta.labels(obj)) and selector.fields_match(fields, obj)
+
     def read() -> dict:
-        items, metadata = pagination.list_page(
-            server, resource, request, resource.prefix(request.namespace), revision,
-            lambda obj: selector.matches(labels, meta.labels(obj)) and selector.fields_match(fields, obj))
+        cache = None if revision or request.params.get("limit") or request.params.get("continue") \
+            else watch_cache.cache_for(server, resource)
+        if cache is not None:
+            items = cache.list(request.namespace, keep)
+            metadata = {"resourceVersion": str(server.store.revision)}
+        else:
+            items, metadata = pagination.list_page(
+                server, resource, request, resource.prefix(request.namespace), revision, keep)
         return {"apiVersion": resource.api_version, "kind": f"{resource.kind}List", "metadata": metadata,
                 "items": items}
     return read

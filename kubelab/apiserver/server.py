@@ -45,6 +45,7 @@ from .portallocator import PortAllocator
 from .registry.strategy import Strategy
 from .subresources.log import NodeConnections
 from .watch import Watch
+from .watch_cache import Encodings
 
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # upstream's: no vowels, no confusable 0/1/3
 
@@ -62,6 +63,8 @@ class APIServer:
         self.store, self.clock = store, clock
         # kube-apiserver's --watch-cache: lists and watches served from memory (watch_cache.py)
         self.watch_cache = watch_cache
+        self.watch_caches: dict[str, object] = {}   # plural -> its WatchCache, made on first use
+        self.encoded = Encodings()                  # each shared object's JSON, made once
         self.advertise_address = advertise_address
         self.rng = rng or random.Random(0)
         self.ips = IPAllocator(service_cidr, random.Random(self.rng.random()))

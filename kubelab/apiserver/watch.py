@@ -15,17 +15,22 @@ A watch ends when the store's watch under it ends: compacted past (an ERROR even
 Expired) or broken (the store was killed, its stream cut: an ERROR event with 500
 InternalError, as upstream's etcd3 watcher sends for any error from etcd). After the ERROR
 nothing more is delivered; the client lists again (an Informer does so by itself).
-Upstream's watch cache, when its own watch on etcd breaks, ends every client watch it
-serves in the same way; kubelab has no watch cache, so each watch hears the store directly.
+With the watch cache on (watch_cache.py), a watch it covers hears the cache's changes —
+decoded once for every watch, shared, never to be mutated — instead of a store watch of its
+own; when the cache's store watch breaks, every watch it serves ends in the same way, as
+upstream's cacher ends them. Either way the events are the same.
 """
 from __future__ import annotations
 
+import itertools
 import json
 
 from ..objects import meta, selector
 from ..store import CompactedError
 from ..api import errors
-from . import watch_list
+from . import watch_cache, watch_list
+
+_IDS = itertools.count(1)   # watches are told of a change in the order they were made
 
 
 class Watch:
@@ -38,12 +43,15 @@ class Watch:
         self._scheduled = False
         self.stopped = False
         self.ended = False   # the store's watch is over (an ERROR is on its way): see above
+        self.id = next(_IDS)
+        self.cache = None    # the watch cache feeding this watch, if one does
         try:
             self.labels = selector.parse(request.params.get("labelSelector"))
             self.fields = server.field_requirements(resource, request.params.get("fieldSelector"))
         except selector.SelectorError as error:
             raise errors.bad_request(str(error))
-        prefix = resource.prefix(request.namespace)
+        self.prefix = prefix = resource.prefix(request.namespace)
+        self.trigger = _trigger(server.strategy(resource).watch_trigger, resource, request.namespace, self.fields)
         version = str(request.params.get("resourceVersion") or "")
         send_initial = watch_list.watch_options(request.params)
         if version not in ("", "0") and not version.isdigit():
@@ -68,6 +76,11 @@ class Watch:
             start = server.store.revision + 1
         else:
             start = int(version) + 1
+        cache = watch_cache.cache_for(server, resource)
+        if cache is not None and cache.covers(start):
+            self.cache = cache
+            cache.add(self, start)
+            return
         try:
             self._watcher = server.store.watch(prefix, self._on_store_events, prefix=True,
                                                start_revision=start, prev_kv=True)
@@ -77,6 +90,24 @@ class Watch:
     def _selected(self, obj: dict | None) -> bool:
         return obj is not None and selector.matches(self.labels, meta.labels(obj)) \
             and selector.fields_match(self.fields, obj)
+
+    def on_change(self, change) -> None:
+        """One change from the watch cache (shared objects: read, never mutated)."""
+        if self.ended or not change.key.startswith(self.prefix):
+            return
+        if change.type == "DELETE":
+            if self._selected(change.old):
+                self._queue("DELETED", change.obj)
+            return
+        was, now = self._selected(change.old), self._selected(change.obj)
+        if now:
+            self._queue("MODIFIED" if was else "ADDED", change.obj)
+        elif was:
+            self._queue("DELETED", change.obj)
+
+    def end(self, response) -> None:
+        """The watch cache's store watch ended under this watch."""
+        self._on_store_events(response)
 
     def _on_store_events(self, response) -> None:
         if self.ended:
@@ -123,6 +154,20 @@ class Watch:
 
     def stop(self) -> None:
         self.stopped = True
+        if self.cache is not None:
+            self.cache.remove(self)
         watcher = getattr(self, "_watcher", None)   # an ERROR may come before store.watch returns
         if watcher is not None:
             watcher.cancel()
+
+
+def _trigger(field: str, resource, namespace: str, fields) -> tuple[str, str] | None:
+    """What the watch cache indexes this watch by: one value of the kind's trigger field (a
+    kubelet's spec.nodeName=node-1), else its namespace; None for a watch of every namespace
+    (it hears every change)."""
+    for path, op, value in fields:
+        if field and path == field and op == "=" and value:
+            return (field, value)
+    if resource.namespaced and namespace:
+        return ("metadata.namespace", namespace)
+    return None

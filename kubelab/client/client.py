@@ -52,8 +52,12 @@ class InProcessTransport:
         return _copy(found)
 
     def watch(self, request: Request, on_event):
+        """Each event's object is the API server's shared one, encoded once for every watcher
+        (`apiserver.encoded`), decoded here into this watcher's own copy: what it changes is
+        its own, as over HTTP."""
         request.user_info = None
-        return self.apiserver.watch(request, lambda event_type, obj: on_event(event_type, _copy(obj)))
+        encoded = getattr(self.apiserver, "encoded", None) or (lambda obj: json.dumps(obj))
+        return self.apiserver.watch(request, lambda event_type, obj: on_event(event_type, json.loads(encoded(obj))))
 
 
 class Client:

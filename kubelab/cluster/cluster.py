@@ -308,10 +308,9 @@ class Cluster:
         return self.kubectl("apply -f -", stdin=manifest)
 
     def exec(self, pod: str, command: list[str] | str, namespace: str = "default",
-             container: str | None = None, timeout: float = 60.0) -> str:
-        """`kubectl exec POD -- COMMAND` in process: run it in the pod's container (CRI ExecSync
-        on its node's runtime), on virtual time, and return its output."""
-        from ..kubelet.exec_sync import exec_sync
+             container: str | None = None, timeout: float = 60.0, stdin: str | None = None) -> str:
+        """`kubectl exec POD -- COMMAND` in process (`echo … | kubectl exec -i` with `stdin`): run it
+        in the pod's container (CRI ExecSync on its node's runtime), on virtual time; its output."""
         argv = command.split() if isinstance(command, str) else list(command)
         obj = self.get("pods", pod, namespace)
         name = container or obj["spec"]["containers"][0]["name"]
@@ -325,7 +324,7 @@ class Cluster:
             raise ApiError({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
                             "code": 400, "reason": "BadRequest", "message": message})
         result = {}
-        exec_sync(runtime, running, argv, timeout, lambda outcome: result.setdefault("outcome", outcome))
+        runtime.exec_sync(running.id, argv, timeout, lambda outcome: result.setdefault("outcome", outcome), stdin)
         while "outcome" not in result:
             self.run(0.1)
         return result["outcome"].output

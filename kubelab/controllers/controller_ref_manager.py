@@ -50,10 +50,15 @@ class ControllerRefManager:
         self.recheck_owner = recheck_owner  # a live GET of the owner (not the cache)
         self._can_adopt: bool | None = None  # asked at most once per claim
 
-    def claim(self, candidates: list[dict]) -> list[dict]:
-        """The candidates that are ours after adoption and release, in the given order."""
+    def claim(self, candidates: list[dict], already_ours: Callable[[dict], bool] | None = None) -> list[dict]:
+        """The candidates that are ours after adoption and release, in the given order.
+        `already_ours(obj)` may answer the common case (our controller reference, selector
+        matches) from what the caller remembers of that object (pod_facts.py)."""
         claimed = []
         for obj in candidates:
+            if already_ours is not None and already_ours(obj):
+                claimed.append(obj)
+                continue
             mine = self._claim_one(obj)
             if mine is not None:
                 claimed.append(mine)

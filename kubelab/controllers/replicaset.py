@@ -15,9 +15,9 @@ annotations and finalizers, and an ownerReference (controller, blockOwnerDeletio
 down deletes the least valuable pods first (active_pods.py). Events use upstream's words:
 "SuccessfulCreate"/"Created pod: NAME", "SuccessfulDelete"/"Deleted pod: NAME".
 
-Real Kubernetes also creates pods in doubling "slow start" batches (1, 2, 4, ...) in parallel
-goroutines; kubelab creates one pod at a time and stops at the first failure (the same effect
-without threads). A sync reads only the pods it could claim: an index of the pod informer by controlling
+Pods are created in doubling "slow start" batches (1, 2, 4, … up to BurstReplicas per sync),
+stopping after a batch in which a create failed (slow_start.py); upstream runs a batch in
+parallel goroutines, kubelab one create after another in the same order. A sync reads only the pods it could claim: an index of the pod informer by controlling
 owner's UID (orphans under "orphan/<namespace>") gives the ReplicaSet's own pods and the
 namespace's orphans — the pods owned by other controllers, which claiming skips anyway, are
 never looked at (upstream indexes pods by controller UID the same way), so a sync costs its
@@ -37,6 +37,8 @@ from ..objects.timefmt import rfc3339
 from .active_pods import is_active, is_available, is_ready, pods_to_delete
 from .controller_ref_manager import ControllerRefManager, resolve_controller_ref
 from .expectations import ControllerExpectations
+from .pod_facts import PodFacts, PodFactsCache
+from .slow_start import slow_start_batch
 
 BURST_REPLICAS = 500  # most pods created or deleted in one sync (upstream's BurstReplicas)
 CONTROLLER_UID_INDEX = "controller-uid"   # pods by their controller's UID, orphans by namespace
@@ -56,6 +58,7 @@ class ReplicaSetController(Controller):
     def __init__(self, client, clock, factory):
         super().__init__(client, clock, factory)
         self.expectations = ControllerExpectations(clock)
+        self.pod_facts = PodFactsCache()   # what each pod said last time it was read (pod_facts.py)
         self.replicasets = factory.informer(self.resource)
         self.pods = factory.informer("pods")
         self.pods.add_indexers({CONTROLLER_UID_INDEX: controller_uid_index})
@@ -74,6 +77,7 @@ class ReplicaSetController(Controller):
 
     def on_replicaset_delete(self, replicaset: dict) -> None:
         self.expectations.delete(meta.key(replicaset))
+        self.pod_facts.forget(replicaset)
         self.enqueue(replicaset)
 
     def on_pod_add(self, pod: dict) -> None:
@@ -123,6 +127,7 @@ class ReplicaSetController(Controller):
         owner = self.resolve_controller_ref(meta.namespace(pod), reference)
         if owner is not None:
             self.expectations.deletion_observed(meta.key(owner), meta.key(pod))
+            self.pod_facts.forget_pod(owner, pod)
             self.enqueue(owner)
 
     def resolve_controller_ref(self, namespace: str, reference: dict) -> dict | None:
@@ -149,19 +154,20 @@ class ReplicaSetController(Controller):
         requirements = selector.from_label_selector(self.selector_of(replicaset))
         candidates = self.pods.by_index(CONTROLLER_UID_INDEX, meta.uid(replicaset),
                                         f"orphan/{meta.namespace(replicaset)}")
-        active = [pod for pod in candidates
-                  if meta.namespace(pod) == meta.namespace(replicaset) and is_active(pod)]
+        facts = self.pod_facts.for_owner(replicaset, self.selector_of(replicaset))  # read once per pod version
+        active = [pod for pod in candidates if facts(pod).active]
         manager = ControllerRefManager(
             self.client, replicaset, "pods", requirements,
             lambda: self.client.get(self.resource, meta.name(replicaset), meta.namespace(replicaset)))
-        pods = manager.claim(active)
+        pods = manager.claim(active, already_ours=facts.is_ours)
         error = None
         if needs_sync and not meta.is_being_deleted(replicaset):
             try:
                 self.manage_replicas(pods, replicaset)
             except ApiError as failure:
                 error = failure
-        self.update_status(replicaset, calculate_status(replicaset, pods, error, self.clock.now()))
+        self.update_status(replicaset, status_from_facts(replicaset, [facts(pod) for pod in pods], error,
+                                                         self.clock.now()))
         if error is not None:
             raise error  # back on the queue, with backoff
 
@@ -191,14 +197,14 @@ class ReplicaSetController(Controller):
         key = meta.key(replicaset)
         self.expectations.expect_creations(key, count)
         self.wake_after_expiry(key)
-        created = 0
+        created: list[dict] = []
         try:
-            for _ in range(count):
-                self.create_pod(replicaset)
-                created += 1
+            _, error = slow_start_batch(count, lambda _: created.append(self.create_pod(replicaset)))
         finally:
-            for _ in range(count - created):
+            for _ in range(count - len(created)):
                 self.expectations.creation_observed(key)  # never attempted or failed: never seen
+        if error is not None:
+            raise error
 
     def create_pod(self, replicaset: dict) -> dict:
         """One pod from the template, owned by the ReplicaSet (upstream's GetPodFromTemplate)."""
@@ -262,32 +268,50 @@ class ReplicaSetController(Controller):
 
 
 def calculate_status(replicaset: dict, pods: list[dict], error: ApiError | None, now: float) -> dict:
-    """The status the ReplicaSet should have, given its claimed active pods."""
+    """The status the ReplicaSet should have, given its claimed active pods (the readable
+    reference; a sync counts the same from each pod's PodFacts, read once per pod version)."""
     template_labels = ((replicaset["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
     min_ready_seconds = replicaset["spec"].get("minReadySeconds", 0)
     fully_labeled = sum(1 for pod in pods
                         if all(meta.labels(pod).get(k) == v for k, v in template_labels.items()))
     ready = sum(1 for pod in pods if is_ready(pod))
     available = sum(1 for pod in pods if is_available(pod, min_ready_seconds, now))
-    status = {"replicas": len(pods)}  # the one count upstream always prints, even when 0
+    return status_of(replicaset, len(pods), fully_labeled, ready, available, error, now)
+
+
+def status_from_facts(replicaset: dict, facts: list[PodFacts], error: ApiError | None, now: float) -> dict:
+    """calculate_status, counted from the claimed pods' PodFacts."""
+    min_ready_seconds = replicaset["spec"].get("minReadySeconds", 0)
+    fully_labeled = ready = available = 0
+    for fact in facts:
+        fully_labeled += fact.fully_labeled
+        ready += fact.ready
+        available += fact.available(min_ready_seconds, now)
+    return status_of(replicaset, len(facts), fully_labeled, ready, available, error, now)
+
+
+def status_of(replicaset: dict, replicas: int, fully_labeled: int, ready: int, available: int,
+              error: ApiError | None, now: float) -> dict:
+    """The status object from its counts, with upstream's omitempty and ReplicaFailure condition."""
+    status = {"replicas": replicas}  # the one count upstream always prints, even when 0
     for field, value in (("fullyLabeledReplicas", fully_labeled), ("readyReplicas", ready),
                          ("availableReplicas", available),
                          ("observedGeneration", replicaset["metadata"].get("generation", 0))):
         if value:
             status[field] = value  # omitempty, as the Go types serialise
-    conditions = replica_failure_conditions(replicaset, pods, error, now)
+    conditions = replica_failure_conditions(replicaset, replicas, error, now)
     if conditions:
         status["conditions"] = conditions
     return status
 
 
-def replica_failure_conditions(replicaset: dict, pods: list[dict], error: ApiError | None,
+def replica_failure_conditions(replicaset: dict, replicas: int, error: ApiError | None,
                                now: float) -> list[dict]:
     """ReplicaFailure is True while creates or deletes fail, and goes away when they work again."""
     existing = list(replicaset.get("status", {}).get("conditions") or [])
     failure = next((c for c in existing if c.get("type") == "ReplicaFailure"), None)
     if error is not None and failure is None:
-        too_few = len(pods) < replicaset["spec"].get("replicas", 1)
+        too_few = replicas < replicaset["spec"].get("replicas", 1)
         return existing + [{"type": "ReplicaFailure", "status": "True",
                             "lastTransitionTime": rfc3339(now),
                             "reason": "FailedCreate" if too_few else "FailedDelete",

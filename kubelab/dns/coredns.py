@@ -25,8 +25,9 @@ node's resolver (dns/server.py). TTL 30 s, as kubeadm's Corefile says.
 Invariant: answers come only from the informer caches, so DNS lags the API exactly as the
 caches do; the server writes nothing.
 
-Left out: the CoreDNS pods themselves (kubelab runs the server as an add-on process beside the
-nodes, so no lesson's pod list changes; `Cluster.dns` is it), caching, PTR records,
+Left out: in a notebook, the CoreDNS pods themselves (`Cluster` runs the server as an add-on
+beside the nodes, so no lesson's pod list changes; `Cluster.dns` is it — under `kubelab up
+--runtime process` they are real pods, dns/pod.py), caching, PTR records,
 EndpointSlices (the Endpoints object carries the same addresses and hostnames), and
 `publishNotReadyAddresses` beyond what the endpoints controller already puts in `addresses`.
 """
@@ -79,6 +80,7 @@ class ClusterDNS:
 
     def __init__(self, client: Client, clock, domain: str = CLUSTER_DOMAIN):
         self.client, self.clock, self.domain = client, clock, domain
+        self.pods = "insecure"      # the Corefile's `pods` option: "disabled" answers no pod names
         self.factory = SharedInformerFactory(client, clock)
         self.services = self.factory.informer("services")
         self.endpoints = self.factory.informer("endpoints")
@@ -105,7 +107,7 @@ class ClusterDNS:
         pod_zone = f".pod.{self.domain}"
         if name.endswith(pod_zone) and len(parts) == len(pod_zone.split(".")) + 1:
             ip = parts[0].replace("-", ".")
-            if not (ip.count(".") == 3 and all(p.isdigit() and int(p) < 256 for p in ip.split("."))):
+            if getattr(self, "pods", "insecure") == "disabled" or not (ip.count(".") == 3 and all(p.isdigit() and int(p) < 256 for p in ip.split("."))):
                 return "NXDOMAIN", [], []
             return "NOERROR", ([(name, "A", ip)] if qtype in ("A", "ANY") else []), []
         if name != self.domain and not name.endswith("." + self.domain):

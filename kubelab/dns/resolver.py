@@ -102,20 +102,29 @@ class Result:
 
 
 def resolve(name: str, conf: ResolvConf, qtype: str = "A", port: int = 53) -> Result:
-    """Resolve `name` as a pod's libc would; Unreachable when no nameserver answers."""
+    """Resolve `name` as a pod's libc would; Unreachable when no nameserver answers.
+
+    Each candidate name is asked of the nameservers in order (SERVFAIL, REFUSED or silence: the
+    next one), `attempts` rounds; the first answer with records wins, else the last NXDOMAIN or
+    empty answer is the result."""
+    last = None
+    for fqdn in candidates(name, conf):
+        result = _ask_servers(fqdn, conf, qtype, port)
+        if result is not None and result.answers:
+            return result
+        last = result or last
+    if last is None:
+        raise Unreachable("no servers could be reached")
+    return last
+
+
+def _ask_servers(fqdn: str, conf: ResolvConf, qtype: str, port: int) -> Result | None:
     for _ in range(max(1, conf.attempts)):
         for server in conf.nameservers:
             try:
-                last = None
-                for fqdn in candidates(name, conf):
-                    reply = ask(server, fqdn, qtype, port, conf.timeout)
-                    last = Result(server, fqdn, reply.rcode, reply.answers)
-                    if reply.rcode == wire.NOERROR and reply.answers:
-                        return last
-                    if reply.rcode not in (wire.NXDOMAIN, wire.NOERROR):
-                        break          # SERVFAIL, REFUSED: libc asks the next server
-                else:
-                    return last        # every candidate NXDOMAIN (or empty): that is the answer
+                reply = ask(server, fqdn, qtype, port, conf.timeout)
             except (OSError, wire.FormatError):
                 continue               # timed out or refused: the next nameserver
-    raise Unreachable("no servers could be reached")
+            if reply.rcode in (wire.NOERROR, wire.NXDOMAIN):
+                return Result(server, fqdn, reply.rcode, reply.answers)
+    return None

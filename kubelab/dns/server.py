@@ -105,12 +105,23 @@ class DNSServer:
     # -- serving ---------------------------------------------------------------------------
     def start(self) -> "DNSServer":
         """Bind UDP and TCP on ip:port (OSError, as CoreDNS's "bind: permission denied", if it can't)."""
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind((self.ip, self.port))
-        self.port = self.udp.getsockname()[1]
-        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.tcp.bind((self.ip, self.port))
+        wanted = self.port
+        for _ in range(20 if wanted == 0 else 1):   # port 0 (tests): one free port for both protocols
+            self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self.udp.bind((self.ip, wanted))
+            self.port = self.udp.getsockname()[1]
+            self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                self.tcp.bind((self.ip, self.port))
+                break
+            except OSError:
+                self.udp.close()
+                self.tcp.close()
+                if wanted:
+                    raise
+        else:
+            raise OSError(f"no port free for both UDP and TCP on {self.ip}")
         self.tcp.listen(64)
         threading.Thread(target=self._serve_udp, name="dns-udp", daemon=True).start()
         threading.Thread(target=self._serve_tcp, name="dns-tcp", daemon=True).start()

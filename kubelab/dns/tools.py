@@ -1,16 +1,17 @@
-"""`nslookup` and `wget` for process pods: busybox's applets, resolving through the pod's resolv.conf.
+"""`nslookup`, `wget`, `dig` and `host` for process pods, resolving through the pod's resolv.conf.
 
     kubectl exec client -- nslookup web          → python -m kubelab.dns.tools nslookup web
     kubectl exec client -- wget -qO- http://web  → python -m kubelab.dns.tools wget -qO- http://web
+    kubectl exec dnsutils -- dig +short web.default.svc.cluster.local   (jessie-dnsutils's dig)
 
-The process runtime runs a busybox-like image's `nslookup` and `wget` as these programs
+The process runtime runs an image's `nslookup`, `wget`, `dig` and `host` as these programs
 (process_commands.py), because the host's own would ask the host's resolver, which knows no
 cluster names (dns/resolver.py says why kubelab cannot redirect it). They read the pod's
 /etc/resolv.conf — the file the kubelet wrote into the pod's folder, found through
 $KUBELAB_CONTAINER_DIR — and print what busybox prints, with its exit codes.
 
-Left out: every other option of the two applets (refused with busybox's usage line, not ignored),
-HTTPS, proxies, and redirects beyond five.
+Left out: every other option of the four (refused with a usage line, not ignored), HTTPS,
+proxies, redirects, and dig's AUTHORITY/ADDITIONAL sections and timing lines.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import sys
 import urllib.parse
 
 from . import wire
-from .resolver import ResolvConf, Result, Unreachable, parse_resolv_conf, resolve
+from .resolver import ResolvConf, Result, Unreachable, ask, parse_resolv_conf, resolve
 
 
 def pod_resolv_conf() -> ResolvConf:
@@ -73,10 +74,88 @@ def nslookup(argv: list[str]) -> int:
     print(f"Server:\t\t{result.server}\nAddress:\t{result.server}:53\n")
     if not result.answers:
         reason = wire.RCODE_NAMES.get(result.rcode, str(result.rcode)) if result.rcode else "NODATA"
-        print(f"** server can't find {result.name}: {reason}\n")
+        print(f"** server can't find {words[0]}: {reason}\n")
         return 1
     _print_records(result, qtype)
     print()
+    return 0
+
+
+def _first_reply(name: str, conf: ResolvConf, qtype: str) -> Result:
+    for server in conf.nameservers:
+        try:
+            reply = ask(server, name, qtype, timeout=conf.timeout)
+        except (OSError, wire.FormatError):
+            continue
+        return Result(server, name.rstrip("."), reply.rcode, reply.answers)
+    raise Unreachable("no servers could be reached")
+
+
+def dig(argv: list[str]) -> int:
+    """dig [@SERVER] NAME [TYPE] [+short] [+search]: bind's dig, its sections in its layout."""
+    server, name, qtype, short, search = "", "", "A", False, False
+    for word in argv:
+        if word.startswith("@"):
+            server = word[1:]
+        elif word in ("+short", "+search", "+nosearch"):
+            short, search = short or word == "+short", (search or word == "+search") and word != "+nosearch"
+        elif word.startswith(("+", "-")):
+            print(f"Invalid option: {word}\nUsage:  dig [@global-server] [domain] [q-type] [+short] [+search]",
+                  file=sys.stderr)
+            return 1
+        elif word.upper() in wire.TYPES and name:
+            qtype = word.upper()
+        elif not name:
+            name = word
+    conf = pod_resolv_conf()
+    if server:
+        conf.nameservers = [server]
+    try:
+        if search:
+            result = resolve(name or ".", conf, qtype)
+        else:                          # dig asks the name as given, and shows whatever comes back
+            result = _first_reply(name or ".", conf, qtype)
+    except Unreachable:
+        print(";; connection timed out; no servers could be reached")
+        return 9
+    if short:
+        print("".join(f"{r.data}{'.' if r.type in ('CNAME', 'SRV') else ''}\n" for r in result.answers), end="")
+        return 0
+    status = wire.RCODE_NAMES.get(result.rcode, str(result.rcode))
+    print(f";; ->>HEADER<<- opcode: QUERY, status: {status}\n;; flags: qr rd ra; QUERY: 1, "
+          f"ANSWER: {len(result.answers)}\n\n;; QUESTION SECTION:\n;{result.name}.\t\t\tIN\t{qtype}\n")
+    if result.answers:
+        print(";; ANSWER SECTION:")
+        for record in result.answers:
+            data = record.data + ("." if record.type in ("CNAME",) else "")
+            print(f"{record.name}.\t{record.ttl}\tIN\t{record.type}\t{data}")
+        print()
+    print(f";; SERVER: {result.server}#53({result.server}) (UDP)")
+    return 0
+
+
+def host(argv: list[str]) -> int:
+    """host [-t TYPE] NAME [SERVER]: bind's host, one line per record."""
+    qtype, words = "A", list(argv)
+    if words[:1] == ["-t"] and len(words) > 1:
+        qtype, words = words[1].upper(), words[2:]
+    if not 1 <= len(words) <= 2 or words[0].startswith("-") or qtype not in wire.TYPES:
+        print("Usage: host [-t type] hostname [server]", file=sys.stderr)
+        return 1
+    conf = pod_resolv_conf()
+    if len(words) == 2:
+        conf.nameservers = [words[1]]
+    try:
+        result = resolve(words[0], conf, qtype)
+    except Unreachable:
+        print(";; connection timed out; no servers could be reached")
+        return 1
+    if not result.answers:
+        print(f"Host {words[0]} not found: {result.rcode}({wire.RCODE_NAMES.get(result.rcode, '?')})")
+        return 1
+    words_for = {"A": "has address", "CNAME": "is an alias for", "SRV": "has SRV record"}
+    for record in result.answers:
+        print(f"{record.name} {words_for.get(record.type, record.type)} {record.data}")
     return 0
 
 
@@ -104,13 +183,20 @@ def wget(argv: list[str]) -> int:
             quiet = True
         elif word == "--spider" or word == "-s":
             spider = True
-        elif word.startswith("-") and not word.startswith("--") and len(word) > 1 and set(word[1:]) <= {"q", "O", "T"}:
-            flags = word[1:]
-            quiet = quiet or "q" in flags
-            for flag in [f for f in flags if f in "OT"]:
-                value = flags.split(flag, 1)[1] or (words.pop(0) if words else "")
+        elif word.startswith("-") and not word.startswith("--") and len(word) > 1 and word[1] in "qOT":
+            for at, flag in enumerate(word[1:], 2):   # combined short flags: -qO- , -qO file, -T5
+                if flag == "q":
+                    quiet = True
+                    continue
+                if flag not in "OT":
+                    print(f"wget: invalid option -- '{flag}'", file=sys.stderr)
+                    return 1
+                value = word[at:] or (words.pop(0) if words else "")
                 if flag == "O":
                     output = value
+                elif not value.replace(".", "", 1).isdigit():
+                    print(f"wget: invalid number '{value}'", file=sys.stderr)
+                    return 1
                 else:
                     timeout = float(value)
                 break
@@ -172,9 +258,9 @@ def wget(argv: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    programs = {"nslookup": nslookup, "wget": wget}
+    programs = {"nslookup": nslookup, "wget": wget, "dig": dig, "host": host}
     if not argv or argv[0] not in programs:
-        print("usage: python -m kubelab.dns.tools nslookup|wget ARGS...", file=sys.stderr)
+        print("usage: python -m kubelab.dns.tools nslookup|wget|dig|host ARGS...", file=sys.stderr)
         return 2
     return programs[argv[0]](argv[1:])
 

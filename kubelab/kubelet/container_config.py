@@ -205,3 +205,16 @@ def container_mounts(container: dict, pod_volumes: dict[str, dict]) -> dict[str,
     """mountPath -> the volume's files, for one container's volumeMounts."""
     return {mount["mountPath"]: pod_volumes[mount["name"]] for mount in container.get("volumeMounts") or []
             if mount["name"] in pod_volumes}
+
+
+def container_config(container: dict, env: dict[str, str], pod_volumes: dict[str, dict]):
+    """CRI's ContainerConfig for one container: command and args with $(VAR) expanded, its env
+    and mounts, its memory limit, and whether it keeps a stdin open and runs on a terminal."""
+    from .cri import ContainerConfig
+    limit = ((container.get("resources") or {}).get("limits") or {}).get("memory")
+    return ContainerConfig(command=[expand(word, env) for word in container.get("command") or []] or None,
+                           args=[expand(word, env) for word in container.get("args") or []] or None,
+                           env=env, mounts=container_mounts(container, pod_volumes),
+                           memory_limit=quantity.value(limit) if limit else None,
+                           stdin=bool(container.get("stdin")), stdin_once=bool(container.get("stdinOnce")),
+                           tty=bool(container.get("tty")))

@@ -90,6 +90,9 @@ class ContainerConfig:
     env: dict = field(default_factory=dict)
     mounts: dict = field(default_factory=dict)    # mount path -> a volume's files (shared dict)
     memory_limit: int | None = None       # bytes (resources.limits.memory); past it: OOMKilled
+    stdin: bool = False                   # the container's stdin stays open (attach -i writes to it)
+    stdin_once: bool = False              # ... and closes when the first attach session ends
+    tty: bool = False                     # its process runs on a terminal
 
 
 @dataclass
@@ -199,8 +202,9 @@ class RuntimeService(Protocol):
         """ContainerStatus."""
 
     def exec_sync(self, container_id: str, argv: list[str], timeout: float | None,
-                  on_done: Callable[[ExecResult], None]) -> None:
-        """ExecSync: run `argv` in the container; `on_done` hears its exit code and output."""
+                  on_done: Callable[[ExecResult], None], stdin: str | None = None) -> None:
+        """ExecSync: run `argv` in the container (reading `stdin`, if given, then end of input);
+        `on_done` hears its exit code and output."""
 
     def subscribe(self, listener: Callable[[Sandbox, Container], None]) -> None:
         """GetContainerEvents: `listener(sandbox, container)` on every container state change."""

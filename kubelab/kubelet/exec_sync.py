@@ -19,8 +19,9 @@ from .shell import Process, StartError, check_executable
 
 
 def exec_sync(runtime, container, argv: list[str], timeout: float | None,
-              on_done: Callable[[ExecResult], None]) -> None:
-    """Run `argv` in `container`; call `on_done` with how it ended (on the clock, never inline)."""
+              on_done: Callable[[ExecResult], None], stdin: str | None = None) -> None:
+    """Run `argv` in `container` (reading `stdin`, then end of input); call `on_done` with how it
+    ended (on the clock, never inline)."""
     clock = runtime.clock
     if container.state != "running":
         clock.call_soon(on_done, ExecResult(-1, "container not running", False))
@@ -34,6 +35,7 @@ def exec_sync(runtime, container, argv: list[str], timeout: float | None,
     sandbox_name = container.process.hostname if container.process else ""
     process = Process(behaviour, list(argv), dict(container.config.env), container.files, sandbox_name,
                       clock.now, container.process.resolve if container.process else runtime.resolve)
+    process.stdin = stdin or ""
     program = process._exec(list(argv), top=True)
     output: list[str] = []
     state = {"done": False}

@@ -27,16 +27,15 @@ import copy
 
 from ..client import ApiError
 from ..client.events import NORMAL, WARNING
-from ..objects import meta, quantity
+from ..objects import meta
 from ..objects.meta import Key
 from .admission import admit
 from .backoff import Backoff
-from .container_config import (ConfigError, MountError, container_mounts, environment, expand,
-                               volume_files)
+from .container_config import ConfigError, MountError, container_config, environment, volume_files
 from .dns import pod_resolv_conf
 from .pod_status import generate_pod_status
 from .probe_manager import ProbeManager
-from .cri import CREATED, EXITED, RUNNING, ContainerConfig, PullResult, Sandbox
+from .cri import CREATED, EXITED, RUNNING, PullResult, Sandbox
 
 CONFIG_RETRY_SECONDS = 10.0  # the pod worker's resync after an error (upstream: 10–15 s, jittered)
 
@@ -118,9 +117,8 @@ class PodSync:
                                      self.waiting.get(meta.key(pod)), self.probe_results(pod))
         if status == pod.get("status"):
             return  # nothing new to say: no write
-        updated = copy.deepcopy(pod)
-        updated["status"] = copy.deepcopy(status)
-        self.client.update_status("pods", updated)
+        # A new top-level dict: the cached pod is never changed, and the client sends a copy.
+        self.client.update_status("pods", {**pod, "status": status})
 
     def probe_results(self, pod: dict) -> dict:
         """(ready, started) by container name, from the probe workers."""
@@ -336,18 +334,11 @@ class PodSync:
             return
         self._create_and_start(key, current, sandbox, container)
 
-    def _container_config(self, pod: dict, container: dict) -> ContainerConfig:
-        env = environment(pod, container, {}, self._lookup, self.machine.capacity)
-        limit = ((container.get("resources") or {}).get("limits") or {}).get("memory")
-        mounts = container_mounts(container, self.volumes.get(meta.uid(pod), {}))
-        return ContainerConfig(command=[expand(word, env) for word in container.get("command") or []] or None,
-                               args=[expand(word, env) for word in container.get("args") or []] or None,
-                               env=env, mounts=mounts, memory_limit=quantity.value(limit) if limit else None)
-
     def _create_and_start(self, key: Key, pod: dict, sandbox: Sandbox, container: dict) -> None:
         name = container["name"]
         try:
-            config = self._container_config(pod, container)
+            env = environment(pod, container, {}, self._lookup, self.machine.capacity)
+            config = container_config(container, env, self.volumes.get(meta.uid(pod), {}))
         except ConfigError as error:
             self.recorder.event(pod, WARNING, "Failed", f"Error: {error}")
             self._set_waiting(pod, name, "CreateContainerConfigError", str(error))

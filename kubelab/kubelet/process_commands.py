@@ -26,6 +26,10 @@ from . import images
 from .shell import SERVERS, StartError, check_executable, effective_argv
 
 SHELLS = {"sh", "bash", "ash"}
+# The host's nslookup or wget would ask the host's resolver, which knows no cluster names; these
+# run kubelab's instead (dns/resolver.py says why a host program's libc cannot be redirected).
+DNS_TOOLS = {"nslookup", "wget", "dig", "host"}
+SERVICE_ACCOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
 
 
 def materialize(pod_dir: Path, mounts: dict[str, dict]) -> dict[str, str]:
@@ -44,7 +48,24 @@ def materialize(pod_dir: Path, mounts: dict[str, dict]) -> dict[str, str]:
                     target.write_text(content)
             known[id(files)] = str(directory)
         directories[mount_path] = known[id(files)]
+    resolv_conf = pod_dir / "etc" / "resolv.conf"   # the kubelet's DNS config for the pod (CRI's DNSConfig)
+    if resolv_conf.exists():
+        directories["/etc/resolv.conf"] = str(resolv_conf)
     return directories
+
+
+def tools_path(root: Path) -> str:
+    """A folder of wrappers put first on a container's PATH, so a shell script's `nslookup` or
+    `wget` is kubelab's (DNS_TOOLS), as a busybox image's own applets would be."""
+    folder = root / "bin"
+    for name in sorted(DNS_TOOLS):
+        wrapper = folder / name
+        text = f'#!/bin/sh\nexec "{sys.executable}" -m kubelab.dns.tools {name} "$@"\n'
+        if not wrapper.exists() or wrapper.read_text() != text:
+            folder.mkdir(parents=True, exist_ok=True)
+            wrapper.write_text(text)
+            wrapper.chmod(0o755)
+    return str(folder)
 
 
 def _rewrite(word: str, volumes: dict[str, str]) -> str:
@@ -82,6 +103,9 @@ def container_argv(container, sandbox, volumes: dict[str, str]) -> list[str]:
             argv = [next(iter(sorted(behaviour.binaries & SERVERS)), "sh"), *argv]
     if name == "stress":   # polinux/stress: a real memory hog (programs.stress)
         return [sys.executable, "-m", "kubelab.kubelet.programs", "stress", *argv[1:]]
+    if name == "coredns":   # the DNS add-on's image: kubelab's DNS server on the pod IP (dns/pod.py)
+        return [sys.executable, "-m", "kubelab.dns.pod", *[_rewrite(word, volumes) for word in argv[1:]],
+                "--pod-ip", sandbox.ip, "--serviceaccount", _rewrite(SERVICE_ACCOUNT, volumes)]
     if _is_server(argv):
         ports = _server_ports(behaviour, argv, container)
         return [sys.executable, "-m", "kubelab.kubelet.programs", "serve", "--ip", sandbox.ip, "--name", sandbox.name,
@@ -101,6 +125,8 @@ def _host_argv(argv: list[str], volumes: dict[str, str]) -> list[str]:
     argv = [_rewrite(word, volumes) for word in argv]
     if name in SHELLS:
         return ["/bin/sh", *argv[1:]]
+    if name in DNS_TOOLS:   # busybox's applets, resolving through the pod's resolv.conf (dns/tools.py)
+        return [sys.executable, "-m", "kubelab.dns.tools", name, *argv[1:]]
     program = shutil.which(name)
     if program is None:
         raise StartError("failed to create containerd task: failed to create shim task: OCI runtime create failed: "

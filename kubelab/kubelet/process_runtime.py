@@ -52,7 +52,7 @@ from . import images
 from .cri import (CREATED, EXITED, RUNNING, Container, ContainerConfig, ExecResult, Image, PullResult, Sandbox,
                   image_content, normalize_image)
 from .runtime_base import RuntimeBase
-from .process_commands import container_argv, materialize
+from .process_commands import container_argv, materialize, tools_path
 from .shell import StartError
 
 LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
@@ -65,6 +65,8 @@ class ProcessRuntime(RuntimeBase):
         self.root = Path(root_dir).resolve()
         super().__init__(clock, node_name, pod_cidr)
         self._next_id = 0
+        # exec shims by the container they run beside: they end with it (one pid namespace, upstream)
+        self.exec_sessions: list[tuple[str, subprocess.Popen]] = []
 
     def _new_id(self) -> str:
         self._next_id += 1
@@ -82,6 +84,9 @@ class ProcessRuntime(RuntimeBase):
     def run_pod_sandbox(self, name: str, namespace: str, uid: str, dns=None) -> Sandbox:
         sandbox = super().run_pod_sandbox(name, namespace, uid, dns)
         self.pod_dir(sandbox).mkdir(parents=True, exist_ok=True)
+        if dns is not None:   # the containers' /etc/resolv.conf (kubelab's nslookup and wget read it)
+            (self.pod_dir(sandbox) / "etc").mkdir(exist_ok=True)
+            (self.pod_dir(sandbox) / "etc" / "resolv.conf").write_text(dns.text())
         return sandbox
 
     def pod_dir(self, sandbox: Sandbox) -> Path:
@@ -115,7 +120,8 @@ class ProcessRuntime(RuntimeBase):
         return container
 
     def _environment(self, sandbox: Sandbox, container: Container) -> dict[str, str]:
-        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOSTNAME": sandbox.name,
+        return {"PATH": tools_path(self.root) + os.pathsep + os.environ.get("PATH", "/usr/bin:/bin"),
+                "HOSTNAME": sandbox.name,
                 **container.config.env, "KUBELAB_CONTAINER_DIR": str(self.pod_dir(sandbox)),
                 "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
 
@@ -135,8 +141,11 @@ class ProcessRuntime(RuntimeBase):
             self.clock.call_soon(on_started, str(error))
             return
         limit = container.config.memory_limit
+        config = container.config
         shim = [sys.executable, "-m", "kubelab.kubelet.container_shim", container.log_path,
-                *(["--memory-limit", str(limit)] if limit else []), "--", *argv]
+                *(["--memory-limit", str(limit)] if limit else []), "--io", container.id,
+                *[f"--{flag}" for flag, on in (("stdin", config.stdin), ("stdin-once", config.stdin_once),
+                                               ("tty", config.tty)) if on], "--", *argv]
         container.process = subprocess.Popen(shim, env=self._environment(sandbox, container), start_new_session=True,
                                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                              stderr=subprocess.DEVNULL)
@@ -147,10 +156,11 @@ class ProcessRuntime(RuntimeBase):
 
     def _wait(self, container: Container) -> None:
         code = container.process.wait()
-        try:   # as when a container's PID 1 ends: whatever it started ends with it
+        try:   # as when a container's PID 1 ends: whatever it started ends with it, exec'd commands too
             os.killpg(container.process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        self._end_execs(container.id)
         code = 128 - code if code < 0 else code
         oom = os.path.exists(container.log_path + ".oom")   # the shim's OOM monitor killed it
         self.clock.call_soon_threadsafe(self._exit, container, code,
@@ -188,15 +198,33 @@ class ProcessRuntime(RuntimeBase):
         self.clock.call_later(0.05, check)
 
     def exec_sync(self, container_id: str, argv: list[str], timeout: float | None,
-                  on_done: Callable[[ExecResult], None]) -> None:
+                  on_done: Callable[[ExecResult], None], stdin: str | None = None) -> None:
         """Run `argv` beside the container's process, with its environment and volumes."""
         container = self.container_status(container_id)
         if container is None or container.state != RUNNING:
             self.clock.call_soon(on_done, ExecResult(-1, "container not running"))
             return
         sandbox = self.sandboxes[self.containers[container_id][0]]
-        started = subprocess_exec(self, sandbox, container, argv, timeout)
+        started = subprocess_exec(self, sandbox, container, argv, timeout, stdin)
         threading.Thread(target=lambda: self.clock.call_soon_threadsafe(on_done, started()), daemon=True).start()
+
+    def exec_stream(self, container_id: str, argv: list[str], stdin: bool, tty: bool) -> str:
+        """CRI Exec (the streaming one): start `argv` beside the container's process under its own
+        shim, which waits for the kubelet's server to connect (container_io.py); the id to
+        connect to. StartError when the command is not in the image."""
+        from .process_commands import exec_argv
+        container = self.container_status(container_id)
+        if container is None or container.state != RUNNING:
+            raise StartError(f'container not found ("{container.name if container else container_id}")')
+        sandbox = self.sandboxes[self.containers[container_id][0]]
+        command = exec_argv(container, argv, materialize(self.pod_dir(sandbox), container.config.mounts))
+        exec_id = f"exec://{self._new_id()}"
+        shim = [sys.executable, "-m", "kubelab.kubelet.container_shim", "-", "--io", exec_id, "--exec",
+                *(["--stdin"] if stdin else []), *(["--tty"] if tty else []), "--", *command]
+        process = subprocess.Popen(shim, env=self._environment(sandbox, container), start_new_session=True,
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.exec_sessions = [(c, p) for c, p in self.exec_sessions if p.poll() is None] + [(container_id, process)]
+        return exec_id
 
     def log_lines(self, container: Container) -> list[tuple[float, str]]:
         """(time, text) per line of the container's CRI log file, for container_logs.read."""
@@ -235,12 +263,22 @@ class ProcessRuntime(RuntimeBase):
 
     def shutdown(self) -> None:
         """The kubelet is going away: kill every container (no orphans)."""
+        self._end_execs(None)
         for sandbox_id in list(self.sandboxes):
             self.stop_pod_sandbox(sandbox_id)
 
+    def _end_execs(self, container_id: str | None) -> None:
+        """SIGKILL the exec sessions beside this container (None: all of them)."""
+        for owner, session in list(self.exec_sessions):
+            if (container_id is None or owner == container_id) and session.poll() is None:
+                try:
+                    os.killpg(session.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
 
 def subprocess_exec(runtime: ProcessRuntime, sandbox: Sandbox, container: Container, argv: list[str],
-                    timeout: float | None) -> Callable[[], ExecResult]:
+                    timeout: float | None, stdin: str | None = None) -> Callable[[], ExecResult]:
     """A function that runs the exec (in a thread) and says how it ended."""
     from .process_commands import exec_argv
     env = runtime._environment(sandbox, container)
@@ -252,7 +290,7 @@ def subprocess_exec(runtime: ProcessRuntime, sandbox: Sandbox, container: Contai
         except StartError as error:
             return ExecResult(126, str(error))
         try:
-            done = subprocess.run(command, env=env, cwd=str(runtime.pod_dir(sandbox)), stdin=subprocess.DEVNULL,
+            done = subprocess.run(command, env=env, cwd=str(runtime.pod_dir(sandbox)), input=(stdin or "").encode(),
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout,
                                   start_new_session=True)
         except subprocess.TimeoutExpired as expired:

@@ -177,14 +177,14 @@ class SimulatedRuntime(RuntimeBase):
         self.clock.call_later(delay, stopped)
 
     def exec_sync(self, container_id: str, argv: list[str], timeout: float | None,
-                  on_done: Callable[[ExecResult], None]) -> None:
+                  on_done: Callable[[ExecResult], None], stdin: str | None = None) -> None:
         """CRI ExecSync: the command runs in the container's shell, on virtual time (exec_sync.py)."""
         from .exec_sync import exec_sync
         container = self.container_status(container_id)
         if container is None:
             self.clock.call_soon(on_done, ExecResult(-1, f"container {container_id} not found"))
             return
-        exec_sync(self, container, argv, timeout, on_done)
+        exec_sync(self, container, argv, timeout, on_done, stdin)
 
     def log_lines(self, container: Container) -> list[tuple[float, str]]:
         """(time, text) per line the container printed (container_logs.py writes them)."""

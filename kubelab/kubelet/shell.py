@@ -37,7 +37,8 @@ from .images import ImageBehaviour
 
 Program = Generator[tuple, None, int]
 SERVERS = {"nginx", "httpd-foreground", "httpd", "redis-server", "/hello-app", "/server", "/goproxy", "postgres",
-           "mysqld", "memcached", "apache2-foreground", "/usr/local/bin/run.sh", "traefik", "/pause", "fluentd"}
+           "mysqld", "memcached", "apache2-foreground", "/usr/local/bin/run.sh", "traefik", "/pause", "fluentd",
+           "/coredns"}
 PI = "3.14159265358979323846264338327950288419716939937510582097494459230781640628620899862803482534211706798"
 
 
@@ -110,6 +111,7 @@ class Process:
         self.exits_on_sigterm = False        # PID 1 without a handler ignores SIGTERM
         self.listening: set[int] = set()
         self.memory_mib = image.memory_mib
+        self.stdin = ""                      # what an exec's stdin holds (closed after it)
 
     def program(self) -> Program:
         return self._exec(self.argv, top=True)
@@ -131,7 +133,8 @@ class Process:
             if len(argv) > 1:
                 yield ("log", f"{name}: can't open '{argv[1]}': No such file or directory")
                 return 2
-            return 0                       # no script and stdin closed: the shell ends at once
+            script, self.stdin = self.stdin, ""   # the script on stdin (read to its end), or none
+            return (yield from self.script(script)) if script else 0
         if name in ("python", "python3"):
             return (yield from self._python(argv[1:]))
         if name == "perl":
@@ -277,6 +280,9 @@ class Process:
         elif name == "false":
             code = 1
         elif name == "cat":
+            if not args and self.stdin:   # no file: stdin, to its end
+                output.extend(self.stdin.rstrip("\n").split("\n"))
+                self.stdin = ""
             for path in args:
                 text = self.files.read(path)
                 if text is None:

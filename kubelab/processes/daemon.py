@@ -50,7 +50,8 @@ def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: s
           config: str | None = None, cloud_provider: str = "", nodes: int = 0,
           lb_provisioning_seconds: float = 20.0, controllers: list[str] | None = None,
           extra_controllers: list[str] = (), allocate_node_cidrs: bool = False, cluster_cidr: str = "",
-          root_ca_file: str = "", runtime: str = "simulated", root_dir: str = "", proxy_mode: str = "iptables"):
+          root_ca_file: str = "", runtime: str = "simulated", root_dir: str = "", proxy_mode: str = "iptables",
+          cluster_dns: str = ""):
     """The component object, wired to the API server named in `kubeconfig`."""
     rng = random.Random(seed)
     if component == "controller-manager":
@@ -95,6 +96,12 @@ def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: s
         kubelet = Kubelet(_client(kubeconfig, clock, f"kubelet/{node_name}"), clock, node_name,
                           pod_cidr=pod_cidr, internal_ip=node_ip, rng=rng, runtime=container_runtime)
         kubelet.machine.cloud_provider = cloud_provider
+        if cluster_dns:   # --cluster-dns: what every ClusterFirst pod's resolv.conf names
+            import ipaddress
+            try:
+                kubelet.cluster_dns = str(ipaddress.ip_address(cluster_dns))
+            except ValueError:
+                raise ValueError(f"invalid value {cluster_dns!r} for --cluster-dns: not an IP address") from None
         # `kubectl logs` reaches this process through the port the Node reports.
         kubelet.machine.kubelet_port = KubeletServer(kubelet, clock).port
         return kubelet

@@ -18,8 +18,10 @@ connection through, and GET /exec/<ns>/<pod>/<container>?command=…&stdout=1 an
 WebSocket speaking v5.channel.k8s.io (websocket.py): the command runs to its end through the
 runtime's ExecSync, its output goes out on stdout, its exit on the error stream. `kubectl
 port-forward` reaches /portForward/<ns>/<pod> (SPDY streams, spdy.py) and `kubectl logs -f` the
-same log path with follow=true; `kubectl attach` /attach/<ns>/<pod>/<container> (output only).
-Interactive sessions (stdin, a TTY) are left out.
+same log path with follow=true; `kubectl attach` /attach/<ns>/<pod>/<container>. With the
+process runtime, exec and attach carry stdin and a TTY, over WebSocket or SPDY
+(remotecommand.py joins kubectl's streams to the container shim's stdio socket); with the
+simulated one, exec runs through ExecSync without stdin and attach hears the log.
 """
 from __future__ import annotations
 
@@ -30,7 +32,9 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from ..api.errors import ApiError, status
-from . import websocket
+from ..kubelet import container_io
+from ..kubelet.shell import StartError
+from . import remotecommand, websocket
 
 
 class KubeletServer:
@@ -44,64 +48,84 @@ class KubeletServer:
         self.port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, args=(0.2,), name="kubelet-server", daemon=True).start()
 
-    def logs(self, namespace: str, pod: str, container: str, options: dict) -> str:
-        """The container's logs, read on the kubelet's own thread (raises ApiError)."""
+    def _on_kubelet_thread(self, work, seconds: float = 10.0, answer_later: bool = False):
+        """Run `work()` on the kubelet's own thread (its code never runs on two) and return what it
+        returns, or raise the ApiError it raised. With `answer_later`, `work(answer)` calls
+        `answer(value)` itself, when the runtime calls back."""
         done, outcome = threading.Event(), {}
 
-        def read() -> None:
+        def answer(value) -> None:
+            outcome.setdefault("value", value)
+            done.set()
+
+        def run() -> None:
             try:
-                outcome["text"] = self.kubelet.container_logs(namespace, pod, container, options)
+                if answer_later:
+                    work(answer)
+                else:
+                    answer(work())
             except ApiError as error:
                 outcome["error"] = error
-            finally:
                 done.set()
-        self.clock.call_soon_threadsafe(read)
-        if not done.wait(10):
+        self.clock.call_soon_threadsafe(run)
+        if not done.wait(seconds):
             raise ApiError(status(504, "Timeout", "the kubelet did not answer in time"))
         if "error" in outcome:
             raise outcome["error"]
-        return outcome["text"]
+        return outcome["value"]
+
+    def _container(self, namespace: str, pod: str, container: str):
+        """The container of that name in the pod's newest sandbox (on the kubelet's thread)."""
+        sandboxes = self.kubelet.runtime.list_pod_sandboxes(namespace, pod)
+        return sandboxes[-1].containers.get(container) if sandboxes else None
+
+    def logs(self, namespace: str, pod: str, container: str, options: dict) -> str:
+        """The container's logs, read on the kubelet's own thread (raises ApiError)."""
+        return self._on_kubelet_thread(lambda: self.kubelet.container_logs(namespace, pod, container, options))
 
     def pod_ip(self, namespace: str, pod: str) -> str | None:
         """The running pod's IP (port-forward connects there), read on the kubelet's thread."""
-        done, outcome = threading.Event(), {}
-
-        def look() -> None:
+        def look():
             sandboxes = self.kubelet.runtime.list_pod_sandboxes(namespace, pod)
-            outcome["ip"] = sandboxes[-1].ip if sandboxes else None
-            done.set()
-        self.clock.call_soon_threadsafe(look)
-        return outcome.get("ip") if done.wait(10) else None
+            return sandboxes[-1].ip if sandboxes else None
+        try:
+            return self._on_kubelet_thread(look)
+        except ApiError:
+            return None
 
     def running(self, namespace: str, pod: str, container: str) -> str | None:
         """The id of the container while it runs, else None (a followed log ends with its container)."""
-        done, outcome = threading.Event(), {}
-
-        def look() -> None:
-            sandboxes = self.kubelet.runtime.list_pod_sandboxes(namespace, pod)
-            found = sandboxes[-1].containers.get(container) if sandboxes else None
-            outcome["running"] = found.id if found is not None and found.state == "running" else None
-            done.set()
-        self.clock.call_soon_threadsafe(look)
-        return outcome.get("running") if done.wait(10) else None
+        def look():
+            found = self._container(namespace, pod, container)
+            return found.id if found is not None and found.state == "running" else None
+        try:
+            return self._on_kubelet_thread(look)
+        except ApiError:
+            return None
 
     def exec(self, namespace: str, pod: str, container: str, argv: list[str], seconds: float = 300.0):
         """Run `argv` in the container on the kubelet's thread; its ExecResult (raises ApiError)."""
-        done, outcome = threading.Event(), {}
+        return self._on_kubelet_thread(
+            lambda answer: self.kubelet.exec_in_container(namespace, pod, container, argv, answer), seconds,
+            answer_later=True)
 
-        def start() -> None:
+    def stdio(self, kind: str, namespace: str, pod: str, container: str, wanted: dict) -> dict:
+        """Where an exec or attach session plugs in, looked up (and an exec started) on the
+        kubelet's thread: {"id"} of the shim to connect to, {"start_error"} when the command is
+        not in the image, or {} when the runtime has no live stdio (the simulated one)."""
+        def look() -> dict:
+            runtime, found = self.kubelet.runtime, self._container(namespace, pod, container)
+            if found is None or found.state != "running":
+                raise ApiError(status(400, "BadRequest", f'container not found ("{container}")'))
+            if not hasattr(runtime, "exec_stream"):
+                return {}
+            if kind == "attach":
+                return {"id": found.id}
             try:
-                self.kubelet.exec_in_container(namespace, pod, container, argv,
-                                               lambda result: (outcome.setdefault("result", result), done.set()))
-            except ApiError as error:
-                outcome["error"] = error
-                done.set()
-        self.clock.call_soon_threadsafe(start)
-        if not done.wait(seconds):
-            raise ApiError(status(504, "Timeout", "the command did not finish in time"))
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["result"]
+                return {"id": runtime.exec_stream(found.id, wanted["command"], wanted["stdin"], wanted["tty"])}
+            except StartError as error:
+                return {"start_error": str(error)}
+        return self._on_kubelet_thread(look)
 
     def stop(self) -> None:
         self.httpd.shutdown()
@@ -121,10 +145,8 @@ class _Handler(BaseHTTPRequestHandler):
         parts = url.path.strip("/").split("/")
         if len(parts) == 3 and parts[0] == "portForward":
             return self._port_forward(parts[1], parts[2])
-        if len(parts) == 4 and parts[0] == "attach":
-            return self._attach(parts[1], parts[2], parts[3])
-        if len(parts) == 4 and parts[0] == "exec":
-            return self._exec(parts[1], parts[2], parts[3], urllib.parse.parse_qs(url.query))
+        if len(parts) == 4 and parts[0] in ("attach", "exec"):
+            return self._remote_command(parts[0], parts[1], parts[2], parts[3], url.query)
         if len(parts) != 4 or parts[0] != "containerLogs":
             return self._answer(404, "application/json", json.dumps(status(404, "NotFound", "404 page not found")))
         options = {name: values[-1] for name, values in urllib.parse.parse_qs(url.query).items()}
@@ -219,21 +241,45 @@ class _Handler(BaseHTTPRequestHandler):
             pass
         self.close_connection = True
 
+    def _remote_command(self, kind: str, namespace: str, pod: str, container: str, query: str) -> None:
+        """exec and attach: kubectl's streams joined to the container's stdio (remotecommand.py);
+        a runtime without live stdio gets ExecSync's output, or the log from now on."""
+        wanted = remotecommand.options(query)
+        if not (wanted["stdin"] or wanted["stdout"] or wanted["stderr"]):   # upstream's remotecommand NewOptions
+            return self._answer(400, "text/plain; charset=utf-8", "you must specify at least 1 of stdin, stdout, stderr")
+        try:
+            target = self.server.owner.stdio(kind, namespace, pod, container, wanted)
+        except ApiError as error:
+            target = {"refused": f"unable to upgrade connection: {error.message}"}
+        if not target and kind == "attach":
+            return self._attach(namespace, pod, container)
+        if not target and not (wanted["stdin"] or wanted["tty"]):
+            return self._exec(namespace, pod, container, urllib.parse.parse_qs(query))
+        streams = remotecommand.negotiate(self, wanted)
+        if isinstance(streams, str):
+            return self._answer(400, "text/plain; charset=utf-8", streams)
+        refusal = target.get("refused") or (_oci_exec_failed(target["start_error"]) if "start_error" in target else
+                                            None if target else "kubelab's simulated runtime runs exec without "
+                                            "stdin or a terminal; `kubelab up --runtime process` runs it for real")
+        shim = None if refusal else _connect(target["id"])
+        if shim is None:
+            streams.finish(websocket.failure_status(refusal or f'container not found ("{container}")'))
+            self.close_connection = True
+            return
+        argv = wanted["command"]
+        remotecommand.bridge(streams, shim, wanted, lambda code: websocket.exit_status(code, argv)
+                             if kind == "exec" else websocket.exit_status(0, []))
+
     def _attach(self, namespace: str, pod: str, container: str) -> None:
-        """`kubectl attach`: the running container's output from now on, over the exec WebSocket,
-        until it exits (stdin and a TTY are left out)."""
+        """`kubectl attach` to a simulated runtime's container: its log from now on, over the exec
+        WebSocket, until it exits (no live stdio to join: no stdin, no TTY, no SPDY)."""
         owner = self.server.owner
         protocol = websocket.choose_protocol(self.headers.get("Sec-WebSocket-Protocol", ""))
         following = owner.running(namespace, pod, container)
         if self.headers.get("Upgrade", "").lower() != "websocket" or protocol is None or following is None:
             return self._answer(400, "text/plain; charset=utf-8",
                                 f'container {container} is not running, or the client does not speak WebSocket')
-        self.send_response(101, "Switching Protocols")
-        self.send_header("Upgrade", "websocket")
-        self.send_header("Connection", "Upgrade")
-        self.send_header("Sec-WebSocket-Accept", websocket.accept_key(self.headers.get("Sec-WebSocket-Key", "")))
-        self.send_header("Sec-WebSocket-Protocol", protocol)
-        self.end_headers()
+        websocket.accept(self, protocol)
         try:
             self.wfile.write(websocket.message(websocket.STDOUT, b""))
             seen = owner.logs(namespace, pod, container, {})
@@ -256,12 +302,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._answer(400, "text/plain; charset=utf-8",
                                 "kubelab's kubelet speaks exec over WebSocket (v5.channel.k8s.io, v4.channel.k8s.io)")
         argv = query.get("command") or []
-        self.send_response(101, "Switching Protocols")
-        self.send_header("Upgrade", "websocket")
-        self.send_header("Connection", "Upgrade")
-        self.send_header("Sec-WebSocket-Accept", websocket.accept_key(self.headers.get("Sec-WebSocket-Key", "")))
-        self.send_header("Sec-WebSocket-Protocol", protocol)
-        self.end_headers()
+        websocket.accept(self, protocol)
         self.wfile.write(websocket.message(websocket.STDOUT, b""))   # "connected", as upstream's wsstream says
         self.wfile.flush()
         try:
@@ -271,9 +312,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             if result.exit_code == 126 or result.exit_code < 0 and not result.timed_out:
                 text = result.output.strip() or f"exec: {argv[0] if argv else ''}: not found"
-                text = text.split("unable to start container process: ")[-1].removesuffix(": unknown")
-                self.wfile.write(websocket.message(websocket.ERROR, websocket.failure_status(
-                    f"OCI runtime exec failed: exec failed: unable to start container process: {text}: unknown")))
+                self.wfile.write(websocket.message(websocket.ERROR, websocket.failure_status(_oci_exec_failed(text))))
             else:
                 if result.output:
                     self.wfile.write(websocket.message(websocket.STDOUT, result.output.encode()))
@@ -289,3 +328,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
+
+
+def _oci_exec_failed(text: str) -> str:
+    """runc's words when an exec'd command cannot start (kubectl prints them)."""
+    text = text.split("unable to start container process: ")[-1].removesuffix(": unknown")
+    return f"OCI runtime exec failed: exec failed: unable to start container process: {text}: unknown"
+
+
+def _connect(shim_id: str):
+    """The shim's stdio socket, once it listens (an exec's shim takes a moment to start)."""
+    for _ in range(100):
+        try:
+            return container_io.connect(shim_id)
+        except OSError:
+            time.sleep(0.05)
+    return None

@@ -14,6 +14,8 @@ way") starts them, in the order they depend on each other:
                         DIR/kubeconfig for the admin
     5. control plane    `kubelab controller-manager`, `kubelab scheduler`
     6. per node         `kubelab kubelet --node-name node-i`, `kubelab proxy --node-name node-i`
+    7. add-ons          with --runtime process, kubeadm's CoreDNS (dns_addon.py): the coredns
+                        Deployment behind the kube-dns Service, so process pods resolve names
 
 It says "ready" once the API answers /readyz, every node is Ready and the default namespace has
 its "default" ServiceAccount (so a pod made at once is admitted), then waits. On SIGINT
@@ -45,6 +47,8 @@ from .control import ControlServer
 from .supervisor import BACKOFF_INITIAL, Supervisor, die_with_parent
 from .certificate import make_serving_files, private_key_pem
 from ..cloud.addresses import CLUSTER_CIDR, LARGE_CLUSTER_CIDR, node_internal_ip
+from ..kubelet.dns import dns_ip
+from .dns_addon import port_53_problem
 
 READY_TIMEOUT_SECONDS = 60.0
 PROGRESS_NODES = 100   # `kubelab up --nodes N` shows a bar of Ready nodes from this N on
@@ -163,7 +167,8 @@ def component_argvs(cluster: Plan) -> list[tuple[str, list[str]]]:
         commands.append((f"kubelet/{node}", ["kubelet", "--kubeconfig", config(f"kubelet-{node}"),
                                              "--node-name", node, "--node-ip", node_internal_ip(i),
                                              *(["--cloud-provider", "external"] if cluster.cloud else []),
-                                             *(["--runtime", "process", "--root-dir", str(cluster.data_dir / "nodes" / node)]
+                                             *(["--runtime", "process", "--root-dir", str(cluster.data_dir / "nodes" / node),
+                                                "--cluster-dns", dns_ip(PROCESS_SERVICE_CIDR)]
                                                if cluster.runtime == "process" else [])]))
         commands.append((f"proxy/{node}", ["proxy", "--kubeconfig", config(f"proxy-{node}"), "--node-name", node,
                                            *(["--proxy-mode", "userspace"] if cluster.runtime == "process" else [])]))
@@ -252,6 +257,26 @@ def start(cluster: Plan, supervisor: Supervisor, say=print) -> None:
     # the service account controller has made the namespace's default ServiceAccount.
     wait_until(lambda: _has_default_service_account(client), READY_TIMEOUT_SECONDS,
                'the "default" ServiceAccount', supervisor)
+    if cluster.runtime == "process":   # kubeadm's `addon coredns` phase: CoreDNS pods behind kube-dns
+        from .dns_addon import install
+        # The CoreDNS pods trust the API server through their service-account volume's ca.crt, which
+        # the root-ca-cert-publisher must have put in kube-system first (kubelab's kubelet mounts the
+        # volume without it otherwise, rather than failing the mount as upstream's does).
+        wait_until(lambda: _has(client, "configmaps", "kube-root-ca.crt", "kube-system"), READY_TIMEOUT_SECONDS,
+                   "kube-system's kube-root-ca.crt", supervisor)
+        problem = port_53_problem(dns_ip(PROCESS_SERVICE_CIDR))   # before kube-dns: none of ours holds it yet
+        for line in install(client, dns_ip(PROCESS_SERVICE_CIDR), cluster.server):
+            say(line)
+        if problem:
+            say(f"warning: {problem}")
+
+
+def _has(client: Client, resource: str, name: str, namespace: str) -> bool:
+    try:
+        client.get(resource, name, namespace)
+        return True
+    except Exception:   # not made yet (404), or the API busy: ask again
+        return False
 
 
 def nodes_ready_bar(nodes: int):

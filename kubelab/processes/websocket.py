@@ -28,6 +28,16 @@ def accept_key(key: str) -> str:
     return base64.b64encode(hashlib.sha1((key.strip() + GUID).encode()).digest()).decode()
 
 
+def accept(handler, protocol: str) -> None:
+    """Answer an HTTP handler's upgrade request: 101, this subprotocol, the key's proof."""
+    handler.send_response(101, "Switching Protocols")
+    handler.send_header("Upgrade", "websocket")
+    handler.send_header("Connection", "Upgrade")
+    handler.send_header("Sec-WebSocket-Accept", accept_key(handler.headers.get("Sec-WebSocket-Key", "")))
+    handler.send_header("Sec-WebSocket-Protocol", protocol)
+    handler.end_headers()
+
+
 def choose_protocol(offered: str) -> str | None:
     """The channel protocol to speak, from the client's Sec-WebSocket-Protocol list."""
     names = [name.strip() for name in (offered or "").split(",")]

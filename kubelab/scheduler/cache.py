@@ -8,8 +8,9 @@ Assume: once a cycle picks node-2 for a pod, the cache counts the pod on node-2 
 before the binding has even been written. The next pod's cycle — which may run before the
 API server has answered, and certainly before the informer has heard back — then sees node-2
 with that pod on it, and two pods are not squeezed into the room for one. When the informer
-reports the pod with spec.nodeName set, the assumption is confirmed; if binding fails, the
-scheduler forgets it.
+reports the pod with spec.nodeName set, the assumption is confirmed (when nothing the counts
+read of it changed meanwhile, the counts stay and only the informer's copy replaces the assumed
+one); if binding fails, the scheduler forgets it.
 
 Invariant: a pod key is counted on at most one node, and `assumed` holds exactly the
 counted pods the informer has not yet confirmed as bound.
@@ -33,6 +34,11 @@ from dataclasses import dataclass, field
 from ..objects import meta
 from .node_info import NodeInfo
 from .node_table import NodeTable
+
+
+# what NodeInfo and the node table count of a pod (requests, ports, affinity terms, its group)
+_COUNTED = ("containers", "initContainers", "overhead", "affinity")
+_GROUPED = ("namespace", "labels", "deletionTimestamp")
 
 
 @dataclass
@@ -101,16 +107,36 @@ class Cache:
     def add_pod(self, pod: dict) -> None:
         """Count a pod the informer reports bound (this confirms it if it was assumed)."""
         key = meta.key(pod)
+        if key in self.assumed and self._confirm(key, pod):
+            return
         self.remove_pod(key)
         self.assumed.discard(key)
         node_name = pod["spec"]["nodeName"]
-        info = self.node_infos.setdefault(node_name, NodeInfo())
+        info = self.node_infos.get(node_name)
+        if info is None:   # (not setdefault: that would build a NodeInfo for every pod)
+            info = self.node_infos[node_name] = NodeInfo()
         info.add_pod(pod)
         self.pod_nodes[key] = node_name
         if self._snapshot is not None:
             self._snapshot.refresh(node_name, pod, info.pods_with_affinity.get(key), 1)
 
     update_pod = add_pod
+
+    def _confirm(self, key: str, pod: dict) -> bool:
+        """The informer reports an assumed pod bound where it was assumed, and nothing the counts
+        read of it changed: keep the counts, hold the informer's copy instead of the assumed one."""
+        node_name = pod["spec"].get("nodeName")
+        info = self.node_infos.get(node_name)
+        assumed = info.pods.get(key) if info is not None and self.pod_nodes.get(key) == node_name else None
+        if assumed is None or not all(assumed["spec"].get(field) == pod["spec"].get(field) for field in _COUNTED) \
+                or not all(assumed["metadata"].get(field) == pod["metadata"].get(field) for field in _GROUPED):
+            return False
+        info.pods[key] = pod
+        if key in info.pods_with_affinity:
+            info.pods_with_affinity[key].pod = pod   # (the same PodInfo serves both affinity maps)
+        info.generation += 1
+        self.assumed.discard(key)
+        return True
 
     def remove_pod(self, key: str) -> None:
         """Stop counting the pod with this key, wherever it was counted."""

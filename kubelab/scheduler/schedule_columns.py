@@ -20,6 +20,8 @@ until something reads them: building 500 dicts per pod would cost more than deci
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from .framework import ERROR, OK, CycleState, NodeInfo, Status
@@ -32,16 +34,16 @@ DISAGREEMENTS: list[tuple[str, str]] = []  # (pod, node) where a filter_mask sai
 class Columns:
     """What the column path found, turned into the Decision's dicts on first read."""
 
-    def __init__(self, table: NodeTable, visited: np.ndarray, rejected: dict[int, tuple[int, Status]],
-                 plugins: list, rows: np.ndarray):
+    def __init__(self, table: NodeTable, visited: np.ndarray, rejected: "Rejections", plugins: list,
+                 rows: np.ndarray):
         self.names, self.visited, self.rows = table.names, visited, rows  # rows: the feasible rows
-        self.rejected = rejected          # row -> (index of the first filter that rejects it, its status)
+        self.rejected = rejected          # each rejected row: the first filter that rejects it, its status
         self.filters = [plugin.name for plugin in plugins]
         self.scored = False
         self.plugins: list[tuple[str, int, np.ndarray, np.ndarray]] = []  # (name, weight, raw, normalized)
 
     def expand(self, decision) -> None:
-        names, rejected, filters = self.names, self.rejected, self.filters
+        names, rejected, filters = self.names, self.rejected.by_row(), self.filters
         ok = dict.fromkeys(filters, OK)
         passed = [{name: OK for name in filters[:index]} for index in range(len(filters))]
         results = {}
@@ -64,7 +66,7 @@ class Columns:
 
 
 def find_feasible(framework, state: CycleState, pod: dict, table: NodeTable, plugins: list, start: int,
-                  wanted: int, decision) -> list[NodeInfo] | None:
+                  wanted: int, decision) -> "Sequence[NodeInfo] | None":
     """The feasible nodes from `start` until `wanted` were found, or None: decide node by node."""
     size = len(table)
     mask = np.ones(size, bool)
@@ -91,15 +93,34 @@ def find_feasible(framework, state: CycleState, pod: dict, table: NodeTable, plu
         return None
     decision._columns = Columns(table, visited, rejected, plugins, rows)
     decision.processed, decision.by_columns = len(visited), True
-    infos = table.infos
-    return [infos[row] for row in rows.tolist()]
+    return FeasibleNodes(table.infos, rows)
+
+
+class FeasibleNodes(Sequence):
+    """The feasible rows' NodeInfos, as a list would give them, looked up only if someone walks them
+    (most PreScore plugins only ask how many; the column path scores the rows themselves)."""
+
+    def __init__(self, infos: list[NodeInfo], rows: np.ndarray):
+        self.infos, self.rows = infos, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.infos[row] for row in self.rows[index].tolist()]
+        return self.infos[int(self.rows[index])]
+
+    def __iter__(self):
+        infos = self.infos
+        return (infos[row] for row in self.rows.tolist())
 
 
 def _rejections(state: CycleState, pod: dict, table: NodeTable, plugins: list, masks: list,
-                rejected_rows: np.ndarray, decision) -> dict[int, tuple[int, Status]] | None:
+                rejected_rows: np.ndarray, decision) -> "Rejections | None":
     """For each rejected row, the first filter that rejects it and the status its `filter` gives
     (from the plugin's `filter_statuses` when it has one, else asked of that plugin alone)."""
-    found: dict[int, tuple[int, Status]] = {}
+    found = Rejections()
     remaining = rejected_rows
     for index, (plugin, answer) in enumerate(zip(plugins, masks)):
         if not len(remaining):
@@ -107,22 +128,37 @@ def _rejections(state: CycleState, pod: dict, table: NodeTable, plugins: list, m
         here = ~answer[remaining]
         if not here.any():
             continue
-        rows, remaining = remaining[here], remaining[~here]
+        chosen, remaining = remaining[here], remaining[~here]
+        rows = chosen.tolist()
         try:
-            statuses = plugin.filter_statuses(state, pod, table, rows)
+            statuses = plugin.filter_statuses(state, pod, table, chosen)
             if statuses is None:
                 infos = table.infos
-                statuses = [plugin.filter(state, pod, infos[row]) for row in rows.tolist()]
+                statuses = [plugin.filter(state, pod, infos[row]) for row in rows]
         except Exception:  # noqa: BLE001  (the node-by-node path reports the plugin's error as upstream)
             return None
-        for row, status in zip(rows.tolist(), statuses):
+        for status in {id(status): status for status in statuses}.values():  # (a few distinct ones)
             if status.is_success():  # a mask rejected a node its plugin accepts: a bug; the reference decides
-                DISAGREEMENTS.append((decision.pod, table.names[row]))
+                DISAGREEMENTS.append((decision.pod, table.names[rows[statuses.index(status)]]))
                 return None
             if status.code == ERROR:
                 return None  # a plugin failed: the node-by-node path reports it as upstream
-            found[row] = (index, status)
+        found.rows += rows
+        found.filters += [index] * len(rows)
+        found.statuses += statuses
     return found
+
+
+class Rejections:
+    """The rejected rows, the index of the filter that rejected each, and its status (parallel lists)."""
+
+    def __init__(self):
+        self.rows: list[int] = []
+        self.filters: list[int] = []
+        self.statuses: list[Status] = []
+
+    def by_row(self) -> dict[int, tuple[int, Status]]:
+        return dict(zip(self.rows, zip(self.filters, self.statuses)))
 
 
 def score(framework, state: CycleState, pod: dict, table: NodeTable, decision, rng) -> bool:

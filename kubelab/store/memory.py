@@ -76,6 +76,7 @@ class MemoryStore:
     """etcd semantics in memory: revisions, ranges, transactions, watches, leases, compaction."""
 
     _durable = False  # file.py: True, and `_journal` writes each record to the log first
+    synchronous_watch = True   # watchers hear a write before it returns (the API server's watch cache relies on it)
 
     def __init__(self, clock=None, *, max_request_bytes: int = MAX_REQUEST_BYTES,
                  quota_backend_bytes: int = QUOTA_BACKEND_BYTES,

@@ -17,6 +17,16 @@ the last published revision ("nothing for you up to here") when it calls
 `request_progress()`, and every `interval` seconds on the clock (etcd: 10 minutes), so a
 quiet watcher still learns how current it is (the API server's watch cache uses this).
 
+Indexed by key (issue 13): a write is offered only to the watchers whose range can hold its
+key, not to every watcher. Watchers of one key sit in a dict by that key; watchers of a
+prefix that ends in "/" (every prefix the API server asks for: /registry/pods/,
+/registry/pods/default/) sit in a dict by that prefix, and a key finds them by walking its
+own path: "/", "/registry/", "/registry/pods/", "/registry/pods/default/" — a handful of
+lookups however many watchers there are. Any other range is checked one by one (rare). The
+watchers a revision reaches are told in the order they were made, as when every watcher was
+offered every write, so what they do in turn happens in the same order (etcd's watchable
+store groups watchers by key and by interval tree in the same spirit).
+
 Left out: etcd's event filters (no-put, no-delete) and fragmenting of huge batches; a
 slow watcher cannot fall behind here, because delivery is synchronous.
 """
@@ -28,7 +38,7 @@ from collections import deque
 from typing import Iterable
 
 from .interface import (PROGRESS_NOTIFY_INTERVAL, Key, Revision, WatchCallback, WatchEvent,
-                        WatchResponse)
+                        WatchResponse, prefix_end)
 
 
 class Watcher:
@@ -50,7 +60,9 @@ class Watcher:
         return self.key <= key and (self.range_end == "\0" or key < self.range_end)
 
     def cancel(self) -> None:
-        self.cancelled = True
+        if not self.cancelled:
+            self.cancelled = True
+            self.group.remove(self)
 
     def request_progress(self) -> None:
         if not self.cancelled:
@@ -74,7 +86,10 @@ class Watchers:
                  interval: float = PROGRESS_NOTIFY_INTERVAL):
         self.clock, self.interval = clock, interval
         self.revision = revision  # the last revision published to watchers
-        self._watchers: list[Watcher] = []
+        self._watchers: dict[int, Watcher] = {}            # id -> watcher, in the order made
+        self._by_key: dict[Key, dict[int, Watcher]] = {}     # one key -> its watchers
+        self._by_prefix: dict[Key, dict[int, Watcher]] = {}  # a prefix ending in "/" -> its watchers
+        self._ranges: dict[int, Watcher] = {}                # any other range
         self._ids = itertools.count(1)
         self._queue: deque[tuple[Revision, list[WatchEvent]]] = deque()
         self._delivering = False
@@ -91,7 +106,7 @@ class Watchers:
         for revision, events in by_revision(history[first:]):
             if revision <= self.revision:  # anything newer is on its way through publish()
                 watcher.send(revision, events)
-        self._watchers.append(watcher)
+        self._index(watcher)
         if progress_notify and self.clock is not None and self._ticker is None:
             self._ticker = self.clock.call_later(self.interval, self._tick, daemon=True)
         return watcher
@@ -113,30 +128,67 @@ class Watchers:
             while self._queue:
                 revision, events = self._queue.popleft()
                 self.revision = revision
-                if any(w.cancelled for w in self._watchers):
-                    self._watchers = [w for w in self._watchers if not w.cancelled]
-                for watcher in self._watchers:
+                for watcher in self.watching(events):
                     watcher.send(revision, events)
         finally:
             self._delivering = False
 
+    def watching(self, events: list[WatchEvent]) -> list[Watcher]:
+        """The watchers whose range holds a key these events change, in the order they were made."""
+        found: dict[int, Watcher] = dict(self._ranges)
+        for event in events:
+            key = event.kv.key
+            found.update(self._by_key.get(key, ()))
+            slash = key.find("/")
+            while slash != -1:
+                found.update(self._by_prefix.get(key[:slash + 1], ()))
+                slash = key.find("/", slash + 1)
+        if len(found) > 1:
+            return [found[watch_id] for watch_id in sorted(found)]
+        return list(found.values())
+
+    def _index(self, watcher: Watcher) -> None:
+        self._watchers[watcher.id] = watcher
+        slot = self._slot(watcher, make=True)
+        slot[watcher.id] = watcher
+
+    def _slot(self, watcher: Watcher, make: bool = False) -> dict[int, Watcher] | None:
+        """The index entry a watcher belongs in: by its key, by its prefix, or among the ranges."""
+        if watcher.range_end is None:
+            index, name = self._by_key, watcher.key
+        elif watcher.key.endswith("/") and watcher.range_end == prefix_end(watcher.key):
+            index, name = self._by_prefix, watcher.key
+        else:
+            return self._ranges
+        if make:
+            return index.setdefault(name, {})
+        return index.get(name)
+
+    def remove(self, watcher: Watcher) -> None:
+        """Forget a cancelled watcher (it hears nothing more)."""
+        self._watchers.pop(watcher.id, None)
+        slot = self._slot(watcher)
+        if slot is not None:
+            slot.pop(watcher.id, None)
+            if not slot and slot is not self._ranges:
+                (self._by_key if watcher.range_end is None else self._by_prefix).pop(watcher.key, None)
+
     def progress(self) -> None:
         """A progress notification to every watcher that asked for them."""
-        for watcher in list(self._watchers):
+        for watcher in list(self._watchers.values()):
             if watcher.progress_notify:
                 watcher.request_progress()
 
     def close(self) -> None:
-        for watcher in self._watchers:
+        for watcher in list(self._watchers.values()):
             watcher.cancel()
         if self._ticker is not None:
             self._ticker.cancel()
 
     def _tick(self) -> None:
         self._ticker = None
-        self._watchers = [w for w in self._watchers if not w.cancelled]
         self.progress()
-        if any(w.progress_notify for w in self._watchers):
+        if any(w.progress_notify for w in self._watchers.values()):
             self._ticker = self.clock.call_later(self.interval, self._tick, daemon=True)
 
 

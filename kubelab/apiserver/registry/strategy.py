@@ -37,6 +37,9 @@ names a kind:
                                                what an update to `keep` gave up)
             returns_deleted_object             DELETE answers with the object, not a Status
   read      field_selectors                    the fields `?fieldSelector=` may name (GetAttrs)
+            watch_trigger                      the field the watch cache indexes watches by when they
+                                               select one value of it (upstream's TriggerPublisherFunc:
+                                               pods, spec.nodeName); "" for none
             table_columns(), table_row(obj, now)
                                                `kubectl get`'s columns (TableConvertor): by default
                                                the kind's row in api/printers (TABLES[plural]), which
@@ -147,6 +150,8 @@ class Strategy:
         update to `keep`) what `keep` no longer holds."""
 
     # -- read ----------------------------------------------------------------------------
+    watch_trigger = ""
+
     @property
     def field_selectors(self) -> tuple[str, ...]:
         """The fields a list or watch may select on; every kind has metadata.name and .namespace."""

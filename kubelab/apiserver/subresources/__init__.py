@@ -4,7 +4,7 @@
     pods/<name>/eviction                POST  a polite delete (eviction.py)
     pods/<name>/log                     GET   the container's output, from its kubelet (log.py)
     pods/<name>/exec                    GET, POST  a command in the container, through its kubelet (exec.py)
-    pods/<name>/attach                  GET, POST  the running container's output, through its kubelet (exec.py)
+    pods/<name>/attach                  GET, POST  the running container's stdio, through its kubelet (exec.py)
     pods/<name>/portforward             GET, POST  TCP to the pod's ports, through its kubelet (exec.py)
     deployments|replicasets|statefulsets|replicationcontrollers/<name>/scale
                                         GET, PUT, PATCH  just the replica count (scale.py)

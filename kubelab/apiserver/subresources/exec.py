@@ -26,9 +26,15 @@ def connect(server, resource, request) -> dict:
     if request.subresource == "portforward":   # the whole pod, not a container: /portForward/<ns>/<pod>
         return _kubelet(server, pod, f"/portForward/{request.namespace}/{request.name}")
     containers = [c["name"] for c in pod["spec"].get("containers") or []]
-    container = request.params.get("container") or (containers[0] if containers else "")
-    all_containers = containers + [c["name"] for c in pod["spec"].get("initContainers") or []]
-    if container not in all_containers:
+    init_containers = [c["name"] for c in pod["spec"].get("initContainers") or []]
+    container = request.params.get("container") or (containers[0] if len(containers) == 1 else "")
+    if not container:   # upstream's streamLocation: only a one-container pod names it by default
+        message = f"a container name must be specified for pod {request.name}"
+        if containers:
+            message += f", choose one of: [{' '.join(containers)}]"
+            message += f" or one of the init containers: [{' '.join(init_containers)}]" if init_containers else ""
+        raise errors.bad_request(message)
+    if container not in containers + init_containers:
         raise errors.bad_request(f"container {container} is not valid for pod {request.name}")
     if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
         raise errors.bad_request(f"cannot exec into a container in a completed pod; current phase is "

@@ -74,6 +74,7 @@ class PreFilterState:
         self._counts: dict[str, dict[TopologyPair, int]] = {} if table is not None else \
             {kind: {} for kind in self.KINDS}
         self._masks = None  # (table, the three rules' masks), once filter_mask asked
+        self._any: dict[str, bool] = {}
 
     def counts(self, kind: str) -> dict[TopologyPair, int]:
         found = self._counts.get(kind)
@@ -88,7 +89,10 @@ class PreFilterState:
     def any(self, kind: str) -> bool:
         if kind in self._counts:
             return bool(self._counts[kind])
-        return any(bool((sums > 0).any()) for sums in self.by_code[kind].values())
+        found = self._any.get(kind)
+        if found is None:   # (the counts are final once PreFilter is done: asked once per kind)
+            found = self._any[kind] = any(bool((sums > 0).any()) for sums in self.by_code[kind].values())
+        return found
 
     def present(self, kind: str, key: str, table) -> np.ndarray:
         """Which of the table's nodes lie in a domain of `key` with a count above zero."""
@@ -251,9 +255,9 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
     def filter_statuses(self, state: CycleState, pod: dict, table, rows):
         """The first rule each rejected row breaks, in `filter`'s order."""
         affinity, anti, existing = self._rule_masks(state[_PRE_FILTER], table)
-        return [AFFINITY_NOT_MATCH if not a else ANTI_AFFINITY_NOT_MATCH if not b else
-                EXISTING_ANTI_AFFINITY_NOT_MATCH if not c else OK
-                for a, b, c in zip(affinity[rows].tolist(), anti[rows].tolist(), existing[rows].tolist())]
+        verdict = np.where(~affinity[rows], 1, np.where(~anti[rows], 2, np.where(~existing[rows], 3, 0)))
+        statuses = (OK, AFFINITY_NOT_MATCH, ANTI_AFFINITY_NOT_MATCH, EXISTING_ANTI_AFFINITY_NOT_MATCH)
+        return [statuses[code] for code in verdict.tolist()]
 
     # -- scoring -------------------------------------------------------------------------------
     def pre_score(self, state: CycleState, pod: dict, node_infos: list[NodeInfo]) -> Status:
@@ -266,6 +270,9 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
         if self.ignore_preferred_terms_of_existing_pods and not has_constraints:
             return Status(SKIP)
         snapshot = self.handle.snapshot()
+        if schedule_columns.ENABLED and snapshot.node_info_list and not has_constraints \
+                and not snapshot.table.scoring_terms():
+            return Status(SKIP)  # no preferred terms of its own, no placed pod with terms to score by
         info = self._incoming(pod, preferred=True)
         namespace_labels = self._namespace_labels(pod["metadata"].get("namespace", ""))
         topology_score: dict[str, dict[str, int]] = {}

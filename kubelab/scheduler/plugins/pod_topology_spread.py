@@ -59,6 +59,7 @@ SYSTEM_DEFAULT_CONSTRAINTS = [
     {"maxSkew": 5, "topologyKey": LABEL_ZONE, "whenUnsatisfiable": SCHEDULE_ANYWAY},
 ]
 _PRE_FILTER, _PRE_SCORE = "PreFilter" + Name, "PreScore" + Name
+_MASKS = "Masks" + Name
 
 
 @dataclass(frozen=True)
@@ -222,9 +223,13 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
     def _constraint_masks(self, state: CycleState, pod: dict, table) -> list[tuple[np.ndarray, np.ndarray]]:
         """`filter` over the label columns, per constraint: (node has the key, skew within maxSkew),
         each domain's count looked up by the node's label code."""
+        kept = state.get(_MASKS)
+        if kept is not None and kept[0] is table:
+            return kept[1]   # filter_statuses asks again after filter_mask
         constraints, counts = state[_PRE_FILTER]
         pod_labels = meta.labels(pod)
         masks = []
+        state[_MASKS] = (table, masks)
         for index, constraint in enumerate(constraints):
             column, codes = table.label_codes(constraint.topology_key)
             domains = counts[index]
@@ -247,12 +252,13 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
 
     def filter_statuses(self, state: CycleState, pod: dict, table, rows):
         """The first constraint each rejected row breaks, in `filter`'s order."""
-        statuses = [None] * len(rows)
+        verdict = np.zeros(len(rows), np.int8)  # 0: passes, 1: label missing, 2: skew too big
         for has_key, within in self._constraint_masks(state, pod, table):
-            for i, (key, ok) in enumerate(zip(has_key[rows].tolist(), within[rows].tolist())):
-                if statuses[i] is None and not (key and ok):
-                    statuses[i] = LABEL_NOT_MATCH if not key else CONSTRAINTS_NOT_MATCH
-        return [OK if status is None else status for status in statuses]
+            undecided = verdict == 0
+            verdict[undecided & ~has_key[rows]] = 1
+            verdict[undecided & has_key[rows] & ~within[rows]] = 2
+        statuses = (OK, LABEL_NOT_MATCH, CONSTRAINTS_NOT_MATCH)
+        return [statuses[code] for code in verdict.tolist()]
 
     # -- scoring -------------------------------------------------------------------------------
     def pre_score(self, state: CycleState, pod: dict, node_infos: list[NodeInfo]) -> Status:

@@ -25,6 +25,7 @@ UPDATE_FORBIDDEN = ("pod updates may not change fields other than `spec.containe
 class PodStrategy(Strategy):
     plural = "pods"
     returns_deleted_object = True
+    watch_trigger = "spec.nodeName"   # a kubelet's watch hears only its own node's pods (watch_cache.py)
 
     def default(self, obj: dict) -> None:
         default_pod(obj)
