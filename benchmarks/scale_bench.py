@@ -30,6 +30,9 @@ how many pods were Running by then (and the sizes after it are not started), so 
 reports how far it got instead of running for hours. `--progress` draws the cluster's tqdm
 bar per size (virtual time, pods Running and Pending, writes per second) on stderr.
 
+`--breakdown N` runs size N once under cost_breakdown.py's `CostBreakdown`: store writes per
+pod by resource, CPU per pod by whoever the clock ran (each controller, the scheduler, the
+kubelets, the API server's watch delivery) and by layer (API server, JSON, store).
 `--profile N` runs size N once under cProfile and prints where the CPU time goes (the 25
 functions with the most time of their own, and the 25 with the most cumulative time).
 `--write-results` puts the table, the command and the machine's facts under "## Scale" in
@@ -38,6 +41,7 @@ benchmarks/RESULTS.md (the other sections stay as they are).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import datetime
 import json
@@ -141,8 +145,9 @@ def settle(cluster, started: dict, pods: int, args) -> tuple[float, bool]:
     return clock.now() - begin, stopped
 
 
-def measure(nodes: int, args) -> dict:
-    """One size, in this process: start, create, settle until every pod runs."""
+def measure(nodes: int, args, cost=None) -> dict:
+    """One size, in this process: start, create, settle until every pod runs. `cost`: a
+    CostBreakdown class (cost_breakdown.py) to measure the creation and the settle with."""
     wall, cpu = time.perf_counter(), time.process_time()
     cluster = Cluster(nodes=nodes, seed=0, progress=False)
     start_wall, start_cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -161,14 +166,18 @@ def measure(nodes: int, args) -> dict:
     informer.start()
     writes = count_writes(cluster)
     revision = cluster.store.revision
+    breakdown = cost(cluster) if cost else contextlib.nullcontext()
     wall, cpu = time.perf_counter(), time.process_time()
-    for namespace in sorted({namespace for namespace, _, _ in work}):
-        cluster.client.create("namespaces", {"apiVersion": "v1", "kind": "Namespace",
-                                             "metadata": {"name": namespace}})
-    for namespace, name, replicas in work:
-        cluster.client.create("deployments", deployment(name, namespace, replicas, args.image), namespace)
-    virtual, stopped = settle(cluster, started, pods, args)
+    with breakdown:
+        for namespace in sorted({namespace for namespace, _, _ in work}):
+            cluster.client.create("namespaces", {"apiVersion": "v1", "kind": "Namespace",
+                                                 "metadata": {"name": namespace}})
+        for namespace, name, replicas in work:
+            cluster.client.create("deployments", deployment(name, namespace, replicas, args.image), namespace)
+        virtual, stopped = settle(cluster, started, pods, args)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if cost:
+        print(breakdown.table(pods), end="\n\n")
     latencies = [started[key] - seen[key] for key in started]
     return {"nodes": nodes, "pods": pods, "deployments": len(work),
             "namespaces": len({namespace for namespace, _, _ in work}),
@@ -220,10 +229,22 @@ LAYERS = [("store", "kubelab/store/"), ("API server", "kubelab/apiserver/"), ("c
           ("JSON", "json/"), ("copies", "copy.py"), ("clock", "kubelab/clock.py")]
 
 
+def layer_of(filename: str) -> str | None:
+    return next((name for name, prefix in LAYERS if prefix in filename), None)
+
+
 def by_layer(stats: pstats.Stats, pods: int) -> str:
+    """Own CPU time by layer; a builtin's (dict.get, pow, json's C scanner) goes to the layers
+    of the functions that called it, in proportion to the time each call site spent in it."""
     seconds = Counter()
-    for (filename, _, _), (_, _, own, _, _) in stats.stats.items():
-        seconds[next((name for name, prefix in LAYERS if prefix in filename), "other")] += own
+    for (filename, _, _), (_, _, own, _, callers) in stats.stats.items():
+        layer = layer_of(filename)
+        if layer is not None or not callers:
+            seconds[layer or "other"] += own
+            continue
+        spent = sum(entry[2] for entry in callers.values()) or 1.0
+        for (caller_file, _, _), entry in callers.items():
+            seconds[layer_of(caller_file) or "other"] += own * entry[2] / spent
     total = sum(seconds.values())
     lines = ["| layer | CPU s (profiled) | share | ms per pod |", "|---|---|---|---|"]
     for name, spent in seconds.most_common():
@@ -267,6 +288,8 @@ def main() -> None:
     parser.add_argument("--time-budget", type=float, metavar="S", help="wall seconds of settle per size at most")
     parser.add_argument("--progress", action="store_true", help="a progress bar per size (stderr)")
     parser.add_argument("--profile", type=int, metavar="N", help="profile size N and print where the time goes")
+    parser.add_argument("--breakdown", type=int, metavar="N",
+                        help="size N with cost_breakdown.py's CostBreakdown: writes by resource, CPU by owner, per pod")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)   # a child process: one size, JSON out
     parser.add_argument("--write-results", action="store_true")
     parser.add_argument("--note", default="", help="with --write-results: what changed since the last block")
@@ -274,12 +297,17 @@ def main() -> None:
     if args.one:
         print(json.dumps(measure(args.one, args)))
         return
+    if args.breakdown:
+        from cost_breakdown import CostBreakdown   # beside this file (h13c's)
+        row = measure(args.breakdown, args, CostBreakdown)
+        print(table([row]), breakdown([row]), sep="\n\n")
+        return
     if args.profile:
         profiler = cProfile.Profile()
         row = profiler.runcall(measure, args.profile, args)
-        print(table([row]), breakdown([row]), sep="\n\n")
+        print(table([row]), breakdown([row]), "", sep="\n\n")
         stats = pstats.Stats(profiler)
-        print(by_layer(stats, row["pods"]))
+        print(by_layer(stats, row["pods"]), "", sep="\n")
         stats.sort_stats("tottime").print_stats(25)
         stats.sort_stats("cumulative").print_stats(25)
         return

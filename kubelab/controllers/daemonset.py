@@ -33,6 +33,7 @@ from . import daemon_pods, history
 from .active_pods import is_available, is_ready
 from .controller_ref_manager import ControllerRefManager, resolve_controller_ref
 from .expectations import ControllerExpectations
+from .slow_start import slow_start_batch
 from .replicaset import CONTROLLER_UID_INDEX, controller_uid_index
 
 FAILED_POD_BACKOFF, MAX_FAILED_POD_BACKOFF = 1.0, 900.0   # upstream's failedPodsBackoff
@@ -234,6 +235,17 @@ class DaemonSetsController(Controller):
             new_nodes += candidate_nodes[:max(0, max_surge - surging)]
         self.sync_nodes(daemonset, doomed, new_nodes, revision_hash)
 
+    def create_pod(self, daemonset: dict, node_name: str, revision_hash: str) -> dict:
+        """The daemon pod for one node, with its event (FailedCreate when refused)."""
+        try:
+            created = self.client.create("pods", daemon_pods.new_pod(daemonset, node_name, revision_hash),
+                                         meta.namespace(daemonset))
+        except ApiError as error:
+            self.recorder.event(daemonset, WARNING, "FailedCreate", f"Error creating: {error.message}")
+            raise
+        self.recorder.event(daemonset, NORMAL, "SuccessfulCreate", f"Created pod: {meta.name(created)}")
+        return created
+
     def sync_nodes(self, daemonset: dict, doomed: list[dict], node_names: list[str], revision_hash: str) -> None:
         """Delete `doomed` and create a pod for each node in `node_names`, telling the expectations."""
         key = meta.key(daemonset)
@@ -242,18 +254,13 @@ class DaemonSetsController(Controller):
         self.expectations.expect_creations(key, len(node_names))
         self.expectations.expect_deletions(key, [meta.key(pod) for pod in doomed])
         self.clock.call_later(self.expectations.wake_after_expiry(), self.enqueue, key, daemon=True)
-        first_error = None
-        for index, node_name in enumerate(node_names):
-            try:
-                created = self.client.create("pods", daemon_pods.new_pod(daemonset, node_name, revision_hash),
-                                             meta.namespace(daemonset))
-                self.recorder.event(daemonset, NORMAL, "SuccessfulCreate", f"Created pod: {meta.name(created)}")
-            except ApiError as error:
-                self.recorder.event(daemonset, WARNING, "FailedCreate", f"Error creating: {error.message}")
-                for _ in node_names[index:]:
-                    self.expectations.creation_observed(key)   # never made: never seen
-                first_error = error
-                break
+        created: list[dict] = []
+        try:   # in slow-start batches of 1, 2, 4, … (slow_start.py)
+            _, first_error = slow_start_batch(len(node_names), lambda index: created.append(
+                self.create_pod(daemonset, node_names[index], revision_hash)))
+        finally:
+            for _ in range(len(node_names) - len(created)):
+                self.expectations.creation_observed(key)   # failed or never made: never seen
         for pod in doomed:
             try:
                 self.client.delete("pods", meta.name(pod), meta.namespace(pod))

@@ -42,6 +42,7 @@ from ..objects.timefmt import parse, rfc3339
 from .active_pods import pods_to_delete
 from .controller_ref_manager import ControllerRefManager, resolve_controller_ref
 from .expectations import ControllerExpectations
+from .slow_start import slow_start_batch
 from .job_pods import pod_from_template
 from .job_util import (BACKOFF_LIMIT_EXCEEDED, COMPLETIONS_REACHED, DEADLINE_EXCEEDED, POD_FAILURE_POLICY,
                        TRACKING_FINALIZER, backoff_delay, finished_by_policy, format_indexes,
@@ -303,13 +304,14 @@ class JobController(Controller):
             if indexed else [None] * missing
         self.expectations.expect_creations(key, len(indexes))
         self.clock.call_later(self.expectations.wake_after_expiry(), self.enqueue, key, daemon=True)
-        created = []
-        try:
-            for index in indexes:
-                created.append(self.create_pod(job, index))
+        created: list[dict] = []
+        try:   # in slow-start batches of 1, 2, 4, … (slow_start.py)
+            _, error = slow_start_batch(len(indexes), lambda i: created.append(self.create_pod(job, indexes[i])))
         finally:
             for _ in range(len(indexes) - len(created)):
-                self.expectations.creation_observed(key)
+                self.expectations.creation_observed(key)   # failed or never made: never seen
+        if error is not None:
+            raise error
         return active + created
 
     def surplus(self, job: dict, active: list[dict], want: int, done: set[int]) -> list[dict]:

@@ -15,9 +15,9 @@ annotations and finalizers, and an ownerReference (controller, blockOwnerDeletio
 down deletes the least valuable pods first (active_pods.py). Events use upstream's words:
 "SuccessfulCreate"/"Created pod: NAME", "SuccessfulDelete"/"Deleted pod: NAME".
 
-Real Kubernetes also creates pods in doubling "slow start" batches (1, 2, 4, ...) in parallel
-goroutines; kubelab creates one pod at a time and stops at the first failure (the same effect
-without threads). A sync reads only the pods it could claim: an index of the pod informer by controlling
+Pods are created in doubling "slow start" batches (1, 2, 4, … up to BurstReplicas per sync),
+stopping after a batch in which a create failed (slow_start.py); upstream runs a batch in
+parallel goroutines, kubelab one create after another in the same order. A sync reads only the pods it could claim: an index of the pod informer by controlling
 owner's UID (orphans under "orphan/<namespace>") gives the ReplicaSet's own pods and the
 namespace's orphans — the pods owned by other controllers, which claiming skips anyway, are
 never looked at (upstream indexes pods by controller UID the same way), so a sync costs its
@@ -38,6 +38,7 @@ from .active_pods import is_active, is_available, is_ready, pods_to_delete
 from .controller_ref_manager import ControllerRefManager, resolve_controller_ref
 from .expectations import ControllerExpectations
 from .pod_facts import PodFacts, PodFactsCache
+from .slow_start import slow_start_batch
 
 BURST_REPLICAS = 500  # most pods created or deleted in one sync (upstream's BurstReplicas)
 CONTROLLER_UID_INDEX = "controller-uid"   # pods by their controller's UID, orphans by namespace
@@ -196,14 +197,14 @@ class ReplicaSetController(Controller):
         key = meta.key(replicaset)
         self.expectations.expect_creations(key, count)
         self.wake_after_expiry(key)
-        created = 0
+        created: list[dict] = []
         try:
-            for _ in range(count):
-                self.create_pod(replicaset)
-                created += 1
+            _, error = slow_start_batch(count, lambda _: created.append(self.create_pod(replicaset)))
         finally:
-            for _ in range(count - created):
+            for _ in range(count - len(created)):
                 self.expectations.creation_observed(key)  # never attempted or failed: never seen
+        if error is not None:
+            raise error
 
     def create_pod(self, replicaset: dict) -> dict:
         """One pod from the template, owned by the ReplicaSet (upstream's GetPodFromTemplate)."""

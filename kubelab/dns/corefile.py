@@ -115,15 +115,15 @@ def parse(text: str) -> Corefile:
                             f"the root zone only, as '.:53 {{ … }}'")
     config = Corefile(port=_port(key, line, "server block") if ":" in key else 53)
     for plugin_line, directive, block in plugins:
-        _apply(config, plugin_line, directive, [words for _, words, _ in block or []])
+        _apply(config, plugin_line, directive, [(line, words) for line, words, _ in block or []])
     return config
 
 
-def _apply(config: Corefile, line: int, directive: list[str], block: list[list[str]]) -> None:
+def _apply(config: Corefile, line: int, directive: list[str], block: list[tuple[int, list[str]]]) -> None:
     name, args = directive[0], directive[1:]
     if name == "kubernetes":
         config.zone = (args[0] if args else "cluster.local").rstrip(".")
-        for option in block:
+        for option_line, option in block:
             key, values = option[0], option[1:]
             if key == "ttl" and values and values[0].isdigit() and 0 <= int(values[0]) <= 3600:
                 config.ttl = int(values[0])
@@ -136,7 +136,7 @@ def _apply(config: Corefile, line: int, directive: list[str], block: list[list[s
             elif key in ("fallthrough", "namespaces", "labels", "noendpoints"):
                 config.ignored.append(f"kubernetes {key}")
             else:
-                raise CorefileError(f"Corefile:{line} - Error during parsing: plugin/kubernetes: "
+                raise CorefileError(f"Corefile:{option_line} - Error during parsing: plugin/kubernetes: "
                                     f"unknown property '{' '.join(option)}'")
     elif name == "forward":
         config.forward = True

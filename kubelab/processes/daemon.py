@@ -98,7 +98,10 @@ def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: s
         kubelet.machine.cloud_provider = cloud_provider
         if cluster_dns:   # --cluster-dns: what every ClusterFirst pod's resolv.conf names
             import ipaddress
-            kubelet.cluster_dns = str(ipaddress.ip_address(cluster_dns))
+            try:
+                kubelet.cluster_dns = str(ipaddress.ip_address(cluster_dns))
+            except ValueError:
+                raise ValueError(f"invalid value {cluster_dns!r} for --cluster-dns: not an IP address") from None
         # `kubectl logs` reaches this process through the port the Node reports.
         kubelet.machine.kubelet_port = KubeletServer(kubelet, clock).port
         return kubelet

@@ -28,6 +28,8 @@ data dir, or a learner's own edits), as kubeadm's "create or update" would keep 
 """
 from __future__ import annotations
 
+import socket
+
 from ..client import ApiError, Client
 
 IMAGE = "registry.k8s.io/coredns/coredns:v1.11.3"
@@ -114,6 +116,23 @@ def objects(dns_ip: str, endpoint: str, domain: str = "cluster.local") -> list[t
                 {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
                 {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}]}}),
     ]
+
+
+def port_53_problem(dns_ip: str) -> str:
+    """Why cluster DNS will not work on this machine, or "": port 53 needs root, and one machine's
+    loopback holds one kube-dns address (a second `kubelab up --runtime process` shares the first's)."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.bind((dns_ip, 53))
+    except PermissionError:
+        return (f"binding port 53 needs root (or net.ipv4.ip_unprivileged_port_start=53): the CoreDNS pods and "
+                f"kube-proxy's {dns_ip}:53 will fail, so pods cannot resolve cluster names")
+    except OSError:
+        return (f"{dns_ip}:53 is taken (another kubelab up --runtime process on this machine?): this cluster's "
+                f"pods would ask that cluster's DNS")
+    finally:
+        probe.close()
+    return ""
 
 
 def install(client: Client, dns_ip: str, endpoint: str) -> list[str]:

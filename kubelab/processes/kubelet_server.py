@@ -271,8 +271,8 @@ class _Handler(BaseHTTPRequestHandler):
                              if kind == "exec" else websocket.exit_status(0, []))
 
     def _attach(self, namespace: str, pod: str, container: str) -> None:
-        """`kubectl attach`: the running container's output from now on, over the exec WebSocket,
-        until it exits (stdin and a TTY are left out)."""
+        """`kubectl attach` to a simulated runtime's container: its log from now on, over the exec
+        WebSocket, until it exits (no live stdio to join: no stdin, no TTY, no SPDY)."""
         owner = self.server.owner
         protocol = websocket.choose_protocol(self.headers.get("Sec-WebSocket-Protocol", ""))
         following = owner.running(namespace, pod, container)

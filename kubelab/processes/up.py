@@ -48,6 +48,7 @@ from .supervisor import BACKOFF_INITIAL, Supervisor, die_with_parent
 from .certificate import make_serving_files, private_key_pem
 from ..cloud.addresses import CLUSTER_CIDR, LARGE_CLUSTER_CIDR, node_internal_ip
 from ..kubelet.dns import dns_ip
+from .dns_addon import port_53_problem
 
 READY_TIMEOUT_SECONDS = 60.0
 PROGRESS_NODES = 100   # `kubelab up --nodes N` shows a bar of Ready nodes from this N on
@@ -263,8 +264,11 @@ def start(cluster: Plan, supervisor: Supervisor, say=print) -> None:
         # volume without it otherwise, rather than failing the mount as upstream's does).
         wait_until(lambda: _has(client, "configmaps", "kube-root-ca.crt", "kube-system"), READY_TIMEOUT_SECONDS,
                    "kube-system's kube-root-ca.crt", supervisor)
+        problem = port_53_problem(dns_ip(PROCESS_SERVICE_CIDR))   # before kube-dns: none of ours holds it yet
         for line in install(client, dns_ip(PROCESS_SERVICE_CIDR), cluster.server):
             say(line)
+        if problem:
+            say(f"warning: {problem}")
 
 
 def _has(client: Client, resource: str, name: str, namespace: str) -> bool:

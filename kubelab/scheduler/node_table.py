@@ -92,7 +92,7 @@ class NodeTable:
             return values
         values, seen = found
         if seen < len(self._changed):
-            rows = np.unique(np.array(self._changed[seen:], np.int64))
+            rows = np.array(sorted(set(self._changed[seen:])), np.int64)
             values[rows] = compute(rows)
             found[1] = len(self._changed)
         return values

@@ -20,6 +20,8 @@ until something reads them: building 500 dicts per pod would cost more than deci
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from .framework import ERROR, OK, CycleState, NodeInfo, Status
@@ -64,7 +66,7 @@ class Columns:
 
 
 def find_feasible(framework, state: CycleState, pod: dict, table: NodeTable, plugins: list, start: int,
-                  wanted: int, decision) -> list[NodeInfo] | None:
+                  wanted: int, decision) -> "Sequence[NodeInfo] | None":
     """The feasible nodes from `start` until `wanted` were found, or None: decide node by node."""
     size = len(table)
     mask = np.ones(size, bool)
@@ -91,8 +93,27 @@ def find_feasible(framework, state: CycleState, pod: dict, table: NodeTable, plu
         return None
     decision._columns = Columns(table, visited, rejected, plugins, rows)
     decision.processed, decision.by_columns = len(visited), True
-    infos = table.infos
-    return [infos[row] for row in rows.tolist()]
+    return FeasibleNodes(table.infos, rows)
+
+
+class FeasibleNodes(Sequence):
+    """The feasible rows' NodeInfos, as a list would give them, looked up only if someone walks them
+    (most PreScore plugins only ask how many; the column path scores the rows themselves)."""
+
+    def __init__(self, infos: list[NodeInfo], rows: np.ndarray):
+        self.infos, self.rows = infos, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.infos[row] for row in self.rows[index].tolist()]
+        return self.infos[int(self.rows[index])]
+
+    def __iter__(self):
+        infos = self.infos
+        return (infos[row] for row in self.rows.tolist())
 
 
 def _rejections(state: CycleState, pod: dict, table: NodeTable, plugins: list, masks: list,

@@ -6,7 +6,8 @@ end (`echo … | kubectl exec -i POD -- cat` ends), and with `-t` a terminal: th
 a pty whose size follows kubectl's window (terminal.py gives kubectl a real terminal).
 `attach -i` writes to the container's own stdin (the pod's `stdin: true`; with `stdinOnce`
 the end of the session ends it), `attach -it` reaches a `tty: true` container's shell, and
-`attach -t` to a container without a TTY gets kubectl's own warning and its output.
+`attach -t` to a container without a TTY gets kubectl's own warning and its output;
+`kubectl run -i/-it --rm` (stdin, stdinOnce, tty, attach, delete) works as the docs use it.
 """
 import os
 import subprocess
@@ -135,6 +136,20 @@ def test_exec_and_attach_carry_stdin_and_a_terminal_over_websocket_and_spdy(tmp_
         terminal.expect("tick\r\n")
         os.kill(terminal.pid, 15)
         terminal.wait()
+
+        # kubectl run -i / -it --rm: a pod with stdin (stdinOnce, tty), attached as soon as it runs, then deleted
+        ran = run("run", "-i", "--rm", "cat1", "--image=busybox:1.37", "--restart=Never", "--", "cat",
+                  stdin="from stdin\n")
+        assert ran.returncode == 0 and ran.stdout.startswith("from stdin\npod \"cat1\" deleted"), ran
+        terminal = Terminal([kubectl, "run", "-it", "--rm", "bb", "--image=busybox:1.37", "--restart=Never", "--",
+                             "sh"], env, rows=30, cols=100)
+        terminal.expect("try pressing enter.", 60)
+        terminal.send("\r")
+        terminal.expect("# ")
+        terminal.send("echo $HOSTNAME; stty size\r")
+        terminal.expect("bb\r\n30 100")
+        terminal.send("exit\r")
+        assert terminal.wait(60) == 0 and 'pod "bb" deleted' in terminal.output.decode()
 
         # an exec'd command ends with its container (one pid namespace upstream)
         sleeper = subprocess.Popen([kubectl, "exec", "ticker", "--", "sleep", "300"], env=env,

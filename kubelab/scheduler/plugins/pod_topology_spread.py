@@ -59,6 +59,7 @@ SYSTEM_DEFAULT_CONSTRAINTS = [
     {"maxSkew": 5, "topologyKey": LABEL_ZONE, "whenUnsatisfiable": SCHEDULE_ANYWAY},
 ]
 _PRE_FILTER, _PRE_SCORE = "PreFilter" + Name, "PreScore" + Name
+_MASKS = "Masks" + Name
 
 
 @dataclass(frozen=True)
@@ -222,9 +223,13 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
     def _constraint_masks(self, state: CycleState, pod: dict, table) -> list[tuple[np.ndarray, np.ndarray]]:
         """`filter` over the label columns, per constraint: (node has the key, skew within maxSkew),
         each domain's count looked up by the node's label code."""
+        kept = state.get(_MASKS)
+        if kept is not None and kept[0] is table:
+            return kept[1]   # filter_statuses asks again after filter_mask
         constraints, counts = state[_PRE_FILTER]
         pod_labels = meta.labels(pod)
         masks = []
+        state[_MASKS] = (table, masks)
         for index, constraint in enumerate(constraints):
             column, codes = table.label_codes(constraint.topology_key)
             domains = counts[index]
