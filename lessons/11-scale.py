@@ -75,8 +75,9 @@ for figure in ("writes", "delivered", "scanned"):
 scale.growth_plot({"every idea on": on, "indexes and watch cache off": off})
 
 # %% [markdown]
-# Writes grow with slope 1 both ways. Objects scanned grow faster without indexes: a ReplicaSet
-# sync that scans every pod of the namespace costs more as *other* Deployments grow. A slope
+# Writes grow with slope 1 both ways. Without the watch cache the events the store delivers
+# grow faster (every write goes to every node's watch), and without indexes so do the objects
+# scanned: a ReplicaSet sync that scans every pod costs more as *other* Deployments grow. A slope
 # of 1.5 or 2 looks harmless at 60 pods; at 150,000 pods it is the difference between seconds
 # and days.
 #
@@ -131,8 +132,14 @@ for label, row in (("watch cache", cached), ("no cache", uncached)):
           f"({row.delivered / row.writes:5.1f} per write), {row.lists:>3} lists read from the store")
 
 # %% [markdown]
-# The store's work per write no longer depends on how many components watch: that is what lets
-# one etcd serve 5,000 kubelets. (`kubelab apiserver --watch-cache=false` is kube-apiserver's
+# With the cache the store has one watcher per resource the API server serves — 33 however
+# many nodes — and each write reaches about one of them; without it, a watcher per client
+# watch, and each write goes to every kubelet's pod watch. The store's work per write no
+# longer depends on how many components watch: that is what lets one etcd serve 5,000
+# kubelets. (The lists column is the same both ways: each of those reads is the API server's
+# own Priority admission plugin looking up PriorityClasses as a pod is created, straight from
+# the store — upstream's plugin reads an informer. Lists from clients, a kubectl or an
+# informer starting, are what the cache answers from memory.) (`kubelab apiserver --watch-cache=false` is kube-apiserver's
 # own flag; upstream turns the cache off only for tests.)
 #
 # ## 5. Idea three: `percentageOfNodesToScore`

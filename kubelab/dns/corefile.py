@@ -51,6 +51,7 @@ class Corefile:
     kubeconfig: str = ""
     forward: bool = False
     health_port: int | None = None
+    lameduck: float = 0.0                  # health { lameduck 5s }: keep serving this long after SIGTERM
     ready_port: int | None = None
     ignored: list[str] = field(default_factory=list)
 
@@ -142,6 +143,13 @@ def _apply(config: Corefile, line: int, directive: list[str], block: list[tuple[
         config.forward = True
     elif name == "health":
         config.health_port = _port(args[0], line, "health") if args else 8080
+        for option_line, option in block:
+            duration = re.fullmatch(r"(\d+(?:\.\d+)?)(ms|s|m)", option[1]) if option[0] == "lameduck" and \
+                len(option) == 2 else None
+            if duration is None:
+                raise CorefileError(f"Corefile:{option_line} - Error during parsing: plugin/health: "
+                                    f"unknown property or bad duration '{' '.join(option)}'")
+            config.lameduck = float(duration.group(1)) * {"ms": 0.001, "s": 1, "m": 60}[duration.group(2)]
     elif name == "ready":
         config.ready_port = _port(args[0], line, "ready") if args else 8181
     elif name not in MODELLED:

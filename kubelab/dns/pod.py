@@ -22,8 +22,10 @@ authenticates with its pod's own bound service-account token and trusts the ca.c
 Invariant: answers come from the informers only (ClusterDNS), asked on the clock's thread, so
 a lookup never reads a cache while a watch event changes it.
 
-Left out: CoreDNS's metrics (:9153), reload, cache, loop detection; lameduck on SIGTERM (it
-exits at once). A port it cannot bind ends it as CoreDNS ends ("Listen: listen tcp
+On SIGTERM it keeps answering for the Corefile's `health { lameduck 5s }`, as CoreDNS does, so
+the questions kube-proxy still sends its way while the endpoint is removed get answers.
+
+Left out: CoreDNS's metrics (:9153), reload, cache, loop detection. A port it cannot bind ends it as CoreDNS ends ("Listen: listen tcp
 127.244.1.7:53: bind: permission denied"), and the kubelet restarts it with backoff.
 """
 from __future__ import annotations
@@ -127,8 +129,14 @@ def main(argv: list[str]) -> int:
     print(f".:{config.port}\n{VERSION}\nlinux/amd64, kubelab, {sys.version.split()[0]}", flush=True)
     for name in config.ignored:
         print(f"[WARNING] plugin/{name.split()[0]}: '{name}' is not modelled by kubelab; ignored", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: clock.call_soon_threadsafe(clock.stop))
-    signal.signal(signal.SIGINT, lambda *_: clock.call_soon_threadsafe(clock.stop))
+    def terminate(*_) -> None:
+        # health's lameduck: keep answering while kube-proxy stops sending here, then exit
+        print("[INFO] SIGTERM: Shutting down servers then terminating", flush=True)
+        if config.lameduck:
+            print(f"[INFO] plugin/health: Going into lameduck mode for {config.lameduck:g}s", flush=True)
+        clock.call_soon_threadsafe(clock.call_later, config.lameduck, clock.stop)
+    signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGINT, terminate)
     clock.call_soon(cluster_dns.start)
     try:
         clock.run_forever()
@@ -136,7 +144,6 @@ def main(argv: list[str]) -> int:
         server.stop()
         for http_server in web:
             http_server.shutdown()
-        print("[INFO] SIGTERM: Shutting down servers then terminating", flush=True)
     return 0
 
 

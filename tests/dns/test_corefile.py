@@ -9,8 +9,8 @@ from kubelab.processes.dns_addon import COREFILE, objects
 def test_kubeadms_corefile_gives_port_53_the_zone_ttl_probes_and_names_what_is_not_modelled():
     config = parse(COREFILE % {"domain": "cluster.local", "endpoint": "https://127.0.0.1:6443"})
     assert (config.port, config.zone, config.ttl, config.pods) == (53, "cluster.local", 30, "insecure")
-    assert (config.endpoint, config.forward, config.health_port, config.ready_port) == \
-        ("https://127.0.0.1:6443", True, 8080, 8181)
+    assert (config.endpoint, config.forward, config.health_port, config.ready_port, config.lameduck) == \
+        ("https://127.0.0.1:6443", True, 8080, 8181, 5.0)
     assert config.ignored == ["kubernetes fallthrough", "prometheus", "cache", "loop", "reload", "loadbalance"]
 
 
@@ -21,6 +21,8 @@ def test_a_corefile_coredns_would_refuse_is_refused_with_its_line():
         parse(".:53 {\n  errors\n")
     with pytest.raises(CorefileError, match="root zone only"):
         parse("example.org:53 {\n  whoami\n}\n")
+    with pytest.raises(CorefileError, match=r"Corefile:2 - .*plugin/health: .*'lameduck soon'"):
+        parse(".:53 {\n  health {\n  lameduck soon\n  }\n}\n".replace("{\n  lameduck", "{ lameduck"))
     with pytest.raises(CorefileError, match="invalid address"):
         parse(".:99999 {\n  errors\n}\n")
 
@@ -61,3 +63,14 @@ def test_kubelab_up_warns_when_port_53_of_the_dns_address_is_taken_on_this_machi
         assert "127.96.9.10:53 is taken" in port_53_problem("127.96.9.10")
     finally:
         holder.close()
+
+
+def test_in_a_notebook_kubeadms_coredns_deployment_comes_up_ready_on_the_simulated_runtime():
+    from kubelab import Cluster
+    cluster = Cluster(nodes=2, seed=0)
+    for resource, obj in objects("10.96.0.10", "https://127.0.0.1:6443")[:-1]:   # kube-dns exists already
+        cluster.client.create(resource, obj, obj["metadata"].get("namespace"))
+    cluster.run(30)
+    assert cluster.get("deployments", "coredns", "kube-system")["status"].get("readyReplicas") == 2
+    endpoints = cluster.get("endpoints", "kube-dns", "kube-system")
+    assert len(endpoints["subsets"][0]["addresses"]) == 2

@@ -9,6 +9,7 @@ answers; from this test, questions sent to the ClusterIP over UDP and TCP come b
 """
 import socket
 import subprocess
+import time
 
 from kubelab.dns import wire
 from kubelab.dns.resolver import ask
@@ -136,5 +137,19 @@ def test_a_process_pod_resolves_a_service_by_name_through_coredns_pods_behind_a_
         assert answers == pods                    # by name, through the ClusterIP, to every ready pod
         missing = run("exec", "client", "--", "nslookup", "nope")
         assert missing.returncode == 1 and "** server can't find nope: NXDOMAIN" in missing.stdout
+
+        # a CoreDNS pod goes: its lameduck (5 s of answering after SIGTERM) covers the time kube-proxy
+        # takes to stop sending there, so no question is lost, and its replacement joins kube-dns
+        before = set(ready("kube-system", "kube-dns"))
+        victim = next(p["metadata"]["name"] for p in up.client.list("pods", "kube-system")["items"]
+                      if p["status"].get("podIP") == sorted(before)[0])
+        assert run("delete", "pod", "-n", "kube-system", victim, "--wait=false").returncode == 0
+        lost = 0
+        for _ in range(60):                       # over about 8 s: the pod's whole way out
+            lost += not _answers("127.96.0.10", "web.shop.svc.cluster.local")
+            time.sleep(0.12)
+        assert lost == 0, f"{lost} of 60 questions lost while a CoreDNS pod was replaced"
+        up.eventually(lambda: len(ready("kube-system", "kube-dns")) == 2 and sorted(before)[0] not in
+                      ready("kube-system", "kube-dns"), 60, "a new CoreDNS pod ready in kube-dns")
     finally:
         up.stop()
