@@ -18,7 +18,8 @@ component has its own connection to the API server, which a fault cuts, slows or
 restarted component is a new object on a new connection, as a restarted process is.
 
 This package is the in-process assembly only: cluster.py, faults.py, trace.py (who wrote
-what), credentials.py (each component's token), arguments.py. The same
+what), credentials.py (each component's token), arguments.py, progress.py (a big run's bar),
+collector.py (a big run pauses Python's cyclic GC). The same
 components as separate OS processes over HTTP — `kubelab up`, the daemons, the HTTPS front,
 the store server, certificates — are kubelab/processes/, beside this package.
 """
@@ -42,7 +43,7 @@ from ..kubelet.dns import dns_ip
 from ..proxy import KubeProxy
 from ..scheduler import Scheduler
 from ..store import MemoryStore
-from . import arguments
+from . import arguments, collector
 from . import progress as progress_bar
 from ..cloud.addresses import CLUSTER_CIDR, LARGE_CLUSTER_CIDR, node_internal_ip
 from .credentials import ClusterCredentials
@@ -135,7 +136,7 @@ class Cluster:
         self.fault = Faults(self)
         for name in self.builders:
             self._build(name)
-        with indexes(self.informer_indexes):   # components build their informers as they start
+        with indexes(self.informer_indexes), collector.paused(nodes):   # informers built as components start
             for component in self.components():
                 component.start()
         self.settle(progress=progress)
@@ -278,7 +279,8 @@ class Cluster:
     def run(self, seconds: float) -> None:
         """Let `seconds` of virtual time pass, every component doing what falls due."""
         arguments.seconds("run", "seconds", seconds)
-        self.clock.run(seconds)
+        with collector.paused(len(self._machines)):   # a big cluster's runs skip the cyclic GC (collector.py)
+            self.clock.run(seconds)
 
     def settle(self, max_seconds: float = 600.0, progress: bool | None = None) -> float:
         """Run until no component has work left (only heartbeats remain); returns seconds taken.
@@ -286,9 +288,10 @@ class Cluster:
         arguments.seconds("settle", "max_seconds", max_seconds, allow_zero=False)
         if progress is not None and not isinstance(progress, bool):
             raise TypeError(f"settle(progress={progress!r}): progress must be True, False or None")
-        if not progress_bar.wanted(progress, len(self._machines)):
-            return self.clock.settle(max_seconds)
-        return progress_bar.settle(self, max_seconds, delay=progress_bar.DELAY_SECONDS if progress is None else 0.0)
+        with collector.paused(len(self._machines)):
+            if not progress_bar.wanted(progress, len(self._machines)):
+                return self.clock.settle(max_seconds)
+            return progress_bar.settle(self, max_seconds, delay=progress_bar.DELAY_SECONDS if progress is None else 0.0)
 
     # -- talking to the cluster ------------------------------------------------------------
     def kubectl(self, command: str, stdin: str | None = None) -> str:
