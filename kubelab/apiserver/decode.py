@@ -81,6 +81,15 @@ def body(resource, request, sent) -> dict:
     return obj
 
 
+def _private_copy(sent: dict) -> dict:
+    """The body's own copy (decoding edits it): through JSON, several times cheaper than a deep
+    copy for what a body holds; a deep copy for what JSON cannot hold, decoding then says why."""
+    try:
+        return json.loads(json.dumps(sent))
+    except (TypeError, ValueError):
+        return copy.deepcopy(sent)
+
+
 def check(resource, obj: dict) -> None:
     """Decode `obj` in place as the resource's Go type would: 400 on a type mismatch; `null`s and
     unknown fields dropped, as Go's decoder leaves zero values and ignores what it does not know."""

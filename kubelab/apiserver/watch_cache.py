@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import threading
 from collections import OrderedDict, deque
 from typing import NamedTuple
 
@@ -177,21 +178,27 @@ def cache_for(server, resource) -> WatchCache | None:
 
 
 class Encodings:
-    """Each shared object's JSON, made once however many in-process clients receive it."""
+    """Each shared object's JSON, made once however many watchers receive it (the in-process
+    client decodes it, HTTP streams send it). The last `size` objects are remembered: every
+    watcher of one change hears it within a few events of the others. Thread-safe: HTTP
+    streams encode outside the API server's lock."""
 
     def __init__(self, size: int = 256):
         self.size = size
-        self.hits = self.misses = 0
+        self.hits = self.misses = 0   # lesson 11: how often an encoding was shared
         self._texts: OrderedDict[int, tuple[dict, str]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def __call__(self, obj: dict) -> str:
-        entry = self._texts.get(id(obj))
-        if entry is not None and entry[0] is obj:   # holding obj keeps its id from being reused
-            self.hits += 1
-            return entry[1]
-        self.misses += 1
+        with self._lock:
+            entry = self._texts.get(id(obj))
+            if entry is not None and entry[0] is obj:   # holding obj keeps its id from being reused
+                self.hits += 1
+                return entry[1]
         text = json.dumps(obj, separators=(",", ":"))
-        self._texts[id(obj)] = (obj, text)
-        if len(self._texts) > self.size:
-            self._texts.popitem(last=False)
+        with self._lock:
+            self.misses += 1
+            self._texts[id(obj)] = (obj, text)
+            if len(self._texts) > self.size:
+                self._texts.popitem(last=False)
         return text

@@ -1,10 +1,18 @@
 """The client every component uses: Kubernetes' verbs, and nothing but the API in between.
 
 A component never holds the API server; it holds a `Client` over a *transport*. The
-in-process transport hands a `Request` to the API server and copies everything through JSON
-both ways, so no dict is ever shared between a component and the server — the same
-isolation a network gives. The HTTP transport (its own issue) sends the same requests as
-REST calls. Component code cannot tell which one it has.
+in-process transport hands a `Request` to the API server, and no dict the server keeps is
+ever shared with a component — the same isolation a network gives:
+  request bodies   copied through JSON on the way in (the server edits what it decodes);
+  get and writes   answered with an object built for this request alone (decoded from the
+                   store, or the one just written): handed over as it is, no copy;
+  lists            may hold the watch cache's shared objects: copied through JSON;
+  watch events     the cache's shared object, encoded once for every watcher
+                   (`apiserver.encoded`) and decoded into each watcher's own copy.
+So a caller may change what it got without touching the server or any other component
+(an informer's cache is still read-only by convention: its handlers share its objects).
+The HTTP transport sends the same requests as REST calls. Component code cannot tell which
+one it has.
 """
 from __future__ import annotations
 
@@ -21,7 +29,9 @@ def _copy(obj):
 
 
 class InProcessTransport:
-    """Calls the API server directly, with the isolation of a network (JSON copies)."""
+    """Calls the API server directly, with the isolation of a network (see above)."""
+
+    SHARED_ANSWERS = ("list",)   # the verbs whose answers may hold the server's shared objects
 
     def __init__(self, apiserver):
         self.apiserver = apiserver
@@ -30,7 +40,8 @@ class InProcessTransport:
         request.body = _copy(request.body) if request.body is not None else None
         request.user_info = None  # who the client is, only authentication says (as over a network)
         try:
-            return _copy(self.apiserver.handle(request))
+            answer = self.apiserver.handle(request)
+            return _copy(answer) if request.verb in self.SHARED_ANSWERS else answer
         except ApiError as refusal:
             # A refusal is the API server's answer, not a crash: the caller's traceback starts
             # here, as over HTTP, not eight frames deep in the API server's internals.

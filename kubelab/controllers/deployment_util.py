@@ -18,7 +18,6 @@ event ("the user changed spec.replicas") from a rollout step.
 """
 from __future__ import annotations
 
-import copy
 import math
 
 from ..objects import meta
@@ -115,12 +114,14 @@ def max_unavailable(deployment: dict) -> int:
 
 # -- templates and revisions ------------------------------------------------------------
 def without_hash(template: dict) -> dict:
-    """A copy of a pod template without the pod-template-hash label."""
-    stripped = copy.deepcopy(template)
-    labels = (stripped.get("metadata") or {}).get("labels")
-    if labels is not None:
-        labels.pop(POD_TEMPLATE_HASH, None)
-    return stripped
+    """The pod template without the pod-template-hash label (new metadata and labels dicts,
+    everything else shared with `template`: read it, never change it)."""
+    metadata = template.get("metadata") or {}
+    labels = metadata.get("labels")
+    if labels is None or POD_TEMPLATE_HASH not in labels:
+        return template
+    return {**template, "metadata": {**metadata, "labels": {key: value for key, value in labels.items()
+                                                            if key != POD_TEMPLATE_HASH}}}
 
 
 def equal_ignore_hash(template: dict, other: dict) -> bool:

@@ -38,6 +38,7 @@ from ..objects import conditions, meta, selector
 from ..objects.disruption_budget import counts_pod, set_condition, with_disruption_allowed
 from ..objects.timefmt import parse, rfc3339
 from .active_pods import is_ready
+from .label_index import LABEL_INDEX, label_index, pods_selected
 
 DELETION_TIMEOUT = 120.0    # seconds an eviction's pod may take to be deleted (DeletionTimeout)
 STALE_POD_DISRUPTION_TIMEOUT = 120.0   # seconds a DisruptionTarget may stand without a delete
@@ -59,6 +60,7 @@ class DisruptionController(Controller):
         super().__init__(client, clock, factory)
         self.budgets = factory.informer("poddisruptionbudgets")
         self.pods = factory.informer("pods")
+        self.pods.add_indexers({LABEL_INDEX: label_index})   # a budget's pods, not the namespace's
         self.replicasets = factory.informer("replicasets")
         self.deployments = factory.informer("deployments")
         self.budgets.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), self.enqueue)
@@ -80,7 +82,8 @@ class DisruptionController(Controller):
         budget = self.budgets.get(key)
         if budget is None:
             return
-        pods = [pod for pod in self.pods.list(meta.namespace(budget)) if counts_pod(budget, pod)]
+        pods = [pod for pod in pods_selected(self.pods, meta.namespace(budget), budget["spec"].get("selector"))
+                if counts_pod(budget, pod)]
         if not pods:
             self.recorder.event(budget, "Normal", "NoPods", "No matching pods found")
         try:

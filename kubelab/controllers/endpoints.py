@@ -36,6 +36,7 @@ from ..client import ApiError, Controller
 from ..objects import conditions, meta
 from ..objects.timefmt import parse, rfc3339
 from .active_pods import is_ready
+from .label_index import LABEL_INDEX, label_index, pods_selected
 
 LAST_CHANGE_TRIGGER_TIME = "endpoints.kubernetes.io/last-change-trigger-time"
 HEADLESS = "service.kubernetes.io/headless"
@@ -48,6 +49,7 @@ class EndpointsController(Controller):
         super().__init__(client, clock, factory)
         self.services = factory.informer("services")
         self.pods = factory.informer("pods")
+        self.pods.add_indexers({LABEL_INDEX: label_index})   # a Service's pods, not the namespace's
         self.endpoints = factory.informer("endpoints")
         # Per Service key: (service trigger time, {pod name: Ready transition time}) last synced.
         self.trigger_times: dict[str, tuple[float, dict[str, float]]] = {}
@@ -90,7 +92,7 @@ class EndpointsController(Controller):
             return
         if service["spec"].get("type") == "ExternalName" or not service["spec"].get("selector"):
             return  # no selector: its Endpoints are written by hand (the `kubernetes` Service's too)
-        pods = self.pods.list(namespace, {"matchLabels": service["spec"]["selector"]})
+        pods = pods_selected(self.pods, namespace, {"matchLabels": service["spec"]["selector"]})
         trigger_time = self.last_change_trigger_time(key, service, pods)
         subsets = compute_subsets(service, pods)
         labels = dict(meta.labels(service))

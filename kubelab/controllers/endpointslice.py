@@ -36,6 +36,7 @@ from ..client import ApiError, Controller
 from ..objects import meta
 from .active_pods import is_ready
 from .endpoints import endpoint_view, find_port
+from .label_index import LABEL_INDEX, label_index, pods_selected
 
 SERVICE_NAME = "kubernetes.io/service-name"
 MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
@@ -54,6 +55,7 @@ class EndpointSliceController(Controller):
         super().__init__(client, clock, factory)
         self.services = factory.informer("services")
         self.pods = factory.informer("pods")
+        self.pods.add_indexers({LABEL_INDEX: label_index})   # a Service's pods, not the namespace's
         self.nodes = factory.informer("nodes")
         self.slices = factory.informer("endpointslices")
         # Per Service key: {slice name: (resourceVersion we wrote, or None for a delete; when)}.
@@ -99,7 +101,7 @@ class EndpointSliceController(Controller):
         if not self.slices.has_synced or self.cache_is_stale(key):
             self.queue.add_after(key, 1.0)   # look again once the informer has caught up
             return
-        pods = self.pods.list(namespace, {"matchLabels": service["spec"]["selector"]})
+        pods = pods_selected(self.pods, namespace, {"matchLabels": service["spec"]["selector"]})
         desired = self.desired_endpoints(service, pods)
         existing = sorted((s for s in self.slices.list(namespace)
                            if meta.labels(s).get(SERVICE_NAME) == name and

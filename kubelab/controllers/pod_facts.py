@@ -67,18 +67,18 @@ class OwnerPodFacts:
         self.entries: dict[str, tuple[dict, PodFacts]] = {}   # pod uid -> (pod object, facts)
 
     def __call__(self, pod: dict) -> PodFacts:
-        uid = pod["metadata"].get("uid", "")
-        entry = self.entries.get(uid)
+        entry = self.entries.get(pod["metadata"].get("uid", ""))
         if entry is not None and entry[0] is pod:
             return entry[1]
         facts = read_facts(self.owner, self.requirements, self.template_labels, pod)
-        self.entries[uid] = (pod, facts)
+        self.entries[pod["metadata"].get("uid", "")] = (pod, facts)
         return facts
 
     def is_ours(self, pod: dict) -> bool:
         """Controlled by this owner and selected by it: claiming has nothing to do."""
-        facts = self(pod)
-        return facts.controller_uid == self.owner["metadata"].get("uid") and facts.matches
+        entry = self.entries.get(pod["metadata"].get("uid", ""))
+        facts = entry[1] if entry is not None and entry[0] is pod else self(pod)
+        return facts.matches and facts.controller_uid == self.owner["metadata"].get("uid")
 
 
 class PodFactsCache:

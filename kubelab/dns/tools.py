@@ -1,16 +1,16 @@
-"""`nslookup`, `wget` and `dig` for process pods, resolving through the pod's resolv.conf.
+"""`nslookup`, `wget`, `dig` and `host` for process pods, resolving through the pod's resolv.conf.
 
     kubectl exec client -- nslookup web          → python -m kubelab.dns.tools nslookup web
     kubectl exec client -- wget -qO- http://web  → python -m kubelab.dns.tools wget -qO- http://web
     kubectl exec dnsutils -- dig +short web.default.svc.cluster.local   (jessie-dnsutils's dig)
 
-The process runtime runs an image's `nslookup`, `wget` and `dig` as these programs
+The process runtime runs an image's `nslookup`, `wget`, `dig` and `host` as these programs
 (process_commands.py), because the host's own would ask the host's resolver, which knows no
 cluster names (dns/resolver.py says why kubelab cannot redirect it). They read the pod's
 /etc/resolv.conf — the file the kubelet wrote into the pod's folder, found through
 $KUBELAB_CONTAINER_DIR — and print what busybox prints, with its exit codes.
 
-Left out: every other option of the three (refused with a usage line, not ignored), HTTPS,
+Left out: every other option of the four (refused with a usage line, not ignored), HTTPS,
 proxies, redirects, and dig's AUTHORITY/ADDITIONAL sections and timing lines.
 """
 from __future__ import annotations
@@ -134,6 +134,31 @@ def dig(argv: list[str]) -> int:
     return 0
 
 
+def host(argv: list[str]) -> int:
+    """host [-t TYPE] NAME [SERVER]: bind's host, one line per record."""
+    qtype, words = "A", list(argv)
+    if words[:1] == ["-t"] and len(words) > 1:
+        qtype, words = words[1].upper(), words[2:]
+    if not 1 <= len(words) <= 2 or words[0].startswith("-") or qtype not in wire.TYPES:
+        print("Usage: host [-t type] hostname [server]", file=sys.stderr)
+        return 1
+    conf = pod_resolv_conf()
+    if len(words) == 2:
+        conf.nameservers = [words[1]]
+    try:
+        result = resolve(words[0], conf, qtype)
+    except Unreachable:
+        print(";; connection timed out; no servers could be reached")
+        return 1
+    if not result.answers:
+        print(f"Host {words[0]} not found: {result.rcode}({wire.RCODE_NAMES.get(result.rcode, '?')})")
+        return 1
+    words_for = {"A": "has address", "CNAME": "is an alias for", "SRV": "has SRV record"}
+    for record in result.answers:
+        print(f"{record.name} {words_for.get(record.type, record.type)} {record.data}")
+    return 0
+
+
 def _address(host: str) -> str:
     try:
         return str(ipaddress.ip_address(host))
@@ -233,9 +258,9 @@ def wget(argv: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    programs = {"nslookup": nslookup, "wget": wget, "dig": dig}
+    programs = {"nslookup": nslookup, "wget": wget, "dig": dig, "host": host}
     if not argv or argv[0] not in programs:
-        print("usage: python -m kubelab.dns.tools nslookup|wget|dig ARGS...", file=sys.stderr)
+        print("usage: python -m kubelab.dns.tools nslookup|wget|dig|host ARGS...", file=sys.stderr)
         return 2
     return programs[argv[0]](argv[1:])
 

@@ -92,7 +92,7 @@ CATALOGUE: dict[str, ImageBehaviour] = {entry.repository: entry for entry in [
     # the cluster DNS add-on (kubeadm's CoreDNS; the process runtime runs kubelab.dns.pod) and the
     # docs' DNS debugging image (nslookup, dig, host)
     _entry("registry.k8s.io/coredns/coredns", ["/coredns"], tags={"v1.10.1", "v1.11.1", "v1.11.3", "v1.12.0"},
-           binaries={"/coredns"}, serves=(53,), memory_mib=20),
+           binaries={"/coredns"}, serves=(53, 8080, 8181, 9153), memory_mib=20),   # dns, health, ready, metrics
     _entry("registry.k8s.io/e2e-test-images/jessie-dnsutils", cmd=["bash"], tags={"1.3", "1.5", "1.7"},
            binaries=DEBIAN | {"dig", "host"}),
     _entry("registry.k8s.io/goproxy", ["/goproxy"], tags={"0.1"}, binaries={"/goproxy"}, serves=(8080,)),

@@ -190,10 +190,15 @@ class PodSync:
         return answer["status"]["token"]
 
     def _mount_volumes(self, key: Key, pod: dict) -> bool:
-        files = {}
+        files, looked_up = {}, {}   # each ConfigMap/Secret read once per mount, however many volumes name it
+
+        def lookup(resource: str, namespace: str, name: str) -> dict | None:
+            if (resource, namespace, name) not in looked_up:
+                looked_up[resource, namespace, name] = self._lookup(resource, namespace, name)
+            return looked_up[resource, namespace, name]
         try:
             for volume in pod["spec"].get("volumes") or []:
-                files[volume["name"]] = volume_files(pod, volume, self._lookup, lambda source: self._token(pod, source),
+                files[volume["name"]] = volume_files(pod, volume, lookup, lambda source: self._token(pod, source),
                                                      self.runtime.host_paths)
         except MountError as error:
             self.recorder.event(pod, WARNING, "FailedMount", str(error))

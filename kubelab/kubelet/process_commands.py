@@ -28,7 +28,7 @@ from .shell import SERVERS, StartError, check_executable, effective_argv
 SHELLS = {"sh", "bash", "ash"}
 # The host's nslookup or wget would ask the host's resolver, which knows no cluster names; these
 # run kubelab's instead (dns/resolver.py says why a host program's libc cannot be redirected).
-DNS_TOOLS = {"nslookup", "wget", "dig"}
+DNS_TOOLS = {"nslookup", "wget", "dig", "host"}
 SERVICE_ACCOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
 
 

@@ -37,7 +37,8 @@ from .images import ImageBehaviour
 
 Program = Generator[tuple, None, int]
 SERVERS = {"nginx", "httpd-foreground", "httpd", "redis-server", "/hello-app", "/server", "/goproxy", "postgres",
-           "mysqld", "memcached", "apache2-foreground", "/usr/local/bin/run.sh", "traefik", "/pause", "fluentd"}
+           "mysqld", "memcached", "apache2-foreground", "/usr/local/bin/run.sh", "traefik", "/pause", "fluentd",
+           "/coredns"}
 PI = "3.14159265358979323846264338327950288419716939937510582097494459230781640628620899862803482534211706798"
 
 

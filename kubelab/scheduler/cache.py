@@ -112,7 +112,9 @@ class Cache:
         self.remove_pod(key)
         self.assumed.discard(key)
         node_name = pod["spec"]["nodeName"]
-        info = self.node_infos.setdefault(node_name, NodeInfo())
+        info = self.node_infos.get(node_name)
+        if info is None:   # (not setdefault: that would build a NodeInfo for every pod)
+            info = self.node_infos[node_name] = NodeInfo()
         info.add_pod(pod)
         self.pod_nodes[key] = node_name
         if self._snapshot is not None:

@@ -57,3 +57,14 @@ def test_replicaset_refused_its_fifth_create_finishes_that_batch_and_stops(clien
     assert events(client, "FailedCreate") == ["Error creating: pods is forbidden: try again later"]
     assert len(attempts) == 21 and len(active_pods(client, "app=web")) == 20
     assert client.get("replicasets", "web")["status"]["replicas"] == 20
+
+
+def test_a_batch_of_pod_events_costs_one_sync_not_one_per_pod(client, clock, manager):
+    """The 20 pods' ADDED events reach the informer in one delivery; the work queue holds the
+    ReplicaSet's key once (its `dirty` set), so they cost one sync between them, not 20."""
+    controller = manager.controllers["replicaset"]
+    client.create("replicasets", replicaset_manifest("web", 20))
+    clock.run(1)
+    assert len(active_pods(client, "app=web")) == 20
+    # the add, the 20 pods' ADDED events, the status write's own event: a handful of syncs
+    assert controller.syncs <= 3, controller.syncs

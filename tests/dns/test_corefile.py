@@ -63,3 +63,14 @@ def test_kubelab_up_warns_when_port_53_of_the_dns_address_is_taken_on_this_machi
         assert "127.96.9.10:53 is taken" in port_53_problem("127.96.9.10")
     finally:
         holder.close()
+
+
+def test_in_a_notebook_kubeadms_coredns_deployment_comes_up_ready_on_the_simulated_runtime():
+    from kubelab import Cluster
+    cluster = Cluster(nodes=2, seed=0)
+    for resource, obj in objects("10.96.0.10", "https://127.0.0.1:6443")[:-1]:   # kube-dns exists already
+        cluster.client.create(resource, obj, obj["metadata"].get("namespace"))
+    cluster.run(30)
+    assert cluster.get("deployments", "coredns", "kube-system")["status"].get("readyReplicas") == 2
+    endpoints = cluster.get("endpoints", "kube-dns", "kube-system")
+    assert len(endpoints["subsets"][0]["addresses"]) == 2

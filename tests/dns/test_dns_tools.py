@@ -63,6 +63,13 @@ def test_dig_asks_the_name_as_given_unless_told_to_search(pod, capsys):
     assert "_http._tcp.web.shop.svc.cluster.local.\t30\tIN\tSRV\t0 100 8053 web.shop.svc.cluster.local" in out
 
 
+def test_host_prints_one_line_per_record_and_nxdomain_as_bind_does(pod, capsys):
+    assert tools.main(["host", "web"]) == 0
+    assert capsys.readouterr().out == "web.shop.svc.cluster.local has address 127.53.0.80\n"
+    assert tools.main(["host", "nope"]) == 1
+    assert capsys.readouterr().out == "Host nope not found: 3(NXDOMAIN)\n"
+
+
 def test_wget_resolves_the_host_then_fetches_from_its_address(pod, capsys):
     class Page(http.server.BaseHTTPRequestHandler):
         def do_GET(self):

@@ -135,6 +135,8 @@ class WatchStream:
             obj = table(self.route.resource, obj, self.apiserver.clock.now(), self.include_object,
                         with_columns=not self._sent_columns, printer=self.apiserver.strategy(self.route.resource))
             self._sent_columns = True
+        if obj is not None and not self.as_table and hasattr(self.apiserver, "encoded"):   # shared by every watcher
+            return b'{"type":"%s","object":%s}\n' % (event_type.encode(), self.apiserver.encoded(obj).encode())
         return json.dumps({"type": event_type, "object": obj}, separators=(",", ":")).encode() + b"\n"
 
     def stop(self) -> None:

@@ -74,6 +74,7 @@ class PreFilterState:
         self._counts: dict[str, dict[TopologyPair, int]] = {} if table is not None else \
             {kind: {} for kind in self.KINDS}
         self._masks = None  # (table, the three rules' masks), once filter_mask asked
+        self._any: dict[str, bool] = {}
 
     def counts(self, kind: str) -> dict[TopologyPair, int]:
         found = self._counts.get(kind)
@@ -88,7 +89,10 @@ class PreFilterState:
     def any(self, kind: str) -> bool:
         if kind in self._counts:
             return bool(self._counts[kind])
-        return any(bool((sums > 0).any()) for sums in self.by_code[kind].values())
+        found = self._any.get(kind)
+        if found is None:   # (the counts are final once PreFilter is done: asked once per kind)
+            found = self._any[kind] = any(bool((sums > 0).any()) for sums in self.by_code[kind].values())
+        return found
 
     def present(self, kind: str, key: str, table) -> np.ndarray:
         """Which of the table's nodes lie in a domain of `key` with a count above zero."""
