@@ -139,8 +139,8 @@ for label, row in (("watch cache", cached), ("no cache", uncached)):
 # kubelets. (The lists column is the same both ways: each of those reads is the API server's
 # own Priority admission plugin looking up PriorityClasses as a pod is created, straight from
 # the store — upstream's plugin reads an informer. Lists from clients, a kubectl or an
-# informer starting, are what the cache answers from memory.) (`kubelab apiserver --watch-cache=false` is kube-apiserver's
-# own flag; upstream turns the cache off only for tests.)
+# informer starting, are what the cache answers from memory.) The switch is kube-apiserver's
+# own flag, on by default: `kubelab apiserver --watch-cache=false`.
 #
 # ## 5. Idea three: `percentageOfNodesToScore`
 #
