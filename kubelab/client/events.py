@@ -32,7 +32,7 @@ class EventRecorder:
         """Record that `reason` happened to `obj` ("Normal"/"Warning"), worded as upstream."""
         namespace = meta.namespace(obj) or "default"
         now = rfc3339(self.clock.now())
-        nanos = int(self.clock.now() * 1e9) + next(self._sequence)
+        nanos = int(self.clock.now() * 1e9)
         event = {
             "apiVersion": "v1", "kind": "Event",
             "metadata": {"name": f"{meta.name(obj)}.{nanos:x}", "namespace": namespace},
@@ -59,13 +59,18 @@ class EventRecorder:
                 except ApiError as error:
                     if error.reason != "NotFound":
                         raise
-            self._create(result, namespace, nanos)
+                    self._create(result, namespace, nanos, fresh=False)  # gone: write it again
+                    return
+            self._create(result, namespace, nanos, fresh=True)
         except ApiError:
             pass  # events are best effort
 
-    def _create(self, result, namespace: str, nanos: int) -> None:
+    def _create(self, result, namespace: str, nanos: int, fresh: bool) -> None:
         event = result.event
         base = event["involvedObject"]["name"]
+        if fresh:  # a new Event's name: <object>.<virtual nanoseconds, made unique per recorder>
+            nanos += next(self._sequence)
+            event = {**event, "metadata": {**event["metadata"], "name": f"{base}.{nanos:x}"}}
         for _ in range(8):  # on virtual time two recorders may pick the same nanosecond: move on
             try:
                 self.client.create("events", event, namespace)
