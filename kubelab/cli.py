@@ -74,6 +74,10 @@ def _add_process_commands(commands) -> None:
                                 "(default: a random key, kept in DATA_DIR/sa.key)")
     apiserver.add_argument("--service-cluster-ip-range", default="10.96.0.0/12",
                            help="the ClusterIPs' range (kubelab up --runtime process: 127.96.0.0/16, loopback)")
+    apiserver.add_argument("--advertise-address", default="10.0.0.10",
+                           help="the address the kubernetes Service's Endpoints give (kubelab up: its HTTPS front)")
+    apiserver.add_argument("--advertise-port", type=int, default=6443,
+                           help="the port with it (kube-apiserver's --secure-port; kubelab up: the front's port)")
     apiserver.add_argument("--etcd-compaction-interval", type=_duration, default=300.0,
                            help="how often the store is compacted, e.g. 5m, 90s (0 = never; default 5m)")
     apiserver.add_argument("--watch-cache", type=_go_bool, nargs="?", const=True, default=True,
@@ -213,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         from .apiserver.http.process import run
         return run(args.port, args.store, args.data_dir, args.etcd_endpoint, args.seed,
                    args.token_auth_file, args.service_account_key_file, args.etcd_compaction_interval,
-                   args.service_cluster_ip_range, args.watch_cache)
+                   args.service_cluster_ip_range, args.watch_cache,
+                   advertise=(args.advertise_address, args.advertise_port))
     if args.command == "cloud-controller-manager":
         from .processes import daemon
         return daemon.run(args.command, args.kubeconfig, nodes=args.nodes,

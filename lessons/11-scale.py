@@ -40,7 +40,7 @@ from kubelab import viz
 viz.architecture(highlight="kube-apiserver", cloud=False)
 
 # %% [markdown]
-# `viz.scale.measure(nodes)` starts a cluster, creates Deployments of 10 pods until there are 5
+# `scale.measure(nodes)` (kubelab/viz/scale.py) starts a cluster, creates Deployments of 10 pods until there are 5
 # pods per node, waits until every pod runs, and counts — on the virtual clock, so the counts
 # are the same on every run and every machine (seconds on a wall clock are not; the benchmark
 # measures those, §6). The columns: store **writes**; **lists** that reached the store;
@@ -57,9 +57,9 @@ print(scale.table(on))
 
 # %% [markdown]
 # Twice the nodes, twice the pods — and about twice the writes: each pod costs the same
-# number of writes whatever the size (created, scheduled, started, its status, its ReplicaSet's
-# status). That is the part that *must* grow: fidelity is not for sale, every write still
-# happens. The other columns are where the danger is.
+# number of writes whatever the size (its creation and binding, the kubelet's status reports,
+# the Events that tell its story, its ReplicaSet's status). That is the part that *must* grow:
+# fidelity is not for sale, every write still happens. The other columns are where the danger is.
 #
 # ## 2. The growth curve
 #
@@ -139,8 +139,8 @@ for label, row in (("watch cache", cached), ("no cache", uncached)):
 # kubelets. (The lists column is the same both ways: each of those reads is the API server's
 # own Priority admission plugin looking up PriorityClasses as a pod is created, straight from
 # the store — upstream's plugin reads an informer. Lists from clients, a kubectl or an
-# informer starting, are what the cache answers from memory.) (`kubelab apiserver --watch-cache=false` is kube-apiserver's
-# own flag; upstream turns the cache off only for tests.)
+# informer starting, are what the cache answers from memory.) The switch is kube-apiserver's
+# own flag, on by default: `kubelab apiserver --watch-cache=false`.
 #
 # ## 5. Idea three: `percentageOfNodesToScore`
 #

@@ -27,14 +27,15 @@ def bootstrap(apiserver) -> None:
         "metadata": {"name": "kubernetes", "namespace": "default",
                      "labels": {"component": "apiserver", "provider": "kubernetes"}},
         "spec": {"clusterIP": str(apiserver.ips.network.network_address + 1),
-                 "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]}})
-    # kubelab's control plane answers at advertise_address:6443 (10.0.0.10 by default).
+                 "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": apiserver.secure_port}]}})
+    # kubelab's control plane answers at advertise_address:secure_port (10.0.0.10:6443 in process;
+    # under `kubelab up`, the HTTPS front every instance sits behind).
     ensure(apiserver, "endpoints", {
         "apiVersion": "v1", "kind": "Endpoints",
         "metadata": {"name": "kubernetes", "namespace": "default",
                      "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
         "subsets": [{"addresses": [{"ip": apiserver.advertise_address}],
-                     "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}]})
+                     "ports": [{"name": "https", "port": apiserver.secure_port, "protocol": "TCP"}]}]})
     for name, value in SYSTEM_CLASSES.items():
         ensure(apiserver, "priorityclasses", system_class(name, value))
 

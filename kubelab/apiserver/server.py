@@ -57,6 +57,7 @@ class APIServer:
 
     def __init__(self, store: Store, clock, rng: random.Random | None = None,
                  service_cidr: str = "10.96.0.0/12", advertise_address: str = "10.0.0.10",
+                 secure_port: int = 6443,
                  admission_plugins: list[str] | None = None,
                  compaction_interval: float = DEFAULT_INTERVAL, trace_limit: int = 10_000,
                  watch_cache: bool = True):
@@ -66,6 +67,7 @@ class APIServer:
         self.watch_caches: dict[str, object] = {}   # plural -> its WatchCache, made on first use
         self.encoded = Encodings()                  # each shared object's JSON, made once
         self.advertise_address = advertise_address
+        self.secure_port = secure_port   # with advertise_address: the kubernetes Endpoints (bootstrap.py)
         self.rng = rng or random.Random(0)
         self.ips = IPAllocator(service_cidr, random.Random(self.rng.random()))
         self.node_ports = PortAllocator(rng=random.Random(self.rng.random()))

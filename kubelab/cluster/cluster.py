@@ -18,7 +18,9 @@ component has its own connection to the API server, which a fault cuts, slows or
 restarted component is a new object on a new connection, as a restarted process is.
 
 This package is the in-process assembly only: cluster.py, faults.py, trace.py (who wrote
-what), credentials.py (each component's token), arguments.py. The same
+what), credentials.py (each component's token), arguments.py, traffic.py (requests to Services
+through a node's rules), progress.py (a big run's bar),
+collector.py (a big run pauses Python's cyclic GC). The same
 components as separate OS processes over HTTP — `kubelab up`, the daemons, the HTTPS front,
 the store server, certificates — are kubelab/processes/, beside this package.
 """
@@ -42,15 +44,16 @@ from ..kubelet.dns import dns_ip
 from ..proxy import KubeProxy
 from ..scheduler import Scheduler
 from ..store import MemoryStore
-from . import arguments
+from . import arguments, collector
 from . import progress as progress_bar
 from ..cloud.addresses import CLUSTER_CIDR, LARGE_CLUSTER_CIDR, node_internal_ip
 from .credentials import ClusterCredentials
 from .faults import APIServerLink, ComponentTransport, Faults
 from .trace import Trace
+from .traffic import Traffic
 
 
-class Cluster:
+class Cluster(Traffic):
     """A whole Kubernetes cluster in the notebook's kernel: `Cluster(nodes=3, seed=0)`."""
 
     def __init__(self, nodes: int = 3, seed: int = 0, node_cpu: str = "2", node_memory: str = "4Gi",
@@ -135,7 +138,7 @@ class Cluster:
         self.fault = Faults(self)
         for name in self.builders:
             self._build(name)
-        with indexes(self.informer_indexes):   # components build their informers as they start
+        with indexes(self.informer_indexes), collector.paused(nodes):   # informers built as components start
             for component in self.components():
                 component.start()
         self.settle(progress=progress)
@@ -278,7 +281,8 @@ class Cluster:
     def run(self, seconds: float) -> None:
         """Let `seconds` of virtual time pass, every component doing what falls due."""
         arguments.seconds("run", "seconds", seconds)
-        self.clock.run(seconds)
+        with collector.paused(len(self._machines)):   # a big cluster's runs skip the cyclic GC (collector.py)
+            self.clock.run(seconds)
 
     def settle(self, max_seconds: float = 600.0, progress: bool | None = None) -> float:
         """Run until no component has work left (only heartbeats remain); returns seconds taken.
@@ -286,16 +290,17 @@ class Cluster:
         arguments.seconds("settle", "max_seconds", max_seconds, allow_zero=False)
         if progress is not None and not isinstance(progress, bool):
             raise TypeError(f"settle(progress={progress!r}): progress must be True, False or None")
-        if not progress_bar.wanted(progress, len(self._machines)):
-            return self.clock.settle(max_seconds)
-        return progress_bar.settle(self, max_seconds, delay=progress_bar.DELAY_SECONDS if progress is None else 0.0)
+        with collector.paused(len(self._machines)):
+            if not progress_bar.wanted(progress, len(self._machines)):
+                return self.clock.settle(max_seconds)
+            return progress_bar.settle(self, max_seconds, delay=progress_bar.DELAY_SECONDS if progress is None else 0.0)
 
     # -- talking to the cluster ------------------------------------------------------------
     def kubectl(self, command: str, stdin: str | None = None) -> str:
         """What `kubectl <command>` would print against this cluster (kubelab's own kubectl)."""
         from ..kubectl import run  # kubectl is a layer above the cluster: imported on use
         return run(self.client, command, self.clock.now(), stdin=stdin, scheduler=self.scheduler,
-                   clock=self.clock).rstrip("\n")
+                   clock=self.clock, executor=self._exec_sync).rstrip("\n")
 
     def apply(self, manifest: str | dict | list) -> str:
         """`kubectl apply -f` a manifest (YAML/JSON text, a dict, or a list of dicts)."""
@@ -309,6 +314,11 @@ class Cluster:
         """`kubectl exec POD -- COMMAND` in process (`echo … | kubectl exec -i` with `stdin`): run it
         in the pod's container (CRI ExecSync on its node's runtime), on virtual time; its output."""
         argv = command.split() if isinstance(command, str) else list(command)
+        return self._exec_sync(namespace, pod, container, argv, stdin, timeout)[1]
+
+    def _exec_sync(self, namespace: str, pod: str, container: str | None, argv: list[str], stdin: str | None,
+                   timeout: float = 60.0) -> tuple[int, str]:
+        """(exit code, output) of `argv` in the container, as the kubelet's /exec runs it."""
         obj = self.get("pods", pod, namespace)
         name = container or obj["spec"]["containers"][0]["name"]
         runtime = self.kubelets[obj["spec"].get("nodeName", "")].runtime if obj["spec"].get("nodeName") in \
@@ -324,7 +334,7 @@ class Cluster:
         runtime.exec_sync(running.id, argv, timeout, lambda outcome: result.setdefault("outcome", outcome), stdin)
         while "outcome" not in result:
             self.run(0.1)
-        return result["outcome"].output
+        return result["outcome"].exit_code, result["outcome"].output
 
     def get(self, resource: str, name: str, namespace: str | None = None) -> dict:
         """One object, as a dict; a refusal is raised as the API server's one-line ApiError."""
@@ -349,67 +359,3 @@ class Cluster:
     def trace(self) -> Trace:
         """Who did what to which object, in order (the API server's record of writes)."""
         return Trace(self.apiserver.trace, self.started_at)
-
-    # -- traffic ---------------------------------------------------------------------------
-    def request(self, service: str, namespace: str = "default", port: int | None = None,
-                from_node: str | None = None, source_ip: str = "", via: str = "cluster-ip") -> dict:
-        """Send one request to a Service, routed by a node's kube-proxy rules.
-
-        via="cluster-ip" (a pod on `from_node` calls the ClusterIP), "node-port" (a client
-        outside calls `from_node`'s address on the Service's nodePort) or "load-balancer" (the
-        cloud's load balancer hands the client's packet, still addressed to the ingress IP, to
-        `from_node`). `source_ip` is the client's address (ClientIP affinity keys on it).
-        Returns what happened: the node whose rules routed it, the destination chosen, and the
-        pod that answered (or the error, as a client would see it).
-        """
-        arguments.choice("request", "via", via, ("cluster-ip", "node-port", "load-balancer"))
-        svc = self.get("services", service, namespace)   # a refusal: one line, as kubectl's
-        ports = svc["spec"].get("ports") or [{}]
-        service_port = next((p for p in ports if p.get("port") == port), ports[0]) if port else ports[0]
-        node = from_node or self._node_of(source_ip) or self._traffic_rng.choice(sorted(self.proxies))
-        if via == "node-port":
-            address, number = self._machines[node]["internal_ip"], service_port.get("nodePort")
-        elif via == "load-balancer":
-            ingress = (svc.get("status") or {}).get("loadBalancer", {}).get("ingress") or [{}]
-            address, number = ingress[0].get("ip"), service_port.get("port")
-        else:
-            address, number = svc["spec"].get("clusterIP"), service_port.get("port")
-        result = {"from_node": node, "service": f"{namespace}/{service}", via: f"{address}:{number}"}
-        if via == "cluster-ip":
-            result["cluster_ip"] = result.pop(via)
-        if not address or address == "None" or not number:
-            result["error"] = f"the Service has no {via.replace('-', ' ')}"
-            return result
-        route = result["route"] = self.proxies[node].route(address, number, source_ip=source_ip)
-        destination = getattr(route, "destination", None)
-        if destination is None:
-            result["error"] = route.message or route.outcome
-            return result
-        ip, target_port = destination
-        for kubelet in self.kubelets.values():
-            answer = kubelet.runtime.serve(ip, target_port, source_ip or None)
-            if answer is not None:
-                result["answer"] = answer
-                return result
-        result["error"] = "connection refused"
-        return result
-
-    def _node_of(self, pod_ip: str) -> str | None:
-        """The node a pod with this IP runs on (its packets start there), if any."""
-        for node, kubelet in sorted(self.kubelets.items()):
-            if pod_ip and any(sandbox.ip == pod_ip for sandbox in kubelet.runtime.sandboxes.values()):
-                return node
-        return None
-
-    def requests(self, service: str, count: int = 100, namespace: str = "default", **how) -> dict[str, int]:
-        """Send `count` requests to a Service; how many each pod answered. `how`: request()'s
-        from_node, source_ip, via."""
-        arguments.text("requests", "service", service)
-        arguments.whole_number("requests", "count", count, 0, 1_000_000)
-        arguments.text("requests", "namespace", namespace)
-        answered: dict[str, int] = {}
-        for _ in range(count):
-            result = self.request(service, namespace, **how)
-            who = result.get("answer", {}).get("pod") if "answer" in result else f"error: {result['error']}"
-            answered[who] = answered.get(who, 0) + 1
-        return dict(sorted(answered.items()))

@@ -255,10 +255,8 @@ class ReplicaSetController(Controller):
         behind a scale by the Deployment controller: on 409, read it fresh and try once more."""
         if status == replicaset.get("status", {}):
             return
-        updated = copy.deepcopy(replicaset)
-        updated["status"] = status
-        try:
-            self.client.update_status(self.resource, updated)
+        try:   # a new top-level dict: the cached ReplicaSet is never changed (the client sends a copy)
+            self.client.update_status(self.resource, {**replicaset, "status": status})
         except ApiError as error:
             if error.code != 409:
                 raise

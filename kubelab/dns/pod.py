@@ -14,7 +14,8 @@ pods, the endpoints controller lists them once ready, and each kube-proxy relays
 UDP and TCP — exactly the path a real pod's question takes.
 
 How it reaches the API server: real CoreDNS uses in-cluster config (KUBERNETES_SERVICE_HOST and
-the service-account token). kubelab's kubelet sets no service environment variables, so the
+the service-account token). kubelab's kubelet sets KUBERNETES_SERVICE_HOST/PORT, but under the
+process runtime that ClusterIP's port 443 is bound by the userspace kube-proxy only as root, so the
 Corefile's `endpoint` option (which CoreDNS has) names the API server, and the process
 authenticates with its pod's own bound service-account token and trusts the ca.crt beside it
 (kube-root-ca.crt), re-reading the token as the kubelet rotates it.

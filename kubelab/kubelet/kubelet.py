@@ -85,6 +85,8 @@ class Kubelet(PodSync, Controller):
         self.pods = Informer(client, "pods", clock, field_selector=f"spec.nodeName={node_name}")
         self.pods.add_handlers(on_add=self.enqueue, on_update=lambda old, new: self.enqueue(new),
                                on_delete=self.enqueue)
+        # Services for the containers' environment (service_env.py), as upstream's serviceLister.
+        self.services = Informer(client, "services", clock)
         self.in_flight: dict[Key, str] = {}           # pods with a runtime operation under way
         self.waiting: dict[Key, dict[str, Waiting]] = {}  # why a pod's container can't start
         self.node_lease = NodeLease(client, clock, node_name)
@@ -105,6 +107,7 @@ class Kubelet(PodSync, Controller):
             self.register_node()
         except ApiError:
             pass  # the heartbeat tries again
+        self.services.start()
         self.pods.start()
         for sandbox in self.runtime.list_pod_sandboxes():  # including pods deleted while we were down
             self.enqueue(f"{sandbox.namespace}/{sandbox.name}")
@@ -116,6 +119,7 @@ class Kubelet(PodSync, Controller):
         """Stop the kubelet process; the runtime and its containers keep running."""
         self.running = False
         self.pods.stop()
+        self.services.stop()
         self.runtime.unsubscribe(self._on_container_event)
         if self._heartbeat is not None:
             self._heartbeat.cancel()

@@ -33,6 +33,7 @@ from .admission import admit
 from .backoff import Backoff
 from .container_config import ConfigError, MountError, container_config, environment, volume_files
 from .dns import pod_resolv_conf
+from .service_env import NOT_SYNCED, service_env
 from .pod_status import generate_pod_status
 from .probe_manager import ProbeManager
 from .cri import CREATED, EXITED, RUNNING, PullResult, Sandbox
@@ -174,6 +175,12 @@ class PodSync:
             if error.code == 404:
                 return None
             raise
+
+    def _service_env(self, pod: dict) -> dict[str, str]:
+        """KUBERNETES_SERVICE_HOST and the service links (service_env.py), from the informer."""
+        if not self.services.has_synced:
+            raise ConfigError(NOT_SYNCED)
+        return service_env(meta.namespace(pod), pod["spec"].get("enableServiceLinks", True), self.services.list())
 
     def _token(self, pod: dict, source: dict) -> str:
         """A service-account token bound to this pod (the kubelet's token manager): NodeRestriction
@@ -342,7 +349,7 @@ class PodSync:
     def _create_and_start(self, key: Key, pod: dict, sandbox: Sandbox, container: dict) -> None:
         name = container["name"]
         try:
-            env = environment(pod, container, {}, self._lookup, self.machine.capacity)
+            env = environment(pod, container, self._service_env(pod), self._lookup, self.machine.capacity)
             config = container_config(container, env, self.volumes.get(meta.uid(pod), {}))
         except ConfigError as error:
             self.recorder.event(pod, WARNING, "Failed", f"Error: {error}")

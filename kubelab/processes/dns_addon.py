@@ -18,7 +18,8 @@ it; kube-proxy relays it (UDP and TCP) to the CoreDNS pods, which the process ru
 kubelab's DNS server (dns/pod.py).
 
 Differences, each for a reason: the Corefile's kubernetes block names the API server
-(`endpoint`), because kubelab's kubelet sets no KUBERNETES_SERVICE_HOST for in-cluster config;
+(`endpoint`) rather than in-cluster config: the kubelet does set KUBERNETES_SERVICE_HOST/PORT
+(127.96.0.1:443), but the userspace kube-proxy can bind port 443 there only as root;
 the pod template leaves out the securityContext (capabilities are not modelled: the process
 runtime has no namespaces) — kubelab runs as whoever started it, and binding port 53 needs
 root (or net.ipv4.ip_unprivileged_port_start ≤ 53), as NET_BIND_SERVICE gives CoreDNS upstream.

@@ -36,6 +36,7 @@ import signal
 import sys
 import time
 from dataclasses import dataclass, field
+from ipaddress import ip_network
 from pathlib import Path
 
 from ..apiserver.authentication.rsa import random_key
@@ -116,7 +117,12 @@ def write_credentials(cluster: Plan) -> None:
     if not key_file.exists():
         key_file.write_text(private_key_pem(random_key()))
         key_file.chmod(0o600)
-    make_serving_files(cluster.data_dir)   # apiserver.crt (also the CA clients trust) + apiserver.key
+    # apiserver.crt (also the CA clients trust, kube-root-ca.crt's) + apiserver.key, valid for the
+    # names an in-cluster client uses too, as kubeadm's apiserver certificate.
+    service_cidr = PROCESS_SERVICE_CIDR if cluster.runtime == "process" else "10.96.0.0/12"
+    make_serving_files(cluster.data_dir, ["127.0.0.1", "localhost", str(ip_network(service_cidr)[1]), "kubernetes",
+                                          "kubernetes.default", "kubernetes.default.svc",
+                                          "kubernetes.default.svc.cluster.local"])
     for component, (token, user, _) in cluster.tokens.items():
         path = cluster.data_dir / ("kubeconfig" if component == "admin" else f"kubeconfigs/{component}")
         kubeconfig.write(str(path), cluster.server, token, user="admin" if component == "admin" else user,
@@ -129,7 +135,10 @@ def apiserver_argv(cluster: Plan, index: int, etcd_servers: str) -> list[str]:
     Each instance gets its own seed: instances seeded alike would draw the same generated
     names (generateName) and collide on every create.
     """
-    argv = ["apiserver", "--port", str(cluster.apiserver_ports[index]), "--seed", str(index + 1)]
+    argv = ["apiserver", "--port", str(cluster.apiserver_ports[index]), "--seed", str(index + 1),
+            # The kubernetes Service's Endpoints: where a pod reaches the API over HTTPS, the front
+            # (the instances speak plain HTTP behind it).
+            "--advertise-address", "127.0.0.1", "--advertise-port", str(cluster.port)]
     if etcd_servers:
         argv += ["--store", "etcd", "--etcd-endpoint", etcd_servers]
     else:

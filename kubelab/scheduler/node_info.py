@@ -94,8 +94,10 @@ def _max(a: Resource, b: Resource) -> Resource:
 # PreScore and the assume, parsing quantities once instead of five times. Objects from the API
 # are never changed in place, so a version's containers stay what they were; a pod without a
 # resourceVersion (built by hand) is worked out every time. (The Resource is shared: read only.)
+# Only the last few are kept: the asks come within one cycle, and a memo of every pod would be
+# long-lived objects the garbage collector walks again and again.
 _REQUESTS: dict[tuple, tuple] = {}
-_REQUESTS_KEPT = 20_000
+_REQUESTS_KEPT = 64
 
 
 def pod_requests(pod: dict, non_zero: bool = False) -> Resource:

@@ -201,3 +201,21 @@ def test_children_stop_by_themselves_when_kubelab_up_is_killed_outright(tmp_path
     os.kill(kubelab_up[0], signal.SIGKILL)   # no chance to clean up: the kernel tells the children
     up.process.wait(30)
     _wait(lambda: not any(_alive(pid) for pid in children), 15, "the children to stop")
+
+
+def test_the_kubernetes_service_leads_to_the_front_that_serves_the_api_over_https(cluster):
+    """The master Endpoints give where a pod reaches the API (the front, the instances' one HTTPS
+    address), and its certificate is valid for the names in-cluster clients use, as kubeadm's."""
+    import ssl
+    admin = Client(HTTPTransport.from_kubeconfig(cluster.kubeconfig), "kubectl")
+    endpoints = admin.get("endpoints", "kubernetes", "default")
+    assert endpoints["subsets"] == [{"addresses": [{"ip": "127.0.0.1"}],
+                                     "ports": [{"name": "https", "port": cluster.port, "protocol": "TCP"}]}]
+    service = admin.get("services", "kubernetes", "default")
+    assert service["spec"]["ports"][0]["targetPort"] == cluster.port
+    context = ssl.create_default_context(cafile=str(cluster.dir / "apiserver.crt"))
+    for name in ("kubernetes.default.svc", "kubernetes", service["spec"]["clusterIP"]):
+        import socket
+        with socket.create_connection(("127.0.0.1", cluster.port), timeout=10) as raw:
+            with context.wrap_socket(raw, server_hostname=name) as tls:   # verifies the name
+                assert tls.version()

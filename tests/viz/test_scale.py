@@ -21,6 +21,13 @@ def test_informers_without_indexes_write_the_same_and_scan_more():
     assert scanning.scanned > indexed.scanned
 
 
+def test_without_the_watch_cache_the_store_has_a_watcher_per_client_watch_and_tells_each_write_more_often():
+    cached, uncached = scale.measure(3), scale.measure(3, watch_cache=False)
+    assert cached.writes == uncached.writes and cached.pods == uncached.pods
+    assert uncached.watchers > cached.watchers and uncached.delivered > 2 * cached.delivered
+    assert scale.measure(6).watchers == cached.watchers   # one store watcher per resource, whatever the size
+
+
 def test_the_growth_plot_has_one_panel_per_figure_and_the_slope_in_each_legend():
     rows = [scale.Counts(n, 5 * n, 60 * n, 0, 50, 6 * n * n, 10 * n, n, n, n, 0.5, 0.8) for n in (3, 6, 12)]
     assert round(scale.exponent(rows, "writes"), 2) == 1.0 and round(scale.exponent(rows, "delivered"), 2) == 2.0

@@ -21,13 +21,27 @@ import ctypes
 import ctypes.util
 
 
+# The names libcrypto goes by (OpenSSL 3, 1.1, macOS); `find_library` (which runs ldconfig)
+# only when none of them loads, and only at the first signature, never at import.
+_NAMES = ("libcrypto.so.3", "libcrypto.so.1.1", "libcrypto.so", "libcrypto.dylib")
+
+
+def _open():
+    for name in _NAMES:
+        try:
+            return ctypes.CDLL(name)
+        except OSError:
+            continue
+    path = ctypes.util.find_library("crypto")
+    return ctypes.CDLL(path) if path else None
+
+
 def _load():
     """libcrypto's bignum functions, typed for ctypes, or None if they cannot be had."""
     try:
-        path = ctypes.util.find_library("crypto")
-        if path is None:
+        lib = _open()
+        if lib is None:
             return None
-        lib = ctypes.CDLL(path)
         pointer = ctypes.c_void_p
         lib.BN_CTX_new.restype, lib.BN_CTX_new.argtypes = pointer, []
         lib.BN_CTX_free.restype, lib.BN_CTX_free.argtypes = None, [pointer]
@@ -42,7 +56,15 @@ def _load():
         return None
 
 
-_LIB = _load()
+_LIB: object = ...   # not looked for yet; then the library, or None (see `library`)
+
+
+def library():
+    """libcrypto, loaded at the first call (None when this Python cannot have it)."""
+    global _LIB
+    if _LIB is ...:
+        _LIB = _load()
+    return _LIB
 
 
 def _to_bn(value: int):
@@ -72,6 +94,6 @@ def openssl_modexp(base: int, exponent: int, modulus: int) -> int:
 
 def modexp(base: int, exponent: int, modulus: int) -> int:
     """base^exponent mod modulus: libcrypto's when loaded and the modulus is odd, else `pow`."""
-    if _LIB is not None and modulus & 1 and modulus > 1:
+    if modulus & 1 and modulus > 1 and library() is not None:
         return openssl_modexp(base, exponent, modulus)
     return pow(base, exponent, modulus)

@@ -78,13 +78,16 @@ def start_apiserver(store=None, port: int = 0, seed: int = 0, host: str = "127.0
                     data_dir: str | None = None, endpoint: str | None = None, token_auth_file: str | None = None,
                     service_account_key_file: str | None = None,
                     compaction_interval: float = DEFAULT_INTERVAL,
-                    service_cidr: str = "10.96.0.0/12", watch_cache: bool = True) -> RunningAPIServer:
+                    service_cidr: str = "10.96.0.0/12", watch_cache: bool = True,
+                    advertise: tuple[str, int] = ("10.0.0.10", 6443)) -> RunningAPIServer:
     """Serve the given store (or a new one of `store_kind`) on host:port from background threads.
 
     With `token_auth_file` (kube-apiserver's --token-auth-file) the server is secured: bearer
     tokens from that file and service-account tokens signed with the key in
     `service_account_key_file` (PEM; a seeded key if none), anonymous requests refused, Node +
-    RBAC, the default policy created (handler_chain.secure). `compaction_interval`: seconds
+    RBAC, the default policy created (handler_chain.secure). `advertise`: the (address, port)
+    the `kubernetes` Service's Endpoints give — where a pod reaches this API server over HTTPS
+    (kube-apiserver's --advertise-address and --secure-port). `compaction_interval`: seconds
     between the compactor's rounds (kube-apiserver's --etcd-compaction-interval; 0 = never)."""
     lock = threading.RLock()
     clock = RealClock()
@@ -92,7 +95,8 @@ def start_apiserver(store=None, port: int = 0, seed: int = 0, host: str = "127.0
     if store is None:
         store = open_store(store_kind, data_dir, endpoint, serialized)
     apiserver = APIServer(store, serialized, random.Random(seed), compaction_interval=compaction_interval,
-                          service_cidr=service_cidr, watch_cache=watch_cache)
+                          service_cidr=service_cidr, watch_cache=watch_cache,
+                          advertise_address=advertise[0], secure_port=advertise[1])
     key = signing_key(service_account_key_file, data_dir)
     with lock:
         apiserver.bootstrap()
@@ -151,14 +155,14 @@ def _drop_watches(*_) -> None:
 def run(port: int, store_kind: str = "memory", data_dir: str | None = None, endpoint: str | None = None,
         seed: int = 0, token_auth_file: str | None = None, service_account_key_file: str | None = None,
         compaction_interval: float = DEFAULT_INTERVAL, service_cidr: str = "10.96.0.0/12",
-        watch_cache: bool = True) -> int:
+        watch_cache: bool = True, advertise: tuple[str, int] = ("10.0.0.10", 6443)) -> int:
     """The `kubelab apiserver` command: serve until SIGINT/SIGTERM; 1 with one line if it cannot."""
     try:
         running = start_apiserver(port=port, seed=seed, store_kind=store_kind, data_dir=data_dir, endpoint=endpoint,
                                   token_auth_file=token_auth_file,
                                   service_account_key_file=service_account_key_file,
                                   compaction_interval=compaction_interval, service_cidr=service_cidr,
-                                  watch_cache=watch_cache)
+                                  watch_cache=watch_cache, advertise=advertise)
     except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
