@@ -300,7 +300,7 @@ class Cluster(Traffic):
         """What `kubectl <command>` would print against this cluster (kubelab's own kubectl)."""
         from ..kubectl import run  # kubectl is a layer above the cluster: imported on use
         return run(self.client, command, self.clock.now(), stdin=stdin, scheduler=self.scheduler,
-                   clock=self.clock).rstrip("\n")
+                   clock=self.clock, executor=self._exec_sync).rstrip("\n")
 
     def apply(self, manifest: str | dict | list) -> str:
         """`kubectl apply -f` a manifest (YAML/JSON text, a dict, or a list of dicts)."""
@@ -314,6 +314,11 @@ class Cluster(Traffic):
         """`kubectl exec POD -- COMMAND` in process (`echo … | kubectl exec -i` with `stdin`): run it
         in the pod's container (CRI ExecSync on its node's runtime), on virtual time; its output."""
         argv = command.split() if isinstance(command, str) else list(command)
+        return self._exec_sync(namespace, pod, container, argv, stdin, timeout)[1]
+
+    def _exec_sync(self, namespace: str, pod: str, container: str | None, argv: list[str], stdin: str | None,
+                   timeout: float = 60.0) -> tuple[int, str]:
+        """(exit code, output) of `argv` in the container, as the kubelet's /exec runs it."""
         obj = self.get("pods", pod, namespace)
         name = container or obj["spec"]["containers"][0]["name"]
         runtime = self.kubelets[obj["spec"].get("nodeName", "")].runtime if obj["spec"].get("nodeName") in \
@@ -329,7 +334,7 @@ class Cluster(Traffic):
         runtime.exec_sync(running.id, argv, timeout, lambda outcome: result.setdefault("outcome", outcome), stdin)
         while "outcome" not in result:
             self.run(0.1)
-        return result["outcome"].output
+        return result["outcome"].exit_code, result["outcome"].output
 
     def get(self, resource: str, name: str, namespace: str | None = None) -> dict:
         """One object, as a dict; a refusal is raised as the API server's one-line ApiError."""

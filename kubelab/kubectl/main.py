@@ -26,6 +26,7 @@ from .drain import drain
 from .resources import learn_from
 from .errors import KubectlError, api_error_message
 from .flags import find_command
+from .exec import exec_
 from .explain import explain
 from .get import get
 from .label import label
@@ -41,6 +42,7 @@ COMMANDS = {"get": get, "describe": describe, "apply": apply, "create": create, 
             "scale": scale, "auth": auth, "label": label, "annotate": annotate,
             "cordon": cordon, "uncordon": uncordon, "taint": taint, "top": top}
 COMMANDS.update({"drain": drain})
+COMMANDS.update({"exec": exec_})
 COMMANDS.update({"logs": logs, "rollout": rollout, "replace": replace, "explain": explain})
 NEEDS_CLOCK = ("rollout", "get", "drain")   # they wait: given the cluster's clock, they advance virtual time
 NEEDS_STDIN = ("apply", "create", "delete", "replace")
@@ -67,6 +69,7 @@ Cluster Management Commands:
 Troubleshooting and Debugging Commands:
   describe      Show details of a specific resource or group of resources
   logs          Print the logs for a container in a pod
+  exec          Execute a command in a container
 
 Advanced Commands:
   apply         Apply a configuration to a resource by file name or stdin
@@ -83,18 +86,19 @@ Usage:
 
 
 def run(client, args: str | list[str], now: float, *, stdin: str | None = None, namespace: str = "default",
-        check: bool = False, scheduler=None, clock=None) -> str:
+        check: bool = False, scheduler=None, clock=None, executor=None) -> str:
     """What `kubectl <args>` prints. With check=True a failure raises KubectlError (exit code 1).
 
     `scheduler`: the in-process scheduler, for the `kubectl scheduler` plugin (scheduler_plugin.py).
     `clock`: the cluster's virtual clock, for commands that wait (`rollout status`, `get -w`);
     without it they print once and return.
+    `executor`: how `kubectl exec` runs a command on a pod's node in process (exec.py).
     """
     try:
         if _words(args)[:1] == ["scheduler"]:
             from .scheduler_plugin import scheduler_plugin
             return scheduler_plugin(scheduler, _words(args)[1:], namespace)
-        return _dispatch(client, args, now, stdin, namespace, clock)
+        return _dispatch(client, args, now, stdin, namespace, clock, executor)
     except KubectlError as error:
         if check:
             raise
@@ -116,7 +120,8 @@ def _words(args: str | list[str]) -> list[str]:
     return words[1:] if words[:1] == ["kubectl"] else words
 
 
-def _dispatch(client, args: str | list[str], now: float, stdin: str | None, namespace: str, clock=None) -> str:
+def _dispatch(client, args: str | list[str], now: float, stdin: str | None, namespace: str, clock=None,
+              executor=None) -> str:
     if isinstance(args, str):
         try:
             argv = shlex.split(args)
@@ -135,6 +140,8 @@ def _dispatch(client, args: str | list[str], now: float, stdin: str | None, name
     learn_from(client)   # custom kinds come from the server's discovery, when a name needs them
     if handler is None:
         raise KubectlError(f'Error: unknown command "{command}" for "kubectl"' + _suggestions(command))
+    if command == "exec":
+        return handler(client, rest, now, namespace, stdin=stdin, executor=executor)
     if command in NEEDS_STDIN:
         return handler(client, rest, now, namespace, stdin=stdin)
     if command in NEEDS_CLOCK:
