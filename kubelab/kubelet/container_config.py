@@ -14,9 +14,11 @@ A volume whose source is missing stops the pod at mounting: FailedMount,
 `MountVolume.SetUp failed for volume "config" : configmap "app-config" not found`.
 `$(VAR)` in command, args and env values expands from the variables defined before it.
 
-Left out: kube-root-ca.crt when it doesn't exist (kubelab has no root-ca-cert-publisher
-controller yet, so the service-account volume carries the token and namespace without ca.crt),
-subPath, read-only enforcement, file modes, and refreshing mounted ConfigMaps when they change.
+The service-account volume (kube-api-access-xxxxx) projects kube-root-ca.crt's ca.crt: until
+the root-ca-cert-publisher has made it in the pod's namespace the mount fails, FailedMount
+`configmap "kube-root-ca.crt" not found`, and the pod stays ContainerCreating, as upstream's.
+
+Left out: subPath, read-only enforcement, file modes, and refreshing mounted ConfigMaps when they change.
 """
 from __future__ import annotations
 
@@ -145,9 +147,6 @@ def volume_files(pod: dict, volume: dict, lookup: Lookup, token: Callable[[dict]
                 except MountError as error:
                     raise MountError(f'MountVolume.SetUp failed for volume "{volume["name"]}" : {error}') from None
             for kind, field in (("ConfigMap", "configMap"), ("Secret", "secret")):
-                if field in source and source[field].get("name") == ROOT_CA and \
-                        lookup("configmaps", namespace, ROOT_CA) is None:
-                    continue  # no root-ca-cert-publisher in kubelab yet: ca.crt is left out
                 if field in source:
                     try:
                         data = _source(lookup, kind, namespace, source[field]["name"],

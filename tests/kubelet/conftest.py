@@ -6,8 +6,16 @@ import pytest
 from kubelab.kubelet import Kubelet
 
 
+def publish_root_ca(client, namespace="default"):
+    """What the root-ca-cert-publisher (not running on the bare control plane) makes in a namespace."""
+    client.create("configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                                 "metadata": {"name": "kube-root-ca.crt", "namespace": namespace},
+                                 "data": {"ca.crt": "-----BEGIN CERTIFICATE-----\n"}})
+
+
 @pytest.fixture
 def kubelet(client, clock):
+    publish_root_ca(client)
     kubelet = Kubelet(client.for_component("kubelet/node-1"), clock, "node-1", pod_cidr="10.244.1.0/24",
                       internal_ip="10.0.0.11", capacity={"cpu": "2", "memory": "4Gi", "pods": "110"},
                       rng=random.Random(1))

@@ -179,6 +179,8 @@ def _story(seed):
     client = Client(InProcessTransport(apiserver), "test")
     client.create("serviceaccounts", {"apiVersion": "v1", "kind": "ServiceAccount",  # as the service-
                                       "metadata": {"name": "default"}})         # account controller would
+    client.create("configmaps", {"apiVersion": "v1", "kind": "ConfigMap",   # as the root-ca-cert-publisher would
+                                 "metadata": {"name": "kube-root-ca.crt"}, "data": {"ca.crt": "CA"}})
     Kubelet(client.for_component("kubelet/node-1"), clock, "node-1", rng=random.Random(seed)).start()
     pod = client.create("pods", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
                                  "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]}})
@@ -210,3 +212,31 @@ def test_a_token_the_api_server_refuses_is_a_failed_mount_event_with_its_reason(
     assert events[0]["message"].endswith(' : failed to fetch token: serviceaccounts "robot" not found')
     assert cluster.get("pods", "app")["status"]["containerStatuses"][0]["state"]["waiting"]["reason"] == \
         "ContainerCreating"
+
+
+def test_without_kube_root_ca_the_service_account_volume_fails_to_mount_until_it_is_published(
+        client, clock, kubelet, run_pod):
+    """Upstream's kubelet cannot project ca.crt from a ConfigMap that isn't there: FailedMount,
+    retried, the pod ContainerCreating; once the publisher makes it, the pod starts."""
+    client.create("namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}})
+    client.create("serviceaccounts", {"apiVersion": "v1", "kind": "ServiceAccount",
+                                      "metadata": {"name": "default", "namespace": "team"}})
+    pod = client.create("pods", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "namespace": "team"},
+                                 "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]}})
+    client.bind(pod, "node-1")
+    clock.run(25)
+    volume = next(v["name"] for v in pod["spec"]["volumes"] if v["name"].startswith("kube-api-access-"))
+    failed = [e for e in client.list("events", "team")["items"] if e["reason"] == "FailedMount"]
+    assert failed and failed[0]["message"] == \
+        f'MountVolume.SetUp failed for volume "{volume}" : configmap "kube-root-ca.crt" not found'
+    assert failed[0]["count"] >= 2   # retried
+    waiting = client.get("pods", "web", "team")["status"]["containerStatuses"][0]["state"]["waiting"]
+    assert waiting["reason"] == "ContainerCreating"
+    client.create("configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                                 "metadata": {"name": "kube-root-ca.crt", "namespace": "team"},
+                                 "data": {"ca.crt": "CA"}})
+    clock.run(15)
+    assert "running" in client.get("pods", "web", "team")["status"]["containerStatuses"][0]["state"]
+    sandbox = kubelet.runtime.sandbox_for_pod(pod["metadata"]["uid"])
+    mounted = kubelet.volumes[pod["metadata"]["uid"]][volume]
+    assert sandbox is not None and sorted(mounted) == ["ca.crt", "namespace", "token"] and mounted["ca.crt"] == "CA"

@@ -39,6 +39,7 @@ from ..framework import (ASSIGNED_POD_ADD, ASSIGNED_POD_DELETE, ASSIGNED_POD_UPD
                          PreScorePlugin, ScorePlugin, Status, unresolvable, unschedulable)
 from .. import schedule_columns
 from ..node_table import np
+from ..affinity_counts import PreFilterState, TopologyPair
 from ..pod_info import AffinityTerm, PodInfo, merge_namespaces, pod_info
 
 Name = "InterPodAffinity"
@@ -50,7 +51,6 @@ ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH = "node(s) didn't match pod anti-affini
 DEFAULT_HARD_POD_AFFINITY_WEIGHT = 1
 _PRE_FILTER, _PRE_SCORE = "PreFilter" + Name, "PreScore" + Name
 
-TopologyPair = tuple[str, str]
 AFFINITY_NOT_MATCH = unresolvable(Name, ERR_REASON_AFFINITY_RULES_NOT_MATCH)
 ANTI_AFFINITY_NOT_MATCH = unschedulable(Name, ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH)
 EXISTING_ANTI_AFFINITY_NOT_MATCH = unschedulable(Name, ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH)
@@ -58,54 +58,6 @@ EXISTING_ANTI_AFFINITY_NOT_MATCH = unschedulable(Name, ERR_REASON_EXISTING_ANTI_
 
 def pod_matches_all_affinity_terms(terms: list[AffinityTerm], pod: dict) -> bool:
     return bool(terms) and all(term.matches(pod, None) for term in terms)
-
-
-class PreFilterState:
-    """PreFilter's three counts, per (topologyKey, value). Counted over the node table they stay
-    arrays — per topology key, the sum for each label code (`by_code`) — and become dicts only
-    when read (the node-by-node `filter`, an explanation): 5,000 hostnames are 5,000 dict entries."""
-    KINDS = ("existing", "affinity", "anti")
-
-    def __init__(self, info: PodInfo, namespace_labels: dict | None, table=None):
-        self.pod_info = info
-        self.namespace_labels = namespace_labels
-        self.table = table
-        self.by_code: dict[str, dict[str, np.ndarray]] = {kind: {} for kind in self.KINDS}
-        self._counts: dict[str, dict[TopologyPair, int]] = {} if table is not None else \
-            {kind: {} for kind in self.KINDS}
-        self._masks = None  # (table, the three rules' masks), once filter_mask asked
-        self._any: dict[str, bool] = {}
-
-    def counts(self, kind: str) -> dict[TopologyPair, int]:
-        found = self._counts.get(kind)
-        if found is None:
-            found = self._counts[kind] = {}
-            for key, sums in self.by_code[kind].items():
-                values = self.table.label_values(key)
-                for code in np.flatnonzero(sums > 0).tolist():
-                    found[(key, values[code])] = int(sums[code])
-        return found
-
-    def any(self, kind: str) -> bool:
-        if kind in self._counts:
-            return bool(self._counts[kind])
-        found = self._any.get(kind)
-        if found is None:   # (the counts are final once PreFilter is done: asked once per kind)
-            found = self._any[kind] = any(bool((sums > 0).any()) for sums in self.by_code[kind].values())
-        return found
-
-    def present(self, kind: str, key: str, table) -> np.ndarray:
-        """Which of the table's nodes lie in a domain of `key` with a count above zero."""
-        if table is self.table:
-            sums = self.by_code[kind].get(key)
-            if sums is None:
-                return np.zeros(len(table), bool)
-            return (sums > 0)[table.label_codes(key)[0]]
-        return table.label_in(key, _positive(self.counts(kind), key))
-
-    existing_anti_affinity_counts = property(lambda self: self.counts("existing"))
-    affinity_counts = property(lambda self: self.counts("affinity"))
-    anti_affinity_counts = property(lambda self: self.counts("anti"))
 
 
 def _count(counts: dict[TopologyPair, int], labels: dict[str, str], topology_key: str) -> None:
@@ -370,11 +322,6 @@ def _has_required_terms(pod: dict) -> bool:
     affinity = pod["spec"].get("affinity") or {}
     return any((affinity.get(kind) or {}).get("requiredDuringSchedulingIgnoredDuringExecution")
                for kind in ("podAffinity", "podAntiAffinity"))
-
-
-def _positive(counts: dict[TopologyPair, int], key: str) -> list[str]:
-    """The values of topology key `key` with a count above zero."""
-    return [value for (pair_key, value), count in counts.items() if pair_key == key and count > 0]
 
 
 def satisfy_pod_affinity(s: PreFilterState, labels: dict[str, str]) -> bool:
