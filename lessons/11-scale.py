@@ -177,12 +177,13 @@ for label, row in (("adaptive", adaptive), ("100 %", exhaustive)):
 #
 # kubelab's own figures come from `benchmarks/scale_bench.py` (benchmarks/RESULTS.md, section
 # "Scale", with the commands; quoted here, not measured again). In one Python process, 30 pods
-# per node: **100 nodes and 3,000 pods settle in 164 CPU seconds** (55 ms and 10.6 store
-# writes per pod), peak memory 402 MiB, pod startup p99 0.8 s of virtual time. The cost grows
-# with exponent 1.36 between 10 and 100 nodes, so 5,000 nodes and 150,000 pods are still out of
-# reach (issue 13's targets: 60 s, 4 GiB, exponent ≤ 1.1). Virtual-time latencies say that the
-# protocol — watch, schedule, bind, start, report — fits inside the SLO; they do not say
-# Python is as fast as Go.
+# per node: **200 nodes and 6,000 pods settle in 151 CPU seconds** (25 ms and 10.6 store
+# writes per pod), peak memory 876 MiB, pod startup p99 0.8 s of virtual time; 100 nodes take
+# 61 CPU seconds. The cost grows with exponent 1.22 between 10 and 200 nodes, and 500 nodes
+# did not finish inside the benchmark's 10-minute budget, so 5,000 nodes and 150,000 pods are
+# still out of reach (issue 13's targets: 60 s, 4 GiB, exponent ≤ 1.1). Virtual-time latencies
+# say that the protocol — watch, schedule, bind, start, report — fits inside the SLO; they do
+# not say Python is as fast as Go.
 #
 # The pod startup latency in this lesson's clusters, on the virtual clock:
 

@@ -30,12 +30,14 @@ def bootstrap(apiserver) -> None:
                  "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": apiserver.secure_port}]}})
     # kubelab's control plane answers at advertise_address:secure_port (10.0.0.10:6443 in process;
     # under `kubelab up`, the HTTPS front every instance sits behind).
+    subsets = [{"addresses": [{"ip": apiserver.advertise_address}],
+                "ports": [{"name": "https", "port": apiserver.secure_port, "protocol": "TCP"}]}]
     ensure(apiserver, "endpoints", {
         "apiVersion": "v1", "kind": "Endpoints",
         "metadata": {"name": "kubernetes", "namespace": "default",
                      "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
-        "subsets": [{"addresses": [{"ip": apiserver.advertise_address}],
-                     "ports": [{"name": "https", "port": apiserver.secure_port, "protocol": "TCP"}]}]})
+        "subsets": subsets})
+    reconcile_endpoints(apiserver, subsets)
     for name, value in SYSTEM_CLASSES.items():
         ensure(apiserver, "priorityclasses", system_class(name, value))
 
@@ -51,3 +53,14 @@ def ensure(apiserver, resource: str, obj: dict) -> None:
     except ApiError as error:
         if error.reason != "AlreadyExists":
             raise
+
+
+def reconcile_endpoints(apiserver, subsets: list[dict]) -> None:
+    """The master endpoint reconciler, once at start: a server restarted at another address (a
+    `kubelab up` on the same data dir, another port) corrects the stored kubernetes Endpoints."""
+    resource = RESOURCES["endpoints"]
+    _, stored = apiserver.read(resource, "default", "kubernetes")
+    if stored.get("subsets") == subsets:
+        return
+    apiserver.handle(Request("update", "endpoints", "default", name="kubernetes", body={**stored, "subsets": subsets},
+                             user=APISERVER_USER.name, user_info=APISERVER_USER))
