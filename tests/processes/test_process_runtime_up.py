@@ -83,6 +83,9 @@ def test_process_runtime_pods_answer_on_loopback_log_and_leave_nothing_behind(tm
         failed = subprocess.run([kubectl, "--kubeconfig", config, "exec", "ticker", "--", "sh", "-c", "exit 3"],
                                 capture_output=True, text=True, timeout=60)
         assert failed.returncode == 3 and "command terminated with exit code 3" in failed.stderr
+        # the kubelet's service variables: the master service on its loopback ClusterIP
+        variables = dict(line.split("=", 1) for line in run("exec", "ticker", "--", "env").splitlines() if "=" in line)
+        assert variables["KUBERNETES_SERVICE_HOST"] == "127.96.0.1" and variables["KUBERNETES_SERVICE_PORT"] == "443"
 
         # kubectl port-forward: SPDY streams (in a WebSocket, or an upgraded connection) to the pod's port
         for local, environment in ((free_ports(1)[0], {}), (free_ports(1)[0], {"KUBECTL_PORT_FORWARD_WEBSOCKETS": "false"})):
