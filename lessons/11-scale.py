@@ -136,11 +136,11 @@ for label, row in (("watch cache", cached), ("no cache", uncached)):
 # many nodes — and each write reaches about one of them; without it, a watcher per client
 # watch, and each write goes to every kubelet's pod watch. The store's work per write no
 # longer depends on how many components watch: that is what lets one etcd serve 5,000
-# kubelets. (The lists column is the same both ways: each of those reads is the API server's
-# own Priority admission plugin looking up PriorityClasses as a pod is created, straight from
-# the store — upstream's plugin reads an informer. Lists from clients, a kubectl or an
-# informer starting, are what the cache answers from memory.) The switch is kube-apiserver's
-# own flag, on by default: `kubelab apiserver --watch-cache=false`.
+# kubelets. The lists column says it too: without the cache, each pod created costs one list
+# of the store — the API server's own Priority admission plugin reading every PriorityClass to
+# find the default one; with it, the plugin reads the cache (upstream's reads an informer) and
+# no list reaches the store, nor does a kubectl's or an informer's first list. The switch is
+# kube-apiserver's own flag, on by default: `kubelab apiserver --watch-cache=false`.
 #
 # ## 5. Idea three: `percentageOfNodesToScore`
 #

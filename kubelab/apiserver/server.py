@@ -45,7 +45,7 @@ from .portallocator import PortAllocator
 from .registry.strategy import Strategy
 from .subresources.log import NodeConnections
 from .watch import Watch
-from .watch_cache import Encodings
+from .watch_cache import Encodings, listed
 
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # upstream's: no vowels, no confusable 0/1/3
 
@@ -72,11 +72,11 @@ class APIServer:
         self.ips = IPAllocator(service_cidr, random.Random(self.rng.random()))
         self.node_ports = PortAllocator(rng=random.Random(self.rng.random()))
         self.admission = AdmissionChain(default_plugins(admission_plugins))
-        for plugin in self.admission.plugins:  # upstream's plugins read through listers
+        for plugin in self.admission.plugins:  # upstream's plugins read listers: here the watch cache
             if hasattr(plugin, "list_classes"):  # Priority: every PriorityClass
-                plugin.list_classes = lambda: self.list_all("priorityclasses")
+                plugin.list_classes = lambda: listed(self, "priorityclasses")
             if hasattr(plugin, "list_objects"):   # DefaultStorageClass: every StorageClass
-                plugin.list_objects = self.list_all
+                plugin.list_objects = lambda plural: listed(self, plural)
         self.node_connections = NodeConnections()  # node name -> its kubelet's log endpoint
         self.tokens = None                          # ServiceAccountTokens; made on first use
         self.trace = TraceLog(trace_limit)          # the last `trace_limit` writes (request.py)

@@ -32,6 +32,12 @@ A paginated list (`limit`, `continue`) and `resourceVersionMatch=Exact` read the
 as upstream v1.32 delegates them to etcd. Events are not cached (upstream's default, too).
 If the store's watch under the cache ends (the store broke), every watch it serves gets the
 ERROR and ends, and the cache is dropped; the next request builds it again from a list.
+
+The API server's own admission plugins (Priority's PriorityClasses, DefaultStorageClass's
+StorageClasses) read through `listed`, as upstream's read informer listers: from the cache when
+it is on — no store range per pod created — else from the store. The cache is fed inside the
+write, so a class created just before a pod is seen by that pod's admission (upstream's
+informer may lag it by a moment; kubelab's never does).
 """
 from __future__ import annotations
 
@@ -175,6 +181,16 @@ def cache_for(server, resource) -> WatchCache | None:
         except StoreError:
             return None   # the store is away: the direct path answers with its error
     return cache
+
+
+def listed(server, plural: str) -> list[dict]:
+    """Every object of a built-in kind, in key order, for the API server's admission plugins
+    (upstream's listers): the cache's shared objects — never mutate them — or the store's."""
+    from ..api.resources import RESOURCES
+    cache = cache_for(server, RESOURCES[plural])
+    if cache is None or cache.broken:
+        return server.list_all(plural)
+    return cache.list(None, lambda obj: True)
 
 
 class Encodings:
