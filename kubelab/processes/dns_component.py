@@ -77,6 +77,8 @@ def run(kubeconfig: str, port: int, ip: str = "127.0.0.1") -> int:
         return 1
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda *_: clock.stop())
+    from .daemon import _listen_for_faults
+    _listen_for_faults("dns", kubeconfig)   # `kubelab fault drop-watch dns` / delay-watch, as any component
     clock.call_soon(dns.start)
     print(f"dns started: serving cluster.local on {ip}:{server.port} (UDP and TCP)", file=sys.stderr, flush=True)
     clock.run_forever()

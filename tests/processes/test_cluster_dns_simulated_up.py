@@ -78,6 +78,13 @@ def test_a_simulated_pod_resolves_a_service_through_kubelab_dns_behind_kube_dns(
         assert "** server can't find nope: NXDOMAIN" in missing.stdout
         bad = run("exec", pod, "--", "wget", "-qO-", "http://nope")
         assert bad.returncode != 0 and "wget: bad address 'nope'" in bad.stdout + bad.stderr
+
+        # the DNS server down: a pod's resolver hears nothing, as in a notebook with coredns stopped
+        assert up.fault("stop", "dns").returncode == 0
+        silent = run("exec", pod, "--", "nslookup", "web")
+        assert silent.returncode != 0 and ";; connection timed out; no servers could be reached" in silent.stdout
+        assert up.fault("start", "dns").returncode == 0
+        up.eventually(lambda: run("exec", pod, "--", "nslookup", "web").returncode == 0, 30, "DNS answering again")
     finally:
         up.stop()
 
