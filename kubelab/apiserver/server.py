@@ -96,7 +96,8 @@ class APIServer:
         with step(request, "routing"):
             resource = self._resource(request)
             handler = {"get": self._get, "list": self._list, "create": self._create, "update": self._update,
-                       "patch": self._patch, "delete": self.handle_delete}.get(request.verb)
+                       "patch": lambda resource, request: patch_stored(self, resource, request),   # patch.py
+                       "delete": self.handle_delete}.get(request.verb)
             if request.subresource not in ("", "status", "finalize"):
                 found = subresources.handler(resource.plural, request.subresource, request.verb) or \
                     self.custom.subresource_handler(resource.plural, request.subresource, request.verb)
@@ -312,7 +313,7 @@ class APIServer:
             metadata["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         strategy.default(obj)
         strategy.prepare_for_create(obj)
-        _omit_empty(metadata)
+        meta.omit_empty(metadata)
         attributes = self.admit("CREATE", resource, request, obj)
         if "uid" not in metadata:
             metadata["uid"] = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
@@ -345,7 +346,7 @@ class APIServer:
     def update_object(self, resource: Resource, request: Request, kv, old: dict, new: dict) -> dict:
         """The update path once the new object is known: keep what may not change, default,
         admit, validate, write (or, if the last finalizer went, delete)."""
-        _omit_empty(new["metadata"])
+        meta.omit_empty(new["metadata"])
         strategy = self.strategy(resource)
         if request.subresource in ("status", "finalize"):
             new = strategy.prepare_for_subresource_update(request.subresource, new, old)
@@ -383,10 +384,6 @@ class APIServer:
             elif undo:
                 undo()
 
-    def _patch(self, resource: Resource, request: Request) -> dict:
-        """PATCH: apply the patch to the stored object and write it back (patch.py)."""
-        return patch_stored(self, resource, request)
-
     def handle_delete(self, resource: Resource | Request, request: Request | None = None) -> dict:
         """DELETE (deletion.py); also callable with just a Request, as eviction does."""
         if request is None:
@@ -394,13 +391,6 @@ class APIServer:
             with step(request, "routing"):
                 resource = self._resource(request)
         return deletion.delete(self, resource, request)
-
-
-def _omit_empty(metadata: dict) -> None:
-    """Empty lists and maps are not stored (Go's `omitempty`): [] finalizers read as none."""
-    for key in ("labels", "annotations", "ownerReferences", "finalizers"):
-        if key in metadata and not metadata[key]:
-            del metadata[key]
 
 
 def _dry_run(request: Request) -> bool:

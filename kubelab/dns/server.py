@@ -9,7 +9,10 @@ answers from the informers (dns/coredns.py), authoritative, with the zone's SOA 
 section of an NXDOMAIN or an empty (NODATA) answer, so a resolver can cache the miss; `forward .
 /etc/resolv.conf` sends other names to the node's resolver. Each UDP question is answered in
 its own thread; a UDP reply over 512 bytes comes back truncated (TC) and the client asks again
-over TCP (two-byte length prefix, several questions per connection).
+over TCP (two-byte length prefix, several questions per connection). At most MAX_IN_FLIGHT
+questions and TCP clients are served at once; past that a UDP question is dropped (the client
+asks again after its timeout, as it would of a server under load) and a TCP client is closed at
+once, so a flood cannot take every thread of the process.
 
 Invariant: every packet gets exactly one reply with its id — FORMERR for one that is not a
 DNS question, SERVFAIL when the answer itself fails — and the server never listens beyond the
@@ -31,6 +34,7 @@ from . import wire
 
 Answer = tuple[str, list, list]            # (rcode name, answers, additional) as ClusterDNS.lookup gives
 Lookup = Callable[[str, str], Answer]
+MAX_IN_FLIGHT = 128                        # questions (UDP) and connections (TCP) served at once
 RCODES = {"NOERROR": wire.NOERROR, "NXDOMAIN": wire.NXDOMAIN, "REFUSED": wire.REFUSED,
           "SERVFAIL": wire.SERVFAIL}
 
@@ -57,6 +61,8 @@ class DNSServer:
             raise ValueError(f"refusing to listen on {ip}: kubelab's DNS server binds only loopback addresses")
         self.lookup, self.ip, self.port, self.domain, self.ttl = lookup, ip, port, domain, ttl
         self.forward = forward
+        self.slots = threading.BoundedSemaphore(MAX_IN_FLIGHT)
+        self.dropped = 0   # questions or connections refused for want of a slot
         self.udp: socket.socket | None = None
         self.tcp: socket.socket | None = None
         self.queries = 0          # questions answered, for the metrics CoreDNS keeps
@@ -135,15 +141,21 @@ class DNSServer:
                 return   # closed
             if client is None:
                 return   # shut down (stop())
+            if not self.slots.acquire(blocking=False):
+                self.dropped += 1
+                continue
             threading.Thread(target=self._answer_udp, args=(packet, client), daemon=True).start()
 
     def _answer_udp(self, packet: bytes, client) -> None:
-        reply = self.reply(packet)
-        if reply is not None:
-            try:
-                self.udp.sendto(wire.encode(reply, limit=wire.UDP_LIMIT), client)
-            except OSError:
-                pass
+        try:
+            reply = self.reply(packet)
+            if reply is not None:
+                try:
+                    self.udp.sendto(wire.encode(reply, limit=wire.UDP_LIMIT), client)
+                except OSError:
+                    pass
+        finally:
+            self.slots.release()
 
     def _serve_tcp(self) -> None:
         while True:
@@ -151,19 +163,29 @@ class DNSServer:
                 connection, _ = self.tcp.accept()
             except OSError:
                 return
+            if not self.slots.acquire(blocking=False):
+                self.dropped += 1
+                connection.close()
+                continue
             threading.Thread(target=self._answer_tcp, args=(connection,), daemon=True).start()
 
     def _answer_tcp(self, connection: socket.socket) -> None:
         connection.settimeout(10)   # CoreDNS's idle timeout for a TCP client is 10 s
         with connection:
-            while True:
-                packet = read_framed(connection)
-                if packet is None:
-                    return
-                reply = self.reply(packet)
-                if reply is None:
-                    return
-                connection.sendall(wire.frame(wire.encode(reply)))
+            try:
+                self._answer_framed(connection)
+            finally:
+                self.slots.release()
+
+    def _answer_framed(self, connection: socket.socket) -> None:
+        while True:
+            packet = read_framed(connection)
+            if packet is None:
+                return
+            reply = self.reply(packet)
+            if reply is None:
+                return
+            connection.sendall(wire.frame(wire.encode(reply)))
 
     def stop(self) -> None:
         for sock in (self.udp, self.tcp):

@@ -31,14 +31,13 @@ from ..objects import meta
 from ..objects.meta import Key
 from .admission import admit
 from .backoff import Backoff
-from .container_config import ConfigError, MountError, container_config, environment, volume_files
+from .container_config import ConfigError, container_config, environment
 from .dns import pod_resolv_conf
 from .service_env import NOT_SYNCED, service_env
 from .pod_status import generate_pod_status
 from .probe_manager import ProbeManager
+from .volume_manager import CONFIG_RETRY_SECONDS, VolumeManager
 from .cri import CREATED, EXITED, RUNNING, PullResult, Sandbox
-
-CONFIG_RETRY_SECONDS = 10.0  # the pod worker's resync after an error (upstream: 10–15 s, jittered)
 
 
 def format_pod(pod: dict) -> str:
@@ -52,7 +51,7 @@ def will_restart(policy: str, exit_code: int | None, killed_by_probe: bool = Fal
     return policy == "Always" or (policy == "OnFailure" and (exit_code != 0 or killed_by_probe))
 
 
-class PodSync:
+class PodSync(VolumeManager):
     """The kubelet's per-pod work (a mixin of Kubelet, which owns the informer and recorder)."""
 
     def _init_pod_sync(self) -> None:
@@ -168,51 +167,11 @@ class PodSync:
             from .node_status import node_labels
             return node_labels(self.machine)
 
-    def _lookup(self, resource: str, namespace: str, name: str) -> dict | None:
-        try:
-            return self.client.get(resource, name, namespace)
-        except ApiError as error:
-            if error.code == 404:
-                return None
-            raise
-
     def _service_env(self, pod: dict) -> dict[str, str]:
         """KUBERNETES_SERVICE_HOST and the service links (service_env.py), from the informer."""
         if not self.services.has_synced:
             raise ConfigError(NOT_SYNCED)
         return service_env(meta.namespace(pod), pod["spec"].get("enableServiceLinks", True), self.services.list())
-
-    def _token(self, pod: dict, source: dict) -> str:
-        """A service-account token bound to this pod (the kubelet's token manager): NodeRestriction
-        lets a node ask only for tokens bound to a pod it runs. A refusal is a FailedMount."""
-        audience = source.get("audience")
-        try:
-            answer = self.client.request_token(
-                pod["spec"].get("serviceAccountName") or "default", meta.namespace(pod),
-                audiences=[audience] if audience else None,
-                expiration_seconds=int(source.get("expirationSeconds", 3607)),
-                bound_object_ref={"kind": "Pod", "apiVersion": "v1", "name": meta.name(pod), "uid": meta.uid(pod)})
-        except ApiError as error:
-            raise MountError(f"failed to fetch token: {error.message}") from None
-        return answer["status"]["token"]
-
-    def _mount_volumes(self, key: Key, pod: dict) -> bool:
-        files, looked_up = {}, {}   # each ConfigMap/Secret read once per mount, however many volumes name it
-
-        def lookup(resource: str, namespace: str, name: str) -> dict | None:
-            if (resource, namespace, name) not in looked_up:
-                looked_up[resource, namespace, name] = self._lookup(resource, namespace, name)
-            return looked_up[resource, namespace, name]
-        try:
-            for volume in pod["spec"].get("volumes") or []:
-                files[volume["name"]] = volume_files(pod, volume, lookup, lambda source: self._token(pod, source),
-                                                     self.runtime.host_paths)
-        except MountError as error:
-            self.recorder.event(pod, WARNING, "FailedMount", str(error))
-            self._wake_at(key, self.clock.now() + CONFIG_RETRY_SECONDS)
-            return False
-        self.volumes[meta.uid(pod)] = files
-        return True
 
     # -- containers ----------------------------------------------------------------------------
     def _sync_containers(self, key: Key, pod: dict, sandbox: Sandbox) -> None:

@@ -80,3 +80,10 @@ def owner_reference(owner: dict, *, controller: bool = True) -> dict:
 
 def is_being_deleted(obj: dict) -> bool:
     return bool(_metadata(obj).get("deletionTimestamp"))
+
+
+def omit_empty(metadata: dict) -> None:
+    """Empty lists and maps are not stored (Go's `omitempty`): [] finalizers read as none."""
+    for field in ("labels", "annotations", "ownerReferences", "finalizers"):
+        if field in metadata and not metadata[field]:
+            del metadata[field]

@@ -11,6 +11,10 @@ userspace proxier did (pkg/proxy/userspace/proxysocket.go, udpProxySocket):
     a reply on a flow       → send it back to C from ClusterIP:port (so C sees the address it asked)
     no reply for `timeout`  → the flow is forgotten (kube-proxy --udp-timeout, 250 ms by default);
                               C's next datagram picks an endpoint again
+    the table holds MAX_FLOWS → a new client's datagram is dropped (counted), as the kernel drops
+                              a packet when its conntrack table is full ("nf_conntrack: table
+                              full, dropping packet"): a flood of source ports cannot take every
+                              file descriptor and thread of the kube-proxy process
 
 So DNS questions to the kube-dns ClusterIP spread over the CoreDNS pods, each client's
 retransmission goes where its question went, and a pod that dies (its socket answers ICMP
@@ -30,6 +34,7 @@ from typing import Callable
 
 Address = tuple[str, int]
 UDP_IDLE_TIMEOUT = 0.25        # kube-proxy --udp-timeout (userspace mode's default)
+MAX_FLOWS = 512                # per Service address; each flow is a socket and a thread
 DATAGRAM = 65535
 
 
@@ -37,13 +42,14 @@ class UDPRelay:
     """Relays datagrams on `address` to the endpoint `destination(client)` names, per client."""
 
     def __init__(self, address: Address, destination: Callable[[Address], Address | None],
-                 timeout: float = UDP_IDLE_TIMEOUT):
+                 timeout: float = UDP_IDLE_TIMEOUT, max_flows: int = MAX_FLOWS):
         self.address, self.destination, self.timeout = address, destination, timeout
+        self.max_flows = max_flows
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.socket.bind(address)            # OSError: another node's kube-proxy has it
         self.flows: dict[Address, socket.socket] = {}   # client → socket connected to its endpoint
         self.lock = threading.Lock()
-        self.dropped = 0                     # datagrams no endpoint could take
+        self.dropped = 0                     # datagrams no endpoint (or no room in the table) could take
         threading.Thread(target=self._serve, name=f"proxy-udp-{address[0]}:{address[1]}", daemon=True).start()
 
     def _serve(self) -> None:
@@ -66,7 +72,8 @@ class UDPRelay:
     def _flow(self, client: Address) -> socket.socket | None:
         with self.lock:
             flow = self.flows.get(client)
-        if flow is not None:
+            full = flow is None and len(self.flows) >= self.max_flows
+        if flow is not None or full:
             return flow
         endpoint = self.destination(client)
         if endpoint is None:

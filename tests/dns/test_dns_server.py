@@ -5,6 +5,8 @@ standing in for them), as CoreDNS's kubernetes plugin does; a stub resolver (dns
 asks it exactly what a pod's libc would.
 """
 import socket
+import threading
+import time
 
 import pytest
 
@@ -144,3 +146,28 @@ def test_no_server_answering_is_unreachable_after_the_configured_attempts():
 def test_the_server_refuses_to_listen_beyond_loopback():
     with pytest.raises(ValueError, match="only loopback"):
         DNSServer(lambda name, qtype: ("NOERROR", [], []), "0.0.0.0")
+
+
+def test_a_flood_past_the_in_flight_limit_is_dropped_and_the_server_answers_again_after_it():
+    release = threading.Event()
+
+    def slow_forward(name, qtype):          # the node's resolver hangs: every slot stays taken
+        release.wait(5)
+        return "NXDOMAIN", [], []
+    server = DNSServer(lambda name, qtype: ("NXDOMAIN", [], []), "127.0.0.1", 0, forward=slow_forward).start()
+    server.slots = threading.BoundedSemaphore(3)
+    flood = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        for number in range(10):
+            flood.sendto(wire.encode(wire.query(number, f"host{number}.example.org")), ("127.0.0.1", server.port))
+        deadline = time.monotonic() + 5
+        while server.dropped < 7 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert server.dropped == 7            # 3 in flight, 7 dropped: no thread made for them
+        release.set()
+        reply = ask("127.0.0.1", "web.default.svc.cluster.local", port=server.port)
+        assert reply.rcode == wire.NXDOMAIN   # a slot freed: answered again
+    finally:
+        release.set()
+        flood.close()
+        server.stop()

@@ -120,3 +120,22 @@ def test_a_gone_endpoint_loses_its_flows_and_no_endpoint_drops_the_datagram(pods
     finally:
         relay.close()
         sock.close()
+
+
+def test_a_full_flow_table_drops_a_new_client_s_datagram_and_keeps_serving_the_known_ones(pods):
+    relay = UDPRelay(("127.96.9.9", 0), lambda peer: pods[0].address, timeout=5.0, max_flows=2)
+    relay.address = relay.socket.getsockname()
+    known = [client(), client()]
+    stranger = client()
+    stranger.settimeout(0.3)
+    try:
+        assert [ask(sock, relay) for sock in known] == ["pod-a", "pod-a"]
+        stranger.sendto(b"flood", relay.address)   # a third source port: no room, dropped
+        with pytest.raises(socket.timeout):
+            stranger.recvfrom(2048)
+        assert (len(relay.flows), relay.dropped) == (2, 1)
+        assert ask(known[0], relay) == "pod-a"      # the flows it has still carry
+    finally:
+        relay.close()
+        for sock in (*known, stranger):
+            sock.close()
