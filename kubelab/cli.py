@@ -97,6 +97,9 @@ def _add_process_commands(commands) -> None:
                                  help="the CA bundle root-ca-cert-publisher puts in every namespace's kube-root-ca.crt")
             command.add_argument("--controller", action="append", default=[], metavar="DOTTED.PATH",
                                  help="also run your own controller class, e.g. mypackage.module.MyController")
+    dns = commands.add_parser("dns", help="serve cluster DNS (kube-dns's answers) on 127.0.0.1, for simulated pods")
+    dns.add_argument("--kubeconfig", default=None)
+    dns.add_argument("--port", type=int, default=10053)
     ccm = commands.add_parser("cloud-controller-manager", help="run the cloud controllers over kubelab's fake cloud")
     ccm.add_argument("--kubeconfig", default=None)
     ccm.add_argument("--cloud-provider", choices=("kubelab",), default="kubelab", help="the fake cloud")
@@ -117,6 +120,8 @@ def _add_process_commands(commands) -> None:
             command.add_argument("--root-dir", default="", help="the process runtime's pods, volumes and logs")
             command.add_argument("--cluster-dns", default="",
                                  help="the DNS server ClusterFirst pods ask (default: 10.96.0.10, kube-dns's ClusterIP)")
+            command.add_argument("--dns-server", default="", metavar="HOST:PORT",
+                                 help="simulated runtime: where questions to the cluster DNS go (`kubelab dns`)")
         else:
             command.add_argument("--proxy-mode", choices=("iptables", "userspace"), default="iptables",
                                  help="userspace: also listen on each loopback ClusterIP:port and carry its TCP")
@@ -219,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
                    args.token_auth_file, args.service_account_key_file, args.etcd_compaction_interval,
                    args.service_cluster_ip_range, args.watch_cache,
                    advertise=(args.advertise_address, args.advertise_port))
+    if args.command == "dns":
+        from .processes.dns_component import run
+        return run(args.kubeconfig, args.port)
     if args.command == "cloud-controller-manager":
         from .processes import daemon
         return daemon.run(args.command, args.kubeconfig, nodes=args.nodes,
@@ -228,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
         node = {"node_name": args.node_name} if args.command in ("kubelet", "proxy") else {}
         if args.command == "kubelet":
             node.update(pod_cidr=args.pod_cidr or None, node_ip=args.node_ip, cloud_provider=args.cloud_provider,
-                        runtime=args.runtime, root_dir=args.root_dir, cluster_dns=args.cluster_dns)
+                        runtime=args.runtime, root_dir=args.root_dir, cluster_dns=args.cluster_dns,
+                        dns_server=args.dns_server)
         if args.command == "proxy":
             node["proxy_mode"] = args.proxy_mode
         if args.command == "scheduler" and args.config:

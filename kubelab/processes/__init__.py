@@ -12,6 +12,8 @@ program with a real clock and an HTTP client, the way an installer starts them:
     store_server.py    a memory/file store served over etcd's v3 JSON protocol
     kubelet_server.py  a kubelet's own HTTP server (container logs for `kubectl logs`)
     background.py      `kubelab up` in the background, for a notebook or a test
+    dns_addon.py       --runtime process: kubeadm's CoreDNS add-on (pods behind kube-dns)
+    dns_component.py   simulated: kube-dns + `kubelab dns` on 127.0.0.1, asked by the kubelets
 
 It sits beside cluster/ (neither imports the other) and above every component.
 """

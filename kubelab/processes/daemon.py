@@ -51,7 +51,7 @@ def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: s
           lb_provisioning_seconds: float = 20.0, controllers: list[str] | None = None,
           extra_controllers: list[str] = (), allocate_node_cidrs: bool = False, cluster_cidr: str = "",
           root_ca_file: str = "", runtime: str = "simulated", root_dir: str = "", proxy_mode: str = "iptables",
-          cluster_dns: str = ""):
+          cluster_dns: str = "", dns_server: str = ""):
     """The component object, wired to the API server named in `kubeconfig`."""
     rng = random.Random(seed)
     if component == "controller-manager":
@@ -102,6 +102,9 @@ def build(component: str, kubeconfig: str | None, clock: RealClock, node_name: s
                 kubelet.cluster_dns = str(ipaddress.ip_address(cluster_dns))
             except ValueError:
                 raise ValueError(f"invalid value {cluster_dns!r} for --cluster-dns: not an IP address") from None
+        if dns_server and runtime != "process":   # --dns-server: `kubelab dns` (dns_component.py)
+            from .dns_component import wire_query
+            kubelet.runtime.dns = wire_query(dns_server, kubelet.cluster_dns)
         # `kubectl logs` reaches this process through the port the Node reports.
         kubelet.machine.kubelet_port = KubeletServer(kubelet, clock).port
         return kubelet

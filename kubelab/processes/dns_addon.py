@@ -136,10 +136,11 @@ def port_53_problem(dns_ip: str) -> str:
     return ""
 
 
-def install(client: Client, dns_ip: str, endpoint: str) -> list[str]:
-    """Create what is missing; the names created ("deployment.apps/coredns created", as kubectl says)."""
+def install(client: Client, dns_ip: str, endpoint: str, wanted: list[tuple[str, dict]] | None = None) -> list[str]:
+    """Create what is missing (of `wanted`, default all); the names created ("deployment.apps/coredns
+    created", as kubectl says)."""
     said = []
-    for resource, obj in objects(dns_ip, endpoint):
+    for resource, obj in objects(dns_ip, endpoint) if wanted is None else wanted:
         namespace = obj["metadata"].get("namespace")
         try:
             client.create(resource, obj, namespace)

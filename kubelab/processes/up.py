@@ -14,8 +14,8 @@ way") starts them, in the order they depend on each other:
                         DIR/kubeconfig for the admin
     5. control plane    `kubelab controller-manager`, `kubelab scheduler`
     6. per node         `kubelab kubelet --node-name node-i`, `kubelab proxy --node-name node-i`
-    7. add-ons          with --runtime process, kubeadm's CoreDNS (dns_addon.py): the coredns
-                        Deployment behind the kube-dns Service, so process pods resolve names
+    7. add-ons          cluster DNS behind kube-dns: with --runtime process, kubeadm's CoreDNS
+                        pods (dns_addon.py); simulated, `kubelab dns` (dns_component.py)
 
 It says "ready" once the API answers /readyz, every node is Ready and the default namespace has
 its "default" ServiceAccount (so a pod made at once is admitted), then waits. On SIGINT
@@ -49,7 +49,7 @@ from .supervisor import BACKOFF_INITIAL, Supervisor, die_with_parent
 from .certificate import make_serving_files, private_key_pem
 from ..cloud.addresses import CLUSTER_CIDR, LARGE_CLUSTER_CIDR, node_internal_ip
 from ..kubelet.dns import dns_ip
-from .dns_addon import port_53_problem
+from .dns_component import IDENTITY
 
 READY_TIMEOUT_SECONDS = 60.0
 PROGRESS_NODES = 100   # `kubelab up --nodes N` shows a bar of Ready nodes from this N on
@@ -72,6 +72,7 @@ class Plan:
     cloud: bool = False            # a cloud controller manager over the fake cloud; kubelets external
     schedulers: int = 1
     runtime: str = "simulated"     # "process": containers are real processes on loopback pod IPs
+    dns_port: int = 0              # simulated runtime: where `kubelab dns` listens on 127.0.0.1
 
     @property
     def server(self) -> str:
@@ -93,10 +94,11 @@ def plan(nodes: int, port: int, data_dir: str, store: str, apiservers: int) -> P
     directory = Path(data_dir).resolve()
     ports = free_ports(apiservers)
     cluster = Plan(directory, port, nodes, store, ports)
+    cluster.dns_port, = free_ports(1)
     identities = {"admin": ("kubernetes-admin", "system:masters"),
                   "controller-manager": ("system:kube-controller-manager", ""),
                   "scheduler": ("system:kube-scheduler", ""),
-                  "cloud-controller-manager": ("cloud-controller-manager", ""),
+                  "cloud-controller-manager": ("cloud-controller-manager", ""), "dns": IDENTITY,
                   **{f"kubelet-node-{i}": (f"system:node:node-{i}", "system:nodes") for i in range(1, nodes + 1)},
                   **{f"proxy-node-{i}": ("system:kube-proxy", "") for i in range(1, nodes + 1)}}
     for component, (user, groups) in identities.items():
@@ -178,7 +180,8 @@ def component_argvs(cluster: Plan) -> list[tuple[str, list[str]]]:
                                              *(["--cloud-provider", "external"] if cluster.cloud else []),
                                              *(["--runtime", "process", "--root-dir", str(cluster.data_dir / "nodes" / node),
                                                 "--cluster-dns", dns_ip(PROCESS_SERVICE_CIDR)]
-                                               if cluster.runtime == "process" else [])]))
+                                               if cluster.runtime == "process" else
+                                               ["--dns-server", f"127.0.0.1:{cluster.dns_port}"])]))
         commands.append((f"proxy/{node}", ["proxy", "--kubeconfig", config(f"proxy-{node}"), "--node-name", node,
                                            *(["--proxy-mode", "userspace"] if cluster.runtime == "process" else [])]))
     return commands
@@ -264,20 +267,10 @@ def start(cluster: Plan, supervisor: Supervisor, say=print) -> None:
             bar.close()
     # A pod made right after "ready" would be refused ('serviceaccount "default" not found') until
     # the service account controller has made the namespace's default ServiceAccount.
-    wait_until(lambda: _has_default_service_account(client), READY_TIMEOUT_SECONDS,
+    wait_until(lambda: _has(client, "serviceaccounts", "default", "default"), READY_TIMEOUT_SECONDS,
                'the "default" ServiceAccount', supervisor)
-    if cluster.runtime == "process":   # kubeadm's `addon coredns` phase: CoreDNS pods behind kube-dns
-        from .dns_addon import install
-        # The CoreDNS pods trust the API server through their service-account volume's ca.crt, which
-        # the root-ca-cert-publisher must have put in kube-system first (kubelab's kubelet mounts the
-        # volume without it otherwise, rather than failing the mount as upstream's does).
-        wait_until(lambda: _has(client, "configmaps", "kube-root-ca.crt", "kube-system"), READY_TIMEOUT_SECONDS,
-                   "kube-system's kube-root-ca.crt", supervisor)
-        problem = port_53_problem(dns_ip(PROCESS_SERVICE_CIDR))   # before kube-dns: none of ours holds it yet
-        for line in install(client, dns_ip(PROCESS_SERVICE_CIDR), cluster.server):
-            say(line)
-        if problem:
-            say(f"warning: {problem}")
+    from .dns_component import install_addons   # 7. add-ons: cluster DNS
+    install_addons(cluster, client, supervisor, say)
 
 
 def _has(client: Client, resource: str, name: str, namespace: str) -> bool:
@@ -295,14 +288,6 @@ def nodes_ready_bar(nodes: int):
         return None
     from tqdm.auto import tqdm   # on stderr, beside the supervisor's lines
     return tqdm(desc="nodes Ready", total=nodes, unit=" node", delay=2.0, leave=True)
-
-
-def _has_default_service_account(client: Client) -> bool:
-    try:
-        client.get("serviceaccounts", "default", "default")
-        return True
-    except Exception:   # not made yet (404), or the API busy: ask again
-        return False
 
 
 def _start_store(cluster: Plan, supervisor: Supervisor) -> str:

@@ -185,24 +185,6 @@ def test_the_cluster_carries_on_when_one_api_server_stops(cluster):
     _wait(running, 60, "4 Running nginx pods")
 
 
-def test_sigterm_stops_every_child_and_leaves_no_orphan(cluster):
-    children = _children(cluster.process.pid)
-    assert len(children) >= 1 + 1 + 1 + 1 + 2 + 2 * 2   # kubelab up, store, 1 apiserver left, front, cm+sched, nodes
-    cluster.stop()
-    assert "kubelab stopped" in cluster.process.stdout.read()
-    assert [pid for pid in children if _alive(pid)] == []
-
-
-def test_children_stop_by_themselves_when_kubelab_up_is_killed_outright(tmp_path):
-    up = Up(tmp_path, nodes=1, apiservers=1, ready="API server ready")
-    kubelab_up = [pid for pid in _children(up.process.pid) if b"\0up\0" in Path(f"/proc/{pid}/cmdline").read_bytes()]
-    children = _children(kubelab_up[0])
-    assert children
-    os.kill(kubelab_up[0], signal.SIGKILL)   # no chance to clean up: the kernel tells the children
-    up.process.wait(30)
-    _wait(lambda: not any(_alive(pid) for pid in children), 15, "the children to stop")
-
-
 def test_the_kubernetes_service_leads_to_the_front_that_serves_the_api_over_https(cluster):
     """The master Endpoints give where a pod reaches the API (the front, the instances' one HTTPS
     address), and its certificate is valid for the names in-cluster clients use, as kubeadm's."""
@@ -219,3 +201,21 @@ def test_the_kubernetes_service_leads_to_the_front_that_serves_the_api_over_http
         with socket.create_connection(("127.0.0.1", cluster.port), timeout=10) as raw:
             with context.wrap_socket(raw, server_hostname=name) as tls:   # verifies the name
                 assert tls.version()
+
+
+def test_sigterm_stops_every_child_and_leaves_no_orphan(cluster):
+    children = _children(cluster.process.pid)
+    assert len(children) >= 1 + 1 + 1 + 1 + 2 + 2 * 2   # kubelab up, store, 1 apiserver left, front, cm+sched, nodes
+    cluster.stop()
+    assert "kubelab stopped" in cluster.process.stdout.read()
+    assert [pid for pid in children if _alive(pid)] == []
+
+
+def test_children_stop_by_themselves_when_kubelab_up_is_killed_outright(tmp_path):
+    up = Up(tmp_path, nodes=1, apiservers=1, ready="API server ready")
+    kubelab_up = [pid for pid in _children(up.process.pid) if b"\0up\0" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    children = _children(kubelab_up[0])
+    assert children
+    os.kill(kubelab_up[0], signal.SIGKILL)   # no chance to clean up: the kernel tells the children
+    up.process.wait(30)
+    _wait(lambda: not any(_alive(pid) for pid in children), 15, "the children to stop")
