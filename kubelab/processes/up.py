@@ -18,10 +18,10 @@ way") starts them, in the order they depend on each other:
                         pods (dns_addon.py); simulated, `kubelab dns` (dns_component.py)
 
 It says "ready" once the API answers /readyz, every node is Ready and the default namespace has
-its "default" ServiceAccount (so a pod made at once is admitted), then waits. On SIGINT
-or SIGTERM it stops the children in reverse order (SIGTERM, then SIGKILL after a grace
-period) and leaves none behind; if it is itself killed outright, every child learns it from
-the kernel (Linux's parent-death signal) and stops too. Each child logs to DIR/logs/.
+its "default" ServiceAccount (so a pod made at once is admitted; each wait a minute at most, the
+nodes' a second more per node), then waits. On SIGINT or SIGTERM it stops the children in reverse
+order (SIGTERM, then SIGKILL after a grace period) and leaves none behind; if it is itself killed
+outright, every child learns it from the kernel (parent-death signal) and stops. Each logs to DIR/logs/.
 
 Real clusters run these as systemd units or static pods with TLS everywhere; kubelab runs
 plain HTTP on 127.0.0.1 with bearer tokens, which is what the real kubectl needs to talk to it.
@@ -52,6 +52,7 @@ from ..kubelet.dns import dns_ip
 from .dns_component import IDENTITY
 
 READY_TIMEOUT_SECONDS = 60.0
+READY_SECONDS_PER_NODE = 1.0   # each node adds a kubelet and a proxy to start (~0.3 CPU-s of imports each, then lists)
 PROGRESS_NODES = 100   # `kubelab up --nodes N` shows a bar of Ready nodes from this N on
 PROCESS_CLUSTER_CIDR = "127.244.0.0/16"        # --runtime process: a /24 of loopback per node
 PROCESS_LARGE_CLUSTER_CIDR = "127.128.0.0/9"
@@ -82,6 +83,11 @@ class Plan:
     @property
     def certificate_authority(self) -> str:
         return (self.data_dir / "apiserver.crt").read_text()
+
+    @property
+    def ready_timeout(self) -> float:
+        """The wait for Ready nodes and what follows: a minute + a second per node (`--nodes 500`: 1,000 processes)."""
+        return READY_TIMEOUT_SECONDS + READY_SECONDS_PER_NODE * self.nodes
 
 
 def free_ports(count: int) -> list[int]:
@@ -195,7 +201,7 @@ def wait_until(check, timeout: float, what: str, supervisor: Supervisor) -> None
         if dead:
             raise RuntimeError(f"{dead[0].name} exited while waiting for {what}; see {dead[0].log}")
         if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out waiting for {what}")
+            raise RuntimeError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(0.1)
 
 
@@ -261,13 +267,13 @@ def start(cluster: Plan, supervisor: Supervisor, say=print) -> None:
             bar.update(ready - bar.n)
         return ready >= cluster.nodes
     try:
-        wait_until(all_ready, READY_TIMEOUT_SECONDS, f"{cluster.nodes} Ready node(s)", supervisor)
+        wait_until(all_ready, cluster.ready_timeout, f"{cluster.nodes} Ready node(s)", supervisor)
     finally:
         if bar is not None:
             bar.close()
     # A pod made right after "ready" would be refused ('serviceaccount "default" not found') until
     # the service account controller has made the namespace's default ServiceAccount.
-    wait_until(lambda: _has(client, "serviceaccounts", "default", "default"), READY_TIMEOUT_SECONDS,
+    wait_until(lambda: _has(client, "serviceaccounts", "default", "default"), cluster.ready_timeout,
                'the "default" ServiceAccount', supervisor)
     from .dns_component import install_addons   # 7. add-ons: cluster DNS
     install_addons(cluster, client, supervisor, say)
