@@ -320,18 +320,20 @@ class Cluster(Traffic):
                    timeout: float = 60.0) -> tuple[int, str]:
         """(exit code, output) of `argv` in the container, as the kubelet's /exec runs it."""
         obj = self.get("pods", pod, namespace)
-        name = container or obj["spec"]["containers"][0]["name"]
-        runtime = self.kubelets[obj["spec"].get("nodeName", "")].runtime if obj["spec"].get("nodeName") in \
-            self.kubelets else None
-        sandbox = runtime.sandbox_for_pod(obj["metadata"]["uid"]) if runtime else None
+        spec = obj["spec"]
+        name = container or spec["containers"][0]["name"]
+        kubelet = self.kubelets.get(spec.get("nodeName") or "")
+        sandbox = kubelet.runtime.sandbox_for_pod(obj["metadata"]["uid"]) if kubelet else None
         running = sandbox.containers.get(name) if sandbox else None
-        if running is None or running.state != "running":
-            message = (f"container {name} is not valid for pod {pod}" if running is None and sandbox is None
-                       or running is None else f'unable to upgrade connection: container not found ("{name}")')
+        if running is None or running.state != "running":   # the API server's checks, then the kubelet's
+            message = f"container {name} is not valid for pod {pod}" \
+                if name not in [c["name"] for c in spec["containers"] + (spec.get("initContainers") or [])] else \
+                f"pod {pod} does not have a host assigned" if not spec.get("nodeName") else \
+                f'unable to upgrade connection: container not found ("{name}")'   # as kubectl exec says it
             raise ApiError({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
                             "code": 400, "reason": "BadRequest", "message": message})
         result = {}
-        runtime.exec_sync(running.id, argv, timeout, lambda outcome: result.setdefault("outcome", outcome), stdin)
+        kubelet.runtime.exec_sync(running.id, argv, timeout, lambda done: result.setdefault("outcome", done), stdin)
         while "outcome" not in result:
             self.run(0.1)
         return result["outcome"].exit_code, result["outcome"].output
