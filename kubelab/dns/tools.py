@@ -36,6 +36,24 @@ def pod_resolv_conf() -> ResolvConf:
         return ResolvConf(["127.0.0.1"])    # libc's default when there is no file
 
 
+def _conf(server: str) -> ResolvConf:
+    """The pod's resolv.conf, its nameservers replaced by `server` when the command names one."""
+    conf = pod_resolv_conf()
+    if server:
+        conf.nameservers = [server]
+    return conf
+
+
+def _resolve_or_say(name: str, server: str, qtype: str) -> Result | None:
+    """resolve() through the pod's resolv.conf (or `server`); None, having said so, when no
+    server answers."""
+    try:
+        return resolve(name, _conf(server), qtype)
+    except Unreachable:
+        print(";; connection timed out; no servers could be reached")
+        return None
+
+
 def _print_records(result: Result, qtype: str) -> None:
     for record in result.answers:
         if record.type == "A":
@@ -63,13 +81,8 @@ def nslookup(argv: list[str]) -> int:
     if not 1 <= len(words) <= 2 or qtype not in wire.TYPES:
         print("Usage: nslookup [-type=QUERY_TYPE] HOST [DNS_SERVER]", file=sys.stderr)
         return 1
-    conf = pod_resolv_conf()
-    if len(words) == 2:
-        conf.nameservers = [words[1]]
-    try:
-        result = resolve(words[0], conf, qtype)
-    except Unreachable:
-        print(";; connection timed out; no servers could be reached")
+    result = _resolve_or_say(words[0], words[1] if len(words) == 2 else "", qtype)
+    if result is None:
         return 1
     print(f"Server:\t\t{result.server}\nAddress:\t{result.server}:53\n")
     if not result.answers:
@@ -107,9 +120,7 @@ def dig(argv: list[str]) -> int:
             qtype = word.upper()
         elif not name:
             name = word
-    conf = pod_resolv_conf()
-    if server:
-        conf.nameservers = [server]
+    conf = _conf(server)
     try:
         if search:
             result = resolve(name or ".", conf, qtype)
@@ -142,13 +153,8 @@ def host(argv: list[str]) -> int:
     if not 1 <= len(words) <= 2 or words[0].startswith("-") or qtype not in wire.TYPES:
         print("Usage: host [-t type] hostname [server]", file=sys.stderr)
         return 1
-    conf = pod_resolv_conf()
-    if len(words) == 2:
-        conf.nameservers = [words[1]]
-    try:
-        result = resolve(words[0], conf, qtype)
-    except Unreachable:
-        print(";; connection timed out; no servers could be reached")
+    result = _resolve_or_say(words[0], words[1] if len(words) == 2 else "", qtype)
+    if result is None:
         return 1
     if not result.answers:
         print(f"Host {words[0]} not found: {result.rcode}({wire.RCODE_NAMES.get(result.rcode, '?')})")
