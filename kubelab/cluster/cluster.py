@@ -319,21 +319,19 @@ class Cluster(Traffic):
     def _exec_sync(self, namespace: str, pod: str, container: str | None, argv: list[str], stdin: str | None,
                    timeout: float = 60.0) -> tuple[int, str]:
         """(exit code, output) of `argv` in the container, as the kubelet's /exec runs it."""
-        obj = self.get("pods", pod, namespace)
-        spec = obj["spec"]
+        spec = self.get("pods", pod, namespace)["spec"]
         name = container or spec["containers"][0]["name"]
         kubelet = self.kubelets.get(spec.get("nodeName") or "")
-        sandbox = kubelet.runtime.sandbox_for_pod(obj["metadata"]["uid"]) if kubelet else None
-        running = sandbox.containers.get(name) if sandbox else None
-        if running is None or running.state != "running":   # the API server's checks, then the kubelet's
-            message = f"container {name} is not valid for pod {pod}" \
-                if name not in [c["name"] for c in spec["containers"] + (spec.get("initContainers") or [])] else \
-                f"pod {pod} does not have a host assigned" if not spec.get("nodeName") else \
-                f'unable to upgrade connection: container not found ("{name}")'   # as kubectl exec says it
+        message = f"container {name} is not valid for pod {pod}" \
+            if name not in [c["name"] for c in spec["containers"] + (spec.get("initContainers") or [])] else \
+            f"pod {pod} does not have a host assigned" if not spec.get("nodeName") else \
+            f'unable to upgrade connection: container not found ("{name}")' if kubelet is None else None
+        if message:   # the API server's checks (subresources/exec.py); the kubelet makes its own below
             raise ApiError({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
                             "code": 400, "reason": "BadRequest", "message": message})
         result = {}
-        kubelet.runtime.exec_sync(running.id, argv, timeout, lambda done: result.setdefault("outcome", done), stdin)
+        kubelet.exec_in_container(namespace, pod, name, argv, lambda done: result.setdefault("outcome", done),
+                                  timeout, stdin)
         while "outcome" not in result:
             self.run(0.1)
         return result["outcome"].exit_code, result["outcome"].output

@@ -210,14 +210,14 @@ class Kubelet(PodSync, Controller):
         return read_logs(container, self.clock.now(), options, self.runtime.log_lines(container))
 
     def exec_in_container(self, namespace: str, pod_name: str, container_name: str, argv: list[str],
-                          on_done) -> None:
+                          on_done, timeout: float | None = None, stdin: str | None = None) -> None:
         """GET /exec/<namespace>/<pod>/<container>?command=…: CRI ExecSync in the pod's running
         container; `on_done(ExecResult)`, or an ApiError raised at once when it isn't running."""
         sandboxes = sorted(self.runtime.list_pod_sandboxes(namespace, pod_name), key=lambda s: s.created_at)
         container = sandboxes[-1].containers.get(container_name) if sandboxes else None
         if container is None or container.state != "running":
             raise errors.bad_request(f'unable to upgrade connection: container not found ("{container_name}")')
-        self.runtime.exec_sync(container.id, argv, None, on_done)
+        self.runtime.exec_sync(container.id, argv, timeout, on_done, stdin)
 
     def _lease_tick(self) -> None:
         if not self.running:
