@@ -16,9 +16,16 @@ Availability depends on the time, so the facts keep *when* the pod became Ready 
 count compares that with now at each sync. A pod's facts are dropped when it is deleted, and
 an owner's when the owner is (or when its selector or template labels change).
 
+Reading each pod once per version still walked all 300 pods at each of ~800 syncs. So an
+owner's facts also keep the counts a status needs (ours, fully labeled, ready) and which
+active pods claiming must look at (orphans, ours that no longer match): `refresh` compares
+the ids of this sync's candidates with the last sync's (in C), reads only the new objects and
+updates the counts, so a sync costs the pods that changed. `claimed` lists ours in key order
+only when a scale-down has to rank them.
+
 The readable definitions stay the reference: `active_pods.is_active`, `is_ready`,
 `is_available`, `replicaset.calculate_status`; tests/controllers/test_pod_facts.py checks the
-two give the same answers on random pods.
+two give the same answers on random pods, and across random stories of syncs.
 """
 from __future__ import annotations
 

@@ -152,21 +152,22 @@ class ReplicaSetController(Controller):
             return
         needs_sync = self.expectations.satisfied(key)
         requirements = selector.from_label_selector(self.selector_of(replicaset))
-        candidates = self.pods.by_index(CONTROLLER_UID_INDEX, meta.uid(replicaset),
-                                        f"orphan/{meta.namespace(replicaset)}")
+        candidates = self.pods.by_index(CONTROLLER_UID_INDEX, meta.uid(replicaset),   # its pods and
+                                        f"orphan/{meta.namespace(replicaset)}")        # the orphans
         facts = self.pod_facts.for_owner(replicaset, self.selector_of(replicaset))
-        facts.refresh(candidates)   # reads only the pods that changed since the last sync (pod_facts.py)
+        facts.refresh(candidates)   # each pod read once per version: a sync costs what changed (pod_facts.py)
         manager = ControllerRefManager(
             self.client, replicaset, "pods", requirements,
             lambda: self.client.get(self.resource, meta.name(replicaset), meta.namespace(replicaset)))
-        adopted = manager.claim(facts.unclaimed())   # ours need no claiming: orphans and strays do
+        adopted = manager.claim(facts.unclaimed())   # adopt orphans, release strays; ours stay ours
+        pods = ClaimedPods(facts, adopted)
         error = None
         if needs_sync and not meta.is_being_deleted(replicaset):
             try:
-                self.manage_replicas(ClaimedPods(facts, adopted), replicaset)
+                self.manage_replicas(pods, replicaset)
             except ApiError as failure:
                 error = failure
-        self.update_status(replicaset, status_from_counts(replicaset, facts, adopted, error, self.clock.now()))
+        self.update_status(replicaset, status_from_counts(replicaset, pods, error, self.clock.now()))
         if error is not None:
             raise error  # back on the queue, with backoff
 
@@ -287,10 +288,10 @@ def status_from_facts(replicaset: dict, facts: list[PodFacts], error: ApiError |
     return status_of(replicaset, len(facts), fully_labeled, ready, available, error, now)
 
 
-def status_from_counts(replicaset: dict, facts, adopted: list[dict], error: ApiError | None,
-                       now: float) -> dict:
+def status_from_counts(replicaset: dict, pods: "ClaimedPods", error: ApiError | None, now: float) -> dict:
     """calculate_status from an owner's kept counts (pod_facts.OwnerPodFacts) and the pods a
     claim just adopted: no pod is looked at again."""
+    facts, adopted = pods.facts, pods.adopted
     min_ready_seconds = replicaset["spec"].get("minReadySeconds", 0)
     fully_labeled, ready = facts.fully_labeled, facts.ready
     available = facts.available(min_ready_seconds, now)
@@ -299,12 +300,13 @@ def status_from_counts(replicaset: dict, facts, adopted: list[dict], error: ApiE
         fully_labeled += fact.fully_labeled
         ready += fact.ready
         available += fact.available(min_ready_seconds, now)
-    return status_of(replicaset, len(facts.ours) + len(adopted), fully_labeled, ready, available, error, now)
+    return status_of(replicaset, len(pods), fully_labeled, ready, available, error, now)
 
 
 class ClaimedPods:
-    """A sync's claimed pods: counted without being listed; listed (in key order, as claiming
-    the candidates returns them) only when scaling down must rank them."""
+    """A sync's claimed pods (ours and the just adopted): counted from the facts without being
+    listed; listed (in key order, as claiming every candidate returns them) only when scaling
+    down must rank them."""
 
     def __init__(self, facts, adopted: list[dict]):
         self.facts, self.adopted = facts, adopted

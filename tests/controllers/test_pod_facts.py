@@ -65,7 +65,7 @@ def test_a_new_version_of_a_pod_is_read_again_and_a_new_selector_starts_afresh()
 def test_counts_kept_across_syncs_are_the_counts_of_the_pods_then(seed, count, seconds):
     """A story of syncs: between two, some pods change (a new object), some go, some come;
     the counts OwnerPodFacts keeps by refreshing are those counted from scratch each time."""
-    from kubelab.controllers.replicaset import status_from_counts
+    from kubelab.controllers.replicaset import ClaimedPods, status_from_counts
     rng = random.Random(seed)
     pods = {index: random_pod(rng, index) for index in range(count)}
     facts = PodFactsCache().for_owner(OWNER, OWNER["spec"]["selector"])
@@ -76,7 +76,7 @@ def test_counts_kept_across_syncs_are_the_counts_of_the_pods_then(seed, count, s
         now = START + seconds + sync
         active = [pod for pod in candidates if facts(pod).active]
         ours = [pod for pod in active if facts(pod).controller_uid == "rs-1" and facts(pod).matches]
-        assert status_from_counts(OWNER, facts, [], None, now) == calculate_status(OWNER, ours, None, now)
+        assert status_from_counts(OWNER, ClaimedPods(facts, []), None, now) == calculate_status(OWNER, ours, None, now)
         assert [pod["metadata"]["uid"] for pod in facts.claimed([])] == \
             [pod["metadata"]["uid"] for pod in sorted(ours, key=lambda pod: (pod["metadata"]["namespace"],
                                                                              pod["metadata"]["name"]))]
