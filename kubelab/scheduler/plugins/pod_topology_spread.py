@@ -120,11 +120,13 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
         if own:
             return [self._constraint(c, meta.labels(pod), c.get("labelSelector")) for c in own
                     if c.get("whenUnsatisfiable") == action]
+        defaults = [c for c in self.default_constraints if c.get("whenUnsatisfiable") == action]
+        if not defaults:
+            return []  # (the system defaults are all ScheduleAnyway: PreFilter needs no selector)
         selector = self.default_selector(pod)
         if not selector:
             return []
-        return [Constraint(c["maxSkew"], c["topologyKey"], selector, 1, HONOR, IGNORE)
-                for c in self.default_constraints if c.get("whenUnsatisfiable") == action]
+        return [Constraint(c["maxSkew"], c["topologyKey"], selector, 1, HONOR, IGNORE) for c in defaults]
 
     @staticmethod
     def _constraint(c: dict, pod_labels: dict, label_selector: dict | None) -> Constraint:
