@@ -17,7 +17,7 @@ benefit; lesson 04 shows both.
 """
 from __future__ import annotations
 
-from ..node_table import np
+from ..node_table import constant_array, np
 from ..framework import MAX_NODE_SCORE, NODE_ADD, CycleState, NodeInfo, ScorePlugin
 
 Name = "ImageLocality"
@@ -65,10 +65,11 @@ class ImageLocality(ScorePlugin):
 
     def score_array(self, state: CycleState, pod: dict, table, rows):
         """Nodes that report no images score 0; the others are asked one by one."""
+        if not table.any_images:
+            return constant_array(len(rows), 0)
         scores = np.zeros(len(rows), np.int64)
-        if table.any_images:
-            for i in np.flatnonzero(table.has_images[rows]).tolist():
-                scores[i] = self.score(state, pod, table.infos[int(rows[i])])
+        for i in np.flatnonzero(table.has_images[rows]).tolist():
+            scores[i] = self.score(state, pod, table.infos[int(rows[i])])
         return scores
 
 
