@@ -202,6 +202,7 @@ class NodeTable:
     # -- pods by label set: "how many pods matching this selector on each node", without a pod loop --
     def _build_pod_indexes(self) -> None:
         self._groups = {}
+        self._by_namespace = {}   # namespace -> its entries of _groups (the same arrays)
         self._anti_terms = {}
         self._score_terms = {}
         for info in self.infos:
@@ -218,6 +219,7 @@ class NodeTable:
         counts = self._groups.get(group)
         if counts is None:
             counts = self._groups[group] = np.zeros(len(self), np.int64)
+            self._by_namespace.setdefault(group[0], {})[group] = counts
         counts[row] += sign
         if affinity is None:
             return
@@ -241,13 +243,15 @@ class NodeTable:
         if self._groups is not None:
             self._count_pod(node_name, pod, affinity, sign)
 
-    def pods_matching(self, predicate) -> np.ndarray:
+    def pods_matching(self, predicate, namespace: str | None = None) -> np.ndarray:
         """How many placed pods on each node satisfy `predicate`, asked once per kind of pod: a
-        stand-in with the kind's namespace, labels and (if being deleted) a deletionTimestamp."""
+        stand-in with the kind's namespace, labels and (if being deleted) a deletionTimestamp.
+        `namespace`: only that namespace's kinds are asked (the predicate refuses the others)."""
         if self._groups is None:
             self._build_pod_indexes()
         total = np.zeros(len(self), np.int64)
-        for (namespace, labels, deleting), on_nodes in self._groups.items():
+        groups = self._groups if namespace is None else self._by_namespace.get(namespace, {})
+        for (namespace, labels, deleting), on_nodes in groups.items():
             metadata = {"namespace": namespace, "labels": dict(labels)}
             if deleting:
                 metadata["deletionTimestamp"] = "(being deleted)"
