@@ -288,6 +288,7 @@ def main() -> None:
     parser.add_argument("--time-budget", type=float, metavar="S", help="wall seconds of settle per size at most")
     parser.add_argument("--progress", action="store_true", help="a progress bar per size (stderr)")
     parser.add_argument("--profile", type=int, metavar="N", help="profile size N and print where the time goes")
+    parser.add_argument("--profile-file", metavar="PATH", help="with --profile: also dump the stats there (pstats)")
     parser.add_argument("--breakdown", type=int, metavar="N",
                         help="size N with cost_breakdown.py's CostBreakdown: writes by resource, CPU by owner, per pod")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)   # a child process: one size, JSON out
@@ -307,6 +308,8 @@ def main() -> None:
         row = profiler.runcall(measure, args.profile, args)
         print(table([row]), breakdown([row]), "", sep="\n\n")
         stats = pstats.Stats(profiler)
+        if args.profile_file:
+            stats.dump_stats(args.profile_file)
         print(by_layer(stats, row["pods"]), "", sep="\n")
         stats.sort_stats("tottime").print_stats(25)
         stats.sort_stats("cumulative").print_stats(25)

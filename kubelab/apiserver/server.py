@@ -268,10 +268,9 @@ class APIServer:
         strategy = self.strategy(resource)
         with step(request, "validation", f"{resource.kind} rules hold"):
             strategy.check_write(self, resource, request, obj, old)   # RBAC escalation
-            causes = validation.validate_metadata(obj, resource.namespaced, strategy.validate_name) + \
-                strategy.validate(obj)
-            if old is not None:
-                causes += strategy.validate_update(obj, old)
+            causes = validation.validate_metadata(obj, resource.namespaced, strategy.validate_name) + (
+                strategy.validate(obj) if old is None else strategy.validate_status_update(obj, old)
+                if request.subresource == "status" else strategy.validate(obj) + strategy.validate_update(obj, old))
             if causes:
                 raise errors.invalid(resource.kind, resource.group, meta.name(obj), causes)
 

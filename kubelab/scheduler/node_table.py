@@ -26,6 +26,7 @@ from .node_info import NodeInfo
 from ..objects.node_selector import _as_int, requirement_matches
 
 MAX_NODE_SCORE = 100  # framework.MAX_NODE_SCORE (framework imports this module's neighbours, not it)
+KEPT_ONE_BY_ONE = 16  # `kept`: up to this many changed rows are recomputed one by one
 
 
 class NodeTable:
@@ -66,6 +67,7 @@ class NodeTable:
         self.any_tainted = bool(self.tainted.any())
         self.any_unschedulable = bool(self.unschedulable.any())
         self.any_images = bool(self.has_images.any())
+        self.any_without_cpu_or_memory = bool(((self.alloc_cpu == 0) | (self.alloc_memory == 0)).any())
 
     def __len__(self) -> int:
         return len(self.names)
@@ -79,10 +81,13 @@ class NodeTable:
             if len(self._changed) > 100_000:  # catching up would cost more than starting again
                 self._changed, self._kept = [], {}
 
-    def kept(self, key, compute) -> np.ndarray:
+    def kept(self, key, compute, compute_row=None) -> np.ndarray:
         """`compute(rows)` for every row, kept from one pod to the next: after the first call only the
-        rows refreshed since are computed again. `key` names everything `compute` reads besides the
-        rows' pod totals (the plugin, the pod's requests); callers read the array, never write it."""
+        rows refreshed since are computed again — a few of them one by one by `compute_row(row)`
+        (the plugin's node-by-node definition: a pod usually changes one row, and a dozen array
+        operations on one row cost more than the plain code). `key` names everything `compute`
+        reads besides the rows' pod totals (the plugin, the pod's requests); callers read the
+        array, never write it."""
         found = self._kept.get(key)
         if found is None:
             if len(self._kept) >= 64:
@@ -92,8 +97,13 @@ class NodeTable:
             return values
         values, seen = found
         if seen < len(self._changed):
-            rows = np.array(sorted(set(self._changed[seen:])), np.int64)
-            values[rows] = compute(rows)
+            changed = set(self._changed[seen:])
+            if compute_row is not None and len(changed) <= KEPT_ONE_BY_ONE:
+                for row in changed:
+                    values[row] = compute_row(row)
+            else:
+                rows = np.array(sorted(changed), np.int64)
+                values[rows] = compute(rows)
             found[1] = len(self._changed)
         return values
 
@@ -190,6 +200,7 @@ class NodeTable:
     # -- pods by label set: "how many pods matching this selector on each node", without a pod loop --
     def _build_pod_indexes(self) -> None:
         self._groups = {}
+        self._by_namespace = {}   # namespace -> its entries of _groups (the same arrays)
         self._anti_terms = {}
         self._score_terms = {}
         for info in self.infos:
@@ -206,6 +217,7 @@ class NodeTable:
         counts = self._groups.get(group)
         if counts is None:
             counts = self._groups[group] = np.zeros(len(self), np.int64)
+            self._by_namespace.setdefault(group[0], {})[group] = counts
         counts[row] += sign
         if affinity is None:
             return
@@ -229,13 +241,15 @@ class NodeTable:
         if self._groups is not None:
             self._count_pod(node_name, pod, affinity, sign)
 
-    def pods_matching(self, predicate) -> np.ndarray:
+    def pods_matching(self, predicate, namespace: str | None = None) -> np.ndarray:
         """How many placed pods on each node satisfy `predicate`, asked once per kind of pod: a
-        stand-in with the kind's namespace, labels and (if being deleted) a deletionTimestamp."""
+        stand-in with the kind's namespace, labels and (if being deleted) a deletionTimestamp.
+        `namespace`: only that namespace's kinds are asked (the predicate refuses the others)."""
         if self._groups is None:
             self._build_pod_indexes()
         total = np.zeros(len(self), np.int64)
-        for (namespace, labels, deleting), on_nodes in self._groups.items():
+        groups = self._groups if namespace is None else self._by_namespace.get(namespace, {})
+        for (namespace, labels, deleting), on_nodes in groups.items():
             metadata = {"namespace": namespace, "labels": dict(labels)}
             if deleting:
                 metadata["deletionTimestamp"] = "(being deleted)"

@@ -41,6 +41,7 @@ from ..framework import (ASSIGNED_POD_ADD, ASSIGNED_POD_DELETE, ASSIGNED_POD_UPD
                          PreFilterPlugin, PreScorePlugin, ScorePlugin, Status, unresolvable, unschedulable)
 from ...objects.node_selector import RequiredNodeAffinity
 from .. import schedule_columns
+from . import topology_spread_scores
 from ..node_table import np
 from ..taints import NO_EXECUTE, NO_SCHEDULE, find_untolerated_taint
 
@@ -60,6 +61,7 @@ SYSTEM_DEFAULT_CONSTRAINTS = [
 ]
 _PRE_FILTER, _PRE_SCORE = "PreFilter" + Name, "PreScore" + Name
 _MASKS = "Masks" + Name
+_IGNORED_ROWS = "IgnoredRows" + Name
 
 
 @dataclass(frozen=True)
@@ -118,11 +120,13 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
         if own:
             return [self._constraint(c, meta.labels(pod), c.get("labelSelector")) for c in own
                     if c.get("whenUnsatisfiable") == action]
+        defaults = [c for c in self.default_constraints if c.get("whenUnsatisfiable") == action]
+        if not defaults:
+            return []  # (the system defaults are all ScheduleAnyway: PreFilter needs no selector)
         selector = self.default_selector(pod)
         if not selector:
             return []
-        return [Constraint(c["maxSkew"], c["topologyKey"], selector, 1, HONOR, IGNORE)
-                for c in self.default_constraints if c.get("whenUnsatisfiable") == action]
+        return [Constraint(c["maxSkew"], c["topologyKey"], selector, 1, HONOR, IGNORE) for c in defaults]
 
     @staticmethod
     def _constraint(c: dict, pod_labels: dict, label_selector: dict | None) -> Constraint:
@@ -269,6 +273,11 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
         if not constraints:
             return Status(SKIP)
         require_all = bool(pod["spec"].get("topologySpreadConstraints")) or not self.system_defaulted
+        table = self.handle.snapshot().table
+        if isinstance(node_infos, schedule_columns.FeasibleNodes) and table is not None:   # the same sums at once
+            state[_PRE_SCORE], state[topology_spread_scores.Key] = topology_spread_scores.pre_score(
+                pod, meta.namespace(pod), constraints, require_all, node_infos.rows, table)
+            return OK
         ignored: set[str] = set()
         pair_counts: dict[tuple[str, str], int] = {}
         domain_sizes = [0] * len(constraints)
@@ -316,6 +325,17 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
                 count = pair_counts[(constraint.topology_key, value)]
             score += count * weights[index] + (constraint.max_skew - 1)
         return math.floor(score + 0.5)  # Go's math.Round: halves away from zero
+
+    def score_array(self, state: CycleState, pod: dict, table, rows):
+        columns = state.get(topology_spread_scores.Key)
+        if columns is None:
+            return None
+        state[_IGNORED_ROWS] = columns[0][rows]   # for normalize_array, which is given no rows
+        return topology_spread_scores.score_array(state[_PRE_SCORE], columns, table, rows)
+
+    def normalize_array(self, state: CycleState, pod: dict, scores):
+        ignored = state.get(_IGNORED_ROWS)
+        return None if ignored is None else topology_spread_scores.normalize_array(scores, ignored)
 
     def normalize_score(self, state: CycleState, pod: dict, scores: dict[str, int]) -> dict[str, int]:
         if _PRE_SCORE not in state:
