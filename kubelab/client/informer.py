@@ -205,7 +205,9 @@ class Informer:
 
     def list(self, namespace: str | None = None, label_selector: str | dict | None = None) -> list[dict]:
         """Cached objects, sorted by key; optionally one namespace and a selector (string or LabelSelector)."""
-        if isinstance(label_selector, dict):
+        if not label_selector:
+            requirements = []   # (the common case: every object; a lister's list() per pod cycle)
+        elif isinstance(label_selector, dict):
             requirements = selector.from_label_selector(label_selector)
         else:
             requirements = selector.parse(label_selector)

@@ -68,6 +68,8 @@ class NodeTable:
         self.any_unschedulable = bool(self.unschedulable.any())
         self.any_images = bool(self.has_images.any())
         self.any_without_cpu_or_memory = bool(((self.alloc_cpu == 0) | (self.alloc_memory == 0)).any())
+        self.everywhere = np.ones(size, bool)  # the mask of a filter that rejects no node (shared: read only)
+        self.everywhere.flags.writeable = False
 
     def __len__(self) -> int:
         return len(self.names)
@@ -294,10 +296,34 @@ class NodeTable:
         values = self._values[key]
         return {values[code]: int(sums[code]) for code in seen.tolist()}
 
+# (length, value) -> a read-only int array of that value: the answers that are the same for every
+# row ("no node is tainted: every raw score 0, every normalized score 100") are shared, not rebuilt
+_CONSTANTS: dict[tuple[int, int], np.ndarray] = {}
+
+
+def constant_array(length: int, value: int) -> np.ndarray:
+    """A read-only int array of `length` times `value` (shared: nobody may write it)."""
+    found = _CONSTANTS.get((length, value))
+    if found is None:
+        if len(_CONSTANTS) >= 256:
+            _CONSTANTS.clear()
+        found = _CONSTANTS[(length, value)] = np.full(length, value, np.int64)
+        found.flags.writeable = False
+    return found
+
+
+def is_constant(values: np.ndarray) -> bool:
+    """Is this one of `constant_array`'s shared arrays (the same value in every row)?"""
+    return len(values) > 0 and not values.flags.writeable and _CONSTANTS.get((len(values), int(values[0]))) is values
+
+
 def default_normalize_array(scores: np.ndarray, reverse: bool = False) -> np.ndarray:
     """framework.default_normalize_score over an array: the highest becomes 100 (reverse: 0)."""
-    highest = int(scores.max()) if len(scores) else 0
+    if scores is _CONSTANTS.get((len(scores), 0)):
+        highest = 0
+    else:
+        highest = int(scores.max()) if len(scores) else 0
     if highest == 0:
-        return np.full(len(scores), MAX_NODE_SCORE if reverse else 0, np.int64)
+        return constant_array(len(scores), MAX_NODE_SCORE if reverse else 0)
     scaled = MAX_NODE_SCORE * scores // highest
     return MAX_NODE_SCORE - scaled if reverse else scaled

@@ -20,7 +20,7 @@ node_selector.py. "IgnoredDuringExecution": relabelling a node never evicts a ru
 """
 from __future__ import annotations
 
-from ..framework import (OK, SKIP, CycleState, FilterPlugin, NodeInfo, PreFilterPlugin, PreScorePlugin,
+from ..framework import (OK, SKIPPED, CycleState, FilterPlugin, NodeInfo, PreFilterPlugin, PreScorePlugin,
                          ScorePlugin, Status, default_normalize_score, unresolvable)
 from ..framework import NODE_ADD, ClusterEvent
 from ..node_table import default_normalize_array, np
@@ -57,7 +57,7 @@ class NodeAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin):
     def pre_filter(self, state: CycleState, pod: dict) -> Status:
         required = RequiredNodeAffinity(pod)
         if required.empty and self.added_required is None:
-            return Status(SKIP)
+            return SKIPPED
         state[_PRE_FILTER] = required
         return OK
 
@@ -73,7 +73,7 @@ class NodeAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin):
     def pre_score(self, state: CycleState, pod: dict, node_infos: list[NodeInfo]) -> Status:
         terms = preferred_terms(pod) + self.added_preferred
         if not terms:
-            return Status(SKIP)
+            return SKIPPED
         state[_PRE_SCORE] = terms
         return OK
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from ...objects import meta
 from ...objects.selector import Requirement, from_label_selector, matches
 from ..framework import (ASSIGNED_POD_ADD, ASSIGNED_POD_DELETE, ASSIGNED_POD_UPDATE, MAX_NODE_SCORE, NODE_ADD,
-                         NODE_LABEL_CHANGE, NODE_TAINT_CHANGE, OK, SKIP, CycleState, FilterPlugin, NodeInfo,
+                         NODE_LABEL_CHANGE, NODE_TAINT_CHANGE, OK, SKIPPED, CycleState, FilterPlugin, NodeInfo,
                          PreFilterPlugin, PreScorePlugin, ScorePlugin, Status, unresolvable, unschedulable)
 from ...objects.node_selector import RequiredNodeAffinity
 from .. import schedule_columns
@@ -162,7 +162,7 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
     def pre_filter(self, state: CycleState, pod: dict) -> Status:
         constraints = self.constraints(pod, DO_NOT_SCHEDULE)
         if not constraints:
-            return Status(SKIP)
+            return SKIPPED
         required = RequiredNodeAffinity(pod)
         namespace = meta.namespace(pod)
         snapshot = self.handle.snapshot()
@@ -268,10 +268,10 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
     def pre_score(self, state: CycleState, pod: dict, node_infos: list[NodeInfo]) -> Status:
         all_nodes = self.handle.snapshot().node_info_list
         if not node_infos or not all_nodes:
-            return Status(SKIP)
+            return SKIPPED
         constraints = self.constraints(pod, SCHEDULE_ANYWAY)
         if not constraints:
-            return Status(SKIP)
+            return SKIPPED
         require_all = bool(pod["spec"].get("topologySpreadConstraints")) or not self.system_defaulted
         table = self.handle.snapshot().table
         if isinstance(node_infos, schedule_columns.FeasibleNodes) and table is not None:   # the same sums at once
