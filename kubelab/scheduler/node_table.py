@@ -53,6 +53,8 @@ class NodeTable:
         self._groups: dict | None = None      # built on first use (pods_matching)
         self._anti_terms: dict = {}
         self._score_terms: dict = {}
+        self._by_labels: dict = {}            # key -> a mask that reads only the nodes' labels and names
+        self._domains: dict = {}              # (label key, id of a kept mask) -> its rows and their codes
         self._changed: list[int] = []         # rows refreshed, in order (what `kept` arrays catch up on)
         self._kept: dict = {}                 # key -> [array over all rows, how much of _changed it has seen]
         for i, info in enumerate(infos):
@@ -108,6 +110,17 @@ class NodeTable:
                 values[rows] = compute(rows)
             found[1] = len(self._changed)
         return values
+
+    def by_labels(self, key, compute) -> np.ndarray:
+        """`compute()` — a mask that reads only the nodes' labels and names — kept for this table's
+        life under `key` (a node's labels changing builds a new table). The mask is read-only."""
+        mask = self._by_labels.get(key)
+        if mask is None:
+            if len(self._by_labels) >= 256:
+                self._by_labels.clear()
+            mask = self._by_labels[key] = compute()
+            mask.flags.writeable = False
+        return mask
 
     def _refresh_row(self, i: int, info: NodeInfo) -> None:
         requested, non_zero = info.requested, info.non_zero_requested
@@ -290,15 +303,31 @@ class NodeTable:
         """Σ per_node over `rows`, by the value of label `key` (rows without the label left out);
         every value carried by one of `rows` appears, with 0 if nothing was counted there."""
         column, codes = self.label_codes(key)
-        chosen = rows & (column >= 0)
-        sums = np.bincount(column[chosen], weights=per_node[chosen], minlength=len(codes))
-        seen = np.flatnonzero(np.bincount(column[chosen], minlength=len(codes)))
+        found = self._domains.get((key, id(rows))) if not rows.flags.writeable else None
+        if found is None or found[0] is not rows:
+            chosen = np.flatnonzero(rows & (column >= 0))
+            found = (rows, chosen, column[chosen], np.flatnonzero(np.bincount(column[chosen], minlength=len(codes))))
+            if not rows.flags.writeable:  # (a kept mask, by_labels: its rows' codes are kept with it)
+                if len(self._domains) >= 256:
+                    self._domains.clear()
+                self._domains[(key, id(rows))] = found
+        _, chosen, chosen_codes, seen = found
+        sums = np.bincount(chosen_codes, weights=per_node[chosen], minlength=len(codes))
         values = self._values[key]
         return {values[code]: int(sums[code]) for code in seen.tolist()}
 
 # (length, value) -> a read-only int array of that value: the answers that are the same for every
 # row ("no node is tainted: every raw score 0, every normalized score 100") are shared, not rebuilt
 _CONSTANTS: dict[tuple[int, int], np.ndarray] = {}
+
+
+def frozen(value):
+    """A JSON-like value as nested tuples, to key a cache by (dict order counts: a miss, never a clash)."""
+    if isinstance(value, dict):
+        return tuple((key, frozen(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return ("[",) + tuple(frozen(item) for item in value)
+    return value
 
 
 def constant_array(length: int, value: int) -> np.ndarray:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from ..framework import (OK, SKIPPED, CycleState, FilterPlugin, NodeInfo, PreFilterPlugin, PreScorePlugin,
                          ScorePlugin, Status, default_normalize_score, unresolvable)
 from ..framework import NODE_ADD, ClusterEvent
-from ..node_table import default_normalize_array, np
+from ..node_table import default_normalize_array, frozen, np
 from ...objects.node_selector import RequiredNodeAffinity, node_selector_matches, preferred_terms, term_matches
 
 Name = "NodeAffinity"
@@ -89,12 +89,17 @@ class NodeAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin):
     # -- the same over the node table's label columns ------------------------------------------
     def filter_mask(self, state: CycleState, pod: dict, table):
         required = state.get(_PRE_FILTER) or RequiredNodeAffinity(pod)
-        mask = table.match_labels_mask(required.node_selector)
-        if required.required is not None:
-            mask &= table.node_selector_mask(required.required)
-        if self.added_required is not None:
-            mask &= table.node_selector_mask(self.added_required)
-        return mask
+
+        def mask():
+            answer = table.match_labels_mask(required.node_selector)
+            if required.required is not None:
+                answer &= table.node_selector_mask(required.required)
+            if self.added_required is not None:
+                answer &= table.node_selector_mask(self.added_required)
+            return answer
+        # the same selectors ask the same of the nodes' labels: kept for the table's life
+        return table.by_labels((Name, frozen(required.node_selector), frozen(required.required),
+                                frozen(self.added_required)), mask)
 
     def filter_statuses(self, state: CycleState, pod: dict, table, rows):
         """Enforced affinity is asked first, as in `filter`."""
