@@ -129,7 +129,8 @@ class Informer:
         """List, fill the cache, then watch from the list's resourceVersion."""
         self._retry = None
         try:
-            listed = self.client.list(self.resource, self.namespace, self.label_selector, self.field_selector)
+            listed = self.client.list(self.resource, self.namespace, self.label_selector, self.field_selector,
+                                      shared=True)   # in process: the watch cache's frozen objects
         except ApiError:
             self._start_again()  # the API server (or its store) is away: try again, backing off
             return
@@ -144,7 +145,7 @@ class Informer:
         try:
             self._watch = self.client.watch(self.resource, self._on_event, self.namespace,
                                             self.last_resource_version, self.label_selector,
-                                            self.field_selector, timeout_seconds=timeout)
+                                            self.field_selector, timeout_seconds=timeout, shared=True)
         except ApiError:
             self._start_again()  # e.g. 410 Gone: list again, shortly
 
