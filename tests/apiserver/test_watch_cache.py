@@ -56,8 +56,10 @@ def story(client, clock):
 def test_the_cache_changes_nothing_a_reader_sees():
     on, off = cluster_of(True), cluster_of(False)
     assert story(on[3], on[0]) == story(off[3], off[0])
-    # pods, and the PriorityClasses the Priority admission plugin read as each pod was created
-    assert set(on[2].watch_caches) == {"pods", "priorityclasses"} and off[2].watch_caches == {}
+    # pods, and what admission read as each pod was created (as upstream's listers): the
+    # namespace (NamespaceLifecycle), its service account (ServiceAccount), PriorityClasses
+    assert set(on[2].watch_caches) == {"pods", "namespaces", "serviceaccounts", "priorityclasses"}
+    assert off[2].watch_caches == {}
 
 
 def test_a_pod_change_reaches_only_its_nodes_watch_and_the_unindexed_ones():
