@@ -161,7 +161,7 @@ class WatchCache:
                 del self.objects[key]
                 del self.keys[bisect.bisect_left(self.keys, key)]
             else:
-                change = Change(revision, "PUT", key, _decode(event.kv), old)
+                change = Change(revision, "PUT", key, _decode(event.kv, old), old)
                 if old is None:
                     bisect.insort(self.keys, key)
                 self.objects[key] = change.obj
@@ -175,10 +175,11 @@ class WatchCache:
         self._store_watch.cancel()
 
 
-def _decode(kv) -> frozen.FrozenDict:
+def _decode(kv, old: dict | None = None) -> frozen.FrozenDict:
     """A stored object, decoded once for everyone and frozen (objects/frozen.py): its
-    resourceVersion is the key's mod revision, as the API server's decode sets it."""
-    return frozen.loads(kv.value, str(kv.mod_revision))
+    resourceVersion is the key's mod revision, as the API server's decode sets it. What did
+    not change since `old` (the version before) is `old`'s, shared, not decoded anew."""
+    return frozen.loads(kv.value, str(kv.mod_revision), old)
 
 
 def cache_for(server, resource) -> WatchCache | None:
