@@ -87,8 +87,13 @@ class WatchCache:
                                                start_revision=self.since + 1, prev_kv=True)
 
     # -- reads ---------------------------------------------------------------------------------
-    def list(self, namespace: str, keep) -> list[dict]:
-        """The current objects (in one namespace, or all), in key order, that `keep(obj)` accepts."""
+    def list(self, namespace: str, keep, name: str | None = None) -> list[dict]:
+        """The current objects (in one namespace, or all), in key order, that `keep(obj)` accepts;
+        with `name` (a fieldSelector metadata.name=NAME) only that key is read, as upstream's
+        MatchesSingle (a kubelet listing its own Node among 5,000)."""
+        if name is not None and (namespace or not self.resource.namespaced):
+            obj = self.objects.get(self.resource.key(namespace, name))
+            return [obj] if obj is not None and keep(obj) else []
         prefix = self.resource.prefix(namespace)
         start = bisect.bisect_left(self.keys, prefix)
         stop = bisect.bisect_left(self.keys, prefix_end(prefix))
@@ -156,7 +161,7 @@ class WatchCache:
                 del self.objects[key]
                 del self.keys[bisect.bisect_left(self.keys, key)]
             else:
-                change = Change(revision, "PUT", key, _decode(event.kv), old)
+                change = Change(revision, "PUT", key, _decode(event.kv, old), old)
                 if old is None:
                     bisect.insort(self.keys, key)
                 self.objects[key] = change.obj
@@ -170,10 +175,11 @@ class WatchCache:
         self._store_watch.cancel()
 
 
-def _decode(kv) -> frozen.FrozenDict:
+def _decode(kv, old: dict | None = None) -> frozen.FrozenDict:
     """A stored object, decoded once for everyone and frozen (objects/frozen.py): its
-    resourceVersion is the key's mod revision, as the API server's decode sets it."""
-    return frozen.loads(kv.value, str(kv.mod_revision))
+    resourceVersion is the key's mod revision, as the API server's decode sets it. What did
+    not change since `old` (the version before) is `old`'s, shared, not decoded anew."""
+    return frozen.loads(kv.value, str(kv.mod_revision), old)
 
 
 def cache_for(server, resource) -> WatchCache | None:
