@@ -1,7 +1,7 @@
 """Where one pod's cost goes: store writes by kind, and CPU by component, per pod.
 
     .venv/bin/python benchmarks/cost_breakdown.py [--nodes 10] [--pods-per-node 30]
-        [--pods-per-deployment 300]
+        [--pods-per-deployment 300] [--services]
 
 The same workload as scale_bench.py (Deployments of 30 pods per node, settled until every
 pod runs); while it settles, `CostBreakdown` measures, on the measured process's CPU clock:
@@ -64,6 +64,7 @@ class CostBreakdown:
         self.cpu: defaultdict[str, float] = defaultdict(float)
         self.nested: defaultdict[str, float] = defaultdict(float)   # "of which" layers
         self.in_api: defaultdict[str, float] = defaultdict(float)   # owner -> its time in the API server
+        self.requests: Counter[tuple[str, str]] = Counter()           # (owner, "verb resource/sub") -> count
         self._owner = "outside the clock"
         self.total = 0.0
         self._undo: list = []
@@ -107,7 +108,13 @@ class CostBreakdown:
                     self._owner = outer
             return original_call_later(delay, charged, *args, daemon=daemon)
         self._patch(clock, "call_later", call_later)
-        self._patch(cluster.apiserver, "handle", self._timed_layer("API server: handle", cluster.apiserver.handle))
+        handle = self._timed_layer("API server: handle", cluster.apiserver.handle)
+
+        def counted(request):
+            what = f"{request.verb} {request.resource}" + (f"/{request.subresource}" if request.subresource else "")
+            self.requests[(self._owner, what)] += 1
+            return handle(request)
+        self._patch(cluster.apiserver, "handle", counted)
         self._patch(json, "dumps", self._timed_layer("JSON encode (json.dumps)", json.dumps))
         self._patch(json, "loads", self._timed_layer("JSON decode (json.loads)", json.loads))
         self._patch(cluster.store, "txn", self._timed_layer("store: txn (writes)", cluster.store.txn))
@@ -141,6 +148,10 @@ class CostBreakdown:
             if seconds >= 0.001 * self.total:
                 lines.append(f"| {owner} | {seconds:.2f} | {seconds / pods * 1e3:.2f} | {seconds / self.total:.0%} "
                              f"| {self.in_api[owner] / pods * 1e3:.2f} |")
+        lines += ["", "| API requests by owner | request | total | per pod |", "|---|---|---|---|"]
+        for (owner, what), count in sorted(self.requests.items(), key=lambda item: (-self.cpu[item[0][0]], -item[1])):
+            if count >= 0.01 * pods:
+                lines.append(f"| {owner} | {what} | {count:,} | {count / pods:.2f} |")
         lines += ["", "| of which, across owners | s | ms per pod | share |", "|---|---|---|---|"]
         for layer, seconds in sorted(self.nested.items(), key=lambda item: -item[1]):
             lines.append(f"| {layer} | {seconds:.2f} | {seconds / pods * 1e3:.2f} | {seconds / self.total:.0%} |")
@@ -154,6 +165,8 @@ def main() -> None:
     parser.add_argument("--pods-per-node", type=int, default=30)
     parser.add_argument("--pods-per-deployment", type=int, default=300)
     parser.add_argument("--pods-per-namespace", type=int, default=3000)
+    parser.add_argument("--services", action="store_true",
+                        help="a Service in front of each Deployment (the Endpoints and EndpointSlice controllers' work)")
     args = parser.parse_args()
     cluster = Cluster(nodes=args.nodes, seed=0)
     pods = args.nodes * args.pods_per_node
@@ -164,6 +177,10 @@ def main() -> None:
                                                  "metadata": {"name": namespace}})
         for namespace, name, replicas in work:
             cluster.client.create("deployments", deployment(name, namespace, replicas, PAUSE), namespace)
+            if args.services:
+                cluster.client.create("services", {
+                    "apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": namespace},
+                    "spec": {"selector": {"app": name}, "ports": [{"port": 80, "targetPort": 8080}]}}, namespace)
         cluster.settle(3600)
     running = sum(1 for pod in cluster.client.list("pods")["items"] if pod.get("status", {}).get("phase") == "Running")
     print(cost.table(pods))

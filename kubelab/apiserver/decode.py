@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..api import errors
+from . import decode_compiled  # the fast path (it reads this module's compiled schemas)
 
 _SCHEMAS = Path(__file__).with_name("http") / "openapi-v1.32.json"
 _PACKAGES = {"": "io.k8s.api.core.v1.", "apps": "io.k8s.api.apps.v1.",
@@ -38,35 +39,59 @@ def _definitions() -> dict:
     return json.loads(_SCHEMAS.read_text())["definitions"] if _SCHEMAS.exists() else {}
 
 
-def _clone(value):
+def clone(value):
     """A copy of a JSON value (dicts, lists, strings, numbers): what copy.deepcopy gives, at a
     fraction of its cost (no memo: a decoded body has no shared parts). Anything else: deepcopy."""
     kind = type(value)
     if kind is dict:
-        return {key: _clone(item) for key, item in value.items()}
+        return {key: clone(item) for key, item in value.items()}
     if kind is list:
-        return [_clone(item) for item in value]
+        return [clone(item) for item in value]
     if kind is str or kind is int or kind is float or kind is bool or value is None:
         return value
+    if isinstance(value, dict):   # a shared, frozen dict (objects/frozen.py): a plain copy
+        return {key: clone(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [clone(item) for item in value]
     return copy.deepcopy(value)
 
 
 def body(resource, request, sent) -> dict:
     """The request's object, decoded for `resource`: kind and apiVersion checked, namespace set
-    from the URL, the Go types' shape checked (400 otherwise; `check` below)."""
+    from the URL, the Go types' shape checked (400 otherwise; `check` below). `sent` is not
+    modified: the answer is a new object (decode_compiled.py builds it in one pass; the
+    reference walk below runs only to word a refusal, or for a custom kind)."""
     if not isinstance(sent, dict):
         raise errors.bad_request("the body of the request was in an unknown format")
-    obj = _clone(sent)
-    kind = obj.setdefault("kind", resource.kind)
-    obj.setdefault("apiVersion", resource.api_version)
-    if kind != resource.kind or obj["apiVersion"] != resource.api_version:
-        raise errors.bad_request(f"the API version in the data ({obj['apiVersion']}) does not match "
+    name = _PACKAGES.get(resource.group, "") + resource.kind
+    if resource.group in _PACKAGES and name in _definitions():
+        _check_envelope(resource, request, sent)
+        try:
+            obj = decode_compiled.builder(_root(name))(sent)
+        except decode_compiled.Unfit:
+            pass   # the reference below finds the value that does not fit, and words the 400
+        else:
+            return _fill_envelope(resource, request, obj, sent)
+    obj = clone(sent)
+    _check_envelope(resource, request, obj)
+    _fill_envelope(resource, request, obj, obj)
+    check(resource, obj)  # the Go types' shape, as upstream's decoder enforces
+    return obj
+
+
+def _check_envelope(resource, request, sent: dict) -> None:
+    """The refusals that come before the Go types are looked at: kind, apiVersion, metadata,
+    the namespace in the body against the URL's."""
+    kind = sent["kind"] if "kind" in sent else resource.kind
+    api_version = sent["apiVersion"] if "apiVersion" in sent else resource.api_version
+    if kind != resource.kind or api_version != resource.api_version:
+        raise errors.bad_request(f"the API version in the data ({api_version}) does not match "
                                  f"the expected API version ({resource.api_version})"
                                  if kind == resource.kind else
-                                 f"{kind} in version \"{obj['apiVersion']}\" cannot be handled as a "
+                                 f"{kind} in version \"{api_version}\" cannot be handled as a "
                                  f"{resource.kind}: no kind \"{kind}\" is registered for version "
-                                 f"\"{obj['apiVersion']}\"")
-    metadata = obj.setdefault("metadata", {})
+                                 f"\"{api_version}\"")
+    metadata = sent["metadata"] if "metadata" in sent else {}
     if not isinstance(metadata, dict):
         raise errors.bad_request("metadata: expected an object")
     if resource.namespaced:
@@ -74,20 +99,18 @@ def body(resource, request, sent) -> dict:
         if body_ns and request.namespace and body_ns != request.namespace:
             raise errors.bad_request("the namespace of the provided object does not match "
                                      "the namespace sent on the request")
-        metadata["namespace"] = request.namespace or body_ns or "default"
+
+
+def _fill_envelope(resource, request, obj: dict, sent: dict) -> dict:
+    """kind and apiVersion defaulted, the namespace from the URL (or the body's, or "default")."""
+    obj.setdefault("kind", resource.kind)
+    obj.setdefault("apiVersion", resource.api_version)
+    metadata = obj.setdefault("metadata", {})
+    if resource.namespaced:
+        metadata["namespace"] = request.namespace or (sent.get("metadata") or {}).get("namespace") or "default"
     else:
         metadata.pop("namespace", None)
-    check(resource, obj)  # the Go types' shape, as upstream's decoder enforces
     return obj
-
-
-def _private_copy(sent: dict) -> dict:
-    """The body's own copy (decoding edits it): through JSON, several times cheaper than a deep
-    copy for what a body holds; a deep copy for what JSON cannot hold, decoding then says why."""
-    try:
-        return json.loads(json.dumps(sent))
-    except (TypeError, ValueError):
-        return copy.deepcopy(sent)
 
 
 def check(resource, obj: dict) -> None:
@@ -111,6 +134,14 @@ def check(resource, obj: dict) -> None:
 def check_definition(name: str, obj, kind: str, version: str) -> None:
     """Decode `obj` in place against the definition `name` ("io.k8s.api.core.v1.Pod")."""
     if name not in _definitions():
+        return
+    try:
+        decoded = decode_compiled.builder(_root(name))(obj)
+    except decode_compiled.Unfit:
+        pass   # the reference walk below words the refusal
+    else:
+        obj.clear()
+        obj.update(decoded)
         return
     try:
         _decode(obj, _root(name), "", kind)

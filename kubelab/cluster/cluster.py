@@ -42,6 +42,7 @@ from ..dns import ClusterDNS
 from ..kubelet import Kubelet
 from ..kubelet.dns import dns_ip
 from ..proxy import KubeProxy
+from ..proxy.rule_cache import RuleCache
 from ..scheduler import Scheduler
 from ..store import MemoryStore
 from . import arguments, collector
@@ -120,6 +121,9 @@ class Cluster(Traffic):
             self.builders["cloud-controller-manager"] = self._cloud_controller_manager
         self.kubelets: dict[str, Kubelet] = {}
         self.proxies: dict[str, KubeProxy] = {}
+        # Every kube-proxy computes the same chains from the same Services: in one process they
+        # share them (proxy/rule_cache.py), each node still syncing and holding its own tables.
+        self.rule_cache = RuleCache()
         self._seeds = {"scheduler": rng.getrandbits(64)}
         self._machines = {}
         for index in range(1, nodes + 1):
@@ -242,7 +246,8 @@ class Cluster(Traffic):
 
     def _proxy(self, transport, node: str) -> KubeProxy:
         proxy = self.proxies[node] = KubeProxy(Client(transport, f"kube-proxy/{node}", self.credentials.proxy),
-                                               self.clock, node, random.Random(self._seed(f"proxy/{node}")))
+                                               self.clock, node, random.Random(self._seed(f"proxy/{node}")),
+                                               rule_cache=self.rule_cache)
         return proxy
 
     def stop_component(self, name: str) -> None:

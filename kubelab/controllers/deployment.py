@@ -100,7 +100,10 @@ class DeploymentController(Controller):
         cached = self.deployments.get(key)
         if cached is None:
             return  # deleted: the garbage collector removes its ReplicaSets
-        deployment = copy.deepcopy(cached)  # never modify the cache's copy
+        # Never modify the cache's copy: this sync only ever *replaces* its own top-level
+        # metadata and status with what it wrote, so a shallow copy is enough (its nested
+        # parts stay the cache's, read-only; a deep copy per sync was most of this controller).
+        deployment = dict(cached)
         replicasets = self.claim_replicasets(deployment)
         if meta.is_being_deleted(deployment):
             new, old = self.get_all_replicasets_and_sync_revision(deployment, replicasets, create=False)
@@ -272,9 +275,8 @@ class DeploymentController(Controller):
         resize = util.replicas(replicaset) != size
         if not resize and all(meta.annotations(replicaset).get(k) == v for k, v in wanted.items()):
             return False, replicaset
-        updated = copy.deepcopy(replicaset)
-        updated["spec"]["replicas"] = size
-        updated["metadata"]["annotations"] = {**meta.annotations(replicaset), **wanted}
+        updated = {**replicaset, "spec": {**replicaset["spec"], "replicas": size},   # the cache's is never changed
+                   "metadata": {**replicaset["metadata"], "annotations": {**meta.annotations(replicaset), **wanted}}}
         result = self.client.update("replicasets", updated)
         if resize:
             self.recorder.event(deployment, NORMAL, "ScalingReplicaSet",
@@ -307,8 +309,8 @@ class DeploymentController(Controller):
             return
         # An update, not a patch: upstream's system:controller:deployment-controller role may
         # update Deployments but not patch them, and RBAC holds kubelab to the same rules.
-        annotated = copy.deepcopy(deployment)
-        annotated["metadata"].setdefault("annotations", {})[util.REVISION] = str(revision)
+        annotated = {**deployment, "metadata": {**deployment["metadata"], "annotations": {
+            **meta.annotations(deployment), util.REVISION: str(revision)}}}
         written = self.client.update("deployments", annotated, meta.namespace(deployment))
         deployment["metadata"] = written["metadata"]
 
@@ -340,8 +342,7 @@ class DeploymentController(Controller):
             self.clock.call_later(max(wait, 1.0), self.enqueue, meta.key(deployment), daemon=True)
 
     def write_status(self, deployment: dict, status: dict) -> None:
-        updated = copy.deepcopy(deployment)
-        updated["status"] = status
+        updated = {**deployment, "status": status}   # new top level: nothing shared is changed
         written = self.client.update_status("deployments", updated)
         deployment["metadata"], deployment["status"] = written["metadata"], written["status"]
 

@@ -158,7 +158,7 @@ class NodeLifecycleController(Controller):
                         "lastTransitionTime": created}
         else:
             grace = self.config.node_monitor_grace_period
-            observed = copy.deepcopy(ready)
+            observed = dict(ready)   # a condition is flat: a copy of its fields is a deep one
         health = self.health.get(name)
         heartbeat = observed.get("lastHeartbeatTime") or ""
         if health is None:

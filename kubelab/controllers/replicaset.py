@@ -37,7 +37,7 @@ from ..objects.timefmt import rfc3339
 from .active_pods import is_active, is_available, is_ready, pods_to_delete
 from .controller_ref_manager import ControllerRefManager, resolve_controller_ref
 from .expectations import ControllerExpectations
-from .pod_facts import PodFacts, PodFactsCache
+from .pod_facts import PodFacts, PodFactsCache, read_facts
 from .slow_start import slow_start_batch
 
 BURST_REPLICAS = 500  # most pods created or deleted in one sync (upstream's BurstReplicas)
@@ -152,33 +152,33 @@ class ReplicaSetController(Controller):
             return
         needs_sync = self.expectations.satisfied(key)
         requirements = selector.from_label_selector(self.selector_of(replicaset))
-        candidates = self.pods.by_index(CONTROLLER_UID_INDEX, meta.uid(replicaset),
-                                        f"orphan/{meta.namespace(replicaset)}")
-        facts = self.pod_facts.for_owner(replicaset, self.selector_of(replicaset))  # read once per pod version
-        active = [pod for pod in candidates if facts(pod).active]
+        candidates = self.pods.by_index(CONTROLLER_UID_INDEX, meta.uid(replicaset),   # its pods and
+                                        f"orphan/{meta.namespace(replicaset)}")        # the orphans
+        facts = self.pod_facts.for_owner(replicaset, self.selector_of(replicaset))
+        facts.refresh(candidates)   # each pod read once per version: a sync costs what changed (pod_facts.py)
         manager = ControllerRefManager(
             self.client, replicaset, "pods", requirements,
             lambda: self.client.get(self.resource, meta.name(replicaset), meta.namespace(replicaset)))
-        pods = manager.claim(active, already_ours=facts.is_ours)
+        adopted = manager.claim(facts.unclaimed())   # adopt orphans, release strays; ours stay ours
+        pods = ClaimedPods(facts, adopted)
         error = None
         if needs_sync and not meta.is_being_deleted(replicaset):
             try:
                 self.manage_replicas(pods, replicaset)
             except ApiError as failure:
                 error = failure
-        self.update_status(replicaset, status_from_facts(replicaset, [facts(pod) for pod in pods], error,
-                                                         self.clock.now()))
+        self.update_status(replicaset, status_from_counts(replicaset, pods, error, self.clock.now()))
         if error is not None:
             raise error  # back on the queue, with backoff
 
-    def manage_replicas(self, pods: list[dict], replicaset: dict) -> None:
+    def manage_replicas(self, pods, replicaset: dict) -> None:
         """Create or delete pods so that len(pods) becomes spec.replicas."""
         key = meta.key(replicaset)
         diff = len(pods) - replicaset["spec"].get("replicas", 1)
         if diff < 0:
             self.create_pods(replicaset, min(-diff, BURST_REPLICAS))
         elif diff > 0:
-            victims = pods_to_delete(pods, self.related_pods(replicaset), min(diff, BURST_REPLICAS),
+            victims = pods_to_delete(list(pods), self.related_pods(replicaset), min(diff, BURST_REPLICAS),
                                      self.clock.now())
             self.expectations.expect_deletions(key, [meta.key(pod) for pod in victims])
             self.wake_after_expiry(key)
@@ -286,6 +286,36 @@ def status_from_facts(replicaset: dict, facts: list[PodFacts], error: ApiError |
         ready += fact.ready
         available += fact.available(min_ready_seconds, now)
     return status_of(replicaset, len(facts), fully_labeled, ready, available, error, now)
+
+
+def status_from_counts(replicaset: dict, pods: "ClaimedPods", error: ApiError | None, now: float) -> dict:
+    """calculate_status from an owner's kept counts (pod_facts.OwnerPodFacts) and the pods a
+    claim just adopted: no pod is looked at again."""
+    facts, adopted = pods.facts, pods.adopted
+    min_ready_seconds = replicaset["spec"].get("minReadySeconds", 0)
+    fully_labeled, ready = facts.fully_labeled, facts.ready
+    available = facts.available(min_ready_seconds, now)
+    for pod in adopted:
+        fact = read_facts(replicaset, facts.requirements, facts.template_labels, pod)
+        fully_labeled += fact.fully_labeled
+        ready += fact.ready
+        available += fact.available(min_ready_seconds, now)
+    return status_of(replicaset, len(pods), fully_labeled, ready, available, error, now)
+
+
+class ClaimedPods:
+    """A sync's claimed pods (ours and the just adopted): counted from the facts without being
+    listed; listed (in key order, as claiming every candidate returns them) only when scaling
+    down must rank them."""
+
+    def __init__(self, facts, adopted: list[dict]):
+        self.facts, self.adopted = facts, adopted
+
+    def __len__(self) -> int:
+        return len(self.facts.ours) + len(self.adopted)
+
+    def __iter__(self):
+        return iter(self.facts.claimed(self.adopted))
 
 
 def status_of(replicaset: dict, replicas: int, fully_labeled: int, ready: int, available: int,

@@ -15,8 +15,6 @@ next interval; kubelab waits for the next tick, which the lessons never tell apa
 """
 from __future__ import annotations
 
-import copy
-
 from ..client import ApiError, Client
 from ..objects.timefmt import rfc3339_micro
 
@@ -39,9 +37,10 @@ class NodeLease:
             self.lease = self._get_or_create(now)
             if self.lease["spec"].get("renewTime") == now:
                 return
-        renewed = copy.deepcopy(self.lease)
-        renewed["spec"]["renewTime"] = now
-        renewed["spec"]["holderIdentity"] = self.node_name
+        # A new dict for what changes (the last answer may be shared with the transport): a
+        # deep copy of the whole Lease every 10 s on every node cost more than the renewal.
+        renewed = {**self.lease, "metadata": dict(self.lease["metadata"]),
+                   "spec": {**self.lease["spec"], "renewTime": now, "holderIdentity": self.node_name}}
         try:
             self.lease = self.client.update("leases", renewed, NAMESPACE)
         except ApiError:

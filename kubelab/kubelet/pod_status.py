@@ -38,6 +38,18 @@ KUBELET_CONDITIONS = ("PodReadyToStartContainers", "Initialized", "Ready", "Cont
 Waiting = dict  # {"reason": "ErrImageNeverPull", "message": "..."}: why a container can't start
 
 
+def as_stored(value):
+    """A status as the API server keeps it: a null field is Go's zero value and is not stored
+    (`"lastProbeTime": null` comes back absent). The kubelet compares what it computed with the
+    stored status in this shape, so a status that only differs by its nulls is not written
+    again (upstream compares Go structs, where null and absent are the same)."""
+    if isinstance(value, dict):
+        return {key: as_stored(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [as_stored(item) for item in value]
+    return value
+
+
 def _terminated(actual: Container) -> dict:
     state = {"containerID": actual.id, "exitCode": actual.exit_code,
              "reason": actual.reason or ("Completed" if actual.exit_code == 0 else "Error")}

@@ -12,12 +12,14 @@ Chain names are a prefix plus 16 characters of base32(sha256(...)) of the servic
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 
 from ..objects import meta
 from .iptables import Match, kernel_probability
 
 
+@functools.lru_cache(maxsize=65536)   # every node and every sync names the same chains
 def _hash16(text: str) -> str:
     return base64.b32encode(hashlib.sha256(text.encode()).digest()).decode()[:16]
 

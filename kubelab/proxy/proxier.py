@@ -2,6 +2,7 @@
 
     informer events ──▶ sync() ──(at most once per min_sync_period)──▶ sync_proxy_rules()
                                                                          build_tables(...)
+                                                     (through a RuleCache: rule_cache.py)
 
 What it models: one kube-proxy per node. It never talks to other components and never writes to
 the API; it lists and watches Services and Endpoints into its own informer caches, and whenever
@@ -35,7 +36,7 @@ import re
 
 from ..client import Client, SharedInformerFactory
 from .iptables import Tables, iptables_save
-from .rules import build_tables
+from .rule_cache import RuleCache
 from .traffic import Route, route
 
 MIN_SYNC_PERIOD = 1.0  # seconds: --iptables-min-sync-period's default
@@ -45,8 +46,11 @@ class KubeProxy:
     name = "kube-proxy"
 
     def __init__(self, client: Client, clock, node_name: str, rng: random.Random,
-                 min_sync_period: float = MIN_SYNC_PERIOD):
+                 min_sync_period: float = MIN_SYNC_PERIOD, rule_cache: RuleCache | None = None):
+        """`rule_cache`: the fragments of rules this kube-proxy shares with the others of an
+        in-process cluster (rule_cache.py); its own when alone, as a process is."""
         self.client, self.clock, self.node_name, self.rng = client, clock, node_name, rng
+        self.rule_cache = rule_cache if rule_cache is not None else RuleCache()
         self.min_sync_period = min_sync_period
         self.factory = SharedInformerFactory(client, clock)  # its own: each kube-proxy is its own process
         self.services = self.factory.informer("services")
@@ -110,7 +114,7 @@ class KubeProxy:
         """Recompute the whole nat and filter tables from the informer caches and load them."""
         if not self.node_addresses:
             self.node_addresses = self._read_node_addresses()
-        self.tables = build_tables(self.services.list(), self.endpoints.list(), self.node_name)
+        self.tables = self.rule_cache.build(self.services.list(), self.endpoints.list(), self.node_name)
         self.sync_count += 1
         self.last_sync = self.clock.now()
         if self.save_to is not None:   # written whole, then renamed: a reader never sees half a table

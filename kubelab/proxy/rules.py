@@ -30,7 +30,7 @@ __all__ = ["Chain", "Rule", "Table", "Tables", "build_tables", "iptables_save", 
 
 
 # -- the fixed chains every node has ---------------------------------------------------------
-def _fixed_rules(nat: Table, filter_table: Table) -> None:
+def fixed_rules(nat: Table, filter_table: Table) -> None:
     """Jumps from the built-in chains, masquerade marking and forwarding (upstream's iptablesJumpChains)."""
     for chain in ("KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-MARK-MASQ"):
         nat.declare(chain)
@@ -94,7 +94,7 @@ def proxied(service: dict) -> bool:
 def build_tables(services: list[dict], endpoints: list[dict], node_name: str = "") -> Tables:
     """syncProxyRules as a pure function: Services and Endpoints in, the filter and nat tables out."""
     filter_table, nat = Table("filter"), Table("nat")
-    _fixed_rules(nat, filter_table)
+    fixed_rules(nat, filter_table)
     endpoints_by_key = {meta.key(obj): obj for obj in endpoints}
     service_ports = [((meta.namespace(service), meta.name(service), port.get("name") or ""), service, port)
                      for service in services if proxied(service)
@@ -103,7 +103,12 @@ def build_tables(services: list[dict], endpoints: list[dict], node_name: str = "
     for _, service, port in service_ports:
         ready = ready_endpoints(endpoints_by_key.get(meta.key(service)), port)
         write_service_port(nat, filter_table, service, port, ready, node_name)
-    nat.append("KUBE-SERVICES", Rule("KUBE-NODEPORTS", matches=(  # after every service's own rules
+    write_last_rule(nat)
+    return {"filter": filter_table, "nat": nat}
+
+
+def write_last_rule(nat: Table) -> None:
+    """KUBE-SERVICES' jump to KUBE-NODEPORTS for packets to the node itself, after every service's rules."""
+    nat.append("KUBE-SERVICES", Rule("KUBE-NODEPORTS", matches=(
         comment("kubernetes service nodeports; NOTE: this must be the last rule in this chain"),
         Match("addrtype", ("--dst-type", "LOCAL")))))
-    return {"filter": filter_table, "nat": nat}

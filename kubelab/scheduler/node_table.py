@@ -26,6 +26,7 @@ from .node_info import NodeInfo
 from ..objects.node_selector import _as_int, requirement_matches
 
 MAX_NODE_SCORE = 100  # framework.MAX_NODE_SCORE (framework imports this module's neighbours, not it)
+KEPT_ONE_BY_ONE = 16  # `kept`: up to this many changed rows are recomputed one by one
 
 
 class NodeTable:
@@ -52,6 +53,8 @@ class NodeTable:
         self._groups: dict | None = None      # built on first use (pods_matching)
         self._anti_terms: dict = {}
         self._score_terms: dict = {}
+        self._by_labels: dict = {}            # key -> a mask that reads only the nodes' labels and names
+        self._domains: dict = {}              # (label key, id of a kept mask) -> its rows and their codes
         self._changed: list[int] = []         # rows refreshed, in order (what `kept` arrays catch up on)
         self._kept: dict = {}                 # key -> [array over all rows, how much of _changed it has seen]
         for i, info in enumerate(infos):
@@ -66,6 +69,9 @@ class NodeTable:
         self.any_tainted = bool(self.tainted.any())
         self.any_unschedulable = bool(self.unschedulable.any())
         self.any_images = bool(self.has_images.any())
+        self.any_without_cpu_or_memory = bool(((self.alloc_cpu == 0) | (self.alloc_memory == 0)).any())
+        self.everywhere = np.ones(size, bool)  # the mask of a filter that rejects no node (shared: read only)
+        self.everywhere.flags.writeable = False
 
     def __len__(self) -> int:
         return len(self.names)
@@ -79,10 +85,13 @@ class NodeTable:
             if len(self._changed) > 100_000:  # catching up would cost more than starting again
                 self._changed, self._kept = [], {}
 
-    def kept(self, key, compute) -> np.ndarray:
+    def kept(self, key, compute, compute_row=None) -> np.ndarray:
         """`compute(rows)` for every row, kept from one pod to the next: after the first call only the
-        rows refreshed since are computed again. `key` names everything `compute` reads besides the
-        rows' pod totals (the plugin, the pod's requests); callers read the array, never write it."""
+        rows refreshed since are computed again — a few of them one by one by `compute_row(row)`
+        (the plugin's node-by-node definition: a pod usually changes one row, and a dozen array
+        operations on one row cost more than the plain code). `key` names everything `compute`
+        reads besides the rows' pod totals (the plugin, the pod's requests); callers read the
+        array, never write it."""
         found = self._kept.get(key)
         if found is None:
             if len(self._kept) >= 64:
@@ -92,10 +101,26 @@ class NodeTable:
             return values
         values, seen = found
         if seen < len(self._changed):
-            rows = np.array(sorted(set(self._changed[seen:])), np.int64)
-            values[rows] = compute(rows)
+            changed = set(self._changed[seen:])
+            if compute_row is not None and len(changed) <= KEPT_ONE_BY_ONE:
+                for row in changed:
+                    values[row] = compute_row(row)
+            else:
+                rows = np.array(sorted(changed), np.int64)
+                values[rows] = compute(rows)
             found[1] = len(self._changed)
         return values
+
+    def by_labels(self, key, compute) -> np.ndarray:
+        """`compute()` — a mask that reads only the nodes' labels and names — kept for this table's
+        life under `key` (a node's labels changing builds a new table). The mask is read-only."""
+        mask = self._by_labels.get(key)
+        if mask is None:
+            if len(self._by_labels) >= 256:
+                self._by_labels.clear()
+            mask = self._by_labels[key] = compute()
+            mask.flags.writeable = False
+        return mask
 
     def _refresh_row(self, i: int, info: NodeInfo) -> None:
         requested, non_zero = info.requested, info.non_zero_requested
@@ -190,6 +215,7 @@ class NodeTable:
     # -- pods by label set: "how many pods matching this selector on each node", without a pod loop --
     def _build_pod_indexes(self) -> None:
         self._groups = {}
+        self._by_namespace = {}   # namespace -> its entries of _groups (the same arrays)
         self._anti_terms = {}
         self._score_terms = {}
         for info in self.infos:
@@ -206,6 +232,7 @@ class NodeTable:
         counts = self._groups.get(group)
         if counts is None:
             counts = self._groups[group] = np.zeros(len(self), np.int64)
+            self._by_namespace.setdefault(group[0], {})[group] = counts
         counts[row] += sign
         if affinity is None:
             return
@@ -229,13 +256,15 @@ class NodeTable:
         if self._groups is not None:
             self._count_pod(node_name, pod, affinity, sign)
 
-    def pods_matching(self, predicate) -> np.ndarray:
+    def pods_matching(self, predicate, namespace: str | None = None) -> np.ndarray:
         """How many placed pods on each node satisfy `predicate`, asked once per kind of pod: a
-        stand-in with the kind's namespace, labels and (if being deleted) a deletionTimestamp."""
+        stand-in with the kind's namespace, labels and (if being deleted) a deletionTimestamp.
+        `namespace`: only that namespace's kinds are asked (the predicate refuses the others)."""
         if self._groups is None:
             self._build_pod_indexes()
         total = np.zeros(len(self), np.int64)
-        for (namespace, labels, deleting), on_nodes in self._groups.items():
+        groups = self._groups if namespace is None else self._by_namespace.get(namespace, {})
+        for (namespace, labels, deleting), on_nodes in groups.items():
             metadata = {"namespace": namespace, "labels": dict(labels)}
             if deleting:
                 metadata["deletionTimestamp"] = "(being deleted)"
@@ -274,16 +303,56 @@ class NodeTable:
         """Σ per_node over `rows`, by the value of label `key` (rows without the label left out);
         every value carried by one of `rows` appears, with 0 if nothing was counted there."""
         column, codes = self.label_codes(key)
-        chosen = rows & (column >= 0)
-        sums = np.bincount(column[chosen], weights=per_node[chosen], minlength=len(codes))
-        seen = np.flatnonzero(np.bincount(column[chosen], minlength=len(codes)))
+        found = self._domains.get((key, id(rows))) if not rows.flags.writeable else None
+        if found is None or found[0] is not rows:
+            chosen = np.flatnonzero(rows & (column >= 0))
+            found = (rows, chosen, column[chosen], np.flatnonzero(np.bincount(column[chosen], minlength=len(codes))))
+            if not rows.flags.writeable:  # (a kept mask, by_labels: its rows' codes are kept with it)
+                if len(self._domains) >= 256:
+                    self._domains.clear()
+                self._domains[(key, id(rows))] = found
+        _, chosen, chosen_codes, seen = found
+        sums = np.bincount(chosen_codes, weights=per_node[chosen], minlength=len(codes))
         values = self._values[key]
         return {values[code]: int(sums[code]) for code in seen.tolist()}
 
+# (length, value) -> a read-only int array of that value: the answers that are the same for every
+# row ("no node is tainted: every raw score 0, every normalized score 100") are shared, not rebuilt
+_CONSTANTS: dict[tuple[int, int], np.ndarray] = {}
+
+
+def frozen(value):
+    """A JSON-like value as nested tuples, to key a cache by (dict order counts: a miss, never a clash)."""
+    if isinstance(value, dict):
+        return tuple((key, frozen(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return ("[",) + tuple(frozen(item) for item in value)
+    return value
+
+
+def constant_array(length: int, value: int) -> np.ndarray:
+    """A read-only int array of `length` times `value` (shared: nobody may write it)."""
+    found = _CONSTANTS.get((length, value))
+    if found is None:
+        if len(_CONSTANTS) >= 256:
+            _CONSTANTS.clear()
+        found = _CONSTANTS[(length, value)] = np.full(length, value, np.int64)
+        found.flags.writeable = False
+    return found
+
+
+def is_constant(values: np.ndarray) -> bool:
+    """Is this one of `constant_array`'s shared arrays (the same value in every row)?"""
+    return len(values) > 0 and not values.flags.writeable and _CONSTANTS.get((len(values), int(values[0]))) is values
+
+
 def default_normalize_array(scores: np.ndarray, reverse: bool = False) -> np.ndarray:
     """framework.default_normalize_score over an array: the highest becomes 100 (reverse: 0)."""
-    highest = int(scores.max()) if len(scores) else 0
+    if scores is _CONSTANTS.get((len(scores), 0)):
+        highest = 0
+    else:
+        highest = int(scores.max()) if len(scores) else 0
     if highest == 0:
-        return np.full(len(scores), MAX_NODE_SCORE if reverse else 0, np.int64)
+        return constant_array(len(scores), MAX_NODE_SCORE if reverse else 0)
     scaled = MAX_NODE_SCORE * scores // highest
     return MAX_NODE_SCORE - scaled if reverse else scaled

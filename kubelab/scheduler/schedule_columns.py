@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .framework import ERROR, OK, CycleState, NodeInfo, Status
-from .node_table import NodeTable
+from .node_table import NodeTable, is_constant
 
 ENABLED = True  # False: every plugin asks node by node (tests compare both ways)
 DISAGREEMENTS: list[tuple[str, str]] = []  # (pod, node) where a filter_mask said no and its filter yes
@@ -34,12 +34,13 @@ DISAGREEMENTS: list[tuple[str, str]] = []  # (pod, node) where a filter_mask sai
 class Columns:
     """What the column path found, turned into the Decision's dicts on first read."""
 
-    def __init__(self, table: NodeTable, visited: np.ndarray, rejected: "Rejections", plugins: list,
+    def __init__(self, table: NodeTable, visit: tuple[int, int], rejected: "Rejections", plugins: list,
                  rows: np.ndarray):
-        self.names, self.visited, self.rows = table.names, visited, rows  # rows: the feasible rows
+        self.names, self.visit, self.rows = table.names, visit, rows  # rows: the feasible rows
         self.rejected = rejected          # each rejected row: the first filter that rejects it, its status
         self.filters = [plugin.name for plugin in plugins]
         self.scored = False
+        self.wrapped = False              # the visit went past the last row and on from row 0
         self.plugins: list[tuple[str, int, np.ndarray, np.ndarray]] = []  # (name, weight, raw, normalized)
 
     def expand(self, decision) -> None:
@@ -47,7 +48,7 @@ class Columns:
         ok = dict.fromkeys(filters, OK)
         passed = [{name: OK for name in filters[:index]} for index in range(len(filters))]
         results = {}
-        for row in self.visited.tolist():
+        for row in visited_rows(*self.visit, len(names)).tolist():
             found = rejected.get(row)
             if found is None:
                 results[names[row]] = ok
@@ -65,11 +66,17 @@ class Columns:
         decision._scores = {node: {name: values[i] for name, values in weighted} for i, node in enumerate(feasible)}
 
 
+def visited_rows(start: int, count: int, size: int) -> np.ndarray:
+    """The rows a search from `start` visits when it stops after `count` of them (wrapping round)."""
+    rows = np.arange(start, start + count)
+    return rows % size if start + count > size else rows
+
+
 def find_feasible(framework, state: CycleState, pod: dict, table: NodeTable, plugins: list, start: int,
                   wanted: int, decision) -> "Sequence[NodeInfo] | None":
     """The feasible nodes from `start` until `wanted` were found, or None: decide node by node."""
     size = len(table)
-    mask = np.ones(size, bool)
+    mask = everywhere = table.everywhere
     masks = []
     try:
         for plugin in plugins:
@@ -77,22 +84,41 @@ def find_feasible(framework, state: CycleState, pod: dict, table: NodeTable, plu
             if answer is None:
                 return None
             masks.append(answer)
-            mask &= answer
+            if answer is not everywhere:  # (masks are only read: a plugin's own array is never written)
+                mask = answer if mask is everywhere else mask & answer
     except Exception:  # noqa: BLE001  (the node-by-node path reports the plugin's error as upstream)
         return None
-    order = np.concatenate((np.arange(start, size), np.arange(0, start)))
-    hits = np.flatnonzero(mask[order])
-    if len(hits) >= wanted:
-        hits = hits[:wanted]
-        visited = order[:hits[-1] + 1]
+    # the feasible rows in visiting order: from `start` to the end, then from 0 (round robin); most
+    # rows usually pass, so look at the first `wanted` rows, then a window a little past them
+    if start + wanted <= size and (mask is everywhere or np.count_nonzero(mask[start:start + wanted]) == wanted):
+        rows = np.arange(start, start + wanted)
     else:
-        visited = order
-    rows = order[hits]
-    rejected = _rejections(state, pod, table, plugins, masks, visited[~mask[visited]], decision)
-    if rejected is None:
-        return None
-    decision._columns = Columns(table, visited, rejected, plugins, rows)
-    decision.processed, decision.by_columns = len(visited), True
+        window = start + 2 * wanted + 64
+        rows = mask[start:window].nonzero()[0] + start
+        if len(rows) < wanted and window < size:
+            rows = mask[start:].nonzero()[0] + start
+    if len(rows) >= wanted:
+        rows = rows[:wanted]
+        count = int(rows[-1]) - start + 1
+    elif start:
+        wrapped = mask[:start].nonzero()[0]
+        if len(rows) + len(wrapped) >= wanted:
+            wrapped = wrapped[:wanted - len(rows)]
+            count = size - start + int(wrapped[-1]) + 1
+        else:
+            count = size
+        rows = np.concatenate((rows, wrapped))
+    else:
+        count = size
+    rejected = Rejections()
+    if len(rows) < count:  # some visited rows were rejected: by which filter, and why
+        visited = visited_rows(start, count, size)
+        rejected = _rejections(state, pod, table, plugins, masks, visited[~mask[visited]], decision)
+        if rejected is None:
+            return None
+    decision._columns = Columns(table, (start, count), rejected, plugins, rows)
+    decision._columns.wrapped = start + count > size   # (rows then are not in ascending order)
+    decision.processed, decision.by_columns = count, True
     return FeasibleNodes(table.infos, rows)
 
 
@@ -168,7 +194,7 @@ def score(framework, state: CycleState, pod: dict, table: NodeTable, decision, r
     infos = table.infos
     skipped = state.get("__skip_score__", set())
     found = []
-    totals = np.zeros(len(rows), np.int64)
+    totals = None   # Σ weight × normalized, leaving out the plugins that give every row the same
     try:
         for plugin in framework.score_plugins:
             if plugin.name in skipped:
@@ -182,11 +208,17 @@ def score(framework, state: CycleState, pod: dict, table: NodeTable, decision, r
                 by_node = plugin.normalize_score(state, pod, dict(zip(names, raw.tolist())))
                 normalized = np.array([by_node[name] for name in names], np.int64)
             weight = framework.weights.get(plugin.name, 1)
-            totals += normalized * weight
             found.append((plugin.name, weight, raw, normalized))
+            if is_constant(normalized):
+                continue  # (the same for every row: it changes no total's rank)
+            weighted = normalized * weight if weight != 1 else normalized
+            totals = weighted if totals is None else totals + weighted
     except Exception:  # noqa: BLE001  (the node-by-node path reports the plugin's error as upstream)
         return False
     columns.plugins, columns.scored = found, True
-    ties = np.sort(rows[totals == totals.max()])  # rows are in name order: select_host's sorted names
+    # rows are in name order: select_host's sorted names
+    ties = rows if totals is None else rows[totals == totals.max()]
+    if columns.wrapped:
+        ties = np.sort(ties)
     decision.node_name = table.names[int(ties[rng.randrange(len(ties))])]  # (rng.choice draws the same)
     return True

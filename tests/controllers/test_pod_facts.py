@@ -58,3 +58,37 @@ def test_a_new_version_of_a_pod_is_read_again_and_a_new_selector_starts_afresh()
     assert facts(ready).ready is True and facts(ready).ready_since == START
     other = cache.for_owner(OWNER, {"matchLabels": {"app": "db"}})
     assert other is not facts and other(ready).matches is False
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 10), st.integers(0, 60))
+def test_counts_kept_across_syncs_are_the_counts_of_the_pods_then(seed, count, seconds):
+    """A story of syncs: between two, some pods change (a new object), some go, some come;
+    the counts OwnerPodFacts keeps by refreshing are those counted from scratch each time."""
+    from kubelab.controllers.replicaset import ClaimedPods, status_from_counts
+    rng = random.Random(seed)
+    pods = {index: random_pod(rng, index) for index in range(count)}
+    facts = PodFactsCache().for_owner(OWNER, OWNER["spec"]["selector"])
+    next_index = count
+    for sync in range(8):
+        candidates = [pods[index] for index in sorted(pods, key=lambda i: f"default/web-{i}")]
+        facts.refresh(candidates)
+        now = START + seconds + sync
+        active = [pod for pod in candidates if facts(pod).active]
+        ours = [pod for pod in active if facts(pod).controller_uid == "rs-1" and facts(pod).matches]
+        assert status_from_counts(OWNER, ClaimedPods(facts, []), None, now) == calculate_status(OWNER, ours, None, now)
+        assert [pod["metadata"]["uid"] for pod in facts.claimed([])] == \
+            [pod["metadata"]["uid"] for pod in sorted(ours, key=lambda pod: (pod["metadata"]["namespace"],
+                                                                             pod["metadata"]["name"]))]
+        assert {pod["metadata"]["uid"] for pod in facts.unclaimed()} == \
+            {pod["metadata"]["uid"] for pod in active if pod not in ours}
+        for index in list(pods):
+            roll = rng.random()
+            if roll < 0.2:
+                changed = random_pod(rng, index)   # a new version of the same pod
+                pods[index] = changed
+            elif roll < 0.3:
+                del pods[index]
+        if rng.random() < 0.5:
+            pods[next_index] = random_pod(rng, next_index)
+            next_index += 1

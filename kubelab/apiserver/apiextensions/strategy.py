@@ -19,6 +19,7 @@ from ...objects.timefmt import parse as parse_rfc3339
 from ...api.printers.timestamps import since
 from ...api.resources import Resource
 from ..registry.strategy import NAME_AND_NAMESPACE, Strategy
+from ..decode import clone
 from . import schema as schemas
 
 _EMPTY_SCHEMA = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
@@ -58,7 +59,7 @@ class CustomResourceStrategy(Strategy):
         self.prepare(obj, old)
 
     def prepare_for_subresource_update(self, subresource: str, obj: dict, old: dict) -> dict:
-        merged = super().prepare_for_subresource_update(subresource, obj, old)
+        merged = clone(super().prepare_for_subresource_update(subresource, obj, old))   # pruned whole, below
         self.prepare_status(merged)
         return merged
 

@@ -30,6 +30,25 @@ _GRAPH_READS = {"secrets": ("get", "list", "watch"), "configmaps": ("get", "list
                 "persistentvolumeclaims": ("get",), "persistentvolumes": ("get",)}
 
 
+_NODE_RULE_ANSWERS = {True: ("allow", ""), False: ("no-opinion", "")}
+_NODE_RULES_NAME_RESOURCES = any(rule.get("resourceNames") for rule in NODE_RULES)
+_node_rule_answers: dict[tuple, bool] = {}   # the question -> do the system:node rules allow it
+
+
+def _node_rules_allow(attributes: Attributes) -> bool:
+    """Do the system:node ClusterRole's rules allow the request? Remembered per question: the
+    rules are constants, and every kubelet asks the same few questions for every pod."""
+    question = (attributes.verb, attributes.resource_request, attributes.path, attributes.api_group,
+                attributes.resource, attributes.subresource,
+                attributes.name if _NODE_RULES_NAME_RESOURCES else None)
+    allowed = _node_rule_answers.get(question)
+    if allowed is None:
+        allowed = any(rule_allows(attributes, rule) for rule in NODE_RULES)
+        if len(_node_rule_answers) < 4096:
+            _node_rule_answers[question] = allowed
+    return allowed
+
+
 class NodeAuthorizer:
     name = "Node"
 
@@ -49,9 +68,7 @@ class NodeAuthorizer:
                 return self._create_token(own, attributes)
             if group == "coordination.k8s.io" and resource == "leases":
                 return self._lease(own, attributes)
-        if any(rule_allows(attributes, rule) for rule in NODE_RULES):
-            return "allow", ""
-        return "no-opinion", ""
+        return _NODE_RULE_ANSWERS[_node_rules_allow(attributes)]
 
     def _read_through_graph(self, node: str, attributes: Attributes) -> tuple[str, str]:
         """upstream's authorizeReadNamespacedObject / authorizeGet."""

@@ -85,6 +85,10 @@ class ReplicaSetStrategy(Strategy):
     def validate(self, obj: dict) -> list[dict]:
         return validate_workload(obj)
 
+    def validate_status_update(self, obj: dict, old: dict) -> list[dict]:
+        """upstream's ValidateReplicaSetStatusUpdate: the spec a status write keeps is not validated again."""
+        return self.validate_update(obj, old)
+
     def validate_update(self, obj: dict, old: dict) -> list[dict]:
         return immutable_selector(obj, old)
 

@@ -17,7 +17,7 @@ benefit; lesson 04 shows both.
 """
 from __future__ import annotations
 
-from ..node_table import np
+from ..node_table import constant_array, np
 from ..framework import MAX_NODE_SCORE, NODE_ADD, CycleState, NodeInfo, ScorePlugin
 
 Name = "ImageLocality"
@@ -64,12 +64,21 @@ class ImageLocality(ScorePlugin):
         return calculate_priority(total, len(containers))
 
     def score_array(self, state: CycleState, pod: dict, table, rows):
-        """Nodes that report no images score 0; the others are asked one by one."""
-        scores = np.zeros(len(rows), np.int64)
-        if table.any_images:
-            for i in np.flatnonzero(table.has_images[rows]).tolist():
-                scores[i] = self.score(state, pod, table.infos[int(rows[i])])
-        return scores
+        """Nodes that report no images score 0; the others' scores are kept in the table from one pod
+        to the next (NodeTable.kept): they read only the node's images and the pod's image names."""
+        if not table.any_images:
+            return constant_array(len(rows), 0)
+        snapshot = self.handle.snapshot()
+        spec = pod["spec"]
+        names = tuple(normalized_image_name(container.get("image", ""))
+                      for container in (spec.get("initContainers") or []) + (spec.get("containers") or []))
+        key = (Name, names, tuple(snapshot.image_num_nodes.get(name, 0) for name in names),
+               len(snapshot.node_info_list))
+
+        def score_row(row: int) -> int:
+            return self.score(state, pod, table.infos[row]) if table.has_images[row] else 0
+        return table.kept(key, lambda all_rows: np.array([score_row(row) for row in all_rows.tolist()], np.int64),
+                          score_row)[rows]
 
 
 def new(arguments: dict | None = None, handle=None) -> ImageLocality:

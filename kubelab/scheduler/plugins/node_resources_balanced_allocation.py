@@ -82,7 +82,11 @@ class BalancedAllocation(PreScorePlugin, ScorePlugin):
             f1 = np.minimum((table.req_cpu[rows] + request.milli_cpu) / np.where(both, cpu, 1), 1.0)
             f2 = np.minimum((table.req_memory[rows] + request.memory) / np.where(both, memory, 1), 1.0)
             return ((1 - np.abs((f1 - f2) / 2)) * MAX_NODE_SCORE).astype(np.int64)
-        scores = table.kept((Name, "balance", request.milli_cpu, request.memory), balance)[rows]
+        infos = table.infos
+        scores = table.kept((Name, "balance", request.milli_cpu, request.memory), balance,
+                            lambda row: self.score(state, pod, infos[row]))[rows]
+        if not table.any_without_cpu_or_memory:
+            return scores
         both = (table.alloc_cpu[rows] > 0) & (table.alloc_memory[rows] > 0)
         for i in np.flatnonzero(~both).tolist():
             scores[i] = self.score(state, pod, table.infos[int(rows[i])])

@@ -141,7 +141,9 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, ScorePlugin):
             mask &= table.alloc_cpu[rows] >= table.req_cpu[rows] + request.milli_cpu
             mask &= table.alloc_memory[rows] >= table.req_memory[rows] + request.memory
             return mask
-        return table.kept((Name, "fits", request.milli_cpu, request.memory), fits).copy()
+        def fits_row(row):  # (no extended resources asked: `filter` asks exactly what `fits` does)
+            return not insufficient_resources(request, table.infos[row])
+        return table.kept((Name, "fits", request.milli_cpu, request.memory), fits, fits_row)
 
     def filter_statuses(self, state: CycleState, pod: dict, table, rows):
         """insufficient_resources' reasons from the columns (pods, cpu, memory: what filter_mask asks)."""
@@ -185,7 +187,9 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, ScorePlugin):
                 weight_sum += np.where(offered, weight, 0)
             return np.where(weight_sum == 0, 0, node_score // np.maximum(weight_sum, 1))
         # (kept per plugin instance: strategy and resource weights are its own)
-        return table.kept((self, "scores", request.milli_cpu, request.memory), scores)[rows]
+        infos = table.infos
+        return table.kept((self, "scores", request.milli_cpu, request.memory), scores,
+                          lambda row: self.score(state, pod, infos[row]))[rows]
 
     def resource_score(self, requested: int, allocatable: int) -> int:
         if self.strategy == MOST_ALLOCATED:

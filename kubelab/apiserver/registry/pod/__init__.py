@@ -33,6 +33,10 @@ class PodStrategy(Strategy):
     def validate(self, obj: dict) -> list[dict]:
         return validate_pod_spec(obj.get("spec") or {}, "spec")
 
+    def validate_status_update(self, obj: dict, old: dict) -> list[dict]:
+        """upstream's ValidatePodStatusUpdate: the spec a status write keeps is not validated again."""
+        return self.validate_update(obj, old)
+
     def validate_update(self, obj: dict, old: dict) -> list[dict]:
         """Only images, activeDeadlineSeconds, added tolerations (and a gated pod's placement) change."""
         old_spec, new_spec = dict(old.get("spec") or {}), dict(obj.get("spec") or {})
