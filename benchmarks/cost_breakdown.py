@@ -1,7 +1,7 @@
 """Where one pod's cost goes: store writes by kind, and CPU by component, per pod.
 
     .venv/bin/python benchmarks/cost_breakdown.py [--nodes 10] [--pods-per-node 30]
-        [--pods-per-deployment 300]
+        [--pods-per-deployment 300] [--services]
 
 The same workload as scale_bench.py (Deployments of 30 pods per node, settled until every
 pod runs); while it settles, `CostBreakdown` measures, on the measured process's CPU clock:
@@ -165,6 +165,8 @@ def main() -> None:
     parser.add_argument("--pods-per-node", type=int, default=30)
     parser.add_argument("--pods-per-deployment", type=int, default=300)
     parser.add_argument("--pods-per-namespace", type=int, default=3000)
+    parser.add_argument("--services", action="store_true",
+                        help="a Service in front of each Deployment (the Endpoints and EndpointSlice controllers' work)")
     args = parser.parse_args()
     cluster = Cluster(nodes=args.nodes, seed=0)
     pods = args.nodes * args.pods_per_node
@@ -175,6 +177,10 @@ def main() -> None:
                                                  "metadata": {"name": namespace}})
         for namespace, name, replicas in work:
             cluster.client.create("deployments", deployment(name, namespace, replicas, PAUSE), namespace)
+            if args.services:
+                cluster.client.create("services", {
+                    "apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": namespace},
+                    "spec": {"selector": {"app": name}, "ports": [{"port": 80, "targetPort": 8080}]}}, namespace)
         cluster.settle(3600)
     running = sum(1 for pod in cluster.client.list("pods")["items"] if pod.get("status", {}).get("phase") == "Running")
     print(cost.table(pods))

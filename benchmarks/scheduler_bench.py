@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/scheduler_bench.py [--nodes 5000] [--init-pods 1000] [--pods 1000]
                                                    [--only SchedulingBasic] [--percentage 0]
+                                                   [--collector frozen|paused|running]
 
 Workloads, after upstream's test/integration/scheduler_perf config (performance-config.yaml):
   SchedulingBasic     plain pods (100m cpu, 500Mi) on plain nodes (4 cpu, 32Gi, 110 pods)
@@ -18,16 +19,19 @@ API server code, no sockets). No kubelets: nobody runs the pods, as in scheduler
 Reported: pods per CPU-second of this process (time.process_time) and per wall second, over the
 measured phase only. On a shared machine the wall figure is the noisier one. Also the CPU spent
 in Python's garbage collector during the phase ("GC s"): the simulated cluster keeps ~10^6
-objects in this one process, and whether a full collection (~0.15 s) falls inside the measured
-phase or just before it moves a figure by 10-20 %.
+objects in this one process; with the collector simply running, whether a full collection
+(~0.15 s) falls inside the measured phase or just before it moved a figure by 10-20 %.
 
-Garbage collection (a harness choice, as `Cluster` makes its own in cluster/collector.py): once
-the cluster is built and the measured pods are created, `gc.freeze()` moves every object alive
-into CPython's permanent generation, so the collector's passes during the measured phase walk
-only what the phase itself allocates — as a long-running scheduler process whose start-up heap
-is frozen would (`--no-freeze`: collect as before, full passes over the ~10^6 objects of the
-simulated cluster included). The collector stays on: its passes over the phase's own garbage are
-counted in "GC s".
+Garbage collection, a harness choice (`--collector`):
+  frozen (default)  once the cluster is built and the measured pods are created, `gc.freeze()`
+                    moves every object alive into CPython's permanent generation: the collector
+                    stays on, but its passes during the phase walk only what the phase allocates,
+                    as a long-running scheduler process whose start-up heap is frozen would. Its
+                    passes over the phase's own objects are what "GC s" counts.
+  paused            as `Cluster(nodes=5000)` itself runs (cluster/collector.py pauses the cyclic
+                    collector during a big cluster's runs): no collection inside the phase.
+  running           the collector as it comes, full passes over the ~10^6 objects of the
+                    simulated cluster included (the figures before 2026-12-03 evening).
 """
 from __future__ import annotations
 
@@ -84,7 +88,7 @@ def pod(name: str, workload: str) -> dict:
             "spec": spec}
 
 
-def run(workload: str, nodes: int, init_pods: int, pods: int, percentage: int, freeze: bool = True) -> dict:
+def run(workload: str, nodes: int, init_pods: int, pods: int, percentage: int, collector: str = "frozen") -> dict:
     clock = VirtualClock()
     apiserver = APIServer(MemoryStore(clock), clock, random.Random(0))
     apiserver.bootstrap()
@@ -109,9 +113,12 @@ def run(workload: str, nodes: int, init_pods: int, pods: int, percentage: int, f
             collecting["since"] = time.process_time()
         else:
             collecting["total"] += time.process_time() - collecting["since"]
-    if freeze:
+    if collector == "frozen":
         gc.collect()
         gc.freeze()
+    was_enabled = gc.isenabled()
+    if collector == "paused":
+        gc.disable()
     gc.callbacks.append(count_collection)
     cpu, wall = time.process_time(), time.perf_counter()
     try:
@@ -120,6 +127,8 @@ def run(workload: str, nodes: int, init_pods: int, pods: int, percentage: int, f
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         gc.callbacks.remove(count_collection)
         gc.unfreeze()  # (the next workload's cluster starts from an ordinary heap)
+        if was_enabled:
+            gc.enable()
     bound = sum(1 for p in client.list("pods", "default")["items"]
                 if p["metadata"]["name"].startswith("measured-") and p["spec"].get("nodeName"))
     return {"workload": workload, "bound": bound, "cpu": cpu, "wall": wall, "gc": collecting["total"],
@@ -138,13 +147,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pods", type=int, default=1000)
     parser.add_argument("--percentage", type=int, default=0, help="percentageOfNodesToScore (0: adaptive)")
     parser.add_argument("--only", action="append", choices=WORKLOADS)
-    parser.add_argument("--no-freeze", action="store_true",
-                        help="don't gc.freeze() the built cluster before the measured phase")
+    parser.add_argument("--collector", choices=("frozen", "paused", "running"), default="frozen",
+                        help="the cyclic garbage collector during the measured phase (see above)")
     args = parser.parse_args(argv)
     print(f"{'workload':<18} {'bound':>6} {'CPU s':>7} {'GC s':>6} {'wall s':>7} {'pods/CPU-s':>11} "
           f"{'pods/s wall':>12} {'target':>7}")
     for workload in args.only or WORKLOADS:
-        result = run(workload, args.nodes, args.init_pods, args.pods, args.percentage, freeze=not args.no_freeze)
+        result = run(workload, args.nodes, args.init_pods, args.pods, args.percentage, args.collector)
         print(f"{workload:<18} {result['bound']:>6} {result['cpu']:>7.2f} {result['gc']:>6.2f} {result['wall']:>7.2f} "
               f"{result['per_cpu']:>11.1f} {result['per_wall']:>12.1f} {TARGETS[workload]:>7}", flush=True)
     return 0

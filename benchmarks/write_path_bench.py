@@ -10,6 +10,8 @@ component that makes them in a running cluster:
   create pod      the admin creates pods (NamespaceLifecycle, ServiceAccount, Priority, ...)
   bind pod        kube-scheduler POSTs each pod's Binding
   status pod      kubelet/node-1 PUTs each pod's status (Node authorizer, NodeRestriction)
+  token           kubelet/node-1 asks a service-account token bound to each pod (TokenRequest)
+  get configmap   kubelet/node-1 GETs kube-root-ca.crt (the Node authorizer's graph decides)
   create event    kubelet/node-1 POSTs an Event about each pod
   patch pod       the admin merge-patches a label onto each pod
   get pod         kubelet/node-1 GETs each pod
@@ -36,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from kubelab.client import Client  # noqa: E402
 from kubelab.cluster import Cluster  # noqa: E402
 
-PHASES = ("create-pod", "bind-pod", "status-pod", "create-event", "patch-pod", "get-pod")
+PHASES = ("create-pod", "bind-pod", "status-pod", "token", "get-configmap", "create-event", "patch-pod", "get-pod")
 
 
 def pod(name: str) -> dict:
@@ -88,6 +90,11 @@ class Bench:
                 self.pods[name] = current
                 # (the GET above is in get-pod's figure; subtracted below)
                 self.kubelet.update_status("pods", current, "default")
+            elif phase == "token":
+                self.kubelet.request_token("default", "default", expiration_seconds=3607, bound_object_ref={
+                    "kind": "Pod", "apiVersion": "v1", "name": name, "uid": self.pods[name]["metadata"]["uid"]})
+            elif phase == "get-configmap":
+                self.kubelet.get("configmaps", "kube-root-ca.crt", "default")
             elif phase == "create-event":
                 self.kubelet.create("events", event(name, self.round), "default")
             elif phase == "patch-pod":

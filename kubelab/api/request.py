@@ -47,6 +47,7 @@ class Request:
     impersonate_user: str = ""                  # kubectl --as (the Impersonate-User header)
     impersonate_groups: list = field(default_factory=list)  # kubectl --as-group
     warnings: list = field(default_factory=list)   # the server's answer's `Warning:` texts (fieldValidation=Warn)
+    shared: bool = False   # in process: a list/watch for a cache (an informer) takes the shared, frozen objects
 
 
 @dataclass(frozen=True)

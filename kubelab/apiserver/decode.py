@@ -136,6 +136,14 @@ def check_definition(name: str, obj, kind: str, version: str) -> None:
     if name not in _definitions():
         return
     try:
+        decoded = decode_compiled.builder(_root(name))(obj)
+    except decode_compiled.Unfit:
+        pass   # the reference walk below words the refusal
+    else:
+        obj.clear()
+        obj.update(decoded)
+        return
+    try:
         _decode(obj, _root(name), "", kind)
     except _Mismatch as mismatch:
         where, value, go_type = mismatch.args

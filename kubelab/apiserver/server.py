@@ -45,7 +45,7 @@ from .portallocator import PortAllocator
 from .registry.strategy import Strategy
 from .subresources.log import NodeConnections
 from .watch import Watch
-from .watch_cache import Encodings, listed
+from .watch_cache import Encodings, cache_for, listed
 
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # upstream's: no vowels, no confusable 0/1/3
 
@@ -57,8 +57,7 @@ class APIServer:
 
     def __init__(self, store: Store, clock, rng: random.Random | None = None,
                  service_cidr: str = "10.96.0.0/12", advertise_address: str = "10.0.0.10",
-                 secure_port: int = 6443,
-                 admission_plugins: list[str] | None = None,
+                 secure_port: int = 6443, admission_plugins: list[str] | None = None,
                  compaction_interval: float = DEFAULT_INTERVAL, trace_limit: int = 10_000,
                  watch_cache: bool = True):
         self.store, self.clock = store, clock
@@ -85,6 +84,9 @@ class APIServer:
         self.custom = CustomResources(self)         # the kinds CRDs add (apiextensions/crds.py)
         for strategy in registry.STRATEGIES.values():
             strategy.restore(self)                  # what stored objects hold (Services' addresses)
+        self._verbs = {"get": self._get, "list": self._list, "create": self._create, "update": self._update,
+                       "patch": lambda resource, request: patch_stored(self, resource, request),   # patch.py
+                       "delete": self.handle_delete}
 
     # -- entry points ------------------------------------------------------------------
     def handle(self, request: Request) -> dict:
@@ -95,9 +97,7 @@ class APIServer:
         """Route the request to its verb; each step on the way records itself (handler_chain.step)."""
         with step(request, "routing"):
             resource = self._resource(request)
-            handler = {"get": self._get, "list": self._list, "create": self._create, "update": self._update,
-                       "patch": lambda resource, request: patch_stored(self, resource, request),   # patch.py
-                       "delete": self.handle_delete}.get(request.verb)
+            handler = self._verbs.get(request.verb)
             if request.subresource not in ("", "status", "finalize"):
                 found = subresources.handler(resource.plural, request.subresource, request.verb) or \
                     self.custom.subresource_handler(resource.plural, request.subresource, request.verb)
@@ -144,9 +144,7 @@ class APIServer:
     # -- helpers -----------------------------------------------------------------------
     def _resource(self, request: Request) -> Resource:
         resource = RESOURCES.get(request.resource) or self.custom_resource(request.resource)
-        if resource is None:
-            raise errors.ApiError(errors.status(404, "NotFound", "the server could not find the requested resource"))
-        if request.subresource and request.subresource not in resource.subresources:
+        if resource is None or (request.subresource and request.subresource not in resource.subresources):
             raise errors.ApiError(errors.status(404, "NotFound", "the server could not find the requested resource"))
         if not resource.namespaced:
             request.namespace = ""
@@ -180,9 +178,13 @@ class APIServer:
                                                                                 prefix=True).kvs]
 
     def lookup(self, resource: str, namespace: str, name: str) -> dict | None:
-        """An object by resource, namespace and name, or None (for admission plugins)."""
-        kv = self.store.get(RESOURCES[resource].key(namespace, name))
-        return self.decode(RESOURCES[resource], kv) if kv else None
+        """An object by resource, namespace and name, or None, for admission plugins (they only read
+        it): the watch cache's, as upstream's listers (no store read per pod's namespace), else the store's."""
+        info = RESOURCES[resource]
+        cache = cache_for(self, info)
+        if cache is not None and not cache.broken:
+            return cache.objects.get(info.key(namespace, name))
+        return self.decode(info, kv) if (kv := self.store.get(info.key(namespace, name))) else None
 
     @staticmethod
     def _encode(obj: dict) -> str:
@@ -393,6 +395,5 @@ class APIServer:
 
 
 def _dry_run(request: Request) -> bool:
-    value = request.params.get("dryRun")
-    return bool(value) and value != "false"
+    return bool(request.params.get("dryRun")) and request.params.get("dryRun") != "false"
 

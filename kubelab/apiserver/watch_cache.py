@@ -20,16 +20,19 @@ Watches hear a change in the order they were made, as when each was its own stor
 Invariants. The cache is current at the store's revision: the memory and file stores call
 watchers inside the write, so when a request runs, the cache has heard every write before it
 (for a store that calls back from another thread, the etcd one, the cache is not used).
-Every object the cache holds or hands out is never mutated by anyone: a change replaces the
-dict, it never edits it. Receivers must not mutate what they get (client-go's rule); the
-in-process client gives each caller its own copy (client/client.py), HTTP sends JSON.
+Every object the cache holds or hands out is *frozen* (objects/frozen.py): decoded once per
+version, it is the one object every watch, list and in-process informer of the process
+receives (client/client.py), and any attempt to change it raises — client-go's "never modify
+objects from the store", enforced. A change replaces the object, it never edits it.
 
 Outside the ring. A watch from a resourceVersion older than the ring, at or below the
 store's compacted revision, or newer than the store, is served straight from the store as
 before (watch.py), so compaction still answers 410 Gone exactly where etcd would; upstream's
 cacher answers 410 at the ring's edge instead (and knows nothing of etcd's compaction).
 A paginated list (`limit`, `continue`) and `resourceVersionMatch=Exact` read the store too,
-as upstream v1.32 delegates them to etcd. Events are not cached (upstream's default, too).
+as upstream v1.32 delegates them to etcd. Events are not cached: upstream's
+DefaultWatchCacheSizes (pkg/kubeapiserver/default_storage_factory_builder.go) sets events
+and events.k8s.io events to 0, so their lists and watches go to etcd.
 If the store's watch under the cache ends (the store broke), every watch it serves gets the
 ERROR and ends, and the cache is dropped; the next request builds it again from a list.
 
@@ -47,11 +50,11 @@ import threading
 from collections import OrderedDict, deque
 from typing import NamedTuple
 
-from ..objects import selector
+from ..objects import frozen, selector
 from ..store import StoreError, prefix_end
 
 CAPACITY = 100              # changes kept per resource (upstream's default; it grows to cover 75 s)
-UNCACHED = {"events"}       # upstream: --watch-cache-sizes events#0 by default
+UNCACHED = {"events"}       # upstream's DefaultWatchCacheSizes: events#0 (core and events.k8s.io)
 
 
 class Change(NamedTuple):
@@ -71,7 +74,7 @@ class WatchCache:
         self.server, self.resource, self.capacity = server, resource, capacity
         self.prefix = resource.prefix(None)
         listed = server.store.range(self.prefix, prefix=True)
-        self.objects: dict[str, dict] = {kv.key: server.decode(resource, kv) for kv in listed.kvs}
+        self.objects: dict[str, dict] = {kv.key: _decode(kv) for kv in listed.kvs}
         self.keys: list[str] = [kv.key for kv in listed.kvs]   # sorted, as the store ranges them
         self.since = listed.revision          # `events` holds every change after this revision
         self.events: deque[Change] = deque()
@@ -84,8 +87,13 @@ class WatchCache:
                                                start_revision=self.since + 1, prev_kv=True)
 
     # -- reads ---------------------------------------------------------------------------------
-    def list(self, namespace: str, keep) -> list[dict]:
-        """The current objects (in one namespace, or all), in key order, that `keep(obj)` accepts."""
+    def list(self, namespace: str, keep, name: str | None = None) -> list[dict]:
+        """The current objects (in one namespace, or all), in key order, that `keep(obj)` accepts;
+        with `name` (a fieldSelector metadata.name=NAME) only that key is read, as upstream's
+        MatchesSingle (a kubelet listing its own Node among 5,000)."""
+        if name is not None and (namespace or not self.resource.namespaced):
+            obj = self.objects.get(self.resource.key(namespace, name))
+            return [obj] if obj is not None and keep(obj) else []
         prefix = self.resource.prefix(namespace)
         start = bisect.bisect_left(self.keys, prefix)
         stop = bisect.bisect_left(self.keys, prefix_end(prefix))
@@ -148,12 +156,12 @@ class WatchCache:
             if event.type == "DELETE":
                 if old is None:
                     continue
-                metadata = dict(old["metadata"], resourceVersion=str(revision))
-                change = Change(revision, "DELETE", key, dict(old, metadata=metadata), old)
+                metadata = frozen.FrozenDict(old["metadata"], resourceVersion=str(revision))
+                change = Change(revision, "DELETE", key, frozen.FrozenDict(old, metadata=metadata), old)
                 del self.objects[key]
                 del self.keys[bisect.bisect_left(self.keys, key)]
             else:
-                change = Change(revision, "PUT", key, self.server.decode(self.resource, event.kv), old)
+                change = Change(revision, "PUT", key, _decode(event.kv, old), old)
                 if old is None:
                     bisect.insort(self.keys, key)
                 self.objects[key] = change.obj
@@ -165,6 +173,13 @@ class WatchCache:
 
     def stop(self) -> None:
         self._store_watch.cancel()
+
+
+def _decode(kv, old: dict | None = None) -> frozen.FrozenDict:
+    """A stored object, decoded once for everyone and frozen (objects/frozen.py): its
+    resourceVersion is the key's mod revision, as the API server's decode sets it. What did
+    not change since `old` (the version before) is `old`'s, shared, not decoded anew."""
+    return frozen.loads(kv.value, str(kv.mod_revision), old)
 
 
 def cache_for(server, resource) -> WatchCache | None:

@@ -43,14 +43,16 @@ class _LRU(OrderedDict):
         self.size = size
 
     def get_recent(self, key):
-        if key in self:
-            self.move_to_end(key)
-            return self[key]
-        return None
+        try:
+            self.move_to_end(key)   # (one lookup when present: correlate asks three LRUs per event)
+        except KeyError:
+            return None
+        return self[key]
 
     def add(self, key, value) -> None:
+        if key in self:
+            self.move_to_end(key)
         self[key] = value
-        self.move_to_end(key)
         if len(self) > self.size:
             self.popitem(last=False)
 

@@ -129,7 +129,8 @@ class Informer:
         """List, fill the cache, then watch from the list's resourceVersion."""
         self._retry = None
         try:
-            listed = self.client.list(self.resource, self.namespace, self.label_selector, self.field_selector)
+            listed = self.client.list(self.resource, self.namespace, self.label_selector, self.field_selector,
+                                      shared=True)   # in process: the watch cache's frozen objects
         except ApiError:
             self._start_again()  # the API server (or its store) is away: try again, backing off
             return
@@ -144,7 +145,7 @@ class Informer:
         try:
             self._watch = self.client.watch(self.resource, self._on_event, self.namespace,
                                             self.last_resource_version, self.label_selector,
-                                            self.field_selector, timeout_seconds=timeout)
+                                            self.field_selector, timeout_seconds=timeout, shared=True)
         except ApiError:
             self._start_again()  # e.g. 410 Gone: list again, shortly
 
@@ -204,7 +205,9 @@ class Informer:
 
     def list(self, namespace: str | None = None, label_selector: str | dict | None = None) -> list[dict]:
         """Cached objects, sorted by key; optionally one namespace and a selector (string or LabelSelector)."""
-        if isinstance(label_selector, dict):
+        if not label_selector:
+            requirements = []   # (the common case: every object; a lister's list() per pod cycle)
+        elif isinstance(label_selector, dict):
             requirements = selector.from_label_selector(label_selector)
         else:
             requirements = selector.parse(label_selector)

@@ -29,14 +29,15 @@ Services and the older, simpler Endpoints API.
 """
 from __future__ import annotations
 
-import copy
 import ipaddress
+from functools import lru_cache
 
 from ..client import ApiError, Controller
 from ..objects import conditions, meta
 from ..objects.timefmt import parse, rfc3339
 from .active_pods import is_ready
 from .label_index import LABEL_INDEX, label_index, pods_selected
+from .pod_memo import PodMemo
 
 LAST_CHANGE_TRIGGER_TIME = "endpoints.kubernetes.io/last-change-trigger-time"
 HEADLESS = "service.kubernetes.io/headless"
@@ -53,6 +54,7 @@ class EndpointsController(Controller):
         self.endpoints = factory.informer("endpoints")
         # Per Service key: (service trigger time, {pod name: Ready transition time}) last synced.
         self.trigger_times: dict[str, tuple[float, dict[str, float]]] = {}
+        self.memo = PodMemo()   # each pod's address and Ready time, derived once per version (pod_memo.py)
         self.services.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), self.enqueue)
         self.pods.add_handlers(self.on_pod_add_or_delete, self.on_pod_update, self.on_pod_add_or_delete)
         self.endpoints.add_handlers(on_add=self.on_endpoints_add, on_delete=self.enqueue)
@@ -88,13 +90,17 @@ class EndpointsController(Controller):
         service = self.services.get(key)
         if service is None:
             self.trigger_times.pop(key, None)
+            self.memo.forget(key)
             self.delete_endpoints(namespace, name)  # even if our cache has not seen it yet
             return
         if service["spec"].get("type") == "ExternalName" or not service["spec"].get("selector"):
             return  # no selector: its Endpoints are written by hand (the `kubernetes` Service's too)
         pods = pods_selected(self.pods, namespace, {"matchLabels": service["spec"]["selector"]})
-        trigger_time = self.last_change_trigger_time(key, service, pods)
-        subsets = compute_subsets(service, pods)
+        derived = self.memo.derive(key, pods, lambda pod: (pod, service),
+                                   lambda pod: (offered_by(pod, service), ready_time(pod)))
+        trigger_time = self.last_change_trigger_time(
+            key, service, {meta.name(pod): time for pod, (_, time) in zip(pods, derived) if time is not None})
+        subsets = repack([offered for offered, _ in derived if offered is not None])   # compute_subsets
         labels = dict(meta.labels(service))
         if service["spec"].get("clusterIP") in (None, "", "None"):
             labels[HEADLESS] = ""
@@ -105,7 +111,8 @@ class EndpointsController(Controller):
 
     def write_endpoints(self, namespace: str, name: str, current: dict | None, subsets: list[dict],
                         labels: dict, trigger_time: float | None) -> None:
-        endpoints = copy.deepcopy(current) if current is not None else {
+        # A new top level and metadata: the cached Endpoints (shared, read-only) is never changed.
+        endpoints = {**current, "metadata": dict(current["metadata"])} if current is not None else {
             "apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": name, "namespace": namespace}}
         endpoints["metadata"]["labels"] = labels
         annotations = dict(meta.annotations(endpoints))
@@ -128,15 +135,11 @@ class EndpointsController(Controller):
             if error.code != 404:
                 raise
 
-    def last_change_trigger_time(self, key: str, service: dict, pods: list[dict]) -> float | None:
-        """The earliest change not yet written: a pod's newer Ready transition or the Service's
-        creation; a Service seen for the first time uses its creationTimestamp (TriggerTimeTracker)."""
+    def last_change_trigger_time(self, key: str, service: dict, pod_times: dict[str, float]) -> float | None:
+        """The earliest change not yet written: a pod's newer Ready transition (`pod_times`, by pod
+        name: ready_time) or the Service's creation; a Service seen for the first time uses its
+        creationTimestamp (TriggerTimeTracker)."""
         service_time = parse(service["metadata"]["creationTimestamp"])
-        pod_times = {}
-        for pod in pods:
-            ready = conditions.get(pod, "Ready")
-            if ready and ready.get("lastTransitionTime"):
-                pod_times[meta.name(pod)] = parse(ready["lastTransitionTime"])
         known = self.trigger_times.get(key)
         self.trigger_times[key] = (service_time, pod_times)
         if known is None:
@@ -146,6 +149,12 @@ class EndpointsController(Controller):
         if service_time > last_service_time:
             changed.append(service_time)
         return min(changed) if changed else None
+
+
+def ready_time(pod: dict) -> float | None:
+    """When the pod's Ready condition last changed, if it says."""
+    ready = conditions.get(pod, "Ready")
+    return parse(ready["lastTransitionTime"]) if ready and ready.get("lastTransitionTime") else None
 
 
 def endpoint_view(pod: dict) -> tuple:
@@ -197,21 +206,25 @@ def endpoint_address(pod: dict, service: dict | None = None) -> dict:
 
 def compute_subsets(service: dict, pods: list[dict]) -> list[dict]:
     """The Endpoints subsets for these pods, in canonical (repacked, sorted) form."""
+    offered = [offered_by(pod, service) for pod in pods]
+    return repack([entry for entry in offered if entry is not None])
+
+
+def offered_by(pod: dict, service: dict) -> tuple[dict, bool, list[tuple]] | None:
+    """(address, ready, the ports it offers) if the pod belongs in the Service's Endpoints."""
     publish_not_ready = service["spec"].get("publishNotReadyAddresses", False)
-    offered = []  # (address, ready, ports the pod offers)
-    for pod in pods:
-        if not should_be_in_endpoints(pod, publish_not_ready):
-            continue
-        ports = []
-        for service_port in service["spec"].get("ports") or []:
-            number = find_port(pod, service_port)
-            if number is None:
-                continue  # this pod does not offer that port
-            ports.append((service_port.get("name", ""), number, service_port.get("protocol", "TCP"),
-                          service_port.get("appProtocol", "")))
-        if ports or not service["spec"].get("ports"):  # a headless Service may have no ports
-            offered.append((endpoint_address(pod, service), publish_not_ready or is_ready(pod), ports))
-    return repack(offered)
+    if not should_be_in_endpoints(pod, publish_not_ready):
+        return None
+    ports = []
+    for service_port in service["spec"].get("ports") or []:
+        number = find_port(pod, service_port)
+        if number is None:
+            continue  # this pod does not offer that port
+        ports.append((service_port.get("name", ""), number, service_port.get("protocol", "TCP"),
+                      service_port.get("appProtocol", "")))
+    if ports or not service["spec"].get("ports"):  # a headless Service may have no ports
+        return endpoint_address(pod, service), publish_not_ready or is_ready(pod), ports
+    return None
 
 
 def repack(offered: list[tuple[dict, bool, list[tuple]]]) -> list[dict]:
@@ -248,4 +261,10 @@ def repack(offered: list[tuple[dict, bool, list[tuple]]]) -> list[dict]:
 
 def _address_order(address: dict) -> tuple:
     """Addresses sort by IP (numerically), then by the pod's uid."""
-    return (int(ipaddress.ip_address(address["ip"])), address.get("targetRef", {}).get("uid", ""))
+    return (ip_number(address["ip"]), address.get("targetRef", {}).get("uid", ""))
+
+
+@lru_cache(maxsize=1 << 16)
+def ip_number(ip: str) -> int:
+    """An IP address as the number it sorts by (parsed once per address, not per sort)."""
+    return int(ipaddress.ip_address(ip))

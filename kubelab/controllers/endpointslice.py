@@ -29,14 +29,12 @@ the packing keeps slices as they are rather than upstream's cost-based fill.
 """
 from __future__ import annotations
 
-import copy
-import ipaddress
-
 from ..client import ApiError, Controller
 from ..objects import meta
 from .active_pods import is_ready
-from .endpoints import endpoint_view, find_port
+from .endpoints import endpoint_view, find_port, ip_number
 from .label_index import LABEL_INDEX, label_index, pods_selected
+from .pod_memo import PodMemo
 
 SERVICE_NAME = "kubernetes.io/service-name"
 MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
@@ -62,6 +60,7 @@ class EndpointSliceController(Controller):
         # Until the informer has seen each of our writes, a sync would read a stale list and could
         # create a second slice for the same endpoints (upstream's EndpointSliceTracker): it waits.
         self.written: dict[str, dict[str, tuple[str | None, float]]] = {}
+        self.memo = PodMemo()   # each pod's (ports, endpoint), derived once per version (pod_memo.py)
         self.services.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), None)
         self.pods.add_handlers(self.on_pod_add_or_delete, self.on_pod_update, self.on_pod_add_or_delete)
         self.slices.add_handlers(None, lambda old, new: self.on_slice(new), self.on_slice)
@@ -97,12 +96,13 @@ class EndpointSliceController(Controller):
         if service is None or service["spec"].get("type") == "ExternalName" or \
                 not service["spec"].get("selector") or meta.is_being_deleted(service):
             self.written.pop(key, None)
+            self.memo.forget(key)
             return   # the garbage collector deletes the slices of a deleted Service
         if not self.slices.has_synced or self.cache_is_stale(key):
             self.queue.add_after(key, 1.0)   # look again once the informer has caught up
             return
         pods = pods_selected(self.pods, namespace, {"matchLabels": service["spec"]["selector"]})
-        desired = self.desired_endpoints(service, pods)
+        desired = self.desired_endpoints(service, pods, key)
         existing = sorted((s for s in self.slices.list(namespace)
                            if meta.labels(s).get(SERVICE_NAME) == name and
                            meta.labels(s).get(MANAGED_BY) == CONTROLLER_NAME), key=meta.name)
@@ -138,25 +138,41 @@ class EndpointSliceController(Controller):
                 del pending[name]
         return bool(pending)
 
-    def desired_endpoints(self, service: dict, pods: list[dict]) -> dict[PortsKey, dict[str, dict]]:
-        """{ports: {endpoint key: endpoint}} for the pods that belong in the Service's slices."""
+    def desired_endpoints(self, service: dict, pods: list[dict], key: str | None = None
+                          ) -> dict[PortsKey, dict[str, dict]]:
+        """{ports: {endpoint key: endpoint}} for the pods that belong in the Service's slices.
+        With the Service's `key`, each pod's entry is derived once per version of the pod, its
+        Service and its Node (pod_memo.py); without, every pod is derived afresh."""
+        def node_of(pod: dict) -> dict | None:
+            node_name = (pod.get("spec") or {}).get("nodeName")
+            return self.nodes.get(node_name) if node_name else None
+        if key is None:
+            entries = [self.pod_entry(pod, service) for pod in pods]
+        else:
+            entries = self.memo.derive(key, pods, lambda pod: (pod, service, node_of(pod)),
+                                       lambda pod: self.pod_entry(pod, service))
         desired: dict[PortsKey, dict[str, dict]] = {}
-        for pod in pods:
-            status = pod.get("status") or {}
-            if status.get("phase") in ("Succeeded", "Failed") or not status.get("podIP"):
-                continue
-            ports = []
-            for service_port in service["spec"].get("ports") or []:
-                number = find_port(pod, service_port)
-                if number is not None:
-                    port = {"name": service_port.get("name", ""), "port": number,
-                            "protocol": service_port.get("protocol", "TCP")}
-                    if service_port.get("appProtocol"):
-                        port["appProtocol"] = service_port["appProtocol"]
-                    ports.append(_port_key(port))
-            endpoint = self.pod_to_endpoint(pod, service)
-            desired.setdefault(tuple(ports), {})[_endpoint_key(endpoint)] = endpoint
+        for entry in entries:
+            if entry is not None:
+                ports, endpoint = entry
+                desired.setdefault(ports, {})[_endpoint_key(endpoint)] = endpoint
         return desired
+
+    def pod_entry(self, pod: dict, service: dict) -> tuple[PortsKey, dict] | None:
+        """(the ports it offers, its endpoint) for a pod that belongs in the slices, else None."""
+        status = pod.get("status") or {}
+        if status.get("phase") in ("Succeeded", "Failed") or not status.get("podIP"):
+            return None
+        ports = []
+        for service_port in service["spec"].get("ports") or []:
+            number = find_port(pod, service_port)
+            if number is not None:
+                port = {"name": service_port.get("name", ""), "port": number,
+                        "protocol": service_port.get("protocol", "TCP")}
+                if service_port.get("appProtocol"):
+                    port["appProtocol"] = service_port["appProtocol"]
+                ports.append(_port_key(port))
+        return tuple(ports), self.pod_to_endpoint(pod, service)
 
     def pod_to_endpoint(self, pod: dict, service: dict) -> dict:
         """upstream's podToEndpoint: ready = serving and not terminating (or publishNotReadyAddresses)."""
@@ -208,7 +224,12 @@ class EndpointSliceController(Controller):
                     labels: dict) -> dict | None:
         """Create or update one slice (None when it already says this)."""
         namespace = meta.namespace(service)
-        body = copy.deepcopy(current) if current is not None else {
+        endpoints, wanted_ports = endpoints or None, [dict(port) for port in ports] or None
+        if current is not None and current.get("endpoints") == endpoints and current.get("ports") == wanted_ports \
+                and meta.labels(current) == labels:
+            return None   # unchanged: no write
+        # A new top level and metadata: the cached slice (shared, read-only) is never changed.
+        body = {**current, "metadata": dict(current["metadata"])} if current is not None else {
             "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
             "metadata": {"generateName": f"{meta.name(service)}-", "namespace": namespace,
                          "ownerReferences": [{"apiVersion": "v1", "kind": "Service", "name": meta.name(service),
@@ -216,11 +237,8 @@ class EndpointSliceController(Controller):
                                               "blockOwnerDeletion": True}]},
             "addressType": "IPv4"}
         body["metadata"]["labels"] = labels
-        body["endpoints"] = endpoints or None    # not omitempty: a placeholder says null
-        body["ports"] = [dict(port) for port in ports] or None
-        if current is not None and all(current.get(f) == body.get(f) for f in ("endpoints", "ports")) and \
-                meta.labels(current) == labels:
-            return None   # unchanged: no write
+        body["endpoints"] = endpoints            # not omitempty: a placeholder says null
+        body["ports"] = wanted_ports
         if current is None:
             return self.client.create("endpointslices", body, namespace)
         return self.client.update("endpointslices", body, namespace)
@@ -254,4 +272,4 @@ def _endpoint_key(endpoint: dict) -> str:
 
 
 def _endpoint_order(endpoint: dict) -> tuple:
-    return (int(ipaddress.ip_address(endpoint["addresses"][0])), _endpoint_key(endpoint))
+    return (ip_number(endpoint["addresses"][0]), _endpoint_key(endpoint))

@@ -9,9 +9,19 @@ import calendar
 import time
 
 
+_LAST_RFC3339: tuple[int, str] = (-1, "")   # the last second formatted: on virtual time most stamps repeat it
+
+
 def rfc3339(seconds: float) -> str:
     """Seconds since the epoch -> "YYYY-MM-DDTHH:MM:SSZ"."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(seconds)))
+    global _LAST_RFC3339
+    whole = int(seconds)
+    last = _LAST_RFC3339
+    if last[0] == whole:
+        return last[1]
+    text = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(whole))
+    _LAST_RFC3339 = (whole, text)
+    return text
 
 
 def rfc3339_micro(seconds: float) -> str:

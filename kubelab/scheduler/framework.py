@@ -72,6 +72,7 @@ class Status:
 
 
 OK = Status()
+SKIPPED = Status(SKIP)  # (a Status never changes: the common answers are shared)
 
 
 def unschedulable(plugin: str, *reasons: str) -> Status:
@@ -156,7 +157,9 @@ class FilterPlugin(Plugin):
 
     def filter_mask(self, state: CycleState, pod: dict, table):
         """The same question asked of every node at once (node_table.py): a bool array, True where
-        `filter` would succeed — or None to be asked node by node. `filter` stays the definition."""
+        `filter` would succeed — or None to be asked node by node. `filter` stays the definition.
+        The caller only reads the array, so a plugin may hand out one it keeps (`table.everywhere`:
+        no node rejected; `NodeTable.kept`)."""
         return None
 
     def filter_statuses(self, state: CycleState, pod: dict, table, rows) -> list[Status] | None:
@@ -187,7 +190,8 @@ class ScorePlugin(Plugin):
         return scores
 
     def score_array(self, state: CycleState, pod: dict, table, rows):
-        """`score` for the table's `rows` at once (an int array), or None to be asked node by node."""
+        """`score` for the table's `rows` at once (an int array, only read: it may be shared, e.g.
+        `node_table.constant_array`), or None to be asked node by node."""
         return None
 
     def normalize_array(self, state: CycleState, pod: dict, scores):

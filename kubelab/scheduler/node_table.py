@@ -53,6 +53,8 @@ class NodeTable:
         self._groups: dict | None = None      # built on first use (pods_matching)
         self._anti_terms: dict = {}
         self._score_terms: dict = {}
+        self._by_labels: dict = {}            # key -> a mask that reads only the nodes' labels and names
+        self._domains: dict = {}              # (label key, id of a kept mask) -> its rows and their codes
         self._changed: list[int] = []         # rows refreshed, in order (what `kept` arrays catch up on)
         self._kept: dict = {}                 # key -> [array over all rows, how much of _changed it has seen]
         for i, info in enumerate(infos):
@@ -68,6 +70,8 @@ class NodeTable:
         self.any_unschedulable = bool(self.unschedulable.any())
         self.any_images = bool(self.has_images.any())
         self.any_without_cpu_or_memory = bool(((self.alloc_cpu == 0) | (self.alloc_memory == 0)).any())
+        self.everywhere = np.ones(size, bool)  # the mask of a filter that rejects no node (shared: read only)
+        self.everywhere.flags.writeable = False
 
     def __len__(self) -> int:
         return len(self.names)
@@ -106,6 +110,17 @@ class NodeTable:
                 values[rows] = compute(rows)
             found[1] = len(self._changed)
         return values
+
+    def by_labels(self, key, compute) -> np.ndarray:
+        """`compute()` — a mask that reads only the nodes' labels and names — kept for this table's
+        life under `key` (a node's labels changing builds a new table). The mask is read-only."""
+        mask = self._by_labels.get(key)
+        if mask is None:
+            if len(self._by_labels) >= 256:
+                self._by_labels.clear()
+            mask = self._by_labels[key] = compute()
+            mask.flags.writeable = False
+        return mask
 
     def _refresh_row(self, i: int, info: NodeInfo) -> None:
         requested, non_zero = info.requested, info.non_zero_requested
@@ -288,16 +303,56 @@ class NodeTable:
         """Σ per_node over `rows`, by the value of label `key` (rows without the label left out);
         every value carried by one of `rows` appears, with 0 if nothing was counted there."""
         column, codes = self.label_codes(key)
-        chosen = rows & (column >= 0)
-        sums = np.bincount(column[chosen], weights=per_node[chosen], minlength=len(codes))
-        seen = np.flatnonzero(np.bincount(column[chosen], minlength=len(codes)))
+        found = self._domains.get((key, id(rows))) if not rows.flags.writeable else None
+        if found is None or found[0] is not rows:
+            chosen = np.flatnonzero(rows & (column >= 0))
+            found = (rows, chosen, column[chosen], np.flatnonzero(np.bincount(column[chosen], minlength=len(codes))))
+            if not rows.flags.writeable:  # (a kept mask, by_labels: its rows' codes are kept with it)
+                if len(self._domains) >= 256:
+                    self._domains.clear()
+                self._domains[(key, id(rows))] = found
+        _, chosen, chosen_codes, seen = found
+        sums = np.bincount(chosen_codes, weights=per_node[chosen], minlength=len(codes))
         values = self._values[key]
         return {values[code]: int(sums[code]) for code in seen.tolist()}
 
+# (length, value) -> a read-only int array of that value: the answers that are the same for every
+# row ("no node is tainted: every raw score 0, every normalized score 100") are shared, not rebuilt
+_CONSTANTS: dict[tuple[int, int], np.ndarray] = {}
+
+
+def frozen(value):
+    """A JSON-like value as nested tuples, to key a cache by (dict order counts: a miss, never a clash)."""
+    if isinstance(value, dict):
+        return tuple((key, frozen(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return ("[",) + tuple(frozen(item) for item in value)
+    return value
+
+
+def constant_array(length: int, value: int) -> np.ndarray:
+    """A read-only int array of `length` times `value` (shared: nobody may write it)."""
+    found = _CONSTANTS.get((length, value))
+    if found is None:
+        if len(_CONSTANTS) >= 256:
+            _CONSTANTS.clear()
+        found = _CONSTANTS[(length, value)] = np.full(length, value, np.int64)
+        found.flags.writeable = False
+    return found
+
+
+def is_constant(values: np.ndarray) -> bool:
+    """Is this one of `constant_array`'s shared arrays (the same value in every row)?"""
+    return len(values) > 0 and not values.flags.writeable and _CONSTANTS.get((len(values), int(values[0]))) is values
+
+
 def default_normalize_array(scores: np.ndarray, reverse: bool = False) -> np.ndarray:
     """framework.default_normalize_score over an array: the highest becomes 100 (reverse: 0)."""
-    highest = int(scores.max()) if len(scores) else 0
+    if scores is _CONSTANTS.get((len(scores), 0)):
+        highest = 0
+    else:
+        highest = int(scores.max()) if len(scores) else 0
     if highest == 0:
-        return np.full(len(scores), MAX_NODE_SCORE if reverse else 0, np.int64)
+        return constant_array(len(scores), MAX_NODE_SCORE if reverse else 0)
     scaled = MAX_NODE_SCORE * scores // highest
     return MAX_NODE_SCORE - scaled if reverse else scaled

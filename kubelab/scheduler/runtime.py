@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .framework import (ERROR, OK, SKIP, SUCCESS, UNSCHEDULABLE, WAIT, BindPlugin, CycleState, FilterPlugin,
+from .framework import (ERROR, OK, SKIP, SKIPPED, SUCCESS, UNSCHEDULABLE, WAIT, BindPlugin, CycleState, FilterPlugin,
                         NodeInfo, PermitPlugin, Plugin, PostBindPlugin, PostFilterPlugin, PreBindPlugin,
                         PreEnqueuePlugin, PreFilterPlugin, PreScorePlugin, QueueSortPlugin, ReservePlugin,
                         ScorePlugin, Status)
@@ -236,7 +236,7 @@ class Framework:
                 status = error_status(plugin, 'running Bind plugin "{name}"', error)
             if status.code != SKIP:
                 return status
-        return Status(SKIP)
+        return SKIPPED
 
     def run_post_bind_plugins(self, state: CycleState, pod: dict, node_name: str) -> None:
         for plugin in self.post_bind_plugins:

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .framework import ERROR, OK, CycleState, NodeInfo, Status
-from .node_table import NodeTable
+from .node_table import NodeTable, is_constant
 
 ENABLED = True  # False: every plugin asks node by node (tests compare both ways)
 DISAGREEMENTS: list[tuple[str, str]] = []  # (pod, node) where a filter_mask said no and its filter yes
@@ -76,7 +76,7 @@ def find_feasible(framework, state: CycleState, pod: dict, table: NodeTable, plu
                   wanted: int, decision) -> "Sequence[NodeInfo] | None":
     """The feasible nodes from `start` until `wanted` were found, or None: decide node by node."""
     size = len(table)
-    mask = None
+    mask = everywhere = table.everywhere
     masks = []
     try:
         for plugin in plugins:
@@ -84,22 +84,24 @@ def find_feasible(framework, state: CycleState, pod: dict, table: NodeTable, plu
             if answer is None:
                 return None
             masks.append(answer)
-            mask = answer.copy() if mask is None else np.logical_and(mask, answer, out=mask)
+            if answer is not everywhere:  # (masks are only read: a plugin's own array is never written)
+                mask = answer if mask is everywhere else mask & answer
     except Exception:  # noqa: BLE001  (the node-by-node path reports the plugin's error as upstream)
         return None
-    if mask is None:
-        mask = np.ones(size, bool)
     # the feasible rows in visiting order: from `start` to the end, then from 0 (round robin); most
-    # rows usually pass, so look at a window a little past `wanted` rows first
-    window = start + 2 * wanted + 64
-    rows = np.flatnonzero(mask[start:window]) + start
-    if len(rows) < wanted and window < size:
-        rows = np.flatnonzero(mask[start:]) + start
+    # rows usually pass, so look at the first `wanted` rows, then a window a little past them
+    if start + wanted <= size and (mask is everywhere or np.count_nonzero(mask[start:start + wanted]) == wanted):
+        rows = np.arange(start, start + wanted)
+    else:
+        window = start + 2 * wanted + 64
+        rows = mask[start:window].nonzero()[0] + start
+        if len(rows) < wanted and window < size:
+            rows = mask[start:].nonzero()[0] + start
     if len(rows) >= wanted:
         rows = rows[:wanted]
         count = int(rows[-1]) - start + 1
     elif start:
-        wrapped = np.flatnonzero(mask[:start])
+        wrapped = mask[:start].nonzero()[0]
         if len(rows) + len(wrapped) >= wanted:
             wrapped = wrapped[:wanted - len(rows)]
             count = size - start + int(wrapped[-1]) + 1
@@ -192,7 +194,7 @@ def score(framework, state: CycleState, pod: dict, table: NodeTable, decision, r
     infos = table.infos
     skipped = state.get("__skip_score__", set())
     found = []
-    totals = np.zeros(len(rows), np.int64)
+    totals = None   # Σ weight × normalized, leaving out the plugins that give every row the same
     try:
         for plugin in framework.score_plugins:
             if plugin.name in skipped:
@@ -206,12 +208,16 @@ def score(framework, state: CycleState, pod: dict, table: NodeTable, decision, r
                 by_node = plugin.normalize_score(state, pod, dict(zip(names, raw.tolist())))
                 normalized = np.array([by_node[name] for name in names], np.int64)
             weight = framework.weights.get(plugin.name, 1)
-            totals += normalized * weight
             found.append((plugin.name, weight, raw, normalized))
+            if is_constant(normalized):
+                continue  # (the same for every row: it changes no total's rank)
+            weighted = normalized * weight if weight != 1 else normalized
+            totals = weighted if totals is None else totals + weighted
     except Exception:  # noqa: BLE001  (the node-by-node path reports the plugin's error as upstream)
         return False
     columns.plugins, columns.scored = found, True
-    ties = rows[totals == totals.max()]  # rows are in name order: select_host's sorted names
+    # rows are in name order: select_host's sorted names
+    ties = rows if totals is None else rows[totals == totals.max()]
     if columns.wrapped:
         ties = np.sort(ties)
     decision.node_name = table.names[int(ties[rng.randrange(len(ties))])]  # (rng.choice draws the same)

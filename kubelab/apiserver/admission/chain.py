@@ -44,10 +44,16 @@ class AdmissionChain:
 
     def __init__(self, plugins: list[AdmissionPlugin]):
         self.plugins = list(plugins)
+        # (operation, resource) -> [(plugin, asks)] that handle it (any phase, mutating,
+        # validating): asked on every write, answered from the plugins' declared operations
+        # and resources once. A plugin with its own `handles` is listed with asks=True and
+        # still asked each time.
+        self._candidates: dict[tuple[str, str], tuple[list, list, list]] = {}
+        self._for: list | None = None   # the plugin list those candidates were worked out from
 
     def add(self, plugin: AdmissionPlugin) -> None:
         """Enable one more plugin (runs after those already enabled)."""
-        self.plugins.append(plugin)
+        self.plugins = self.plugins + [plugin]
 
     def remove(self, name: str) -> None:
         self.plugins = [plugin for plugin in self.plugins if plugin.name != name]
@@ -56,21 +62,35 @@ class AdmissionChain:
     def names(self) -> list[str]:
         return [plugin.name for plugin in self.plugins]
 
+    def _plugins_for(self, attributes: Attributes) -> tuple[list, list, list]:
+        """(any, mutating, validating): the plugins whose declared operations and resources
+        cover this request, or that decide for themselves (their own `handles`)."""
+        if self._for is not self.plugins:   # enabled or disabled since: work them out again
+            self._candidates, self._for = {}, self.plugins
+        question = (attributes.operation, attributes.resource)
+        found = self._candidates.get(question)
+        if found is None:
+            covering = [(plugin, type(plugin).handles is not AdmissionPlugin.handles) for plugin in self.plugins
+                        if type(plugin).handles is not AdmissionPlugin.handles or plugin.handles(attributes)]
+            found = self._candidates[question] = (covering, [c for c in covering if c[0].mutating],
+                                                  [c for c in covering if c[0].validating])
+        return found
+
     def mutate(self, attributes: Attributes, steps: list | None = None) -> None:
         """The mutating phase; each plugin that runs appends its Step to `steps`."""
-        for plugin in self.plugins:
-            if plugin.mutating and plugin.handles(attributes):
+        for plugin, asks in self._plugins_for(attributes)[1]:
+            if not asks or plugin.handles(attributes):
                 _run(plugin.admit, plugin.name, "mutating", attributes, steps)
 
     def validate(self, attributes: Attributes, steps: list | None = None) -> None:
         """The validating phase; each plugin that runs appends its Step to `steps`."""
-        for plugin in self.plugins:
-            if plugin.validating and plugin.handles(attributes):
+        for plugin, asks in self._plugins_for(attributes)[2]:
+            if not asks or plugin.handles(attributes):
                 _run(plugin.validate, plugin.name, "validating", attributes, steps)
 
     def handles(self, attributes: Attributes) -> bool:
         """Does any enabled plugin look at this request?"""
-        return any(plugin.handles(attributes) for plugin in self.plugins)
+        return any(not asks or plugin.handles(attributes) for plugin, asks in self._plugins_for(attributes)[0])
 
 
 def _run(phase, name: str, kind: str, attributes: Attributes, steps: list | None) -> None:

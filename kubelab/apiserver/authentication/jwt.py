@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from functools import lru_cache
 
 from . import rsa
 
@@ -34,6 +35,7 @@ def b64url_decode(text: str) -> bytes:
         raise TokenError(f"illegal base64 data: {error}") from None
 
 
+@lru_cache(maxsize=16)   # the same few keys sign every token
 def key_id(key: rsa.PublicKey) -> str:
     """The `kid` header: a fingerprint of the public key, so verifiers know which key signed."""
     material = key.n.to_bytes(key.size, "big") + key.e.to_bytes(3, "big")

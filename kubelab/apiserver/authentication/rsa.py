@@ -59,6 +59,12 @@ class PrivateKey:
     def __repr__(self) -> str:  # never print the secret numbers in a notebook
         return f"PrivateKey({self.public.n.bit_length()} bits)"
 
+    @functools.cached_property
+    def crt(self) -> tuple[int, int, int]:
+        """(dP, dQ, qInv): d mod p-1, d mod q-1 and q⁻¹ mod p, which PKCS #1 keeps beside the
+        primes so that a signature need not work them out again (the inverse was a sixth of it)."""
+        return self.d % (self.p - 1), self.d % (self.q - 1), pow(self.q, -1, self.p)
+
 
 def is_probable_prime(candidate: int, rng: random.Random, rounds: int = 8) -> bool:
     """Miller–Rabin: False means composite for sure; True means prime with odds of error below 4⁻ʳᵒᵘⁿᵈˢ (far lower for random candidates: FIPS 186-4 asks for 5 rounds at this size)."""
@@ -136,9 +142,10 @@ def sign(key: PrivateKey, message: bytes) -> bytes:
     m = int.from_bytes(_padded(message, size), "big")
     # mᵈ mod n computed mod p and mod q, then recombined (Chinese remainder theorem): 3× faster.
     # modexp is pow, done by OpenSSL's libcrypto when it is loadable (modexp.py): 10× faster again.
-    sp = modexp(m, key.d % (key.p - 1), key.p)
-    sq = modexp(m, key.d % (key.q - 1), key.q)
-    s = sq + key.q * ((pow(key.q, -1, key.p) * (sp - sq)) % key.p)
+    d_p, d_q, q_inverse = key.crt
+    sp = modexp(m, d_p, key.p)
+    sq = modexp(m, d_q, key.q)
+    s = sq + key.q * ((q_inverse * (sp - sq)) % key.p)
     return s.to_bytes(size, "big")
 
 

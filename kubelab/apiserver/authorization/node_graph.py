@@ -12,7 +12,11 @@ its service account's tokens to run the pod — and nothing else. Upstream keeps
 and lets node N read an object only if a path leads from it to N. kubelab keeps the same
 edges, fed by store watches on pods and claims (as PolicyCache is fed for RBAC): each pod or
 claim is indexed when it changes, lazily — the raw value is kept until a node asks, so a
-cluster whose kubelets never read a Secret pays only for the watch.
+cluster whose kubelets never read a Secret pays only for the watch. As upstream's
+graph_populator, a new version of a pod already drawn is not read again: a pod's node and the
+objects it names cannot change while it is the same pod (its node is set once, by binding; its
+spec's references are immutable), so the key's create revision says whether anything can have
+changed; and a version without "nodeName" anywhere in it is unbound and needs no decoding.
 
 Pods not yet bound to a node give no edges; a pod deleted, or rebound, takes its edges with
 it. Simplification: upstream also draws VolumeAttachments, ResourceSlices and the secrets a
@@ -41,8 +45,8 @@ class NodeGraph:
         """(Re)build from a fresh list, then watch from just after it (as an informer relists)."""
         for watcher in self._watchers:
             watcher.cancel()
-        self._pending: dict[str, bytes | str | None] = {}     # key -> raw value (None: deleted)
-        self._edges: dict[str, tuple[str, frozenset]] = {}     # pod key -> (node, refs)
+        self._pending: dict[str, tuple] = {}   # key -> (raw value, its create revision); (None, 0): deleted
+        self._edges: dict[str, tuple[str, frozenset, int]] = {}   # pod key -> (node, refs, create revision)
         self._nodes_by_ref: dict[Ref, collections.Counter] = collections.defaultdict(collections.Counter)
         self._volume_of_claim: dict[Ref, str] = {}             # pvc -> the PV it is bound to
         self._stale = False   # a watch ended (the store restarted, or compacted past it): list again
@@ -50,7 +54,7 @@ class NodeGraph:
         for prefix in _PREFIXES:
             listed = self.store.range(prefix, prefix=True)
             for kv in listed.kvs:
-                self._pending[kv.key] = kv.value
+                self._pending[kv.key] = (kv.value, kv.create_revision)
             self._watchers.append(self.store.watch(prefix, self._on_change, prefix=True,
                                                    start_revision=listed.revision + 1))
 
@@ -60,7 +64,8 @@ class NodeGraph:
                 self._stale = True
                 return
             for event in getattr(response, "events", response):
-                self._pending[event.kv.key] = None if event.type == "DELETE" else event.kv.value
+                self._pending[event.kv.key] = (None, 0) if event.type == "DELETE" else \
+                    (event.kv.value, event.kv.create_revision)
 
     def reaches(self, node: str, kind: str, namespace: str, name: str) -> bool:
         """Is there a path from the object to `node`? kind: secrets, configmaps,
@@ -85,9 +90,9 @@ class NodeGraph:
     # -- indexing ---------------------------------------------------------------------------
     def _index_pending(self) -> None:
         pending, self._pending = self._pending, {}
-        for key, raw in pending.items():
-            obj = json.loads(raw) if raw is not None else None
+        for key, (raw, created) in pending.items():
             if key.startswith("/registry/persistentvolumeclaims/"):
+                obj = json.loads(raw) if raw is not None else None
                 _, namespace, name = key.rsplit("/", 2)
                 volume = ((obj or {}).get("spec") or {}).get("volumeName")
                 if volume:
@@ -95,6 +100,10 @@ class NodeGraph:
                 else:
                     self._volume_of_claim.pop(("persistentvolumeclaims", namespace, name), None)
                 continue
+            if raw is not None and key in self._edges and self._edges[key][2] == created:
+                continue   # the same pod, drawn already: only its status can have changed
+            bound = raw is not None and (b'"nodeName"' if isinstance(raw, bytes) else '"nodeName"') in raw
+            obj = json.loads(raw) if bound else None   # no "nodeName" anywhere: unbound, no edges
             old = self._edges.pop(key, None)
             if old is not None:
                 for ref in old[1]:
@@ -105,7 +114,7 @@ class NodeGraph:
             if obj is None or not node:
                 continue
             refs = frozenset(pod_references(obj))
-            self._edges[key] = (node, refs)
+            self._edges[key] = (node, refs, created)
             for ref in refs:
                 self._nodes_by_ref[ref][node] += 1
 

@@ -17,7 +17,7 @@ benefit; lesson 04 shows both.
 """
 from __future__ import annotations
 
-from ..node_table import np
+from ..node_table import constant_array, np
 from ..framework import MAX_NODE_SCORE, NODE_ADD, CycleState, NodeInfo, ScorePlugin
 
 Name = "ImageLocality"
@@ -66,9 +66,8 @@ class ImageLocality(ScorePlugin):
     def score_array(self, state: CycleState, pod: dict, table, rows):
         """Nodes that report no images score 0; the others' scores are kept in the table from one pod
         to the next (NodeTable.kept): they read only the node's images and the pod's image names."""
-        scores = np.zeros(len(rows), np.int64)
         if not table.any_images:
-            return scores
+            return constant_array(len(rows), 0)
         snapshot = self.handle.snapshot()
         spec = pod["spec"]
         names = tuple(normalized_image_name(container.get("image", ""))

@@ -35,7 +35,7 @@ node scores the sum over its domains; NormalizeScore maps min..max onto 0..100. 
 from __future__ import annotations
 
 from ..framework import (ASSIGNED_POD_ADD, ASSIGNED_POD_DELETE, ASSIGNED_POD_UPDATE, MAX_NODE_SCORE, NODE_ADD,
-                         NODE_LABEL_CHANGE, OK, SKIP, CycleState, FilterPlugin, NodeInfo, PreFilterPlugin,
+                         NODE_LABEL_CHANGE, OK, SKIPPED, CycleState, FilterPlugin, NodeInfo, PreFilterPlugin,
                          PreScorePlugin, ScorePlugin, Status, unresolvable, unschedulable)
 from .. import schedule_columns
 from ..node_table import np
@@ -111,7 +111,7 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
         snapshot = self.handle.snapshot()
         if schedule_columns.ENABLED and snapshot.node_info_list and not _has_required_terms(pod) \
                 and not snapshot.table.anti_affinity_terms():
-            return Status(SKIP)  # nothing to count: no terms of its own, no placed pod with anti-affinity
+            return SKIPPED  # nothing to count: no terms of its own, no placed pod with anti-affinity
         info = self._incoming(pod, preferred=False)
         namespace_labels = self._namespace_labels(pod["metadata"].get("namespace", ""))
         if schedule_columns.ENABLED and snapshot.node_info_list:
@@ -121,7 +121,7 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
             s = PreFilterState(info, namespace_labels)
             self._count_node_by_node(s, pod, snapshot)
         if not s.any("existing") and not info.required_affinity_terms and not info.required_anti_affinity_terms:
-            return Status(SKIP)
+            return SKIPPED
         state[_PRE_FILTER] = s
         return OK
 
@@ -220,11 +220,11 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
             "preferredDuringSchedulingIgnoredDuringExecution")) or ((affinity.get("podAntiAffinity") or {}).get(
                 "preferredDuringSchedulingIgnoredDuringExecution")))
         if self.ignore_preferred_terms_of_existing_pods and not has_constraints:
-            return Status(SKIP)
+            return SKIPPED
         snapshot = self.handle.snapshot()
         if schedule_columns.ENABLED and snapshot.node_info_list and not has_constraints \
                 and not snapshot.table.scoring_terms():
-            return Status(SKIP)  # no preferred terms of its own, no placed pod with terms to score by
+            return SKIPPED  # no preferred terms of its own, no placed pod with terms to score by
         info = self._incoming(pod, preferred=True)
         namespace_labels = self._namespace_labels(pod["metadata"].get("namespace", ""))
         topology_score: dict[str, dict[str, int]] = {}
@@ -242,7 +242,7 @@ class InterPodAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
             for existing in existing_pods:
                 self._process_existing_pod(info, namespace_labels, existing, node_info, labels, topology_score)
         if not topology_score:
-            return Status(SKIP)
+            return SKIPPED
         state[_PRE_SCORE] = topology_score
         return OK
 

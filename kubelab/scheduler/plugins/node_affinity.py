@@ -20,10 +20,10 @@ node_selector.py. "IgnoredDuringExecution": relabelling a node never evicts a ru
 """
 from __future__ import annotations
 
-from ..framework import (OK, SKIP, CycleState, FilterPlugin, NodeInfo, PreFilterPlugin, PreScorePlugin,
+from ..framework import (OK, SKIPPED, CycleState, FilterPlugin, NodeInfo, PreFilterPlugin, PreScorePlugin,
                          ScorePlugin, Status, default_normalize_score, unresolvable)
 from ..framework import NODE_ADD, ClusterEvent
-from ..node_table import default_normalize_array, np
+from ..node_table import default_normalize_array, frozen, np
 from ...objects.node_selector import RequiredNodeAffinity, node_selector_matches, preferred_terms, term_matches
 
 Name = "NodeAffinity"
@@ -57,7 +57,7 @@ class NodeAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin):
     def pre_filter(self, state: CycleState, pod: dict) -> Status:
         required = RequiredNodeAffinity(pod)
         if required.empty and self.added_required is None:
-            return Status(SKIP)
+            return SKIPPED
         state[_PRE_FILTER] = required
         return OK
 
@@ -73,7 +73,7 @@ class NodeAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin):
     def pre_score(self, state: CycleState, pod: dict, node_infos: list[NodeInfo]) -> Status:
         terms = preferred_terms(pod) + self.added_preferred
         if not terms:
-            return Status(SKIP)
+            return SKIPPED
         state[_PRE_SCORE] = terms
         return OK
 
@@ -89,12 +89,17 @@ class NodeAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin):
     # -- the same over the node table's label columns ------------------------------------------
     def filter_mask(self, state: CycleState, pod: dict, table):
         required = state.get(_PRE_FILTER) or RequiredNodeAffinity(pod)
-        mask = table.match_labels_mask(required.node_selector)
-        if required.required is not None:
-            mask &= table.node_selector_mask(required.required)
-        if self.added_required is not None:
-            mask &= table.node_selector_mask(self.added_required)
-        return mask
+
+        def mask():
+            answer = table.match_labels_mask(required.node_selector)
+            if required.required is not None:
+                answer &= table.node_selector_mask(required.required)
+            if self.added_required is not None:
+                answer &= table.node_selector_mask(self.added_required)
+            return answer
+        # the same selectors ask the same of the nodes' labels: kept for the table's life
+        return table.by_labels((Name, frozen(required.node_selector), frozen(required.required),
+                                frozen(self.added_required)), mask)
 
     def filter_statuses(self, state: CycleState, pod: dict, table, rows):
         """Enforced affinity is asked first, as in `filter`."""

@@ -37,7 +37,7 @@ class NodeName(FilterPlugin):
     def filter_mask(self, state: CycleState, pod: dict, table):
         wanted = pod["spec"].get("nodeName")
         if not wanted:
-            return np.ones(len(table), bool)
+            return table.everywhere
         mask = np.zeros(len(table), bool)
         if wanted in table.index:
             mask[table.index[wanted]] = True

@@ -15,7 +15,7 @@ checks that too).
 """
 from __future__ import annotations
 
-from ..framework import (ASSIGNED_POD_DELETE, NODE_ADD, OK, SKIP, CycleState, FilterPlugin, NodeInfo,
+from ..framework import (ASSIGNED_POD_DELETE, NODE_ADD, OK, SKIPPED, CycleState, FilterPlugin, NodeInfo,
                          PreFilterPlugin, Status, unschedulable)
 from ..node_info import HostPort, pod_host_ports
 
@@ -51,7 +51,7 @@ class NodePorts(PreFilterPlugin, FilterPlugin):
     def pre_filter(self, state: CycleState, pod: dict) -> Status:
         ports = pod_host_ports(pod)
         if not ports:
-            return Status(SKIP)
+            return SKIPPED
         state[_PRE_FILTER] = ports
         return OK
 

@@ -143,7 +143,7 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, ScorePlugin):
             return mask
         def fits_row(row):  # (no extended resources asked: `filter` asks exactly what `fits` does)
             return not insufficient_resources(request, table.infos[row])
-        return table.kept((Name, "fits", request.milli_cpu, request.memory), fits, fits_row).copy()
+        return table.kept((Name, "fits", request.milli_cpu, request.memory), fits, fits_row)
 
     def filter_statuses(self, state: CycleState, pod: dict, table, rows):
         """insufficient_resources' reasons from the columns (pods, cpu, memory: what filter_mask asks)."""

@@ -48,7 +48,7 @@ class NodeUnschedulable(FilterPlugin):
     def filter_mask(self, state: CycleState, pod: dict, table):
         if not table.any_unschedulable or tolerations_tolerate(pod["spec"].get("tolerations") or [],
                                                                UNSCHEDULABLE_TAINT):
-            return np.ones(len(table), bool)
+            return table.everywhere
         return ~table.unschedulable
 
 

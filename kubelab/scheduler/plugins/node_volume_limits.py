@@ -18,7 +18,7 @@ through their class's driver), the in-tree volume types' limits.
 from __future__ import annotations
 
 from ...objects import meta
-from ..framework import OK, SKIP, ASSIGNED_POD_DELETE, CycleState, FilterPlugin, NodeInfo, PreFilterPlugin, Status
+from ..framework import OK, SKIPPED, ASSIGNED_POD_DELETE, CycleState, FilterPlugin, NodeInfo, PreFilterPlugin, Status
 from ..framework import unschedulable
 from .volume_binding import claim_names
 
@@ -55,7 +55,7 @@ class NodeVolumeLimits(PreFilterPlugin, FilterPlugin):
     def pre_filter(self, state: CycleState, pod: dict) -> Status:
         wanted = self.csi_volumes(pod)
         if not wanted:
-            return Status(SKIP)
+            return SKIPPED
         state[_STATE] = wanted
         return OK
 

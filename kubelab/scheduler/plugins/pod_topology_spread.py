@@ -37,12 +37,12 @@ from dataclasses import dataclass
 from ...objects import meta
 from ...objects.selector import Requirement, from_label_selector, matches
 from ..framework import (ASSIGNED_POD_ADD, ASSIGNED_POD_DELETE, ASSIGNED_POD_UPDATE, MAX_NODE_SCORE, NODE_ADD,
-                         NODE_LABEL_CHANGE, NODE_TAINT_CHANGE, OK, SKIP, CycleState, FilterPlugin, NodeInfo,
+                         NODE_LABEL_CHANGE, NODE_TAINT_CHANGE, OK, SKIPPED, CycleState, FilterPlugin, NodeInfo,
                          PreFilterPlugin, PreScorePlugin, ScorePlugin, Status, unresolvable, unschedulable)
 from ...objects.node_selector import RequiredNodeAffinity
 from .. import schedule_columns
 from . import topology_spread_scores
-from ..node_table import np
+from ..node_table import frozen, np
 from ..taints import NO_EXECUTE, NO_SCHEDULE, find_untolerated_taint
 
 Name = "PodTopologySpread"
@@ -162,7 +162,7 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
     def pre_filter(self, state: CycleState, pod: dict) -> Status:
         constraints = self.constraints(pod, DO_NOT_SCHEDULE)
         if not constraints:
-            return Status(SKIP)
+            return SKIPPED
         required = RequiredNodeAffinity(pod)
         namespace = meta.namespace(pod)
         snapshot = self.handle.snapshot()
@@ -186,19 +186,29 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
     def _domain_counts(self, pod: dict, constraints: list, required: RequiredNodeAffinity, namespace: str,
                        table) -> list[dict[str, int]]:
         """PreFilter's counts over the node table and its pods-by-label index (the loop above, at once)."""
-        has_keys = np.ones(len(table), bool)
-        for constraint in constraints:
-            has_keys &= table.label_present(constraint.topology_key)
+        keys = tuple(constraint.topology_key for constraint in constraints)
         counts = []
         for constraint in constraints:
-            rows = has_keys.copy()
-            if constraint.node_affinity_policy == HONOR:
-                rows &= table.match_labels_mask(required.node_selector)
-                if required.required is not None:
-                    rows &= table.node_selector_mask(required.required)
+            def eligible(constraint=constraint):  # the nodes this constraint counts: every key, the policies
+                rows = np.ones(len(table), bool)
+                for key in keys:
+                    rows &= table.label_present(key)
+                if constraint.node_affinity_policy == HONOR:
+                    rows &= table.match_labels_mask(required.node_selector)
+                    if required.required is not None:
+                        rows &= table.node_selector_mask(required.required)
+                if constraint.node_taints_policy == HONOR and table.any_tainted:
+                    for row in np.flatnonzero(rows & table.tainted).tolist():
+                        rows[row] = constraint.matches_node_inclusion_policies(pod, table.infos[row], required)
+                return rows
             if constraint.node_taints_policy == HONOR and table.any_tainted:
-                for row in np.flatnonzero(rows & table.tainted).tolist():
-                    rows[row] = constraint.matches_node_inclusion_policies(pod, table.infos[row], required)
+                rows = eligible()   # (depends on the pod's tolerations too: not kept)
+            else:   # only the nodes' labels and the pod's node selectors: kept for the table's life
+                rows = table.by_labels((Name, keys, constraint.node_affinity_policy,
+                                        frozen(required.node_selector) if constraint.node_affinity_policy == HONOR
+                                        else None,
+                                        frozen(required.required) if constraint.node_affinity_policy == HONOR
+                                        else None), eligible)
             requirements = list(constraint.selector)
             per_node = table.pods_matching(   # count_pods_matching's rule, once per kind of pod
                 lambda placed: placed["metadata"]["namespace"] == namespace
@@ -225,8 +235,8 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
         return OK
 
     def _constraint_masks(self, state: CycleState, pod: dict, table) -> list[tuple[np.ndarray, np.ndarray]]:
-        """`filter` over the label columns, per constraint: (node has the key, skew within maxSkew),
-        each domain's count looked up by the node's label code."""
+        """`filter` over the label columns, per constraint: the label column and, by label code, whether
+        a node of that domain keeps the skew within maxSkew (the last entry: nodes without the label)."""
         kept = state.get(_MASKS)
         if kept is not None and kept[0] is table:
             return kept[1]   # filter_statuses asks again after filter_mask
@@ -244,23 +254,30 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
             by_code = np.zeros(len(codes) + 1, np.int64)  # the last entry: nodes without the label
             for value, code in codes.items():
                 by_code[code] = domains.get(value, 0)
-            skew = by_code[column] + self_match - min_match
-            masks.append((column >= 0, skew <= constraint.max_skew))
+            masks.append((column, by_code + self_match - min_match <= constraint.max_skew))
         return masks
 
     def filter_mask(self, state: CycleState, pod: dict, table):
-        mask = np.ones(len(table), bool)
-        for has_key, within in self._constraint_masks(state, pod, table):
-            mask &= has_key & within
-        return mask
+        mask = None
+        for (column, within_by_code), constraint in zip(self._constraint_masks(state, pod, table),
+                                                        state[_PRE_FILTER][0]):
+            allowed = within_by_code.copy()
+            allowed[-1] = False   # a node without the label never passes
+            # which domains pass is all the mask depends on (and the labels): kept for the table's life
+            passes = table.by_labels((Name, "domains", constraint.topology_key, tuple(allowed.tolist())),
+                                     lambda column=column, allowed=allowed: allowed[column])
+            mask = passes if mask is None else mask & passes
+        return mask if mask is not None else table.everywhere
 
     def filter_statuses(self, state: CycleState, pod: dict, table, rows):
         """The first constraint each rejected row breaks, in `filter`'s order."""
         verdict = np.zeros(len(rows), np.int8)  # 0: passes, 1: label missing, 2: skew too big
-        for has_key, within in self._constraint_masks(state, pod, table):
+        for column, within_by_code in self._constraint_masks(state, pod, table):
+            codes = column[rows]
+            has_key, within = codes >= 0, within_by_code[codes]
             undecided = verdict == 0
-            verdict[undecided & ~has_key[rows]] = 1
-            verdict[undecided & has_key[rows] & ~within[rows]] = 2
+            verdict[undecided & ~has_key] = 1
+            verdict[undecided & has_key & ~within] = 2
         statuses = (OK, LABEL_NOT_MATCH, CONSTRAINTS_NOT_MATCH)
         return [statuses[code] for code in verdict.tolist()]
 
@@ -268,10 +285,10 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
     def pre_score(self, state: CycleState, pod: dict, node_infos: list[NodeInfo]) -> Status:
         all_nodes = self.handle.snapshot().node_info_list
         if not node_infos or not all_nodes:
-            return Status(SKIP)
+            return SKIPPED
         constraints = self.constraints(pod, SCHEDULE_ANYWAY)
         if not constraints:
-            return Status(SKIP)
+            return SKIPPED
         require_all = bool(pod["spec"].get("topologySpreadConstraints")) or not self.system_defaulted
         table = self.handle.snapshot().table
         if isinstance(node_infos, schedule_columns.FeasibleNodes) and table is not None:   # the same sums at once

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from ..framework import (NODE_ADD, NODE_TAINT_CHANGE, OK, UNSCHEDULABLE_AND_UNRESOLVABLE, CycleState, FilterPlugin,
                          NodeInfo, ScorePlugin, Status, default_normalize_score)
-from ..node_table import default_normalize_array, np
+from ..node_table import constant_array, default_normalize_array, np
 from ..taints import NO_EXECUTE, NO_SCHEDULE, PREFER_NO_SCHEDULE, find_untolerated_taint, tolerations_tolerate
 
 Name = "TaintToleration"
@@ -67,17 +67,19 @@ class TaintToleration(FilterPlugin, ScorePlugin):
 
     # -- the same over the node table's columns (only tainted nodes are asked one by one) ---------
     def filter_mask(self, state: CycleState, pod: dict, table):
+        if not table.any_tainted:
+            return table.everywhere
         mask = ~table.tainted
-        if table.any_tainted:
-            for row in np.flatnonzero(table.tainted).tolist():
-                mask[row] = self.filter(state, pod, table.infos[row]).is_success()
+        for row in np.flatnonzero(table.tainted).tolist():
+            mask[row] = self.filter(state, pod, table.infos[row]).is_success()
         return mask
 
     def score_array(self, state: CycleState, pod: dict, table, rows):
+        if not table.any_tainted:
+            return constant_array(len(rows), 0)
         scores = np.zeros(len(rows), np.int64)
-        if table.any_tainted:
-            for i in np.flatnonzero(table.tainted[rows]).tolist():
-                scores[i] = self.score(state, pod, table.infos[int(rows[i])])
+        for i in np.flatnonzero(table.tainted[rows]).tolist():
+            scores[i] = self.score(state, pod, table.infos[int(rows[i])])
         return scores
 
     def normalize_array(self, state: CycleState, pod: dict, scores):

@@ -31,7 +31,7 @@ import copy
 
 from ...client import ApiError
 from ...objects import meta, volumes
-from ..framework import (OK, SKIP, WAIT, ClusterEvent, CycleState, FilterPlugin, NodeInfo, PreBindPlugin,
+from ..framework import (OK, SKIPPED, WAIT, ClusterEvent, CycleState, FilterPlugin, NodeInfo, PreBindPlugin,
                          PreFilterPlugin, ReservePlugin, Status, unresolvable)
 from ...objects.node_selector import node_selector_matches
 
@@ -91,7 +91,7 @@ class VolumeBinding(PreFilterPlugin, FilterPlugin, ReservePlugin, PreBindPlugin)
     def pre_filter(self, state: CycleState, pod: dict) -> Status:
         names = claim_names(pod)
         if not names:
-            return Status(SKIP)
+            return SKIPPED
         claims, pvs, classes = (self._lister(r) for r in ("persistentvolumeclaims", "persistentvolumes",
                                                           "storageclasses"))
         bound, delayed = [], []

@@ -16,7 +16,7 @@ does not model.
 from __future__ import annotations
 
 from ...objects import meta
-from ..framework import (ASSIGNED_POD_DELETE, OK, SKIP, CycleState, FilterPlugin, NodeInfo, PreFilterPlugin, Status,
+from ..framework import (ASSIGNED_POD_DELETE, OK, SKIPPED, CycleState, FilterPlugin, NodeInfo, PreFilterPlugin, Status,
                          unschedulable)
 from .volume_binding import claim_names
 
@@ -42,7 +42,7 @@ class VolumeRestrictions(PreFilterPlugin, FilterPlugin):
         rwop = {name for name in claim_names(pod) if claims and "ReadWriteOncePod" in (
             (claims.get(f"{namespace}/{name}") or {}).get("spec", {}).get("accessModes") or [])}
         if not rwop:
-            return Status(SKIP)
+            return SKIPPED
         snapshot = self.handle.snapshot()
         conflicts = sum(1 for node_info in (snapshot.node_info_list if snapshot else [])
                         for other in node_info.pods.values()

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from ...objects import meta, volumes
 from ..node_table import np
-from ..framework import OK, SKIP, ClusterEvent, CycleState, FilterPlugin, NodeInfo, PreFilterPlugin, Status, unresolvable
+from ..framework import OK, SKIPPED, ClusterEvent, CycleState, FilterPlugin, NodeInfo, PreFilterPlugin, Status, unresolvable
 from .volume_binding import claim_names
 
 Name = "VolumeZone"
@@ -74,7 +74,7 @@ class VolumeZone(PreFilterPlugin, FilterPlugin):
                 if value:
                     wanted.append((key, set(value.split("__"))))
         if not wanted:
-            return Status(SKIP)
+            return SKIPPED
         state[_STATE] = wanted
         return OK
 

@@ -165,3 +165,20 @@ def test_after_its_store_watch_ends_the_graph_lists_again(plane, nodes):
     graph._on_change(type("Response", (), {"canceled": True, "events": []})())
     plane.admin.create("pods", pod("late", "node-1", secret="other"))
     assert nodes["node-1"].get("secrets", "other", "default")   # seen through a fresh list
+
+
+def test_a_pod_deleted_and_made_again_elsewhere_between_two_reads_moves_its_edges(plane, nodes):
+    """The graph skips a pod version it has drawn (same key, same create revision: only its
+    status changed); a pod made again under the same name is a new creation, drawn again."""
+    node_1, node_2 = nodes["node-1"], nodes["node-2"]
+    plane.admin.create("pods", pod("web", "node-1", secret="db"))
+    assert node_1.get("secrets", "db", "default")["metadata"]["name"] == "db"   # drawn: web -> node-1
+    for phase in ("Pending", "Running"):   # status writes: new versions, the same pod
+        current = plane.admin.get("pods", "web", "default")
+        current["status"]["phase"] = phase
+        node_1.update_status("pods", current, "default")
+    assert node_1.get("secrets", "db", "default")["metadata"]["name"] == "db"
+    plane.admin.delete("pods", "web", "default", grace_period_seconds=0)
+    plane.admin.create("pods", pod("web", "node-2", secret="db"))   # the same key, made again
+    refused(lambda: node_1.get("secrets", "db", "default"))
+    assert node_2.get("secrets", "db", "default")["metadata"]["name"] == "db"
