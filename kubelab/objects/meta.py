@@ -42,8 +42,9 @@ def annotations(obj: dict) -> dict[str, str]:
 
 def key(obj: dict) -> Key:
     """The cache key client-go uses: "namespace/name", or "name" when cluster-scoped."""
-    ns = namespace(obj)
-    return f"{ns}/{name(obj)}" if ns else name(obj)
+    metadata = _metadata(obj)   # (read once: informers, queues and caches ask this of every event)
+    ns, object_name = metadata.get("namespace", ""), metadata.get("name", "")
+    return f"{ns}/{object_name}" if ns else object_name
 
 
 def split_key(k: Key) -> tuple[str, str]:
