@@ -43,7 +43,7 @@ def query(server, resource, request) -> Callable[[], dict]:
         cache = None if revision or request.params.get("limit") or request.params.get("continue") \
             else watch_cache.cache_for(server, resource)
         if cache is not None:
-            items = cache.list(request.namespace, keep)
+            items = cache.list(request.namespace, keep, _single_name(fields))
             metadata = {"resourceVersion": str(server.store.revision)}
         else:
             items, metadata = pagination.list_page(
@@ -51,6 +51,11 @@ def query(server, resource, request) -> Callable[[], dict]:
         return {"apiVersion": resource.api_version, "kind": f"{resource.kind}List", "metadata": metadata,
                 "items": items}
     return read
+
+
+def _single_name(fields) -> str | None:
+    """The one name a field selector pins (metadata.name=NAME), if it does."""
+    return next((value for path, op, value in fields if path == "metadata.name" and op == "="), None)
 
 
 def field_requirements(strategy, text: str | None):

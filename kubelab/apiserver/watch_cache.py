@@ -87,8 +87,13 @@ class WatchCache:
                                                start_revision=self.since + 1, prev_kv=True)
 
     # -- reads ---------------------------------------------------------------------------------
-    def list(self, namespace: str, keep) -> list[dict]:
-        """The current objects (in one namespace, or all), in key order, that `keep(obj)` accepts."""
+    def list(self, namespace: str, keep, name: str | None = None) -> list[dict]:
+        """The current objects (in one namespace, or all), in key order, that `keep(obj)` accepts;
+        with `name` (a fieldSelector metadata.name=NAME) only that key is read, as upstream's
+        MatchesSingle (a kubelet listing its own Node among 5,000)."""
+        if name is not None and (namespace or not self.resource.namespaced):
+            obj = self.objects.get(self.resource.key(namespace, name))
+            return [obj] if obj is not None and keep(obj) else []
         prefix = self.resource.prefix(namespace)
         start = bisect.bisect_left(self.keys, prefix)
         stop = bisect.bisect_left(self.keys, prefix_end(prefix))

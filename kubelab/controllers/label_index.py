@@ -9,7 +9,8 @@ each change of one of its pods.
 This is an index on the shared pod informer (client-go's Indexer; informer.add_indexers):
 one value per label, "<namespace>/<key>=<value>". A selector's matchLabels terms each name
 one set of pods; the smallest is read and the whole selector checked on it — the same pods,
-in the same order (by key), as the namespace walk gives. A selector with no matchLabels term
+in the same order (by key), as the namespace walk gives (a selector of one term, as most
+Services', is that set exactly: nothing to check). A selector with no matchLabels term
 (only expressions, or empty) still walks the namespace.
 
 Cost: one index entry per label of every pod, kept current on each pod event.
@@ -35,6 +36,8 @@ def pods_selected(pods, namespace: str, label_selector: dict | None) -> list[dic
     index = pods.indices[LABEL_INDEX]
     narrowest = min((f"{namespace}/{key}={value}" for key, value in terms.items()),
                     key=lambda value: len(index.get(value, ())))
+    if len(terms) == 1 and not label_selector.get("matchExpressions"):
+        return pods.by_index(LABEL_INDEX, narrowest)   # the one term is the index value: all match
     requirements = selector.from_label_selector(label_selector)
     return [pod for pod in pods.by_index(LABEL_INDEX, narrowest)
             if selector.matches(requirements, meta.labels(pod))]

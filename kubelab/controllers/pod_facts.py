@@ -19,8 +19,8 @@ an owner's when the owner is (or when its selector or template labels change).
 Reading each pod once per version still walked all 300 pods at each of ~800 syncs. So an
 owner's facts also keep the counts a status needs (ours, fully labeled, ready) and which
 active pods claiming must look at (orphans, ours that no longer match): `refresh` compares
-the ids of this sync's candidates with the last sync's (in C), reads only the new objects and
-updates the counts, so a sync costs the pods that changed. `claimed` lists ours in key order
+this sync's candidates with the last sync's object by object (in C), reads only the new
+objects and updates the counts, so a sync costs the pods that changed. `claimed` lists ours in key order
 only when a scale-down has to rank them.
 
 The readable definitions stay the reference: `active_pods.is_active`, `is_ready`,
@@ -29,6 +29,8 @@ two give the same answers on random pods, and across random stories of syncs.
 """
 from __future__ import annotations
 
+from itertools import compress
+from operator import is_not
 from typing import NamedTuple
 
 from ..objects import meta, selector
@@ -80,9 +82,9 @@ class OwnerPodFacts:
         self.ours: set[str] = set()
         self.others: set[str] = set()
         self.fully_labeled = self.ready = 0
-        # The last candidates refreshed from, by id: kept alive so that their ids stay theirs
-        # (an id is unique only among live objects), so an unchanged candidate has the same id.
-        self._seen: dict[int, dict] = {}
+        # The last candidates refreshed from: kept alive so that their ids stay theirs (an id is
+        # unique only among live objects), so an unchanged candidate is the very same object.
+        self._seen: list[dict] = []
 
     def __call__(self, pod: dict) -> PodFacts:
         entry = self.entries.get(pod["metadata"].get("uid", ""))
@@ -98,19 +100,24 @@ class OwnerPodFacts:
 
     # -- kept up to date: a sync costs the pods that changed ----------------------------
     def refresh(self, candidates: list[dict]) -> None:
-        """Bring the facts and counts up to this sync's candidates (the informer's objects):
-        only a candidate that is a new object is read, and entries of pods no longer among
-        them are dropped. The comparison of ids runs in C: a sync costs the pods that changed."""
-        by_id = dict(zip(map(id, candidates), candidates))
-        if by_id.keys() == self._seen.keys():
-            return
-        for new in by_id.keys() - self._seen.keys():
-            self(by_id[new])
+        """Bring the facts and counts up to this sync's candidates (the informer's objects, by
+        key): only a candidate that is a new object is read, and entries of pods no longer
+        among them are dropped. Usually only a few pods changed in place (same count, same
+        order): comparing the two lists position by position, in C, finds them; otherwise
+        the last candidates' ids do. A sync costs the pods that changed."""
+        seen = self._seen
+        if len(seen) == len(candidates):
+            changed = list(compress(candidates, map(is_not, candidates, seen)))
+        else:
+            seen_ids = set(map(id, seen))
+            changed = [pod for pod in candidates if id(pod) not in seen_ids]
+        for pod in changed:
+            self(pod)
         if len(self.entries) != len(candidates):   # some pods are gone
             present = {pod["metadata"].get("uid", "") for pod in candidates}
             for uid in [uid for uid in self.entries if uid not in present]:
                 self.forget(uid)
-        self._seen = by_id
+        self._seen = candidates
 
     def forget(self, uid: str) -> None:
         entry = self.entries.pop(uid, None)
@@ -174,4 +181,4 @@ class PodFactsCache:
         facts = self.owners.get(meta.uid(owner))
         if facts is not None:
             facts.forget(meta.uid(pod))
-            facts._seen = {}   # the next refresh looks at every candidate again
+            facts._seen = []   # the next refresh looks at every candidate again

@@ -87,6 +87,9 @@ class Kubelet(PodSync, Controller):
                                on_delete=self.enqueue)
         # Services for the containers' environment (service_env.py), as upstream's serviceLister.
         self.services = Informer(client, "services", clock)
+        # Its own Node (upstream's nodeLister: fieldSelector metadata.name=<node>): each status
+        # update reads it here first, not with a GET (tryUpdateNodeStatus' first try).
+        self.node_lister = Informer(client, "nodes", clock, field_selector=f"metadata.name={node_name}")
         self.in_flight: dict[Key, str] = {}           # pods with a runtime operation under way
         self.waiting: dict[Key, dict[str, Waiting]] = {}  # why a pod's container can't start
         self.node_lease = NodeLease(client, clock, node_name)
@@ -107,6 +110,7 @@ class Kubelet(PodSync, Controller):
             self.register_node()
         except ApiError:
             pass  # the heartbeat tries again
+        self.node_lister.start()
         self.services.start()
         self.pods.start()
         for sandbox in self.runtime.list_pod_sandboxes():  # including pods deleted while we were down
@@ -120,6 +124,7 @@ class Kubelet(PodSync, Controller):
         self.running = False
         self.pods.stop()
         self.services.stop()
+        self.node_lister.stop()
         self.runtime.unsubscribe(self._on_container_event)
         if self._heartbeat is not None:
             self._heartbeat.cancel()
@@ -155,15 +160,26 @@ class Kubelet(PodSync, Controller):
     def update_node_status(self) -> None:
         """Report the node's status (lastHeartbeatTime moves; transitions keep their time) — only if
         something in it changed or nodeStatusReportFrequency (5 min) has passed since the last
-        report, as upstream's kubelet does since node Leases carry the heartbeat (tryUpdateNodeStatus)."""
-        node = self.client.get("nodes", self.node_name)
+        report, as upstream's kubelet does since node Leases carry the heartbeat (tryUpdateNodeStatus):
+        the Node from the lister first, and from a GET if that one was stale (409)."""
+        try:
+            self._try_update_node_status(self.node_lister.get(self.node_name))
+        except ApiError as error:
+            if error.code != 409:
+                raise
+            self._try_update_node_status(self.client.get("nodes", self.node_name))
+
+    def _try_update_node_status(self, node: dict | None) -> None:
+        if node is None:   # not in the lister (yet): ask the API server
+            node = self.client.get("nodes", self.node_name)
         self._learn_pod_cidr(node)
         old = node.get("status") or {}
         now = self.clock.now()
-        node["status"], changed = node_status(self.machine, old, self.runtime.list_images(), now)
+        status, changed = node_status(self.machine, old, self.runtime.list_images(), now)
         if not changed and now < self._last_status_report + NODE_STATUS_REPORT_FREQUENCY \
-                and _without_heartbeats(old) == _without_heartbeats(node["status"]):
+                and _without_heartbeats(old) == _without_heartbeats(status):
             return
+        node = {**node, "status": status}   # a new top level: the lister's object is shared
         self.client.update_status("nodes", node)
         self._last_status_report = now
         self._record_node_events(changed)

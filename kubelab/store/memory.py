@@ -15,7 +15,9 @@ with the value it replaced (`prev_kv`); the current value of a key is in `_curre
 `_keys` is `_current`'s keys, sorted, for range scans. A read at a past revision starts from
 today's values and undoes the log back to that revision, so it sees exactly what was.
 Compaction at C forgets the changes up to C: the world at C stays readable, and a watch
-must start after C.
+must start after C. A replaced version older than the newest `pack_after` changes is kept
+packed, as a delta against the version that replaced it (packed.py): the log holds the same
+history in a fraction of the memory, and every reader of it unpacks (`_history`, `_whole`).
 
 Limits, as etcd's defaults: a request over `max_request_bytes` (1.5 MiB: key plus value,
 where etcd counts its encoded request, a few bytes more) fails with "request is too large";
@@ -46,6 +48,7 @@ from .interface import (MAX_REQUEST_BYTES, PROGRESS_NOTIFY_INTERVAL, QUOTA_BACKE
                         Revision, StoreError, StoreStatus, TxnResponse, WatchCallback,
                         WatchEvent, prefix_end)
 from .lease import Lessor
+from .packed import PackedHistory, PackedKeyValue
 from .watch import Watcher, Watchers, by_revision
 
 _TARGETS = {"value": operator.attrgetter("value"), "version": operator.attrgetter("version"),
@@ -72,7 +75,7 @@ def change_record(revision: Revision, events: list[WatchEvent]) -> dict:
         for e in events]}
 
 
-class MemoryStore:
+class MemoryStore(PackedHistory):
     """etcd semantics in memory: revisions, ranges, transactions, watches, leases, compaction."""
 
     _durable = False  # file.py: True, and `_journal` writes each record to the log first
@@ -90,6 +93,7 @@ class MemoryStore:
         self._keys: list[Key] = []       # sorted keys of _current, for range scans
         self._log: list[WatchEvent] = []  # every change after compacted_revision, in order
         self._log_revisions: list[Revision] = []  # the revision of each log entry, for bisect
+        self._packed = 0                  # log entries before this index have been packed
         self.watchers = Watchers(clock, self.revision, progress_notify_interval)
         self.lessor = Lessor(clock, expire=self.revoke)
 
@@ -146,7 +150,7 @@ class MemoryStore:
                 del state[event.kv.key]
             else:
                 state[event.kv.key] = event.prev_kv
-        return [state[k] for k in sorted(state)]
+        return [self._whole(state[k]) for k in sorted(state)]
 
     # -- writes ------------------------------------------------------------------------
     def put(self, key: Key, value: str, *, lease: LeaseID = 0, prev_kv: bool = False) -> PutResponse:
@@ -269,6 +273,8 @@ class MemoryStore:
         self.revision = revision
         self._log += events
         self._log_revisions += [revision] * len(events)
+        if len(self._log) - self._packed >= self.pack_after + self.pack_batch:
+            self._pack(len(self._log) - self.pack_after)   # packed.py
         self._publish(revision, events)
 
     def _journal(self, record: dict) -> None:
@@ -289,7 +295,7 @@ class MemoryStore:
         if start_revision and start_revision <= self.compacted_revision:
             raise CompactedError(start_revision, self.compacted_revision)
         return self.watchers.add(key, range_end, callback, start_revision, prev_kv,
-                                 progress_notify, self._log, self._log_revisions)
+                                 progress_notify, self._history)
 
     def sync_watchers(self, timeout: float = 5.0) -> None:
         """Callbacks run inside the write here, so they have all run already."""
@@ -308,11 +314,13 @@ class MemoryStore:
     def _compact(self, revision: Revision) -> None:
         cut = bisect.bisect_right(self._log_revisions, revision)
         for event in self._log[:cut]:  # the versions these changes replaced are unreachable now
-            if event.prev_kv is not None:
-                self.size -= byte_size(event.prev_kv.key) + byte_size(event.prev_kv.value)
+            old = event.prev_kv
+            if old is not None:
+                self.size -= old.size if type(old) is PackedKeyValue else byte_size(old.key) + byte_size(old.value)
             if event.type == "DELETE":
                 self.size -= byte_size(event.kv.key)
         del self._log[:cut], self._log_revisions[:cut]
+        self._packed = max(0, self._packed - cut)
         self.compacted_revision = revision
 
     # -- leases ------------------------------------------------------------------------
@@ -363,7 +371,7 @@ class MemoryStore:
         change since, and the leases."""
         return {"revision": self.revision, "compacted_revision": self.compacted_revision,
                 "kvs": self._range_at("\0", "\0", max(self.compacted_revision, 1)),
-                "history": [change_record(revision, batch) for revision, batch in by_revision(self._log)],
+                "history": [change_record(revision, batch) for revision, batch in by_revision(self._history(0))],
                 "leases": [[lease.id, lease.ttl] for lease in self.lessor.leases.values()]}
 
     def load(self, revision: Revision, compacted_revision: Revision, kvs: list[KeyValue],
@@ -378,6 +386,7 @@ class MemoryStore:
             if kv.lease in self.lessor.leases:
                 self.lessor.attach(kv.lease, kv.key)
         self._keys = sorted(self._current)
+        self._packed = 0
         self.revision = self.watchers.revision = revision
         self.compacted_revision = compacted_revision
 

@@ -32,10 +32,9 @@ slow watcher cannot fall behind here, because delivery is synchronous.
 """
 from __future__ import annotations
 
-import bisect
 import itertools
 from collections import deque
-from typing import Iterable
+from typing import Callable, Iterable
 
 from .interface import (PROGRESS_NOTIFY_INTERVAL, Key, Revision, WatchCallback, WatchEvent,
                         WatchResponse, prefix_end)
@@ -96,14 +95,14 @@ class Watchers:
         self._ticker = None
 
     def add(self, key: Key, range_end: Key | None, callback: WatchCallback, start: Revision,
-            prev_kv: bool, progress_notify: bool, history: list[WatchEvent],
-            history_revisions: list[Revision]) -> Watcher:
-        """A new watcher from `start` (0 = the next write), first replaying `history`."""
+            prev_kv: bool, progress_notify: bool,
+            history: Callable[[Revision], Iterable[WatchEvent]]) -> Watcher:
+        """A new watcher from `start` (0 = the next write), first replaying `history(start)`
+        (the store's changes from a revision on)."""
         start = start or self.revision + 1
         watcher = Watcher(self, next(self._ids), key, range_end, callback, start, prev_kv,
                           progress_notify)
-        first = bisect.bisect_left(history_revisions, start)
-        for revision, events in by_revision(history[first:]):
+        for revision, events in by_revision(history(start)):
             if revision <= self.revision:  # anything newer is on its way through publish()
                 watcher.send(revision, events)
         self._index(watcher)

@@ -142,3 +142,32 @@ def test_events_are_not_cached_as_upstream_and_a_store_that_calls_back_later_get
     store.synchronous_watch = False
     assert watch_cache.cache_for(server, server._resource(type("R", (), {"resource": "configmaps",
                                                                            "subresource": "", "namespace": ""})())) is None
+
+
+def node(name):
+    return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name}, "spec": {}, "status": {}}
+
+
+def test_a_kubelets_list_and_watch_of_its_own_node_read_one_key_and_hear_one_node():
+    clock, store, server, client = cluster_of(True)
+    for index in range(50):
+        client.create("nodes", node(f"node-{index}"))
+    heard = {}
+    for index in range(50):   # fifty kubelets, each with its node lister (fieldSelector metadata.name)
+        name = f"node-{index}"
+        client.watch("nodes", lambda kind, obj, name=name: heard.setdefault(name, []).append(
+            (kind, obj["metadata"]["name"])), field_selector=f"metadata.name={name}")
+    clock.run(0)
+    assert heard == {f"node-{index}": [("ADDED", f"node-{index}")] for index in range(50)}   # each its own
+    heard.clear()
+    cache = server.watch_caches["nodes"]
+    scanned = []
+    assert cache.list(None, lambda obj: scanned.append(obj) or True, "node-7") == [cache.objects["/registry/minions/node-7"]]
+    assert len(scanned) == 1   # one key read, not fifty
+    assert [n["metadata"]["name"] for n in client.list("nodes", field_selector="metadata.name=node-7")["items"]] \
+        == ["node-7"]
+    assert client.list("nodes", field_selector="metadata.name=node-99")["items"] == []
+    client.patch("nodes", "node-7", {"metadata": {"labels": {"x": "1"}}})
+    assert len(cache._targets(cache.events[-1])) == 1   # upstream's NodeNameTriggerFunc: not fifty
+    clock.run(0)
+    assert heard == {"node-7": [("MODIFIED", "node-7")]}

@@ -75,3 +75,31 @@ def test_a_restarted_kubelet_takes_over_its_existing_node(client, clock, kubelet
     assert conditions.get(node, "Ready")["lastTransitionTime"] == first_transition
     assert timefmt.parse(conditions.get(node, "Ready")["lastHeartbeatTime"]) == clock.now()
     assert again.errors == []
+
+
+def test_each_status_tick_reads_the_node_from_the_kubelets_lister_not_with_a_get(client, clock, kubelet,
+                                                                                   monkeypatch):
+    gets = []
+    read = kubelet.client.get
+    monkeypatch.setattr(kubelet.client, "get", lambda resource, *args, **kw: gets.append(resource) or
+                        read(resource, *args, **kw))
+    clock.run(60)   # six status ticks, six Lease renewals
+    assert "nodes" not in gets   # upstream's tryUpdateNodeStatus: kl.nodeLister.Get on the first try
+    assert kubelet.node_lister.get("node-1")["metadata"]["resourceVersion"] == \
+        client.get("nodes", "node-1")["metadata"]["resourceVersion"]
+
+
+def test_a_status_update_from_a_stale_lister_conflicts_and_is_retried_from_a_get(client, clock, kubelet,
+                                                                                  monkeypatch):
+    clock.run(10)
+    gets = []
+    read = kubelet.client.get
+    monkeypatch.setattr(kubelet.client, "get", lambda resource, *args, **kw: gets.append(resource) or
+                        read(resource, *args, **kw))
+    client.patch("nodes", "node-1", {"metadata": {"labels": {"zone": "a"}}})   # the lister has not heard it yet
+    kubelet.machine.capacity["pods"] = "100"   # a status that must be sent now
+    kubelet.update_node_status()               # 409 on the lister's resourceVersion, then GET and write
+    node = client.get("nodes", "node-1")
+    assert node["status"]["capacity"]["pods"] == "100" and node["metadata"]["labels"]["zone"] == "a"
+    assert gets == ["nodes"]   # the retry's read, from the API server (upstream: tryNumber > 0)
+    assert kubelet.errors == []

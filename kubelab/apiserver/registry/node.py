@@ -11,6 +11,7 @@ from .strategy import Strategy
 
 class NodeStrategy(Strategy):
     plural = "nodes"
+    watch_trigger = "metadata.name"   # a kubelet's watch of its own Node (upstream's NodeNameTriggerFunc)
 
     def default(self, obj: dict) -> None:
         obj.setdefault("spec", {})
