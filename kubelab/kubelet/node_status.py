@@ -110,6 +110,19 @@ def images_status(images) -> list[dict]:
     return [{"names": image.names, "sizeBytes": image.size} for image in ordered[:MAX_IMAGES_IN_STATUS]]
 
 
+def status_inputs(machine: Machine, node: dict, images) -> tuple | None:
+    """Everything `node_status` reads but the clock: the Node's version (its old status), the
+    machine and the images. Equal inputs give a status that differs only in heartbeat times, so a
+    kubelet that found nothing to send need not compute it again until they change (None: the
+    Node has no resourceVersion, so no claim is made)."""
+    version = (node.get("metadata") or {}).get("resourceVersion")
+    if not version:
+        return None
+    return (version, tuple(machine.capacity.items()), machine.internal_ip, machine.kubelet_port,
+            machine.cloud_provider, machine.machine_id, machine.system_uuid, machine.boot_id,
+            tuple((image.tag, image.digest, image.size) for image in images))
+
+
 def node_status(machine: Machine, old_status: dict, images, now: float) -> tuple[dict, list[str]]:
     """The status to report now, and the event reasons of conditions that just changed."""
     stamp = rfc3339(now)

@@ -8,9 +8,17 @@ from __future__ import annotations
 Key = str  # "namespace/name" for namespaced objects, "name" for cluster-scoped ones
 
 
+# These run a few hundred thousand times while a cluster of a few hundred pods settles, so
+# the common case (a dict with a metadata dict) goes first and bad input is what raises.
+_NOT_AN_OBJECT = (KeyError, TypeError, AttributeError)
+
+
 def _metadata(obj: dict) -> dict:
     """obj["metadata"], or {} when it is missing or not an object (bad input reads as empty)."""
-    metadata = obj.get("metadata") if isinstance(obj, dict) else None
+    try:
+        metadata = obj["metadata"]
+    except _NOT_AN_OBJECT:
+        return {}
     return metadata if isinstance(metadata, dict) else {}
 
 
