@@ -150,7 +150,7 @@ def freeze(value, like=None, depth: int = 0):
 
 INTERNED = 64         # strings shorter than this are interned (names, phases, reasons, timestamps)
 SHARED_DEPTH = 2      # parts this deep are shared between objects by their JSON text
-SHARED_SIZE = 16384   # distinct parts remembered; then forgotten all at once (already shared stay so)
+SHARED_SIZE = 4096    # distinct parts remembered; then forgotten all at once (already shared stay so)
 _SHARED: dict[str, object] = {}
 
 
