@@ -9,7 +9,7 @@ resource, *one* store watch feeding
 and serves from them: a LIST that names no exact revision, no `limit` and no `continue` is
 read from `objects`; a WATCH from a resourceVersion the ring still covers is replayed from
 `events` and then hears each new change as it comes. Each change is decoded once and the same
-objects go to every watch (and are encoded once for every in-process client: `encoded`).
+objects go to every watch (and are encoded once for every HTTP watch stream: `encoded`).
 
 Watches are indexed as upstream's cacher indexes them ("triggers"): by the namespace they
 watch, and a pod watch with `spec.nodeName=N` (a kubelet's) by N. A change reaches only the
@@ -209,8 +209,8 @@ def listed(server, plural: str) -> list[dict]:
 
 
 class Encodings:
-    """Each shared object's JSON, made once however many watchers receive it (the in-process
-    client decodes it, HTTP streams send it). The last `size` objects are remembered: every
+    """Each shared object's JSON, made once however many HTTP watch streams send it (in-process
+    informers take the frozen object itself, no JSON). The last `size` objects are remembered: every
     watcher of one change hears it within a few events of the others. Thread-safe: HTTP
     streams encode outside the API server's lock."""
 

@@ -64,10 +64,11 @@ def _object_key(event: dict) -> tuple:
             involved.get("apiVersion", ""))
 
 
-def event_key(event: dict) -> tuple:
+def event_key(event: dict, object_key: tuple | None = None) -> tuple:
     """getEventKey: source, involvedObject (with fieldPath), type, reason, message."""
-    return _object_key(event) + ((event.get("involvedObject") or {}).get("fieldPath", ""),
-                                 event.get("type", ""), event.get("reason", ""), event.get("message", ""))
+    return (object_key or _object_key(event)) + ((event.get("involvedObject") or {}).get("fieldPath", ""),
+                                                 event.get("type", ""), event.get("reason", ""),
+                                                 event.get("message", ""))
 
 
 def spam_key(event: dict) -> tuple:
@@ -75,10 +76,11 @@ def spam_key(event: dict) -> tuple:
     return _object_key(event)
 
 
-def aggregate_keys(event: dict) -> tuple[tuple, str]:
+def aggregate_keys(event: dict, object_key: tuple | None = None) -> tuple[tuple, str]:
     """EventAggregatorByReasonFunc: (the group's key, the message that tells members apart)."""
-    group = _object_key(event) + (event.get("type", ""), event.get("reason", ""),
-                                  event.get("reportingComponent", ""), event.get("reportingInstance", ""))
+    group = (object_key or _object_key(event)) + (event.get("type", ""), event.get("reason", ""),
+                                                  event.get("reportingComponent", ""),
+                                                  event.get("reportingInstance", ""))
     return group, event.get("message", "")
 
 
@@ -129,15 +131,16 @@ class EventCorrelator:
 
     def correlate(self, event: dict) -> Correlated:
         """Aggregate, observe, then filter — EventCorrelate's order."""
-        event, key = self._aggregate(event)
+        object_key = _object_key(event)   # (the three steps' keys all start with it; the steps keep
+        event, key = self._aggregate(event, object_key)   # source and involvedObject as they are)
         event, patch = self._observe(event, key)
-        if self._filtered(event):
+        if self._filtered(event, object_key):
             return Correlated(None, skip=True)
         return Correlated(event, patch, key=key)
 
-    def _aggregate(self, event: dict) -> tuple[dict, tuple]:
+    def _aggregate(self, event: dict, object_key: tuple | None = None) -> tuple[dict, tuple]:
         now = self.clock.now()
-        group, local = aggregate_keys(event)
+        group, local = aggregate_keys(event, object_key)
         record = self._aggregates.get_recent(group)
         if record is None or now - record.last_timestamp > AGGREGATE_INTERVAL_SECONDS:
             record = _Aggregate(set(), now)
@@ -145,7 +148,7 @@ class EventCorrelator:
         record.last_timestamp = now
         self._aggregates.add(group, record)
         if len(record.local_keys) < AGGREGATE_MAX_EVENTS:
-            return event, event_key(event)
+            return event, event_key(event, object_key)
         record.local_keys.pop()  # do not grow the set beyond max (PopAny)
         combined = {**event, "message": COMBINED_PREFIX + event.get("message", ""), "count": 1,
                     "firstTimestamp": event.get("lastTimestamp"),
@@ -164,9 +167,9 @@ class EventCorrelator:
                                                 event["metadata"]["name"]))
         return event, patch
 
-    def _filtered(self, event: dict) -> bool:
+    def _filtered(self, event: dict, object_key: tuple | None = None) -> bool:
         now = self.clock.now()
-        key = spam_key(event)
+        key = object_key or spam_key(event)
         bucket = self._buckets.get_recent(key)
         if bucket is None:
             bucket = TokenBucket(SPAM_QPS, SPAM_BURST, now)

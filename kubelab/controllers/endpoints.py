@@ -96,8 +96,7 @@ class EndpointsController(Controller):
         if service["spec"].get("type") == "ExternalName" or not service["spec"].get("selector"):
             return  # no selector: its Endpoints are written by hand (the `kubernetes` Service's too)
         pods = pods_selected(self.pods, namespace, {"matchLabels": service["spec"]["selector"]})
-        derived = self.memo.derive(key, pods, lambda pod: (pod, service),
-                                   lambda pod: (offered_by(pod, service), ready_time(pod)))
+        derived = self.memo.derive(key, pods, (service,), lambda pod: (offered_by(pod, service), ready_time(pod)))
         trigger_time = self.last_change_trigger_time(
             key, service, {meta.name(pod): time for pod, (_, time) in zip(pods, derived) if time is not None})
         subsets = repack([offered for offered, _ in derived if offered is not None])   # compute_subsets

@@ -61,9 +61,12 @@ class EndpointSliceController(Controller):
         # create a second slice for the same endpoints (upstream's EndpointSliceTracker): it waits.
         self.written: dict[str, dict[str, tuple[str | None, float]]] = {}
         self.memo = PodMemo()   # each pod's (ports, endpoint), derived once per version (pod_memo.py)
+        self.zones_changed = 0  # bumped when a node's zone label changes: endpoints name their zone
         self.services.add_handlers(self.enqueue, lambda old, new: self.enqueue(new), None)
         self.pods.add_handlers(self.on_pod_add_or_delete, self.on_pod_update, self.on_pod_add_or_delete)
         self.slices.add_handlers(None, lambda old, new: self.on_slice(new), self.on_slice)
+        self.nodes.add_handlers(lambda node: self.on_node(None, node), self.on_node,
+                                lambda node: self.on_node(node, None))
 
     # -- event handlers -----------------------------------------------------------------
     def on_pod_add_or_delete(self, pod: dict) -> None:
@@ -76,6 +79,12 @@ class EndpointSliceController(Controller):
         keys = {meta.key(s) for s in self.services_selecting(old) + self.services_selecting(new)}
         for key in sorted(keys):
             self.enqueue(key)
+
+    def on_node(self, old: dict | None, new: dict | None) -> None:
+        """A node's zone is part of every endpoint on it: a new zone, and pods are derived again
+        at their Service's next sync (upstream reads the node lister at each sync; no resync)."""
+        if meta.labels(old or {}).get(ZONE) != meta.labels(new or {}).get(ZONE):
+            self.zones_changed += 1
 
     def on_slice(self, endpoint_slice: dict) -> None:
         """Someone changed or deleted one of our slices: put the Service's back as it should be."""
@@ -142,14 +151,11 @@ class EndpointSliceController(Controller):
                           ) -> dict[PortsKey, dict[str, dict]]:
         """{ports: {endpoint key: endpoint}} for the pods that belong in the Service's slices.
         With the Service's `key`, each pod's entry is derived once per version of the pod, its
-        Service and its Node (pod_memo.py); without, every pod is derived afresh."""
-        def node_of(pod: dict) -> dict | None:
-            node_name = (pod.get("spec") or {}).get("nodeName")
-            return self.nodes.get(node_name) if node_name else None
+        Service and the nodes' zones (pod_memo.py); without, every pod is derived afresh."""
         if key is None:
             entries = [self.pod_entry(pod, service) for pod in pods]
         else:
-            entries = self.memo.derive(key, pods, lambda pod: (pod, service, node_of(pod)),
+            entries = self.memo.derive(key, pods, (service, self.zones_changed),
                                        lambda pod: self.pod_entry(pod, service))
         desired: dict[PortsKey, dict[str, dict]] = {}
         for entry in entries:

@@ -35,7 +35,7 @@ from ..api import errors
 from .container_logs import read as read_logs
 from .dns import CLUSTER_DNS
 from .node_lease import RENEW_INTERVAL, NodeLease
-from .node_status import Machine, initial_node, node_status, reconcile_registration
+from .node_status import Machine, initial_node, node_status, reconcile_registration, status_inputs
 from .pod_status import Waiting
 from .pod_sync import PodSync
 from .runtime import ContainerRuntime
@@ -98,6 +98,7 @@ class Kubelet(PodSync, Controller):
         self.running = False
         self._heartbeat = None
         self._last_status_report = float("-inf")  # when NodeStatus was last sent (report frequency)
+        self._unchanged_inputs = None   # node_status.status_inputs of the last tick with nothing to send
         self._lease_timer = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -175,10 +176,16 @@ class Kubelet(PodSync, Controller):
         self._learn_pod_cidr(node)
         old = node.get("status") or {}
         now = self.clock.now()
-        status, changed = node_status(self.machine, old, self.runtime.list_images(), now)
-        if not changed and now < self._last_status_report + NODE_STATUS_REPORT_FREQUENCY \
-                and _without_heartbeats(old) == _without_heartbeats(status):
+        images = self.runtime.list_images()
+        inputs = status_inputs(self.machine, node, images)
+        due = now >= self._last_status_report + NODE_STATUS_REPORT_FREQUENCY
+        if not due and inputs is not None and inputs == self._unchanged_inputs:
+            return   # what the last tick found had nothing new: the same inputs, the same answer
+        status, changed = node_status(self.machine, old, images, now)
+        if not changed and not due and _without_heartbeats(old) == _without_heartbeats(status):
+            self._unchanged_inputs = inputs
             return
+        self._unchanged_inputs = None
         node = {**node, "status": status}   # a new top level: the lister's object is shared
         self.client.update_status("nodes", node)
         self._last_status_report = now

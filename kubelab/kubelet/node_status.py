@@ -8,6 +8,10 @@ and four conditions — and sends it only when something changed or nodeStatusRe
 is the condition the rest of the cluster watches: the node lifecycle controller marks a node
 Unknown when neither the Lease nor the status moves for the grace period.
 
+Each tick starts from the Node in the kubelet's lister (`kubelet.node_lister`, upstream's
+nodeLister, fieldSelector metadata.name=<node>), a GET only after a 409; `status_inputs` lets a
+tick whose inputs did not change since the last one with nothing to send skip the computation.
+
 Invariant: a condition's lastTransitionTime moves only when its status changes;
 lastHeartbeatTime moves on every report.
 
@@ -108,6 +112,19 @@ def images_status(images) -> list[dict]:
     """status.images: the node's images, largest first, at most 50 (upstream's order and cap)."""
     ordered = sorted(images, key=lambda image: (-image.size, image.tag))
     return [{"names": image.names, "sizeBytes": image.size} for image in ordered[:MAX_IMAGES_IN_STATUS]]
+
+
+def status_inputs(machine: Machine, node: dict, images) -> tuple | None:
+    """Everything `node_status` reads but the clock: the Node's version (its old status), the
+    machine and the images. Equal inputs give a status that differs only in heartbeat times, so a
+    kubelet that found nothing to send need not compute it again until they change (None: the
+    Node has no resourceVersion, so no claim is made)."""
+    version = (node.get("metadata") or {}).get("resourceVersion")
+    if not version:
+        return None
+    return (version, tuple(machine.capacity.items()), machine.internal_ip, machine.kubelet_port,
+            machine.cloud_provider, machine.machine_id, machine.system_uuid, machine.boot_id,
+            tuple((image.tag, image.digest, image.size) for image in images))
 
 
 def node_status(machine: Machine, old_status: dict, images, now: float) -> tuple[dict, list[str]]:

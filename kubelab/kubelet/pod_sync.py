@@ -29,6 +29,7 @@ from ..client import ApiError
 from ..client.events import NORMAL, WARNING
 from ..objects import meta
 from ..objects.meta import Key
+from ..objects.node_selector import RequiredNodeAffinity
 from .admission import admit
 from .backoff import Backoff
 from .container_config import ConfigError, container_config, environment
@@ -147,7 +148,10 @@ class PodSync(VolumeManager):
     def _reject_if_unfit(self, pod: dict) -> bool:
         others = [other for other in self.pods.list() if meta.uid(other) in self.admitted
                   and (other.get("status") or {}).get("phase") not in ("Succeeded", "Failed")]
-        rejection = admit(pod, self.machine.capacity, self._node_labels(), self.node_name, others)
+        # The Node's labels only matter to a pod with a nodeSelector or required node affinity:
+        # for the others no read (upstream reads its Node lister either way, which costs nothing).
+        labels = {} if RequiredNodeAffinity(pod).empty else self._node_labels()
+        rejection = admit(pod, self.machine.capacity, labels, self.node_name, others)
         if rejection is None:
             return False
         reason, message = rejection

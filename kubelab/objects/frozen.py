@@ -125,27 +125,77 @@ class FrozenList(list):
         return list.__repr__(self)
 
 
-def freeze(value, like=None):
+def freeze(value, like=None, depth: int = 0):
     """The same JSON value, frozen all the way down (a new tree; `value` is not changed).
 
     `like`: a frozen earlier version of the same object (the watch cache's object before a
     change). Each part of `value` equal to the same part of `like` *is* that part, shared
     instead of frozen again: a status write shares the pod's metadata and spec with the
-    version before, so the new version costs what changed. Keys, and strings shorter than
+    version before, so the new version costs what changed. The parts two levels down
+    (`spec.containers`, `spec.tolerations`, `metadata.ownerReferences`, `status.conditions`
+    …) are shared between *objects* too: one frozen copy per distinct JSON text (`_canonical`),
+    so 300 replicas of a template hold one containers list. Keys, and strings shorter than
     `INTERNED`, are interned: every pod's "metadata", "Running", "default" is one string."""
-    if type(value) is dict:
-        if type(like) is not FrozenDict:
-            return FrozenDict({_intern(key): _frozen(item) for key, item in value.items()})
-        before = like.get
-        return FrozenDict({_intern(key): _frozen_like(item, before(key)) for key, item in value.items()})
-    if type(value) is list:
-        if type(like) is not FrozenList or len(like) != len(value):
-            return FrozenList([_frozen(item) for item in value])
-        return FrozenList([_frozen_like(item, old) for item, old in zip(value, like)])
+    kind = type(value)
+    if kind is dict or kind is list:
+        if depth == SHARED_DEPTH:
+            return _canonical(value)
+        if kind is dict:
+            before = like.get if type(like) is FrozenDict else _nothing
+            return FrozenDict({_intern(key): _part(item, before(key), depth + 1) for key, item in value.items()})
+        olds = like if type(like) is FrozenList and len(like) == len(value) else _nones(len(value))
+        return FrozenList([_part(item, old, depth + 1) for item, old in zip(value, olds)])
     return _frozen(value)
 
 
-INTERNED = 64   # strings shorter than this are interned (names, phases, reasons, timestamps)
+INTERNED = 64         # strings shorter than this are interned (names, phases, reasons, timestamps)
+SHARED_DEPTH = 2      # parts this deep are shared between objects by their JSON text
+SHARED_SIZE = 4096    # distinct parts remembered; then forgotten all at once (already shared stay so)
+_SHARED: dict[str, object] = {}
+
+
+def _nothing(key):
+    return None
+
+
+def _nones(count: int) -> list:
+    return [None] * count
+
+
+def _part(value, old, depth: int):
+    kind = type(value)
+    if kind is str:
+        if old is not None and old == value:
+            return old
+        return _intern(value) if len(value) < INTERNED else value
+    if kind is dict or kind is list:
+        if old is not None and type(old) in _FROZEN and old == value:   # compared in C
+            return old
+        return freeze(value, old, depth)
+    return value
+
+
+def _canonical(value):
+    """The one frozen copy of a part with this JSON text: made now if it is the first, of
+    parts that are themselves canonical (a pod's own volume holds the same `projected`
+    source as every other pod's)."""
+    text = _dumps(value)
+    found = _SHARED.get(text)
+    if found is None:
+        if len(_SHARED) >= SHARED_SIZE:
+            _SHARED.clear()
+        if type(value) is dict or type(value) is FrozenDict:
+            found = FrozenDict({_intern(key): (_intern(item) if len(item) < INTERNED else item) if type(item) is str
+                                else _canonical(item) if type(item) in _CONTAINERS else item
+                                for key, item in value.items()})
+        else:
+            found = FrozenList([(_intern(item) if len(item) < INTERNED else item) if type(item) is str
+                                else _canonical(item) if type(item) in _CONTAINERS else item for item in value])
+        _SHARED[text] = found
+    return found
+
+
+_dumps = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 
 def _frozen(value):
@@ -161,19 +211,6 @@ def _frozen(value):
     if kind is str:
         return _intern(value) if len(value) < INTERNED else value
     return value   # a number, a bool, None, or frozen already (shared as it is)
-
-
-def _frozen_like(value, old):
-    kind = type(value)
-    if kind is dict or kind is list:
-        if old is not None and type(old) in _FROZEN and old == value:   # compared in C
-            return old
-        return freeze(value, old)
-    if kind is str:
-        if old is not None and old == value:
-            return old
-        return _intern(value) if len(value) < INTERNED else value
-    return value
 
 
 _FROZEN = frozenset((FrozenDict, FrozenList))

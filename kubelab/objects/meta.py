@@ -8,9 +8,17 @@ from __future__ import annotations
 Key = str  # "namespace/name" for namespaced objects, "name" for cluster-scoped ones
 
 
+# These run a few hundred thousand times while a cluster of a few hundred pods settles, so
+# the common case (a dict with a metadata dict) goes first and bad input is what raises.
+_NOT_AN_OBJECT = (KeyError, TypeError, AttributeError)
+
+
 def _metadata(obj: dict) -> dict:
     """obj["metadata"], or {} when it is missing or not an object (bad input reads as empty)."""
-    metadata = obj.get("metadata") if isinstance(obj, dict) else None
+    try:
+        metadata = obj["metadata"]
+    except _NOT_AN_OBJECT:
+        return {}
     return metadata if isinstance(metadata, dict) else {}
 
 
@@ -42,8 +50,9 @@ def annotations(obj: dict) -> dict[str, str]:
 
 def key(obj: dict) -> Key:
     """The cache key client-go uses: "namespace/name", or "name" when cluster-scoped."""
-    ns = namespace(obj)
-    return f"{ns}/{name(obj)}" if ns else name(obj)
+    metadata = _metadata(obj)   # (read once: informers, queues and caches ask this of every event)
+    ns, object_name = metadata.get("namespace", ""), metadata.get("name", "")
+    return f"{ns}/{object_name}" if ns else object_name
 
 
 def split_key(k: Key) -> tuple[str, str]:

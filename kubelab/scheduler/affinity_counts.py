@@ -57,6 +57,8 @@ class PreFilterState:
             sums = self.by_code[kind].get(key)
             if sums is None:
                 return np.zeros(len(table), bool)
+            if table.one_value_per_node(key):   # (node i's value has code i: no lookup by code)
+                return sums[:len(table)] > 0
             return (sums > 0)[table.label_codes(key)[0]]
         return table.label_in(key, positive_values(self.counts(kind), key))
 

@@ -55,6 +55,7 @@ class NodeTable:
         self._score_terms: dict = {}
         self._by_labels: dict = {}            # key -> a mask that reads only the nodes' labels and names
         self._domains: dict = {}              # (label key, id of a kept mask) -> its rows and their codes
+        self._one_per_node: dict[str, bool] = {}  # label key -> every node has a value of its own, in row order
         self._changed: list[int] = []         # rows refreshed, in order (what `kept` arrays catch up on)
         self._kept: dict = {}                 # key -> [array over all rows, how much of _changed it has seen]
         for i, info in enumerate(infos):
@@ -285,9 +286,22 @@ class NodeTable:
             self._build_pod_indexes()
         return self._score_terms.items()
 
+    def one_value_per_node(self, key: str) -> bool:
+        """Does every node carry label `key` with a value of its own (kubernetes.io/hostname)? Then
+        node i's value has code i, and a sum by code is the per-node array itself."""
+        found = self._one_per_node.get(key)
+        if found is None:
+            column = self.label_codes(key)[0]
+            found = self._one_per_node[key] = bool(np.array_equal(column, np.arange(len(column))))
+        return found
+
     def sum_by_code(self, key: str, per_node: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Σ per_node over `rows`, by the code of label `key`: an array one longer than the codes, its
         last entry 0, so `sums[column]` reads 0 for nodes without the label (column -1)."""
+        if self.one_value_per_node(key):
+            sums = np.zeros(len(self) + 1, np.int64)
+            np.multiply(per_node, rows, out=sums[:len(self)])
+            return sums
         column, codes = self.label_codes(key)
         chosen = rows & (column >= 0)
         sums = np.zeros(len(codes) + 1, np.int64)

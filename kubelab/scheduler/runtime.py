@@ -104,14 +104,17 @@ class Framework:
         for plugin in self.pre_filter_plugins:
             try:
                 status = plugin.pre_filter(state, pod)
-                if status.code == ERROR:
-                    return error_status(plugin, 'running PreFilter plugin "{name}"', status)
             except Exception as error:  # noqa: BLE001
                 return error_status(plugin, 'running PreFilter plugin "{name}"', error)
-            if status.is_skip():
+            code = status.code
+            if code == SUCCESS:
+                continue
+            if code == SKIP:
                 skipped.add(plugin.name)
-            elif not status.is_success():
-                return Status(status.code, status.reasons, status.plugin or plugin.name)
+            elif code == ERROR:
+                return error_status(plugin, 'running PreFilter plugin "{name}"', status)
+            else:
+                return Status(code, status.reasons, status.plugin or plugin.name)
         return OK
 
     def active_filter_plugins(self, state: CycleState) -> list[FilterPlugin]:
@@ -154,9 +157,10 @@ class Framework:
                 status = plugin.pre_score(state, pod, node_infos)
             except Exception as error:  # noqa: BLE001
                 return error_status(plugin, 'running PreScore plugin "{name}"', error)
-            if status.is_skip():
+            code = status.code
+            if code == SKIP:
                 skipped.add(plugin.name)
-            elif not status.is_success():
+            elif code != SUCCESS:
                 return status
         return OK
 

@@ -17,7 +17,7 @@ def test_a_value_is_derived_again_only_when_one_of_its_inputs_is_a_new_object():
     svc = {"spec": {}}
 
     def derive(pods, svc):
-        return memo.derive("default/web", pods, lambda p: (p, svc),
+        return memo.derive("default/web", pods, (svc,),
                            lambda p: calls.append(p["metadata"]["uid"]) or p["status"]["podIP"])
     assert derive([first, other], svc) == ["10.0.0.1", "10.0.0.2"] and calls == ["a", "b"]
     assert derive([first, other], svc) == ["10.0.0.1", "10.0.0.2"] and calls == ["a", "b"]
@@ -25,7 +25,11 @@ def test_a_value_is_derived_again_only_when_one_of_its_inputs_is_a_new_object():
     assert derive([moved, other], svc) == ["10.0.0.9", "10.0.0.2"] and calls == ["a", "b", "a"]
     assert derive([moved, other], {"spec": {"publishNotReadyAddresses": True}})   # a new Service: all again
     assert calls == ["a", "b", "a", "a", "b"]
-    assert derive([other], svc) and list(memo.scopes["default/web"]) == ["b"]    # a pod gone is forgotten
+    third = {"metadata": {"uid": "c"}, "status": {"podIP": "10.0.0.3"}}
+    again = {"spec": {"publishNotReadyAddresses": True}}   # equal to the last Service: the same context
+    assert derive([third, moved, other], again) == ["10.0.0.3", "10.0.0.9", "10.0.0.2"]
+    assert calls == ["a", "b", "a", "a", "b", "c"]                 # a pod came: only it is derived
+    assert derive([other], svc) and memo.scopes["default/web"][1] == [other]   # a pod gone is forgotten
 
 
 def test_endpoints_and_slices_match_the_pods_after_every_change(client, clock, manager):
@@ -58,3 +62,23 @@ def test_endpoints_and_slices_match_the_pods_after_every_change(client, clock, m
         expected = sorted((e["targetRef"]["uid"], e["addresses"][0], e["conditions"]["ready"])
                           for endpoints in fresh.values() for e in endpoints.values())
         assert written == expected
+
+
+def test_a_node_that_changes_zone_moves_its_endpoints_zone_at_the_next_sync(client, clock, manager):
+    client.create("nodes", {"apiVersion": "v1", "kind": "Node",
+                            "metadata": {"name": "node-1", "labels": {"topology.kubernetes.io/zone": "a"}}})
+    client.create("services", service(target_port=8080))
+    pod(client, clock, "web-1", "node-1", "10.244.1.2")
+    clock.settle()
+
+    def zones() -> list:
+        return [e.get("zone") for s in client.list("endpointslices")["items"] for e in s.get("endpoints") or []]
+    assert zones() == ["a"]
+    node = client.get("nodes", "node-1")
+    node["metadata"]["labels"]["topology.kubernetes.io/zone"] = "b"
+    client.update("nodes", node)
+    clock.settle()
+    for endpoint_slice in client.list("endpointslices")["items"]:   # the pod and Service unchanged:
+        client.delete("endpointslices", meta.name(endpoint_slice))   # only the sync this triggers
+    clock.settle()
+    assert zones() == ["b"]   # the pod's entry was derived again: the zone is part of it

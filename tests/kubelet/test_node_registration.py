@@ -103,3 +103,16 @@ def test_a_status_update_from_a_stale_lister_conflicts_and_is_retried_from_a_get
     assert node["status"]["capacity"]["pods"] == "100" and node["metadata"]["labels"]["zone"] == "a"
     assert gets == ["nodes"]   # the retry's read, from the API server (upstream: tryNumber > 0)
     assert kubelet.errors == []
+
+
+def test_idle_ticks_skip_recomputing_the_status_but_a_changed_machine_is_still_sent_at_the_next_tick(
+        client, clock, kubelet, monkeypatch):
+    from kubelab.kubelet import kubelet as kubelet_module
+    computed = []
+    compute = kubelet_module.node_status
+    monkeypatch.setattr(kubelet_module, "node_status", lambda *args: computed.append(1) or compute(*args))
+    clock.run(60)
+    assert len(computed) == 1   # the first idle tick computed it; the next five had the same inputs
+    kubelet.machine.capacity["pods"] = "100"
+    clock.run(10)
+    assert client.get("nodes", "node-1")["status"]["capacity"]["pods"] == "100"

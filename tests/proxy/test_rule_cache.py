@@ -88,3 +88,15 @@ def test_objects_without_a_resource_version_are_never_cached():
     second = cache.build([changed], [ENDPOINTS[0]], "node-1")
     assert cache.computed == 4
     assert "10.96.99.99" in iptables_save(second) and "10.96.99.99" not in iptables_save(first)
+
+
+def test_the_same_objects_again_are_the_same_tables_without_a_key_computed():
+    cache = RuleCache()
+    services, objects = SERVICES[:2], ENDPOINTS[:2]
+    first = cache.build(list(services), list(objects), "node-1")
+    cache.fragments.clear(), cache.tables.clear()   # only the identity of the objects can answer now
+    assert cache.build(list(services), list(objects), "node-2") is first
+    assert cache.computed == 4
+    local = cache.build(SERVICES, ENDPOINTS, "node-3")   # node-local rules: never answered by identity
+    assert iptables_save(local) == iptables_save(build_tables(SERVICES, ENDPOINTS, "node-3"))
+    assert cache.build(SERVICES, ENDPOINTS, "node-4") is not local

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...api.resources import RESOURCES  # the registry of what is served
 from ..authentication.user import UserInfo
 
 
@@ -44,7 +45,6 @@ REVIEW_GROUPS = {"selfsubjectaccessreviews": "authorization.k8s.io",
 
 def for_request(request, user: UserInfo) -> Attributes:
     """The attributes of an API request (group looked up from the served resources)."""
-    from ...api.resources import RESOURCES  # the registry of what is served
     served = RESOURCES.get(request.resource)
     group = served.group if served is not None else REVIEW_GROUPS.get(request.resource, "")
     body = request.body if isinstance(request.body, dict) else {}
