@@ -182,7 +182,7 @@ class APIServer:
         """An object by resource, namespace and name, or None, for admission plugins (they only read
         it): the watch cache's, as upstream's listers (no store read per pod's namespace), else the store's."""
         info = RESOURCES[resource]
-        cache = cache_for(self, info)
+        cache = (self.watch_cache and self.watch_caches.get(resource)) or cache_for(self, info)
         if cache is not None and not cache.broken:
             return cache.objects.get(info.key(namespace, name))
         return self.decode(info, kv) if (kv := self.store.get(info.key(namespace, name))) else None
