@@ -314,7 +314,8 @@ def main() -> None:
     if args.profile:
         profiler = cProfile.Profile(time.process_time)   # CPU seconds: the machine is shared, wall time is not ours
         row = profiler.runcall(measure, args.profile, args)
-        print(table([row]), breakdown([row]), "", sep="\n\n")
+        print(table([row]), breakdown([row]), f"cyclic garbage left by the paused collector: {row['garbage']:,} objects",
+              "", sep="\n\n")
         stats = pstats.Stats(profiler)
         if args.profile_file:
             stats.dump_stats(args.profile_file)
@@ -333,6 +334,9 @@ def main() -> None:
                                stdout=subprocess.PIPE, text=True, check=True)   # stderr: the bar
         rows.append(json.loads(child.stdout.strip().splitlines()[-1]))
         print(table(rows[-1:]).splitlines()[-1], flush=True)
+        if rows[-1].get("garbage"):
+            print(f"  cyclic garbage the paused collector left, freed after the settle: {rows[-1]['garbage']:,} objects",
+                  flush=True)
         if rows[-1]["stopped"]:
             print(f"  time budget ({args.time_budget:g} s) spent: {rows[-1]['running']:,} of "
                   f"{rows[-1]['pods']:,} pods Running; larger sizes not started", flush=True)

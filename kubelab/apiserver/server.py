@@ -182,7 +182,7 @@ class APIServer:
         """An object by resource, namespace and name, or None, for admission plugins (they only read
         it): the watch cache's, as upstream's listers (no store read per pod's namespace), else the store's."""
         info = RESOURCES[resource]
-        cache = cache_for(self, info)
+        cache = (self.watch_cache and self.watch_caches.get(resource)) or cache_for(self, info)
         if cache is not None and not cache.broken:
             return cache.objects.get(info.key(namespace, name))
         return self.decode(info, kv) if (kv := self.store.get(info.key(namespace, name))) else None
@@ -331,14 +331,14 @@ class APIServer:
             if undo and (_dry_run(request) or "resourceVersion" not in metadata):
                 undo()  # a dry run, or a refused write: leave nothing behind
 
-    def _update(self, resource: Resource, request: Request, body: dict | None = None) -> dict:
+    def _update(self, resource: Resource, request: Request, body: dict | None = None, stored=None) -> dict:
         with step(request, "validation"):   # a body that does not decode is refused before admission
             new = decode.body(resource, request, request.body if body is None else body)
             if new["metadata"].get("name") != request.name:
                 raise errors.bad_request("the name of the object (%s) does not match the name on the URL (%s)"
                                          % (new["metadata"].get("name"), request.name))
         with step(request, "store"):
-            kv, old = self.read(resource, request.namespace, request.name)
+            kv, old = stored or self.read(resource, request.namespace, request.name)   # (a patch's: read)
             wanted_version = new["metadata"].get("resourceVersion")
             if wanted_version and wanted_version != str(kv.mod_revision):
                 raise errors.conflict(resource.plural, resource.group, request.name, errors.STALE)
