@@ -46,6 +46,8 @@ Left out: freezing of strings and numbers (already immutable), and of objects a 
 builds itself (those are its own to change). A part reused `like` the version before is
 compared by value, so a number that changed only its JSON type between two versions (1 →
 1.0, true → 1) keeps the earlier type in the cache: no kind kubelab serves does that.
+PyYAML's safe dumper refuses a dict subclass ("cannot represent an object"): `thaw` first
+(kubectl's printers never see frozen objects: its gets and lists are its own).
 """
 from __future__ import annotations
 
