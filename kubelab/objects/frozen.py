@@ -145,9 +145,11 @@ def freeze(value, like=None, depth: int = 0):
             trees_built += 1
         if depth == SHARED_DEPTH:
             return _canonical(value)
-        if kind is dict:
+        if kind is dict:   # (strings and numbers inline: most values are)
             before = like.get if type(like) is FrozenDict else _nothing
-            return FrozenDict({_intern(key): _part(item, before(key), depth + 1) for key, item in value.items()})
+            return FrozenDict({_intern(key): (_intern(item) if len(item) < INTERNED else item) if type(item) is str
+                               else _part(item, before(key), depth + 1) if type(item) in _CONTAINERS else item
+                               for key, item in value.items()})
         olds = like if type(like) is FrozenList and len(like) == len(value) else _nones(len(value))
         return FrozenList([_part(item, old, depth + 1) for item, old in zip(value, olds)])
     return _frozen(value)
