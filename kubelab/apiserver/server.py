@@ -50,6 +50,12 @@ from .watch_cache import Encodings, cache_for, listed
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # upstream's: no vowels, no confusable 0/1/3
 
 
+def _same_json(new: dict, old: dict) -> bool:
+    """Would the two encode to the same JSON (upstream compares the bytes)? Python's `==` holds
+    for 0 and false, 1 and 1.0, which a free-form field (a CRD schema's `default`) tells apart."""
+    return json.dumps(new, sort_keys=True) == json.dumps(old, sort_keys=True)
+
+
 class APIServer:
     """Serves the Kubernetes API for kubelab's kinds from one store."""
 
@@ -367,7 +373,7 @@ class APIServer:
         self._validate(resource, request, new, old)
         self.admission.validate(attributes, request.steps)
         new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
-        if new == old:   # a no-op update writes nothing and keeps the resourceVersion
+        if new == old and _same_json(new, old):   # a no-op update writes nothing and keeps the resourceVersion
             request.steps.append(Step("store", "passed", "no change: nothing written"))
             return old
         if strategy.should_delete_during_update(new):
