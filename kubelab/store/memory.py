@@ -33,7 +33,8 @@ Left out: etcd's NOSPACE alarm (there, once raised, every write fails until an o
 compacts, defragments and disarms it; here a write fails only while it does not fit), and
 defragmentation (nothing here fragments). One thread at a time: the API server serialises
 its calls (file.py adds a lock, for its group commit). Speed: the hot paths are a dict lookup and, for a
-new key, a `bisect.insort` — fine to a few hundred thousand keys.
+new key, an insert into one block of the sorted keys (sorted_keys.py: a single sorted list's
+`insort` grew with the store — 0.4 ms a key at 900,000 keys).
 """
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ from .interface import (MAX_REQUEST_BYTES, PROGRESS_NOTIFY_INTERVAL, QUOTA_BACKE
                         WatchEvent, prefix_end)
 from .lease import Lessor
 from .packed import PackedHistory, PackedKeyValue
+from .sorted_keys import SortedKeys
 from .watch import Watcher, Watchers, by_revision
 
 _TARGETS = {"value": operator.attrgetter("value"), "version": operator.attrgetter("version"),
@@ -90,7 +92,7 @@ class MemoryStore(PackedHistory):
         self.compacted_revision: Revision = 0
         self.size = 0                    # bytes of every key version held, history included
         self._current: dict[Key, KeyValue] = {}
-        self._keys: list[Key] = []       # sorted keys of _current, for range scans
+        self._keys = SortedKeys()        # _current's keys in order, for range scans (sorted_keys.py)
         self._log: list[WatchEvent] = []  # every change after compacted_revision, in order
         self._log_revisions: list[Revision] = []  # the revision of each log entry, for bisect
         self._packed = 0                  # log entries before this index have been packed
@@ -132,9 +134,7 @@ class MemoryStore(PackedHistory):
     def _scan(self, key: Key, range_end: Key | None) -> list[Key]:
         if range_end is None:
             return [key] if key in self._current else []
-        start = bisect.bisect_left(self._keys, key)
-        stop = len(self._keys) if range_end == "\0" else bisect.bisect_left(self._keys, range_end)
-        return self._keys[start:stop]
+        return self._keys.between(key, None if range_end == "\0" else range_end)
 
     def _range_at(self, key: Key, range_end: Key | None, revision: Revision) -> list[KeyValue]:
         if revision > self.revision:
@@ -244,7 +244,7 @@ class MemoryStore(PackedHistory):
         previous = self._current.get(key)
         if previous is None:
             kv = KeyValue(key, value, revision, revision, 1, lease)
-            bisect.insort(self._keys, key)
+            self._keys.add(key)
         else:
             kv = KeyValue(key, value, previous.create_revision, revision, previous.version + 1, lease)
             if previous.lease and previous.lease != lease:
@@ -257,7 +257,7 @@ class MemoryStore(PackedHistory):
 
     def _delete(self, key: Key, revision: Revision) -> WatchEvent:
         previous = self._current.pop(key)
-        del self._keys[bisect.bisect_left(self._keys, key)]
+        self._keys.remove(key)
         if previous.lease:
             self.lessor.detach(previous.lease, key)
         self.size += byte_size(key)  # the tombstone
@@ -385,7 +385,7 @@ class MemoryStore(PackedHistory):
             self.size += byte_size(kv.key) + byte_size(kv.value)
             if kv.lease in self.lessor.leases:
                 self.lessor.attach(kv.lease, kv.key)
-        self._keys = sorted(self._current)
+        self._keys = SortedKeys(self._current)
         self._packed = 0
         self.revision = self.watchers.revision = revision
         self.compacted_revision = compacted_revision
