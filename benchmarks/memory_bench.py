@@ -158,7 +158,7 @@ def measure(nodes: int, args, traced: bool) -> dict:
             started.add((pod["metadata"]["namespace"], pod["metadata"]["name"]))
     informer.add_handlers(on_add=observe, on_update=lambda old, new: observe(new))
     informer.start()
-    cluster.settle()
+    cluster.settle(progress=False)
     gc.collect()
     idle_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     before = breakdown(cluster) if traced else {}

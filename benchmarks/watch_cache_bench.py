@@ -4,8 +4,9 @@
 
 For each N and each setting (`Cluster(nodes=N, watch_cache=True|False)`), in a fresh process
 (so peak RSS is that run's own): N × 30 pods as Deployments of 300 in one namespace, then
-`settle()` until they run; prints settle CPU seconds, peak RSS, and how often one encoding of
-a shared object served more than one in-process watcher (`apiserver.encoded`'s hits / misses).
+`settle()` until they run; prints settle CPU seconds, peak RSS, and how many frozen object
+trees were built (objects/frozen.py: with the cache one per object version, shared by every
+informer; without it one per watcher that hears the version).
 Then the growth exponent of settle CPU against pods for each setting (least squares, log-log).
 CPU seconds of the measured process: the machine is shared and wall time is noisy.
 """
@@ -21,6 +22,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from kubelab.objects import frozen  # noqa: E402
 
 PAUSE = "registry.k8s.io/pause:3.10"
 
@@ -44,7 +47,7 @@ def run(nodes: int, cache: bool, pods_per_node: int) -> dict:
     running = sum(1 for pod in items if pod.get("status", {}).get("phase") == "Running")
     return {"nodes": nodes, "pods": pods, "cache": cache, "cpu": cpu, "running": running,
             "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "hits": cluster.apiserver.encoded.hits, "misses": cluster.apiserver.encoded.misses}
+            "trees": frozen.trees_built}
 
 
 def exponent(rows: list[dict]) -> float:
@@ -64,7 +67,7 @@ def main() -> None:
         print(json.dumps(run(int(args.one[0]), args.one[1] == "on", args.pods_per_node)))
         return
     rows = []
-    print("| nodes | pods | watch cache | settle CPU s | peak RSS | encodings shared (hits / misses) |")
+    print("| nodes | pods | watch cache | settle CPU s | peak RSS | frozen trees built |")
     print("|---|---|---|---|---|---|")
     for nodes in args.nodes:
         for setting in ("on", "off"):
@@ -74,7 +77,7 @@ def main() -> None:
             row = json.loads(out.strip().splitlines()[-1])
             rows.append(row)
             print(f"| {nodes} | {row['pods']:,} | {setting} | {row['cpu']:.1f} | {row['rss']:.0f} MiB | "
-                  f"{row['hits']:,} / {row['misses']:,} |", flush=True)
+                  f"{row['trees']:,} |", flush=True)
     if len(args.nodes) > 1:
         for setting in (True, False):
             print(f"growth exponent, watch cache {'on' if setting else 'off'}: "

@@ -151,6 +151,26 @@ print(sorted(secret["data"]), "token of", len(secret["data"]["token"]), "base64 
 # `data.pods` says how many pods the namespace has. Its handlers enqueue the *namespace*
 # of any pod that changes; `sync` gets a namespace.
 #
+# One rule first. An informer's objects are not copies: every controller of the process reads
+# the very same object (in kubelab the API server's watch cache holds it too). client-go's
+# cache says "NEVER modify objects from the store"; kubelab enforces it — change one and you
+# are told to copy it first:
+
+# %%
+import copy
+
+from kubelab.objects.frozen import SharedObjectError
+
+shared = cluster.controller_manager.factory.informer("pods").list("default")[0]
+try:
+    shared["metadata"]["labels"]["touched"] = "yes"
+except SharedObjectError as refusal:
+    print(refusal)
+mine = copy.deepcopy(shared)   # a plain copy, yours to change (and then to write with update)
+mine["metadata"]["labels"]["touched"] = "yes"
+print(sorted(mine["metadata"]["labels"]), "| the shared one:", sorted(shared["metadata"]["labels"]))
+
+# %% [markdown]
 # **Exercise 6.1.** Write `sync(namespace)`: count the namespace's pods in `self.pods` (the
 # informer's cache), then create the ConfigMap if it does not exist, or update it if its
 # count is different. Use `self.client.get/create/update("configmaps", ...)` and catch

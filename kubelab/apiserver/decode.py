@@ -51,7 +51,7 @@ def clone(value):
         return value
     if isinstance(value, dict):   # a shared, frozen dict (objects/frozen.py): a plain copy
         return {key: clone(item) for key, item in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):   # (a tuple is what JSON would make of it: an array)
         return [clone(item) for item in value]
     return copy.deepcopy(value)
 

@@ -124,7 +124,7 @@ def _list_of(items: dict) -> Builder:
     cell: list = []
 
     def listing(value):
-        if type(value) is not list and not isinstance(value, list):
+        if type(value) is not list and not isinstance(value, (list, tuple)):   # (a tuple: an array, as JSON)
             raise _UNFIT
         if not cell:
             cell.extend((builder(items), reference._is_struct(items)))
@@ -167,7 +167,7 @@ def _number(value):
 
 
 def _free_list(value):
-    if not isinstance(value, list):
+    if not isinstance(value, (list, tuple)):
         raise _UNFIT
     return reference.clone(value)
 

@@ -326,7 +326,7 @@ def patch_stored(server, resource, request) -> dict:
             with step(request, "store"):
                 raise errors.conflict(resource.plural, resource.group, request.name, errors.STALE)
         try:
-            return server._update(resource, request, patched)
+            return server._update(resource, request, patched, stored=(kv, old))   # the version patched
         except ApiError as error:
             if error.code == 400 and _DECODE_FAILURE in error.message:
                 undecodable = _undecodable(patched, error.message.split(_DECODE_FAILURE, 1)[1].split(": ", 1)[1])

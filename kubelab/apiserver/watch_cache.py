@@ -54,6 +54,7 @@ from ..objects import frozen, selector
 from ..store import StoreError, prefix_end
 
 CAPACITY = 100              # changes kept per resource (upstream's default; it grows to cover 75 s)
+FREE_FORM = {"customresourcedefinitions", "controllerrevisions"}   # kinds holding untyped JSON
 UNCACHED = {"events"}       # upstream's DefaultWatchCacheSizes: events#0 (core and events.k8s.io)
 
 
@@ -83,6 +84,9 @@ class WatchCache:
         self.untriggered: dict[int, object] = {}
         self.broken = False
         self.trigger_field = server.strategy(resource).watch_trigger   # pods: spec.nodeName
+        # Free-form JSON (a CRD's schema defaults and enums, a ControllerRevision's data): a part
+        # equal by Python's `==` may differ in JSON type (0 / false), so no part is reused `like`.
+        self.free_form = resource.plural in FREE_FORM
         self._store_watch = server.store.watch(self.prefix, self._on_store_events, prefix=True,
                                                start_revision=self.since + 1, prev_kv=True)
 
@@ -161,7 +165,7 @@ class WatchCache:
                 del self.objects[key]
                 del self.keys[bisect.bisect_left(self.keys, key)]
             else:
-                change = Change(revision, "PUT", key, _decode(event.kv, old), old)
+                change = Change(revision, "PUT", key, _decode(event.kv, None if self.free_form else old), old)
                 if old is None:
                     bisect.insort(self.keys, key)
                 self.objects[key] = change.obj

@@ -7,7 +7,11 @@ the world including the event. If the watch fails (410 Gone after compaction, a 
 connection), the informer lists again and tells its handlers only what actually changed.
 
 Components read from the cache, never from the API server, in their hot paths: that is what
-keeps a thousand kubelets from hammering kube-apiserver.
+keeps a thousand kubelets from hammering kube-apiserver. The cache's objects are shared with
+every handler and lister of the process — client-go's "NEVER modify objects from the store".
+In process that is enforced: the informer lists and watches with `shared=True` and holds the
+API server's watch cache objects themselves, frozen (objects/frozen.py: changing one raises
+SharedObjectError; `copy.deepcopy` it first). Over HTTP they are this process's own decoding.
 
 A watch does not live forever, and must not be trusted to: the informer asks the server to
 end it after `timeoutSeconds` drawn between 5 and 10 minutes (client-go's reflector: the
@@ -74,7 +78,7 @@ class Informer:
                  indexed: bool | None = None):
         self.client, self.resource, self.clock = client, resource, clock
         self.namespace, self.label_selector, self.field_selector = namespace, label_selector, field_selector
-        self.cache: dict[str, dict] = {}   # key -> object; never hand these out to be mutated
+        self.cache: dict[str, dict] = {}   # key -> object: shared, read-only (frozen in process)
         self.handlers: list[tuple[Handler | None, Handler | None, Handler | None]] = []
         self.has_synced = False
         self.last_resource_version = ""

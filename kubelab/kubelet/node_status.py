@@ -8,6 +8,10 @@ and four conditions — and sends it only when something changed or nodeStatusRe
 is the condition the rest of the cluster watches: the node lifecycle controller marks a node
 Unknown when neither the Lease nor the status moves for the grace period.
 
+Each tick starts from the Node in the kubelet's lister (`kubelet.node_lister`, upstream's
+nodeLister, fieldSelector metadata.name=<node>), a GET only after a 409; `status_inputs` lets a
+tick whose inputs did not change since the last one with nothing to send skip the computation.
+
 Invariant: a condition's lastTransitionTime moves only when its status changes;
 lastHeartbeatTime moves on every report.
 

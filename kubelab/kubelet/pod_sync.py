@@ -163,8 +163,12 @@ class PodSync(VolumeManager):
         return True
 
     def _node_labels(self) -> dict[str, str]:
-        """The Node's labels as the API has them (`kubectl label node` included), as upstream's
-        admission reads its node lister; the kubelet's own labels when the API can't say."""
+        """The Node's labels as the API has them (`kubectl label node` included), from the node
+        lister as upstream's admission reads them (a GET while the lister has no Node yet); the
+        kubelet's own labels when the API can't say."""
+        node = self.node_lister.get(self.node_name)
+        if node is not None:
+            return node["metadata"].get("labels") or {}
         try:
             return self.client.get("nodes", self.node_name)["metadata"].get("labels") or {}
         except ApiError:

@@ -18,6 +18,8 @@ Explicit `env` and `envFrom` win over these (container_config.environment applie
 """
 from __future__ import annotations
 
+from sys import intern
+
 MASTER_NAMESPACE = "default"
 MASTER_SERVICES = ("kubernetes",)
 NOT_SYNCED = "services have not yet been read at least once, cannot construct envvars"
@@ -84,4 +86,7 @@ def service_env(namespace: str, enable_service_links: bool, services: list[dict]
             chosen.setdefault(name, service)
         elif service_namespace == namespace and enable_service_links:
             chosen[name] = service
-    return from_services([chosen[name] for name in sorted(chosen)])
+    # Every pod of a namespace gets the same variables: one copy of each name and value, not
+    # one per container (issue 13's memory per pod; a string is never changed, only replaced).
+    env = from_services([chosen[name] for name in sorted(chosen)])
+    return {intern(name): intern(value) for name, value in env.items()}

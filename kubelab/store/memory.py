@@ -17,7 +17,8 @@ today's values and undoes the log back to that revision, so it sees exactly what
 Compaction at C forgets the changes up to C: the world at C stays readable, and a watch
 must start after C. A replaced version older than the newest `pack_after` changes is kept
 packed, as a delta against the version that replaced it (packed.py): the log holds the same
-history in a fraction of the memory, and every reader of it unpacks (`_history`, `_whole`).
+history in a fraction of the memory, and every reader of it unpacks (`_history`, `_whole`);
+a current value written before them is kept deflated (`get` and `range` inflate it).
 
 Limits, as etcd's defaults: a request over `max_request_bytes` (1.5 MiB: key plus value,
 where etcd counts its encoded request, a few bytes more) fails with "request is too large";
@@ -49,7 +50,7 @@ from .interface import (MAX_REQUEST_BYTES, PROGRESS_NOTIFY_INTERVAL, QUOTA_BACKE
                         Revision, StoreError, StoreStatus, TxnResponse, WatchCallback,
                         WatchEvent, prefix_end)
 from .lease import Lessor
-from .packed import PackedHistory, PackedKeyValue
+from .packed import DeflatedKeyValue, PackedHistory, PackedKeyValue
 from .sorted_keys import SortedKeys
 from .watch import Watcher, Watchers, by_revision
 
@@ -102,14 +103,15 @@ class MemoryStore(PackedHistory):
     # -- reads -------------------------------------------------------------------------
     def get(self, key: Key) -> KeyValue | None:
         """The current value of one key, or None."""
-        return self._current.get(key)
+        kv = self._current.get(key)
+        return kv if type(kv) is not DeflatedKeyValue else kv.whole()
 
     def range(self, key: Key, range_end: Key | None = None, *, prefix: bool = False,
               revision: Revision = 0, limit: int = 0, keys_only: bool = False,
               count_only: bool = False) -> RangeResponse:
         """The keys in [key, range_end) as of `revision` (0 = now), in key order."""
         if range_end is None and key and not (prefix or revision or count_only or keys_only):
-            kv = self._current.get(key)  # the hot path: one key, now
+            kv = self.get(key)  # the hot path: one key, now
             return RangeResponse([kv] if kv is not None else [], 0 if kv is None else 1, self.revision)
         if not key:
             raise EmptyKey()
@@ -121,7 +123,7 @@ class MemoryStore(PackedHistory):
         else:
             keys = self._scan(key, range_end)
             count = len(keys)
-            kvs = [self._current[k] for k in (keys[:limit] if limit else keys)]
+            kvs = [self._whole(self._current[k]) for k in (keys[:limit] if limit else keys)]
         if count_only:
             return RangeResponse([], count, self.revision)
         if limit and len(kvs) > limit:
@@ -241,7 +243,7 @@ class MemoryStore(PackedHistory):
             raise RequestTooLarge(size, self.max_request_bytes)
 
     def _put(self, key: Key, value: str, lease: LeaseID, revision: Revision) -> WatchEvent:
-        previous = self._current.get(key)
+        previous = self.get(key)
         if previous is None:
             kv = KeyValue(key, value, revision, revision, 1, lease)
             self._keys.add(key)
@@ -256,7 +258,7 @@ class MemoryStore(PackedHistory):
         return WatchEvent("PUT", kv, previous)
 
     def _delete(self, key: Key, revision: Revision) -> WatchEvent:
-        previous = self._current.pop(key)
+        previous = self._whole(self._current.pop(key))
         self._keys.remove(key)
         if previous.lease:
             self.lessor.detach(previous.lease, key)

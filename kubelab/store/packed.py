@@ -23,8 +23,17 @@ and that change is in the log for as long as the packed version is (it is younge
 chain always ends at a whole value. Packing never mutates a KeyValue or WatchEvent anyone
 was given: the log's entries are replaced by new ones.
 
-Left out: etcd's on-disk pages and their defragmentation; the newest changes (memory.py's
-PACK_AFTER) stay whole, so a watch resumed from a recent revision replays them as they are.
+Current values that have gone cold are kept small too. The same pass that packs the history
+finds the changes, older than the newest PACK_AFTER, whose value is still its key's current
+one (a Running pod nobody has written since, an Event) and keeps that value deflated against
+a dictionary shared by its resource — a value of the same resource from the same pass (pods
+~2.7 KB → ~180 bytes, Events ~650 → ~190): etcd holds its values in bbolt's pages, on disk,
+not in the API server's memory. `get` and `range` hand out whole KeyValues (inflating takes
+~2 µs); writing the key again replaces the deflated value as any value is replaced.
+
+Left out: etcd's on-disk pages and their defragmentation; the newest changes (PACK_AFTER)
+stay whole, so a watch resumed from a recent revision replays them as they are, and a key
+written again soon after is read whole.
 """
 from __future__ import annotations
 
@@ -52,6 +61,32 @@ class PackedKeyValue:
     lease: LeaseID
     size: int                   # the bytes of key and value (the store's `size` counts them)
     replaced_at: Revision       # the revision of the change that replaced this version
+
+
+@dataclass(slots=True)
+class DeflatedKeyValue:
+    """A key's current value, gone cold: deflated against its resource's shared dictionary."""
+    key: Key
+    blob: bytes
+    dictionary: bytes
+    create_revision: Revision
+    mod_revision: Revision
+    version: int
+    lease: LeaseID
+
+    @property
+    def value(self) -> str:
+        inflate = zlib.decompressobj(WINDOW, zdict=self.dictionary)
+        return (inflate.decompress(self.blob) + inflate.flush()).decode()
+
+    def whole(self) -> KeyValue:
+        return KeyValue(self.key, self.value, self.create_revision, self.mod_revision, self.version, self.lease)
+
+
+def deflate(kv: KeyValue, dictionary: bytes) -> DeflatedKeyValue:
+    compress = zlib.compressobj(LEVEL, zlib.DEFLATED, WINDOW, zdict=dictionary)
+    blob = compress.compress(kv.value.encode()) + compress.flush()
+    return DeflatedKeyValue(kv.key, blob, dictionary, kv.create_revision, kv.mod_revision, kv.version, kv.lease)
 
 
 # The version that replaced `key` at `revision`: whole, packed, or None (a delete).
@@ -95,20 +130,29 @@ class PackedHistory:
 
     def _pack(self, stop: int) -> None:
         """Pack every version replaced by a log entry before `stop`: the entry that replaced it
-        and the one that wrote it get new events holding the packed version (none is mutated)."""
-        log = self._log
+        and the one that wrote it get new events holding the packed version (none is mutated).
+        A value written there that is still its key's current value is deflated, in the log
+        and in `_current` alike."""
+        log, current, dictionaries = self._log, self._current, {}
         for index in range(self._packed, stop):
             event = log[index]
             old = event.prev_kv
-            if type(old) is not KeyValue:
-                continue
-            text = old.key + old.value
-            packed = pack(old, event.kv if event.type == "PUT" else None,
-                          len(text) if text.isascii() else len(text.encode()))
-            log[index] = WatchEvent(event.type, event.kv, packed)
-            if old.mod_revision > self.compacted_revision:   # the change that wrote it is in the log
-                written = self._change_index(old.key, old.mod_revision)
-                log[written] = WatchEvent(log[written].type, packed, log[written].prev_kv)
+            if type(old) is KeyValue:
+                text = old.key + old.value
+                packed = pack(old, event.kv if event.type == "PUT" else None,
+                              len(text) if text.isascii() else len(text.encode()))
+                event = log[index] = WatchEvent(event.type, event.kv, packed)
+                if old.mod_revision > self.compacted_revision:   # the change that wrote it is in the log
+                    written = self._change_index(old.key, old.mod_revision)
+                    log[written] = WatchEvent(log[written].type, packed, log[written].prev_kv)
+            kv = event.kv
+            if type(kv) is KeyValue and kv.value and current.get(kv.key) is kv:
+                resource = kv.key[:kv.key.find("/", kv.key.find("/", 1) + 1) + 1]   # "/registry/pods/"
+                dictionary = dictionaries.get(resource)
+                if dictionary is None:
+                    dictionary = dictionaries[resource] = kv.value.encode()
+                cold = current[kv.key] = deflate(kv, dictionary)
+                log[index] = WatchEvent(event.type, cold, event.prev_kv)
         self._packed = stop
 
     def _change_index(self, key: Key, revision: Revision) -> int:
@@ -123,8 +167,10 @@ class PackedHistory:
         event = self._log[self._change_index(key, revision)]
         return event.kv if event.type == "PUT" else None
 
-    def _whole(self, kv: KeyValue | PackedKeyValue | None) -> KeyValue | None:
-        return kv if type(kv) is KeyValue else unpack(kv, self._replacement)
+    def _whole(self, kv: KeyValue | PackedKeyValue | DeflatedKeyValue | None) -> KeyValue | None:
+        if kv is None or type(kv) is KeyValue:
+            return kv
+        return kv.whole() if type(kv) is DeflatedKeyValue else unpack(kv, self._replacement)
 
     def _history(self, start: Revision) -> Iterator[WatchEvent]:
         """The log's changes from revision `start` on, every version whole."""

@@ -131,3 +131,12 @@ def test_a_refused_body_still_gets_the_decoders_words_through_the_api(client):
     assert error.value.code == 400
     assert error.value.message == ('Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal number 1.5 '
                                    "into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32")
+
+
+def test_a_tuple_in_an_in_process_body_is_an_array_as_json_would_make_it(client):
+    """In process nothing turns a body into JSON first: a tuple is taken as the array it encodes to."""
+    body = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "tuples"},
+            "spec": {"containers": ({"name": "c", "image": "nginx", "args": ("a", "b")},)}}
+    created = client.create("pods", body)
+    assert created["spec"]["containers"][0]["args"] == ["a", "b"]
+    assert isinstance(created["spec"]["containers"], list)

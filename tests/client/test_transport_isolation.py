@@ -5,7 +5,8 @@ import copy
 
 import pytest
 
-from kubelab.objects.frozen import SharedObjectError, thaw
+from kubelab.client import ApiError
+from kubelab.objects.frozen import SharedObjectError, freeze, thaw
 
 
 def pod(name):
@@ -98,3 +99,19 @@ def test_informers_of_two_components_hold_the_one_object_and_a_handler_that_edit
     assert scheduler.get("default/a") is kubelet.get("default/a") is cached
     assert refusals and "copy.deepcopy" in refusals[0]
     assert cached["metadata"]["labels"] == {"app": "web"}
+
+
+def test_a_shared_object_may_be_sent_as_it_is_the_server_decodes_its_own_copy(client, clock, apiserver):
+    client.create("pods", pod("a"))
+    shared = client.list("pods", "default", shared=True)["items"][0]
+    labelled = client.patch("pods", "a", {"metadata": {"labels": {"tier": "web"}}})
+    assert labelled["metadata"]["labels"] == {"app": "web", "tier": "web"}
+    with pytest.raises(ApiError) as stale:                  # a stale resourceVersion: 409, not a crash
+        client.update("pods", shared)
+    assert stale.value.code == 409
+    fresh = client.list("pods", "default", shared=True)["items"][0]
+    assert client.update("pods", fresh)["metadata"]["labels"] == {"app": "web", "tier": "web"}
+    binding = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "a"},
+               "target": {"apiVersion": "v1", "kind": "Node", "name": "node-1"}}
+    client.create("pods", freeze(binding), subresource="binding", name="a")
+    assert client.get("pods", "a")["spec"]["nodeName"] == "node-1" and shared["metadata"]["labels"] == {"app": "web"}

@@ -165,6 +165,17 @@ def test_a_pod_forced_onto_a_node_its_selector_refuses_is_rejected(cluster):
     assert (pod["status"]["phase"], pod["status"]["reason"]) == ("Failed", "NodeAffinity")
 
 
+def test_a_label_just_added_to_the_node_admits_a_pod_that_asks_for_it(cluster):
+    """Admission reads the Node's labels from the kubelet's node lister (as upstream's): a label
+    `kubectl label node` added a moment ago is already there."""
+    cluster.kubectl("label node node-1 disktype=ssd")
+    cluster.run(1)
+    cluster.apply(make("picky", [{"name": "app", "image": "nginx:1.27"}], nodeName="node-1",
+                       nodeSelector={"disktype": "ssd"}))
+    cluster.run(5)
+    assert cluster.get("pods", "picky")["status"]["phase"] == "Running"
+
+
 def test_init_containers_run_in_order_before_the_app(cluster):
     inits = [{"name": "first", "image": "busybox:1.36", "command": ["sh", "-c", "sleep 20"]},
              {"name": "second", "image": "busybox:1.36", "command": ["sh", "-c", "echo ok"]}]

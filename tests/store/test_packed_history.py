@@ -9,8 +9,8 @@ import random
 
 import pytest
 
-from kubelab.store import CompactedError, MemoryStore, Op
-from kubelab.store.packed import PackedKeyValue
+from kubelab.store import CompactedError, Compare, KeyValue, MemoryStore, Op
+from kubelab.store.packed import DeflatedKeyValue, PackedKeyValue
 
 KEYS = [f"/registry/pods/default/web-{i}" for i in range(6)]
 
@@ -61,7 +61,10 @@ def seen(store: MemoryStore) -> dict:
     events = [(e.type, e.kv.key, e.kv.value, e.kv.mod_revision,
                e.prev_kv and (e.prev_kv.value, e.prev_kv.mod_revision, e.prev_kv.version))
               for response in replayed for e in response.events]
-    return {"reads": reads, "events": events, "export": store.export(), "size": store.status().size}
+    gets = [store.get(key) for key in KEYS]
+    assert all(kv is None or type(kv) is KeyValue for kv in gets)   # whole, whatever is held
+    return {"reads": reads, "events": events, "export": store.export(), "size": store.status().size,
+            "gets": [kv and (kv.value, kv.mod_revision, kv.version) for kv in gets]}
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -74,6 +77,7 @@ def test_a_packed_history_answers_exactly_as_a_whole_one(seed):
             if step % 40 == 39:
                 store.compact(store.revision - 10)
     assert any(type(e.prev_kv) is PackedKeyValue for e in packing._log), "the story packed nothing"
+    assert any(type(kv) is DeflatedKeyValue for kv in packing._current.values()), "nothing went cold"
     assert seen(packing) == seen(whole)
 
 
@@ -102,3 +106,19 @@ def whole_at(steps: int, revision: int) -> list:
     for step in range(steps):
         write(store, rng, step)
     return store.range("/", prefix=True, revision=revision).kvs
+
+
+def test_a_cold_current_value_is_held_deflated_and_handed_out_whole():
+    store, rng = packing_store(), random.Random(5)
+    store.put(KEYS[0], pod(rng, KEYS[0]))
+    for _ in range(12):
+        store.put(KEYS[1], pod(rng, KEYS[1]))
+    assert type(store._current[KEYS[0]]) is DeflatedKeyValue
+    kv = store.get(KEYS[0])
+    assert type(kv) is KeyValue and json.loads(kv.value)["metadata"]["name"] == "web-0"
+    swapped = store.txn([Compare(KEYS[0], "value", "=", kv.value)], [Op.put(KEYS[0], "next")])
+    assert swapped.succeeded and store.get(KEYS[0]).value == "next"
+    replayed = []
+    store.watch(KEYS[0], replayed.append, start_revision=kv.mod_revision, prev_kv=True)
+    assert [(e.kv.value, e.prev_kv and e.prev_kv.value) for r in replayed for e in r.events] == [
+        (kv.value, None), ("next", kv.value)]

@@ -49,7 +49,7 @@ class AdmissionChain:
         # and resources once. A plugin with its own `handles` is listed with asks=True and
         # still asked each time.
         self._candidates: dict[tuple[str, str], tuple[list, list, list]] = {}
-        self._for: list | None = None   # the plugin list those candidates were worked out from
+        self._for: list | None = None   # a copy of the plugin list those candidates were worked out from
 
     def add(self, plugin: AdmissionPlugin) -> None:
         """Enable one more plugin (runs after those already enabled)."""
@@ -65,8 +65,8 @@ class AdmissionChain:
     def _plugins_for(self, attributes: Attributes) -> tuple[list, list, list]:
         """(any, mutating, validating): the plugins whose declared operations and resources
         cover this request, or that decide for themselves (their own `handles`)."""
-        if self._for is not self.plugins:   # enabled or disabled since: work them out again
-            self._candidates, self._for = {}, self.plugins
+        if self._for != self.plugins:   # enabled or disabled since (add/remove, or the list edited
+            self._candidates, self._for = {}, list(self.plugins)   # in place): work them out again
         question = (attributes.operation, attributes.resource)
         found = self._candidates.get(question)
         if found is None:

@@ -225,6 +225,8 @@ class RBACAuthorizer:
         held = self._held.get(who)
         if held is None:
             held = self._rules_held(bindings, user)
+            if len(self._held) >= self.MEMO_LIMIT:
+                self._held = {}
             if self.policy.generation == generation:   # (a store watch may call back from another thread)
                 self._held[who] = held
         question = (who, attributes.verb, attributes.resource_request, attributes.path, attributes.api_group,

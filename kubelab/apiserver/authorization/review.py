@@ -58,6 +58,10 @@ def review(resource: str, body: dict | None, requester: UserInfo, authorizer) ->
     if not isinstance(body, dict):
         raise errors.bad_request("the body of the request was in an unknown format")
     answer = copy.deepcopy(body)
+    # Decoded as the Go type first (a 400 naming the field, as upstream's decoder): groups that
+    # are not strings would otherwise reach the authorizer, whose remembered decisions key on them.
+    from ..decode import check_definition
+    check_definition(f"io.k8s.api.authorization.v1.{kind}", answer, kind, "v1")
     answer.setdefault("apiVersion", f"{GROUP}/v1")
     answer.setdefault("kind", kind)
     answer["metadata"] = {"creationTimestamp": None, **{k: v for k, v in (body.get("metadata") or {}).items()

@@ -27,9 +27,15 @@ def register(strategy: Strategy) -> Strategy:
     return strategy
 
 
+_GENERIC: dict[str, Strategy] = {}   # plural -> the generic strategy of a kind with no file (Events): made once
+
+
 def strategy_for(plural: str) -> Strategy:
     """The strategy of a built-in kind; the generic one for a kind with no rules of its own."""
-    return STRATEGIES.get(plural) or Strategy(plural)
+    found = STRATEGIES.get(plural) or _GENERIC.get(plural)
+    if found is None:
+        found = _GENERIC[plural] = Strategy(plural)
+    return found
 
 
 def _collect() -> None:

@@ -60,6 +60,7 @@ SYSTEM_DEFAULT_CONSTRAINTS = [
     {"maxSkew": 5, "topologyKey": LABEL_ZONE, "whenUnsatisfiable": SCHEDULE_ANYWAY},
 ]
 _PRE_FILTER, _PRE_SCORE = "PreFilter" + Name, "PreScore" + Name
+_SELECTING = ("services", "replicasets", "statefulsets", "replicationcontrollers")  # DefaultSelector's owners
 _MASKS = "Masks" + Name
 _IGNORED_ROWS = "IgnoredRows" + Name
 
@@ -108,6 +109,7 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
         self.handle = handle
         self.system_defaulted = defaulting_type == "System"
         self.default_constraints = SYSTEM_DEFAULT_CONSTRAINTS if self.system_defaulted else (default_constraints or [])
+        self._selectors: dict[tuple, tuple] = {}   # default_selector's answers while the listers stay the same
 
     def events_to_register(self):
         return [(ASSIGNED_POD_ADD, None), (ASSIGNED_POD_UPDATE, None), (ASSIGNED_POD_DELETE, None),
@@ -138,8 +140,31 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
                           c.get("nodeAffinityPolicy") or HONOR, c.get("nodeTaintsPolicy") or IGNORE)
 
     def default_selector(self, pod: dict) -> tuple[Requirement, ...]:
-        """Requirements from the Services and ReplicaSets selecting the pod (empty: none do)."""
+        """Requirements from the Services and ReplicaSets selecting the pod (empty: none do).
+
+        Kept per namespace and label set while the listers hold the same objects (their informers'
+        last resourceVersion unchanged): the pods of one workload ask the same question."""
         labels, namespace = meta.labels(pod), meta.namespace(pod)
+        listers = [self.handle.lister(resource) for resource in _SELECTING]
+        versions = tuple(getattr(lister, "last_resource_version", None) if lister is not None else ""
+                         for lister in listers)
+        key = None
+        if None not in versions:   # (a lister that can't say when it changed: asked every time)
+            try:
+                key = (namespace, frozenset(labels.items()), versions)
+            except TypeError:
+                key = None
+            found = self._selectors.get(key) if key is not None else None
+            if found is not None:
+                return found
+        selector = self._default_selector(labels, namespace)
+        if key is not None:
+            if len(self._selectors) >= 1024:
+                self._selectors.clear()
+            self._selectors[key] = selector
+        return selector
+
+    def _default_selector(self, labels: dict, namespace: str) -> tuple[Requirement, ...]:
         match_labels: dict[str, str] = {}
         requirements: list[Requirement] = []
         services = self.handle.lister("services")
