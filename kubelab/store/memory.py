@@ -12,7 +12,7 @@ under one new revision — compare-and-swap is how the API server refuses a stal
 
 Invariant: `_log` holds every change after `compacted_revision`, in revision order, each
 with the value it replaced (`prev_kv`); the current value of a key is in `_current`, and
-`_keys` is `_current`'s keys, sorted, for range scans. A read at a past revision starts from
+`_keys` is `_current`'s keys, sorted, for range scans (sorted_keys.py). A read at a past revision starts from
 today's values and undoes the log back to that revision, so it sees exactly what was.
 Compaction at C forgets the changes up to C: the world at C stays readable, and a watch
 must start after C. A replaced version older than the newest `pack_after` changes is kept
@@ -34,8 +34,7 @@ Left out: etcd's NOSPACE alarm (there, once raised, every write fails until an o
 compacts, defragments and disarms it; here a write fails only while it does not fit), and
 defragmentation (nothing here fragments). One thread at a time: the API server serialises
 its calls (file.py adds a lock, for its group commit). Speed: the hot paths are a dict lookup and, for a
-new key, an insert into one block of the sorted keys (sorted_keys.py: a single sorted list's
-`insort` grew with the store — 0.4 ms a key at 900,000 keys).
+new key, an insert into one chunk of the sorted keys (sorted_keys.py) — flat at a million keys.
 """
 from __future__ import annotations
 
@@ -50,8 +49,8 @@ from .interface import (MAX_REQUEST_BYTES, PROGRESS_NOTIFY_INTERVAL, QUOTA_BACKE
                         Revision, StoreError, StoreStatus, TxnResponse, WatchCallback,
                         WatchEvent, prefix_end)
 from .lease import Lessor
-from .packed import DeflatedKeyValue, PackedHistory, PackedKeyValue
 from .sorted_keys import SortedKeys
+from .packed import DeflatedKeyValue, PackedHistory, PackedKeyValue
 from .watch import Watcher, Watchers, by_revision
 
 _TARGETS = {"value": operator.attrgetter("value"), "version": operator.attrgetter("version"),
@@ -93,7 +92,7 @@ class MemoryStore(PackedHistory):
         self.compacted_revision: Revision = 0
         self.size = 0                    # bytes of every key version held, history included
         self._current: dict[Key, KeyValue] = {}
-        self._keys = SortedKeys()        # _current's keys in order, for range scans (sorted_keys.py)
+        self._keys = SortedKeys()        # the keys of _current, sorted, for range scans
         self._log: list[WatchEvent] = []  # every change after compacted_revision, in order
         self._log_revisions: list[Revision] = []  # the revision of each log entry, for bisect
         self._packed = 0                  # log entries before this index have been packed
@@ -136,7 +135,7 @@ class MemoryStore(PackedHistory):
     def _scan(self, key: Key, range_end: Key | None) -> list[Key]:
         if range_end is None:
             return [key] if key in self._current else []
-        return self._keys.between(key, None if range_end == "\0" else range_end)
+        return self._keys.scan(key, None if range_end == "\0" else range_end)
 
     def _range_at(self, key: Key, range_end: Key | None, revision: Revision) -> list[KeyValue]:
         if revision > self.revision:

@@ -1,47 +1,47 @@
-"""The store's sorted keys (sorted_keys.py) answer every range as one sorted list would.
-
-Random adds and removes of keys shaped like the API server's (events before pods, many
-namespaces), with small blocks so they split and empty often; after each step a few ranges
-— prefixes, open ends, empty ones, keys outside — are compared with a plain sorted list.
-"""
+"""The store's chunked sorted keys answer every scan as one plain sorted list would."""
 import bisect
 import random
 
 import pytest
 
-from kubelab.store import sorted_keys
+from kubelab.store import MemoryStore, sorted_keys
 from kubelab.store.sorted_keys import SortedKeys
 
 
-def test_sorted_keys_list_every_range_as_a_sorted_list_does(monkeypatch):
-    monkeypatch.setattr(sorted_keys, "LOAD", 4)
-    rng = random.Random(7)
-    reference: list[str] = []
-    keys = SortedKeys()
-    def some_key() -> str:
-        return f"/registry/{rng.choice(['events', 'pods', 'leases'])}/ns-{rng.randrange(5)}/k{rng.randrange(60)}"
-    for step in range(3000):
-        key = some_key()
-        if key in reference and rng.random() < 0.45:
-            reference.remove(key)
+def reference_scan(keys: list[str], start: str, end: str | None) -> list[str]:
+    stop = len(keys) if end is None else bisect.bisect_left(keys, end)
+    return keys[bisect.bisect_left(keys, start):stop]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_sorted_keys_match_a_plain_sorted_list_through_inserts_removals_and_splits(monkeypatch, seed):
+    monkeypatch.setattr(sorted_keys, "LOAD", 4)   # small chunks: many splits and empty chunks
+    rng = random.Random(seed)
+    universe = [f"/registry/{rng.choice(['pods', 'events', 'nodes'])}/ns-{rng.randrange(4)}/{i}" for i in range(300)]
+    keys, plain = SortedKeys(universe[:20]), sorted(universe[:20])
+    for step in range(2000):
+        key = rng.choice(universe)
+        if key in plain:
             keys.remove(key)
-        elif key not in reference:
-            bisect.insort(reference, key)
+            plain.remove(key)
+        else:
             keys.add(key)
-        assert len(keys) == len(reference)
-        for start, end in [("/registry/pods/", "/registry/pods0"), (key, None), ("", None), (key, key),
-                           (f"/registry/events/ns-{rng.randrange(5)}/", f"/registry/events/ns-{rng.randrange(5)}0"),
-                           ("/zzz", None), (some_key(), some_key())]:
-            low = bisect.bisect_left(reference, start)
-            high = len(reference) if end is None else max(low, bisect.bisect_left(reference, end))
-            assert keys.between(start, end) == reference[low:high], (step, start, end)
-    assert SortedKeys(reversed(reference)).between("") == reference
+            bisect.insort(plain, key)
+        start = rng.choice(universe + ["", "/registry/", "/registry/pods/", "~"])
+        end = rng.choice([None, start + "\xff", start + "0", "/registry/o", "~"])
+        assert keys.scan(start, end) == reference_scan(plain, start, end), (step, start, end)
+        assert list(keys) == plain and len(keys) == len(plain)
+    assert len(keys._chunks) > 3
 
 
-def test_removing_a_key_not_held_raises_key_error():
-    keys = SortedKeys(["/a", "/c"])
-    with pytest.raises(KeyError):
-        keys.remove("/b")
-    with pytest.raises(KeyError):
-        keys.remove("/0")
-    assert keys.between("") == ["/a", "/c"]
+def test_a_store_ranges_by_prefix_across_chunks(monkeypatch):
+    monkeypatch.setattr(sorted_keys, "LOAD", 3)
+    store = MemoryStore()
+    for index in range(40):
+        store.put(f"/registry/pods/default/pod-{index:02}", "v")
+        store.put(f"/registry/events/default/pod-{index:02}.1", "e")
+    for index in range(0, 40, 3):
+        store.delete(f"/registry/pods/default/pod-{index:02}")
+    pods = [kv.key for kv in store.range("/registry/pods/", prefix=True).kvs]
+    assert pods == [f"/registry/pods/default/pod-{i:02}" for i in range(40) if i % 3]
+    assert store.range("/registry/", prefix=True).count == 40 + len(pods)
