@@ -17,8 +17,10 @@ node), each size in two fresh processes:
      the API server's watch caches, its request records and trace, the informers' caches of
      each component, each component's own state (kubelets, their runtimes, the scheduler,
      the controller manager, kube-proxies, CoreDNS), the clients (event recorders), the
-     clock's queue. "not attributed" is what tracemalloc counts and no walk reached (freed
-     blocks CPython keeps in its pools are in RSS but not here).
+     clock's queue. "not attributed" is what tracemalloc counts and no walk reached: code
+     imported after the idle point (a fixed cost), and bytes sys.getsizeof does not see (an
+     OrderedDict's links, an instance's attribute values kept beside it). Freed blocks that
+     CPython keeps in its pools are in RSS but not in tracemalloc.
 A walk stops at the other owners (each component, informer, client, the API server, the
 store, the clock), and never enters modules, classes or functions, so a kubelet's walk is its
 own state and not the cluster it can reach. The benchmark's own informer (to know when every
@@ -97,7 +99,7 @@ def owners(cluster) -> list[tuple[str, list]]:
     rows = [(f"store: current values ({kind})", kvs) for kind, kvs in values.items()]
     rows += [("store: current keys index", [store._keys]),
              ("store: history (old versions, log)", [store._log, store._log_revisions]),
-             ("store: watchers", [store.watchers])]
+             ("store: watchers (and what their callbacks reach)", [store.watchers])]
     objects = gc.get_objects()
     rows.append(("API server: watch caches", [o for o in objects if isinstance(o, WatchCache)]))
     chain = getattr(apiserver, "chain", None)

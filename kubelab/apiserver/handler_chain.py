@@ -225,7 +225,7 @@ class HandlerChain:
         if who is None:
             who = f"user {user.name}" + (f", groups {list(user.groups)}" if secured else "") \
                 + (f", impersonated by {acting[0]}" if acting else "")
-            if not acting and len(self._described) < 1024:
+            if not acting and len(self._described) < 16384:   # (5,000 kubelets each a user)
                 self._described[user] = who
         record.steps.append(Step("authentication", "passed" if secured else "skipped", who))
         try:

@@ -31,6 +31,7 @@ class RuntimeBase:
     def __init__(self, clock, node_name: str, pod_cidr: str | None):
         self.clock, self.node_name = clock, node_name
         self.network = None     # None until the node has a podCIDR (CRI UpdateRuntimeConfig hands it over)
+        self._ip_hint = (None, 0)   # (network, lowest address that may be free in it): _allocate_ip
         if pod_cidr:
             self.update_pod_cidr(pod_cidr)
         self.ips_in_use: set[str] = set()          # invariant: each held by exactly one sandbox
@@ -63,13 +64,32 @@ class RuntimeBase:
         self.network = ipaddress.ip_network(pod_cidr)
 
     def _allocate_ip(self) -> str:
-        # .1 is the node's bridge (cni0), the pods' gateway; pods get .2, .3, ...
-        for address in self.network.hosts():
-            if address != self.network.network_address + 1 and str(address) not in self.ips_in_use:
-                self.ips_in_use.add(str(address))
-                return str(address)
+        """The lowest free address: .1 is the node's bridge (cni0), the pods' gateway; pods get
+        .2, .3, ... and a freed one is handed out again first. `_ip_hint` remembers, for this
+        network, where the search may start (every address below it is in use), so a node's
+        110th pod does not walk the 109 addresses before it."""
+        network = self.network
+        first = int(network.network_address) + 2
+        last = int(network.broadcast_address) - (1 if network.num_addresses > 2 else 0)
+        hint_network, hint = self._ip_hint
+        number = max(first, hint) if hint_network is network else first
+        while number <= last:
+            address = str(network.network_address.__class__(number))
+            if address not in self.ips_in_use:
+                self.ips_in_use.add(address)
+                self._ip_hint = (network, number + 1)
+                return address
+            number += 1
         raise RuntimeError(f"failed to allocate for range 0: no IP addresses available in range set: "
                            f"{self.network}")
+
+    def _release_ip(self, address: str) -> None:
+        """The address is free again: the next allocation may start as low as it."""
+        self.ips_in_use.discard(address)
+        hint_network, hint = self._ip_hint
+        if hint_network is self.network and self.network is not None:
+            number = int(self.network.network_address.__class__(address))
+            self._ip_hint = (hint_network, min(hint, number))
 
     def run_pod_sandbox(self, name: str, namespace: str, uid: str, dns=None) -> Sandbox:
         """CRI RunPodSandbox: the pod's network namespace, with an IP from the node's pod CIDR,
@@ -89,7 +109,7 @@ class RuntimeBase:
                 self._kill(container)
         sandbox.state = SANDBOX_NOTREADY
         if sandbox.ip:
-            self.ips_in_use.discard(sandbox.ip)
+            self._release_ip(sandbox.ip)
             sandbox.ip = None
 
     def remove_pod_sandbox(self, sandbox_id: str) -> None:

@@ -66,6 +66,9 @@ class Snapshot:
         if self._table is not None:
             self._table.refresh(node_name)
             self._table.pod_changed(node_name, pod, affinity, sign)
+        if not (info.pods_with_affinity or self.have_pods_with_affinity
+                or info.pods_with_required_anti_affinity or self.have_pods_with_required_anti_affinity):
+            return   # (no pod with affinity terms anywhere: both lists stay empty)
         for nodes, present in ((self.have_pods_with_affinity, bool(info.pods_with_affinity)),
                                (self.have_pods_with_required_anti_affinity, bool(info.pods_with_required_anti_affinity))):
             i = bisect.bisect_left(nodes, node_name, key=lambda n: n.name)  # the lists stay in name order
@@ -104,9 +107,9 @@ class Cache:
         self._snapshot = None
 
     # -- pods --------------------------------------------------------------------------------
-    def add_pod(self, pod: dict) -> None:
+    def add_pod(self, pod: dict, key: str | None = None) -> None:
         """Count a pod the informer reports bound (this confirms it if it was assumed)."""
-        key = meta.key(pod)
+        key = key or meta.key(pod)
         if key in self.assumed and self._confirm(key, pod):
             return
         self.remove_pod(key)
@@ -115,7 +118,7 @@ class Cache:
         info = self.node_infos.get(node_name)
         if info is None:   # (not setdefault: that would build a NodeInfo for every pod)
             info = self.node_infos[node_name] = NodeInfo()
-        info.add_pod(pod)
+        info.add_pod(pod, key)
         self.pod_nodes[key] = node_name
         if self._snapshot is not None:
             self._snapshot.refresh(node_name, pod, info.pods_with_affinity.get(key), 1)
@@ -155,8 +158,9 @@ class Cache:
     def assume_pod(self, pod: dict, node_name: str) -> None:
         """Count `pod` on `node_name` now, ahead of the binding (on a copy: never touch the informer's)."""
         assumed = {**pod, "spec": {**pod["spec"], "nodeName": node_name}}  # the cache never changes a pod
-        self.add_pod(assumed)
-        self.assumed.add(meta.key(pod))
+        key = meta.key(pod)
+        self.add_pod(assumed, key)
+        self.assumed.add(key)
 
     def forget_pod(self, key: str) -> None:
         """Drop an assumption (the binding failed)."""

@@ -208,9 +208,9 @@ class NodeInfo:
                        for name in image.get("names") or []}
         self.generation += 1
 
-    def add_pod(self, pod: dict) -> None:
-        """Count `pod` on this node (replacing an older copy of the same pod)."""
-        key = meta.key(pod)
+    def add_pod(self, pod: dict, key: str | None = None) -> None:
+        """Count `pod` on this node (replacing an older copy of the same pod); `key`: its key, if known."""
+        key = key or meta.key(pod)
         self.remove_pod(key)
         requested, non_zero = pod_requests(pod), pod_requests(pod, non_zero=True)
         ports = pod_host_ports(pod)

@@ -12,7 +12,7 @@ under one new revision — compare-and-swap is how the API server refuses a stal
 
 Invariant: `_log` holds every change after `compacted_revision`, in revision order, each
 with the value it replaced (`prev_kv`); the current value of a key is in `_current`, and
-`_keys` is `_current`'s keys, sorted, for range scans. A read at a past revision starts from
+`_keys` is `_current`'s keys, sorted, for range scans (sorted_keys.py). A read at a past revision starts from
 today's values and undoes the log back to that revision, so it sees exactly what was.
 Compaction at C forgets the changes up to C: the world at C stays readable, and a watch
 must start after C. A replaced version older than the newest `pack_after` changes is kept
@@ -34,7 +34,7 @@ Left out: etcd's NOSPACE alarm (there, once raised, every write fails until an o
 compacts, defragments and disarms it; here a write fails only while it does not fit), and
 defragmentation (nothing here fragments). One thread at a time: the API server serialises
 its calls (file.py adds a lock, for its group commit). Speed: the hot paths are a dict lookup and, for a
-new key, a `bisect.insort` — fine to a few hundred thousand keys.
+new key, an insert into one chunk of the sorted keys (sorted_keys.py) — flat at a million keys.
 """
 from __future__ import annotations
 
@@ -49,6 +49,7 @@ from .interface import (MAX_REQUEST_BYTES, PROGRESS_NOTIFY_INTERVAL, QUOTA_BACKE
                         Revision, StoreError, StoreStatus, TxnResponse, WatchCallback,
                         WatchEvent, prefix_end)
 from .lease import Lessor
+from .sorted_keys import SortedKeys
 from .packed import DeflatedKeyValue, PackedHistory, PackedKeyValue
 from .watch import Watcher, Watchers, by_revision
 
@@ -91,7 +92,7 @@ class MemoryStore(PackedHistory):
         self.compacted_revision: Revision = 0
         self.size = 0                    # bytes of every key version held, history included
         self._current: dict[Key, KeyValue] = {}
-        self._keys: list[Key] = []       # sorted keys of _current, for range scans
+        self._keys = SortedKeys()        # the keys of _current, sorted, for range scans
         self._log: list[WatchEvent] = []  # every change after compacted_revision, in order
         self._log_revisions: list[Revision] = []  # the revision of each log entry, for bisect
         self._packed = 0                  # log entries before this index have been packed
@@ -134,9 +135,7 @@ class MemoryStore(PackedHistory):
     def _scan(self, key: Key, range_end: Key | None) -> list[Key]:
         if range_end is None:
             return [key] if key in self._current else []
-        start = bisect.bisect_left(self._keys, key)
-        stop = len(self._keys) if range_end == "\0" else bisect.bisect_left(self._keys, range_end)
-        return self._keys[start:stop]
+        return self._keys.scan(key, None if range_end == "\0" else range_end)
 
     def _range_at(self, key: Key, range_end: Key | None, revision: Revision) -> list[KeyValue]:
         if revision > self.revision:
@@ -246,7 +245,7 @@ class MemoryStore(PackedHistory):
         previous = self.get(key)
         if previous is None:
             kv = KeyValue(key, value, revision, revision, 1, lease)
-            bisect.insort(self._keys, key)
+            self._keys.add(key)
         else:
             kv = KeyValue(key, value, previous.create_revision, revision, previous.version + 1, lease)
             if previous.lease and previous.lease != lease:
@@ -259,7 +258,7 @@ class MemoryStore(PackedHistory):
 
     def _delete(self, key: Key, revision: Revision) -> WatchEvent:
         previous = self._whole(self._current.pop(key))
-        del self._keys[bisect.bisect_left(self._keys, key)]
+        self._keys.remove(key)
         if previous.lease:
             self.lessor.detach(previous.lease, key)
         self.size += byte_size(key)  # the tombstone
@@ -387,7 +386,7 @@ class MemoryStore(PackedHistory):
             self.size += byte_size(kv.key) + byte_size(kv.value)
             if kv.lease in self.lessor.leases:
                 self.lessor.attach(kv.lease, kv.key)
-        self._keys = sorted(self._current)
+        self._keys = SortedKeys(self._current)
         self._packed = 0
         self.revision = self.watchers.revision = revision
         self.compacted_revision = compacted_revision
