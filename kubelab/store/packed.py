@@ -25,7 +25,7 @@ was given: the log's entries are replaced by new ones.
 
 Current values that have gone cold are kept small too. The same pass that packs the history
 finds the changes, older than the newest PACK_AFTER, whose value is still its key's current
-one (a Running pod nobody has written since, an Event) and keeps that value deflated against
+one (a Running pod nobody has written since, an Event; 256 characters or more) and keeps it deflated against
 a dictionary shared by its resource — a value of the same resource from the same pass (pods
 ~2.7 KB → ~180 bytes, Events ~650 → ~190): etcd holds its values in bbolt's pages, on disk,
 not in the API server's memory. `get` and `range` hand out whole KeyValues (inflating takes
@@ -48,6 +48,7 @@ LEVEL = 1                 # zlib's fastest: a delta against the next version is 
 WINDOW = -15              # raw deflate (no header, no checksum), the full 32 KiB window
 PACK_AFTER = 1024         # the newest changes in the log stay whole (a watch resumed nearby replays them)
 PACK_BATCH = 1024         # older ones are packed this many at a time
+DEFLATE_AT_LEAST = 256    # a shorter current value (a counter, a small Lease) is not worth deflating
 
 
 @dataclass(slots=True)
@@ -146,7 +147,7 @@ class PackedHistory:
                     written = self._change_index(old.key, old.mod_revision)
                     log[written] = WatchEvent(log[written].type, packed, log[written].prev_kv)
             kv = event.kv
-            if type(kv) is KeyValue and kv.value and current.get(kv.key) is kv:
+            if type(kv) is KeyValue and len(kv.value) >= DEFLATE_AT_LEAST and current.get(kv.key) is kv:
                 resource = kv.key[:kv.key.find("/", kv.key.find("/", 1) + 1) + 1]   # "/registry/pods/"
                 dictionary = dictionaries.get(resource)
                 if dictionary is None:
