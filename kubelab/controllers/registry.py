@@ -13,6 +13,7 @@ from .disruption import DisruptionController
 from .endpoints import EndpointsController
 from .endpointslice import EndpointSliceController
 from .garbage_collector import GarbageCollector
+from .clusterrole_aggregation import ClusterRoleAggregationController
 from .cronjob import CronJobController
 from .job import JobController
 from .ttl_after_finished import TTLAfterFinishedController
@@ -56,6 +57,7 @@ CONTROLLERS = {
     "job": JobController,                          # Jobs -> Pods run to completion
     "cronjob": CronJobController,                  # CronJobs -> a Job per scheduled time
     "ttl-after-finished": TTLAfterFinishedController,   # finished Jobs with a TTL -> deleted when it runs out
+    "clusterrole-aggregation": ClusterRoleAggregationController,   # aggregationRule -> the selected roles' rules
 }
 
 # Off unless named (upstream: bootstrapsigner, tokencleaner; nodeipam runs only with

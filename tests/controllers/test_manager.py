@@ -13,7 +13,8 @@ def test_the_manager_runs_every_registered_controller_on_one_set_of_informers(cl
         "deployment", "replicaset", "endpoints", "serviceaccount", "serviceaccount-token", "root-ca-cert-publisher",
         "namespace", "garbagecollector", "nodelifecycle", "taint-eviction-controller", "podgc",
         "persistentvolume-binder", "hostpath-provisioner", "pvc-protection", "pv-protection",
-        "endpointslice", "disruption", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished"]
+        "endpointslice", "disruption", "replicationcontroller", "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished",
+        "clusterrole-aggregation"]
     pods_informers = {id(c.factory.informer("pods")) for c in manager.controllers.values()}
     assert len(pods_informers) == 1  # the pods are listed and watched once, for all of them
 

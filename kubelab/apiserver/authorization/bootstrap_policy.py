@@ -18,7 +18,9 @@ The rules below are upstream's, transcribed from its policy (plugin/pkg/auth/aut
 bootstrappolicy, testdata/*.yaml), keeping the groups and resources kubelab serves or a
 lesson mentions. `admin`, `edit` and `view` are aggregated roles upstream (their rules are
 collected from system:aggregate-to-* by a controller); kubelab stores them with the rules
-already collected, which is what `kubectl get clusterrole view -o yaml` shows upstream too.
+already collected, in the order the clusterrole-aggregation controller
+(controllers/clusterrole_aggregation.py) gathers them, so a fresh cluster's controller writes
+nothing; a learner's role labelled aggregate-to-view then joins `view` through it.
 """
 from __future__ import annotations
 
@@ -100,7 +102,9 @@ NODE_RULES = [
 
 CLUSTER_ROLES: dict[str, list[dict]] = {
     "cluster-admin": [rule("*", "*", "*"), urls("*", "*")],
-    "admin": AGGREGATE_TO_ADMIN + AGGREGATE_TO_EDIT + AGGREGATE_TO_VIEW,
+    # As the aggregation controller gathers them: the selected roles sorted by name (admin
+    # selects edit, then system:aggregate-to-admin), each rule once.
+    "admin": AGGREGATE_TO_EDIT + AGGREGATE_TO_VIEW + AGGREGATE_TO_ADMIN,
     "edit": AGGREGATE_TO_EDIT + AGGREGATE_TO_VIEW,
     "view": AGGREGATE_TO_VIEW,
     "system:aggregate-to-admin": AGGREGATE_TO_ADMIN,
@@ -239,6 +243,9 @@ CONTROLLER_ROLES: dict[str, list[dict]] = {
         rule("update", "batch", "cronjobs/status"), rule("update", "batch", "cronjobs/finalizers"),
         rule("delete list", "", "pods"), rule(*EVENTS)],
     "ttl-after-finished-controller": [rule("delete get list watch", "batch", "jobs"), rule(*EVENTS)],
+    # It writes rules it does not hold into admin, edit, view: hence `escalate`.
+    "clusterrole-aggregation-controller": [
+        rule("escalate get list patch update watch", "rbac.authorization.k8s.io", "clusterroles")],
 }
 
 # ClusterRoleBindings: role -> subjects (kind, name[, namespace]).
