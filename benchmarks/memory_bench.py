@@ -13,8 +13,8 @@ node), each size in two fresh processes:
      is the "all in" figure (issue 13's 4 GiB for 150,000 pods is ≈ 28 KiB per pod), and it is
      split by owner: the objects each owner can reach (sys.getsizeof of every object, walked
      through gc.get_referents), each object charged once, to the first owner in this order —
-     the store's current values (pods, events, the rest), the store's history, its watchers,
-     the API server's watch caches, its request records and trace, the informers' caches of
+     the store's current values (pods, events, the rest), the store's history, the API
+     server's watch caches, its request records and trace, the store's watchers, the informers' caches of
      each component, each component's own state (kubelets, their runtimes, the scheduler,
      the controller manager, kube-proxies, CoreDNS), the clients (event recorders), the
      clock's queue. "not attributed" is what tracemalloc counts and no walk reached: code
@@ -89,8 +89,9 @@ def component_of(user_agent: str) -> str:
     return "controller manager"
 
 
-def owners(cluster) -> list[tuple[str, list]]:
-    """(row, roots) in charging order: an object reachable from two owners goes to the first."""
+def owners(cluster) -> tuple[list[tuple[str, list]], list]:
+    """(row, roots) in charging order (an object reachable from two owners goes to the first),
+    and every informer (a walk stops at them: their handlers lead to their components)."""
     store, apiserver = cluster.store, cluster.apiserver
     values: dict[str, list] = {"pods": [], "events": [], "the rest": []}
     for key, kv in store._current.items():
@@ -98,13 +99,13 @@ def owners(cluster) -> list[tuple[str, list]]:
         values[kind if kind in ("pods", "events") else "the rest"].append(kv)
     rows = [(f"store: current values ({kind})", kvs) for kind, kvs in values.items()]
     rows += [("store: current keys index", [store._keys]),
-             ("store: history (old versions, log)", [store._log, store._log_revisions]),
-             ("store: watchers (and what their callbacks reach)", [store.watchers])]
+             ("store: history (old versions, log)", [store._log, store._log_revisions])]
     objects = gc.get_objects()
     rows.append(("API server: watch caches", [o for o in objects if isinstance(o, WatchCache)]))
     chain = getattr(apiserver, "chain", None)
     rows.append(("API server: request records, trace",
                  [apiserver.trace] + ([chain.records] if hasattr(chain, "records") else [])))
+    rows.append(("store: watchers (and what their callbacks reach)", [store.watchers]))
     informers: dict[str, list] = {}
     clients: list = []
     for obj in objects:

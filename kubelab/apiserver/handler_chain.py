@@ -254,6 +254,7 @@ def secure(apiserver, static_tokens: StaticTokens, tokens: ServiceAccountTokens,
     """
     from .authorization.bootstrap_policy import ensure_policy
     apiserver.tokens = tokens
+    tokens.lookup = apiserver.lookup   # a deleted account's or pod's tokens stop authenticating
     apiserver.chain = HandlerChain.secure(apiserver.store, apiserver.clock, tokens, static_tokens, anonymous)
     if "NodeRestriction" not in apiserver.admission.names:   # kubeadm enables it beside Node authorization
         from .admission.node_restriction import NodeRestriction

@@ -45,7 +45,7 @@ from .portallocator import PortAllocator
 from .registry.strategy import Strategy
 from .subresources.log import NodeConnections
 from .watch import Watch
-from .watch_cache import Encodings, cache_for, listed
+from .watch_cache import Encodings, cache_for, listed, read_current
 
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # upstream's: no vowels, no confusable 0/1/3
 
@@ -71,6 +71,7 @@ class APIServer:
         self.watch_cache = watch_cache
         self.watch_caches: dict[str, object] = {}   # plural -> its WatchCache, made on first use
         self.encoded = Encodings()                  # each shared object's JSON, made once
+        self.written = None   # (key, stored text, object) while write() runs: the watch cache freezes the object
         self.advertise_address = advertise_address
         self.secure_port = secure_port   # with advertise_address: the kubernetes Endpoints (bootstrap.py)
         self.rng = rng or random.Random(0)
@@ -178,6 +179,10 @@ class APIServer:
             raise errors.not_found(resource.plural, resource.group, name)
         return kv, self.decode(resource, kv)
 
+    def read_current(self, resource: Resource, namespace: str, name: str):
+        """(mod revision, object) for a read-modify-write: the watch cache's, else the store's (watch_cache.py)."""
+        return read_current(self, resource, namespace, name)
+
     def list_all(self, plural: str) -> list[dict]:
         """Every stored object of a built-in kind (for admission plugins, as upstream's listers)."""
         return [self.decode(RESOURCES[plural], kv) for kv in self.store.range(RESOURCES[plural].prefix(None),
@@ -213,7 +218,12 @@ class APIServer:
         key = resource.key(meta.namespace(obj), meta.name(obj))
         target = "create" if expect_mod == 0 else "mod"
         with step(request, "store"):
-            response = self._txn([Compare(key, target, "=", expect_mod)], [Op.put(key, self._encode(obj))])
+            text = self._encode(obj)
+            self.written = (key, text, obj)   # the watch cache freezes obj itself, not text parsed back
+            try:
+                response = self._txn([Compare(key, target, "=", expect_mod)], [Op.put(key, text)])
+            finally:
+                self.written = None
             if not response.succeeded:
                 if expect_mod == 0:
                     raise errors.already_exists(resource.plural, resource.group, meta.name(obj))

@@ -33,6 +33,9 @@ A paginated list (`limit`, `continue`) and `resourceVersionMatch=Exact` read the
 as upstream v1.32 delegates them to etcd. Events are not cached: upstream's
 DefaultWatchCacheSizes (pkg/kubeapiserver/default_storage_factory_builder.go) sets events
 and events.k8s.io events to 0, so their lists and watches go to etcd.
+The API server's own writes are frozen from the object it wrote (frozen.from_written: the
+same JSON as the bytes, not parsed back; anything whose JSON would read back differently falls
+back to the bytes), and the binding reads the pod it changes from here (`read_current`).
 If the store's watch under the cache ends (the store broke), every watch it serves gets the
 ERROR and ends, and the cache is dropped; the next request builds it again from a list.
 
@@ -165,7 +168,7 @@ class WatchCache:
                 del self.objects[key]
                 del self.keys[bisect.bisect_left(self.keys, key)]
             else:
-                change = Change(revision, "PUT", key, _decode(event.kv, None if self.free_form else old), old)
+                change = Change(revision, "PUT", key, self._decode_put(event.kv, None if self.free_form else old), old)
                 if old is None:
                     bisect.insort(self.keys, key)
                 self.objects[key] = change.obj
@@ -174,6 +177,17 @@ class WatchCache:
                 self.since = self.events.popleft().revision
             for watch in self._targets(change):
                 watch.on_change(change)
+
+    def _decode_put(self, kv, like):
+        """The new version, frozen: from the object the API server is writing when this is its
+        write (the same JSON, not parsed back: frozen.from_written), else from the stored bytes."""
+        written = self.server.written
+        if written is not None and written[0] == kv.key and written[1] == kv.value:
+            try:
+                return frozen.from_written(written[2], str(kv.mod_revision), like)
+            except frozen.NotJSON:
+                pass
+        return _decode(kv, like)
 
     def stop(self) -> None:
         self._store_watch.cancel()
@@ -210,6 +224,22 @@ def listed(server, plural: str) -> list[dict]:
     if cache is None or cache.broken:
         return server.list_all(plural)
     return cache.list(None, lambda obj: True)
+
+
+def read_current(server, resource, namespace: str, name: str):
+    """(mod revision, object) for a read-modify-write (the binding): the watch cache's frozen
+    object when a cache (one a list or watch made) holds the key — it is fed inside each write, so
+    it is at the store's revision for that key: no store read, no decode, no inflate of a cold
+    value — else the store's, decoded, or 404. The caller copies what it changes and writes with a
+    compare on that mod revision, so a writer in between still makes it 409 (upstream's
+    GuaranteedUpdate given the cacher's object as its cached existing object)."""
+    cache = server.watch_caches.get(resource.plural) if server.watch_cache else None
+    if cache is not None and not cache.broken:
+        obj = cache.objects.get(resource.key(namespace, name))
+        if obj is not None:
+            return int(obj["metadata"]["resourceVersion"]), obj
+    kv, obj = server.read(resource, namespace, name)
+    return kv.mod_revision, obj
 
 
 class Encodings:

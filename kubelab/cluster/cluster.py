@@ -41,6 +41,7 @@ from ..controllers.config import ControllerManagerConfig
 from ..dns import ClusterDNS
 from ..kubelet import Kubelet
 from ..kubelet.dns import dns_ip
+from ..objects.frozen import thaw
 from ..proxy import KubeProxy
 from ..proxy.rule_cache import RuleCache
 from ..scheduler import Scheduler
@@ -311,7 +312,8 @@ class Cluster(Traffic):
         """`kubectl apply -f` a manifest (YAML/JSON text, a dict, or a list of dicts)."""
         if not isinstance(manifest, str):
             documents = manifest if isinstance(manifest, list) else [manifest]
-            manifest = yaml.safe_dump_all(documents, sort_keys=False)
+            # thaw: an informer's object is a shared FrozenDict, which YAML's safe dumper refuses
+            manifest = yaml.safe_dump_all([thaw(document) for document in documents], sort_keys=False)
         return self.kubectl("apply -f -", stdin=manifest)
 
     def exec(self, pod: str, command: list[str] | str, namespace: str = "default",

@@ -74,9 +74,10 @@ class EndpointSliceController(Controller):
             self.enqueue(service)
 
     def on_pod_update(self, old: dict, new: dict) -> None:
-        if endpoint_view(old) == endpoint_view(new):
-            return
-        keys = {meta.key(s) for s in self.services_selecting(old) + self.services_selecting(new)}
+        services = self.services_selecting(old) + self.services_selecting(new)
+        if not services or endpoint_view(old) == endpoint_view(new):
+            return  # no Service selects it, or nothing an Endpoints shows has changed
+        keys = {meta.key(s) for s in services}
         for key in sorted(keys):
             self.enqueue(key)
 

@@ -38,16 +38,26 @@ KUBELET_CONDITIONS = ("PodReadyToStartContainers", "Initialized", "Ready", "Cont
 Waiting = dict  # {"reason": "ErrImageNeverPull", "message": "..."}: why a container can't start
 
 
-def as_stored(value):
-    """A status as the API server keeps it: a null field is Go's zero value and is not stored
-    (`"lastProbeTime": null` comes back absent). The kubelet compares what it computed with the
-    stored status in this shape, so a status that only differs by its nulls is not written
-    again (upstream compares Go structs, where null and absent are the same)."""
-    if isinstance(value, dict):
-        return {key: as_stored(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list):
-        return [as_stored(item) for item in value]
-    return value
+def equal_as_stored(computed, stored) -> bool:
+    """Is `computed` the status the API server keeps? A null field is Go's zero value and is
+    not stored (`"lastProbeTime": null` comes back absent), so the kubelet compares in that
+    shape and a status that only differs by its nulls is not written again (upstream compares
+    Go structs, where null and absent are the same). Walks both, stopping at the first difference."""
+    if isinstance(computed, dict):
+        if not isinstance(stored, dict):
+            return False
+        present = 0
+        for key, value in computed.items():
+            if value is None:
+                continue
+            present += 1
+            if key not in stored or not equal_as_stored(value, stored[key]):
+                return False
+        return present == len(stored)
+    if isinstance(computed, list):
+        return isinstance(stored, list) and len(computed) == len(stored) and \
+            all(equal_as_stored(item, other) for item, other in zip(computed, stored))
+    return computed == stored
 
 
 def _terminated(actual: Container) -> dict:

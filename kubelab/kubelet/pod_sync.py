@@ -35,7 +35,7 @@ from .backoff import Backoff
 from .container_config import ConfigError, container_config, environment
 from .dns import pod_resolv_conf
 from .service_env import NOT_SYNCED, service_env
-from .pod_status import as_stored, generate_pod_status
+from .pod_status import equal_as_stored, generate_pod_status
 from .probe_manager import ProbeManager
 from .volume_manager import CONFIG_RETRY_SECONDS, VolumeManager
 from .cri import CREATED, EXITED, RUNNING, PullResult, Sandbox
@@ -116,7 +116,7 @@ class PodSync(VolumeManager):
     def _write_status(self, pod: dict, sandbox: Sandbox | None, terminal: bool = False) -> None:
         status = generate_pod_status(pod, sandbox, self.machine.internal_ip, self.clock.now(), terminal,
                                      self.waiting.get(meta.key(pod)), self.probe_results(pod))
-        if as_stored(status) == pod.get("status"):
+        if equal_as_stored(status, pod.get("status")):
             return  # nothing new to say: no write
         # A new top-level dict: the cached pod is never changed, and the client sends a copy.
         self.client.update_status("pods", {**pod, "status": status})

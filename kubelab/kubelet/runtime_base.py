@@ -36,6 +36,10 @@ class RuntimeBase:
             self.update_pod_cidr(pod_cidr)
         self.ips_in_use: set[str] = set()          # invariant: each held by exactly one sandbox
         self.sandboxes: dict[str, Sandbox] = {}    # by sandbox id
+        # The same sandboxes by pod name and by pod uid, in the order they were made: the kubelet
+        # asks for one pod's sandboxes at every sync, and a scan of the node's made that O(pods on it).
+        self._by_pod: dict[tuple[str, str], list[Sandbox]] = {}
+        self._by_uid: dict[str, list[Sandbox]] = {}
         self.containers: dict[str, tuple[str, str]] = {}  # container id -> (sandbox id, name)
         self.images: dict[str, Image] = {PAUSE_IMAGE: image_content(PAUSE_IMAGE)}  # by tag
         self.subscribers: list[Callable[[Sandbox, Container], None]] = []
@@ -97,6 +101,8 @@ class RuntimeBase:
         sandbox = Sandbox(self._new_id(), name, namespace, uid, self._allocate_ip(),
                           created_at=self.clock.now(), dns=dns)
         self.sandboxes[sandbox.id] = sandbox
+        self._by_pod.setdefault((namespace, name), []).append(sandbox)
+        self._by_uid.setdefault(uid, []).append(sandbox)
         return sandbox
 
     def stop_pod_sandbox(self, sandbox_id: str) -> None:
@@ -118,16 +124,26 @@ class RuntimeBase:
         sandbox = self.sandboxes.pop(sandbox_id, None)
         for container in (sandbox.containers.values() if sandbox else []):
             self.containers.pop(container.id, None)
+        if sandbox is not None:
+            for index, key in ((self._by_pod, (sandbox.namespace, sandbox.name)), (self._by_uid, sandbox.uid)):
+                kept = [other for other in index.get(key, ()) if other is not sandbox]
+                if kept:
+                    index[key] = kept
+                else:
+                    index.pop(key, None)
 
     def list_pod_sandboxes(self, namespace: str | None = None, name: str | None = None) -> list[Sandbox]:
         """CRI ListPodSandbox, optionally for one pod name (oldest first)."""
+        if namespace is not None and name is not None:
+            return sorted(self._by_pod.get((namespace, name), ()), key=lambda s: s.created_at)
         return [sandbox for sandbox in sorted(self.sandboxes.values(), key=lambda s: s.created_at)
                 if (namespace is None or sandbox.namespace == namespace)
                 and (name is None or sandbox.name == name)]
 
     def sandbox_for_pod(self, uid: str) -> Sandbox | None:
-        """The sandbox of the pod with this uid, if the runtime has one."""
-        return next((s for s in self.sandboxes.values() if s.uid == uid), None)
+        """The sandbox of the pod with this uid, if the runtime has one (the oldest)."""
+        found = self._by_uid.get(uid)
+        return found[0] if found else None
 
     # -- images ------------------------------------------------------------------------------
     def image_status(self, image: str) -> Image | None:

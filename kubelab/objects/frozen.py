@@ -247,3 +247,99 @@ def thaw(value):
 def is_frozen(value) -> bool:
     """Whether `value` is a shared, read-only object."""
     return type(value) is FrozenDict or type(value) is FrozenList
+
+
+class NotJSON(ValueError):
+    """A value `from_written` cannot vouch for: the caller decodes the stored bytes instead."""
+
+
+def from_written(obj: dict, resource_version: str, like=None) -> FrozenDict:
+    """What `loads(json.dumps(obj), resource_version, like)` gives — the object the API server
+    just encoded and stored, frozen without parsing its bytes back (the watch cache's write
+    path). `obj`'s metadata.resourceVersion is left out and the given one set last, as the
+    store keeps none. Parts already frozen are shared as they are (they were made from JSON);
+    anything whose JSON would read back differently — a tuple, a non-string key, a subclass
+    of str/int/float, NaN or infinity — raises `NotJSON`, and nothing is left half-made
+    (`_SHARED` learns only checked parts)."""
+    metadata = obj["metadata"]
+    if type(obj) is not dict and type(obj) is not FrozenDict or type(metadata) not in _DICTS:
+        raise NotJSON("not a JSON object")
+    top = {key: value for key, value in obj.items()}
+    top["metadata"] = {key: value for key, value in metadata.items() if key != "resourceVersion"}
+    top["metadata"]["resourceVersion"] = resource_version
+    return _written(top, like, 0)
+
+
+def _written(value, like, depth: int):
+    """`freeze(value, like, depth)`, checking each scalar and container it does not share."""
+    kind = type(value)
+    if kind is FrozenDict or kind is FrozenList:
+        return value
+    if depth == SHARED_DEPTH:
+        _check(value)
+        return _canonical(value)
+    if kind is dict:
+        if depth == 0:
+            global trees_built
+            trees_built += 1
+        before = like.get if type(like) is FrozenDict else _nothing
+        out = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                raise NotJSON(f"key {key!r}")
+            kind = type(item)
+            if kind is str:
+                old = before(key)
+                out[_intern(key)] = old if type(old) is str and old == item else (
+                    _intern(item) if len(item) < INTERNED else item)
+            elif kind is dict or kind is list:
+                old = before(key)
+                out[_intern(key)] = old if type(old) in _FROZEN and old == item else _written(item, old, depth + 1)
+            elif kind in _FROZEN:
+                out[_intern(key)] = item
+            else:
+                out[_intern(key)] = _scalar(item)
+        return FrozenDict(out)
+    if kind is list:
+        olds = like if type(like) is FrozenList and len(like) == len(value) else _nones(len(value))
+        out = []
+        for item, old in zip(value, olds):
+            kind = type(item)
+            if kind is str:
+                out.append(old if type(old) is str and old == item else (
+                    _intern(item) if len(item) < INTERNED else item))
+            elif kind is dict or kind is list:
+                out.append(old if type(old) in _FROZEN and old == item else _written(item, old, depth + 1))
+            elif kind in _FROZEN:
+                out.append(item)
+            else:
+                out.append(_scalar(item))
+        return FrozenList(out)
+    raise NotJSON(f"{kind.__name__} value")
+
+
+def _scalar(item):
+    kind = type(item)
+    if kind is int or kind is bool or item is None or (kind is float and item - item == 0.0):
+        return item
+    raise NotJSON(f"{kind.__name__} value {item!r}")
+
+
+def _check(value) -> None:
+    """Raise NotJSON unless `value` reads back from its JSON as it is (frozen parts are)."""
+    kind = type(value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                raise NotJSON(f"key {key!r}")
+            if type(item) is not str:
+                _check(item)
+    elif kind is list:
+        for item in value:
+            if type(item) is not str:
+                _check(item)
+    elif kind is not str and kind not in _FROZEN:
+        _scalar(value)
+
+
+_DICTS = frozenset((dict, FrozenDict))

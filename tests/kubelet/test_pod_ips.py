@@ -35,3 +35,25 @@ def test_a_full_pod_cidr_says_so_in_the_cni_plugins_words():
         ["10.244.1.2", "10.244.1.3", "10.244.1.4", "10.244.1.5", "10.244.1.6"]
     with pytest.raises(RuntimeError, match="no IP addresses available in range set: 10.244.1.0/29"):
         runtime.run_pod_sandbox("p5", "default", "u5")
+
+
+def test_one_pods_sandboxes_are_found_without_looking_at_the_others():
+    """list_pod_sandboxes(namespace, name) and sandbox_for_pod(uid) answer from their indexes
+    what a scan of every sandbox (oldest first) answers, as sandboxes come and go."""
+    rng = random.Random(5)
+    clock = VirtualClock()
+    runtime = ContainerRuntime(clock, "node-1", "10.244.1.0/24", random.Random(0))
+    for step in range(120):
+        clock.run(rng.choice([0.0, 1.0]))
+        if runtime.sandboxes and rng.random() < 0.4:
+            runtime.remove_pod_sandbox(rng.choice(sorted(runtime.sandboxes)))
+        else:
+            name = f"web-{rng.randrange(6)}"
+            runtime.run_pod_sandbox(name, rng.choice(["default", "other"]), f"uid-{name}-{rng.randrange(3)}")
+        everything = sorted(runtime.sandboxes.values(), key=lambda s: s.created_at)
+        for namespace in ("default", "other"):
+            for index in range(6):
+                assert runtime.list_pod_sandboxes(namespace, f"web-{index}") == \
+                    [s for s in everything if (s.namespace, s.name) == (namespace, f"web-{index}")]
+        for uid in {s.uid for s in everything} | {"uid-none"}:
+            assert runtime.sandbox_for_pod(uid) is next((s for s in runtime.sandboxes.values() if s.uid == uid), None)

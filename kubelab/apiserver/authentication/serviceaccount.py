@@ -16,17 +16,21 @@ key and the clock, not a lookup:
 Invariant: a token authenticates only if its signature verifies with the API server's key,
 its issuer is ours, one of its audiences is ours, and the clock is inside [nbf, exp].
 
-Real Kubernetes also looks the service account (and the bound pod, secret or node) up in
-its cache and refuses the token once they are deleted or their uid changed; it extends
-pod tokens to a year with a `warnafter` claim, and it still accepts legacy tokens stored in
-Secrets. kubelab checks only what the token itself says — the property that lets any API
-server instance (or another cluster holding the public key) verify it without the store.
+Then, as upstream's validator (pkg/serviceaccount/claims.go), the service account and the pod
+the token is bound to are looked up (the API server's `lookup`, its watch cache: upstream's
+listers) on every request: a token whose account or pod was deleted (or made again, with
+another uid) stops authenticating at the very next request — "service account token has been
+invalidated". Tokens whose claims carry no account uid are kubelab's in-process controllers'
+(issued directly, for accounts that need not exist): only the token is checked for those.
+Left out: tokens bound to a Secret or a Node, the `warnafter` year-long pod tokens, and legacy
+tokens stored in Secrets.
 """
 from __future__ import annotations
 
 import random
 import uuid
 
+from ...objects.timefmt import parse as parse_rfc3339
 from . import jwt, rsa
 from .user import SERVICE_ACCOUNTS_GROUP, UserInfo, authenticated, service_account_username
 
@@ -49,6 +53,9 @@ class ServiceAccountTokens:
         # Signatures already checked, token -> (claims, user) (upstream caches authentications
         # too); time and audience are still checked on every request.
         self._verified: dict[str, tuple[dict, UserInfo]] = {}
+        # (resource, namespace, name) -> the object or None: the API server's lookup, set by
+        # handler_chain.secure; None: nothing is looked up (only the token is checked).
+        self.lookup = None
 
     @property
     def public_key(self) -> rsa.PublicKey:
@@ -78,7 +85,32 @@ class ServiceAccountTokens:
                 return None
         claims, user = cached
         self._check_time_and_audience(claims)
+        if self.lookup is not None:
+            self._check_bound_objects(claims)
         return user
+
+    def _check_bound_objects(self, claims: dict) -> None:
+        """The account (and the pod) the token names still exist, with the uids it names."""
+        private = claims.get("kubernetes.io") or {}
+        namespace, account, pod = private.get("namespace", ""), private.get("serviceaccount") or {}, private.get("pod")
+        if not account.get("uid"):
+            return   # an in-process controller's token: its account need not exist
+        invalid_if_deleted_before = self.clock.now() - DELETION_LEEWAY
+        found = self.lookup("serviceaccounts", namespace, account["name"])
+        if found is None:
+            raise AuthenticationError(f'serviceaccounts "{account["name"]}" not found')
+        if _deleted_before(found, invalid_if_deleted_before):
+            raise AuthenticationError(f"service account {namespace}/{account['name']} has been deleted")
+        if found["metadata"].get("uid") != account["uid"]:
+            raise AuthenticationError(f"service account UID ({found['metadata'].get('uid')}) does not match "
+                                      f"claim ({account['uid']})")
+        if pod:
+            found = self.lookup("pods", namespace, pod.get("name", ""))
+            if found is None or _deleted_before(found, invalid_if_deleted_before):
+                raise AuthenticationError("service account token has been invalidated")
+            if found["metadata"].get("uid") != pod.get("uid"):
+                raise AuthenticationError(f"pod UID ({found['metadata'].get('uid')}) does not match service "
+                                          f"account pod ref claim ({pod.get('uid')})")
 
     def _verify(self, token: str) -> tuple[dict, UserInfo] | None:
         """Check the signature once; remember the claims and the user they name."""
@@ -108,6 +140,14 @@ class ServiceAccountTokens:
         if not set(audiences) & set(self.audiences):
             raise AuthenticationError("token audiences %s is invalid for the target audiences %s"
                                       % (_go_list(audiences), _go_list(self.audiences)))
+
+
+DELETION_LEEWAY = 60   # jwt.DefaultLeeway: an object deleting for longer than this invalidates its tokens
+
+
+def _deleted_before(obj: dict, moment: float) -> bool:
+    stamp = obj["metadata"].get("deletionTimestamp")
+    return bool(stamp) and parse_rfc3339(stamp) < moment
 
 
 def user_from_claims(claims: dict) -> UserInfo:

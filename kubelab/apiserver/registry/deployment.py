@@ -7,6 +7,7 @@ annotations (the controller's `deployment.kubernetes.io/revision`).
 from __future__ import annotations
 
 from .replicaset import default_template, immutable_selector, status_with_annotations, validate_workload
+from . import workload_status
 from .strategy import Strategy
 
 
@@ -38,8 +39,9 @@ class DeploymentStrategy(Strategy):
         return validate_workload(obj)
 
     def validate_status_update(self, obj: dict, old: dict) -> list[dict]:
-        """upstream's ValidateDeploymentStatusUpdate: the spec a status write keeps is not validated again."""
-        return self.validate_update(obj, old)
+        """upstream's ValidateDeploymentStatusUpdate: the status's counts (workload_status.py); the
+        spec a status write keeps is not validated again."""
+        return self.validate_update(obj, old) + workload_status.deployment_status(obj, old)
 
     def validate_update(self, obj: dict, old: dict) -> list[dict]:
         return immutable_selector(obj, old)

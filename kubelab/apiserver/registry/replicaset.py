@@ -12,6 +12,7 @@ from .. import enum_validation
 from ..validation import validate_labels
 from .pod.defaults import pod_spec
 from .pod.validation import validate_pod_spec
+from . import workload_status
 from .strategy import Strategy
 
 
@@ -86,8 +87,9 @@ class ReplicaSetStrategy(Strategy):
         return validate_workload(obj)
 
     def validate_status_update(self, obj: dict, old: dict) -> list[dict]:
-        """upstream's ValidateReplicaSetStatusUpdate: the spec a status write keeps is not validated again."""
-        return self.validate_update(obj, old)
+        """upstream's ValidateReplicaSetStatusUpdate: the status's counts (workload_status.py); the
+        spec a status write keeps is not validated again."""
+        return self.validate_update(obj, old) + workload_status.replica_set_status(obj)
 
     def validate_update(self, obj: dict, old: dict) -> list[dict]:
         return immutable_selector(obj, old)

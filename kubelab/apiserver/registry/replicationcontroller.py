@@ -12,6 +12,7 @@ from __future__ import annotations
 from ...api import errors
 from ..validation import validate_labels
 from .pod_template import default_template, nonnegative, template_labels, validate_template
+from . import workload_status
 from .strategy import Strategy
 
 
@@ -47,6 +48,10 @@ class ReplicationControllerStrategy(Strategy):
             causes.append(errors.invalid_value("spec.template.metadata.labels", template_labels(template),
                                                "selector does not match labels in spec.template"))
         return causes + validate_template(template, "spec.template", "ReplicationController")
+
+    def validate_status_update(self, obj: dict, old: dict) -> list[dict]:
+        """ValidateReplicationControllerStatusUpdate: the status's counts, as a ReplicaSet's."""
+        return workload_status.replica_set_status(obj)
 
 
 STRATEGY = ReplicationControllerStrategy()

@@ -1,4 +1,8 @@
-"""pods/<name>/binding: the scheduler's decision, written as spec.nodeName (once only)."""
+"""pods/<name>/binding: the scheduler's decision, written as spec.nodeName (once only).
+
+The pod is read as upstream's GuaranteedUpdate reads it when the cacher holds it: the watch
+cache's object (server.read_current: no store read, no decode), copied where it changes, and
+written with a compare on its mod revision, so a writer in between still makes it 409."""
 from __future__ import annotations
 
 from ...objects import conditions
@@ -14,13 +18,14 @@ def create(server, resource, request) -> dict:
     target = body.get("target") or {}
     if not target.get("name"):
         raise errors.invalid("Binding", "", request.name, [errors.required("target.name")])
-    kv, pod = server.read(resource, request.namespace, request.name)
-    if pod["spec"].get("nodeName"):
+    mod, current = server.read_current(resource, request.namespace, request.name)   # (maybe shared: copied below)
+    if current["spec"].get("nodeName"):
         raise errors.conflict("pods/binding", resource.group, request.name,
-                              f'pod {request.name} is already assigned to node "{pod["spec"]["nodeName"]}"')
-    pod["spec"]["nodeName"] = target["name"]
+                              f'pod {request.name} is already assigned to node "{current["spec"]["nodeName"]}"')
+    pod = {**current, "metadata": dict(current["metadata"]), "spec": {**current["spec"], "nodeName": target["name"]},
+           "status": dict(current.get("status") or {})}
     pod["status"]["conditions"] = conditions.set_condition(
         pod["status"].get("conditions") or [], {"type": "PodScheduled", "status": "True",
                                                 "lastProbeTime": None}, server.clock.now())
-    server.write(resource, request, pod, kv.mod_revision, "create", f"bound to {target['name']}")
+    server.write(resource, request, pod, mod, "create", f"bound to {target['name']}")
     return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
