@@ -48,7 +48,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scale_bench import PAUSE, deployment, plan, running  # noqa: E402
+from scale_bench import PAUSE, append_to_section, deployment, plan, running  # noqa: E402
 
 from kubelab.apiserver.watch_cache import WatchCache  # noqa: E402
 from kubelab.client.client import Client  # noqa: E402
@@ -220,15 +220,7 @@ def write_results(rows: list[dict], command: str, note: str) -> None:
                             cwd=RESULTS.parent).stdout.strip()
     block = "\n".join([f"{datetime.date.today().isoformat()}, commit {commit}{', ' + note if note else ''}. "
                        "Reproduce with:", "", f"    {command}", "", table(rows), ""])
-    text = RESULTS.read_text()
-    if "\n## Memory\n" not in text:
-        text = text.rstrip("\n") + "\n\n## Memory\n\n" + block
-    else:
-        head, tail = text.split("\n## Memory\n", 1)
-        after = tail.find("\n## ")
-        body, rest = (tail, "") if after < 0 else (tail[:after], tail[after:])
-        text = head + "\n## Memory\n" + body.rstrip("\n") + "\n\n" + block.rstrip("\n") + "\n" + rest
-    RESULTS.write_text(text)
+    append_to_section(RESULTS, "Memory", block)
 
 
 def main() -> None:

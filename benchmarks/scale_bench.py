@@ -273,16 +273,21 @@ def write_results(rows: list[dict], command: str, slope: float | None, note: str
     if slope is not None:
         section += [f"Growth exponent of settle CPU seconds against pods (least squares over these sizes): "
                     f"{slope:.2f} (1 is linear; issue 13's target ≤ 1.1 from 500 to 5,000 nodes).", ""]
-    text = RESULTS.read_text()
-    block = "\n".join(section)
-    if "\n## Scale\n" not in text:
-        text = text.rstrip("\n") + "\n\n## Scale\n\n" + block
+    append_to_section(RESULTS, "Scale", "\n".join(section))
+
+
+def append_to_section(results: Path, title: str, block: str) -> None:
+    """Add `block` at the end of RESULTS.md's "## <title>" section (made at the end if missing);
+    earlier blocks stay: they are the history."""
+    text, marker = results.read_text(), f"\n## {title}\n"
+    if marker not in text:
+        text = text.rstrip("\n") + f"\n\n## {title}\n\n" + block
     else:
-        head, tail = text.split("\n## Scale\n", 1)
+        head, tail = text.split(marker, 1)
         after = tail.find("\n## ")
         body, rest = (tail, "") if after < 0 else (tail[:after], tail[after:])
-        text = head + "\n## Scale\n" + body.rstrip("\n") + "\n\n" + block.rstrip("\n") + "\n" + rest
-    RESULTS.write_text(text)
+        text = head + marker + body.rstrip("\n") + "\n\n" + block.rstrip("\n") + "\n" + rest
+    results.write_text(text)
 
 
 def main() -> None:
